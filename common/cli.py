@@ -1,0 +1,60 @@
+"""Pieces both command lines share: loading settings and `config check`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from common.config import ConfigError, Settings, config_path_from, load_settings
+from common.logs import setup_logging
+from common.secrets import load_secrets
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config", help="configuration file (TOML); default $KIOSK_CONFIG or /etc/jhcis-kiosk"
+    )
+
+
+def settings_or_exit(args: argparse.Namespace, identifier: str) -> Settings:
+    try:
+        settings = load_settings(getattr(args, "config", None))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        raise SystemExit(2) from None
+    setup_logging(settings.logging.level, settings.logging.journal, identifier)
+    return settings
+
+
+def effective_config(settings: Settings, config_arg: str | None) -> dict[str, Any]:
+    """What `config check` prints: every setting, secrets shown only as set or not."""
+    secrets = load_secrets(settings.secrets_file)
+    data = settings.model_dump(mode="json")
+    path = config_path_from(config_arg)
+    return {
+        "config_file": str(path) if path else "(none: embedded defaults)",
+        "settings": data,
+        "effective_database": _redact_url(settings.effective_db_url),
+        "secrets": secrets.redacted(),
+    }
+
+
+def _redact_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return "(unparseable URL)"
+
+
+def config_check(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        report = effective_config(settings, getattr(args, "config", None))
+    except ConfigError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    print(json.dumps(report, ensure_ascii=False, indent=2))
+    return 0

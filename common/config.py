@@ -1,0 +1,231 @@
+"""The one configuration file (TOML), environment overrides and the secrets file.
+
+Precedence, highest first: environment variables (``KIOSK_<SECTION>__<KEY>``), the
+TOML file, the embedded defaults. The defaults run everything on the demo's embedded
+pieces (SQLite clinic database, virtual card, NHSO sandbox, printer preview), so
+nothing ever talks to a real clinic or to NHSO unless the configuration says so.
+
+Secrets live in a separate TOML file that must not be readable by group or others;
+see :mod:`common.secrets`.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+ENV_PREFIX = "KIOSK_"
+CONFIG_ENV = "KIOSK_CONFIG"
+DEFAULT_CONFIG_PATH = Path("/etc/jhcis-kiosk/config.toml")
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "jhcis-kiosk"
+
+
+class Section(BaseModel):
+    # Unknown keys are errors: a typo must not silently fall back to a default.
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ClinicSettings(Section):
+    hcode: str = Field("", description="5-digit unit code; empty = read from JHCIS office")
+    name: str = Field("รพ.สต. สาธิต (Demo)", description="Name printed on tickets")
+
+    @field_validator("hcode")
+    @classmethod
+    def _hcode_digits(cls, value: str) -> str:
+        if value and not (value.isdigit() and len(value) == 5):
+            raise ValueError("hcode must be 5 digits or empty")
+        return value
+
+
+class DatabaseSettings(Section):
+    url: str = Field(
+        "",
+        description="SQLAlchemy URL of the clinic's JHCIS database; empty = embedded demo SQLite",
+    )
+    connect_timeout_s: float = Field(5.0, gt=0, le=60)
+    lock_timeout_s: float = Field(10.0, gt=0, le=120)
+
+
+class CardSettings(Section):
+    reader: str = Field("", description="Substring of the PC/SC reader name; empty = first")
+    settle_s: float = Field(0.5, ge=0, le=5, description="Wait after insertion before reading")
+    simulate: bool = Field(True, description="Run the virtual card (demo only)")
+    simulator_profile: str = ""
+
+
+class NhsoMode(StrEnum):
+    sandbox = "sandbox"  # our own NHSO sandbox server (demo, tests)
+    agent = "agent"  # NHSO Secure SmartCard Agent on the kiosk (localhost:8189)
+    endpoint = "endpoint"  # NHSO web APIs with a Bearer token, no agent
+
+
+class NhsoSettings(Section):
+    mode: NhsoMode = NhsoMode.sandbox
+    agent_url: str = "http://127.0.0.1:8189"
+    api_base_url: str = Field("", description="NHSO web API base URL (endpoint mode)")
+    sandbox_port: int = Field(8189, ge=1, le=65535)
+    timeout_s: float = Field(10.0, gt=0, le=120)
+    rate_per_second: float = Field(5.0, gt=0, le=50)
+    ca_bundle: str = Field("", description="Extra CA bundle; verification is never turned off")
+
+
+class PrinterSettings(Section):
+    uri: str = Field(
+        "preview",
+        description=(
+            "preview | tcp://HOST:PORT | usb://VID:PID | serial:///dev/ttyX?baud=N | "
+            "file:///dev/usb/lp0 | cups://QUEUE"
+        ),
+    )
+    width_dots: int = Field(576, ge=200, le=832)
+    footer: str = "ขอบคุณที่ใช้บริการ"
+    simulate: bool = Field(True, description="Run the loopback printer (demo only)")
+    preview_dir: str = Field("", description="Where preview PNGs go; empty = <data_dir>/tickets")
+
+    @field_validator("uri")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        schemes = ("preview", "tcp://", "usb://", "serial://", "file://", "cups://")
+        if not value.startswith(schemes):
+            raise ValueError(f"unknown printer URI; expected one of {', '.join(schemes)}")
+        return value
+
+
+class KioskSettings(Section):
+    language: Literal["th", "en"] = "th"
+    orientation: Literal["landscape", "portrait"] = "landscape"
+    width: int = Field(1280, ge=480, le=3840)
+    height: int = Field(800, ge=480, le=3840)
+    fullscreen: bool = False
+    idle_timeout_s: float = Field(45.0, ge=5, le=600)
+    font_path: str = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"
+    health_file: str = Field("", description="Where the kiosk writes its health; empty = data_dir")
+
+
+class BackofficeSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    lockout_attempts: int = Field(5, ge=1, le=50)
+    lockout_minutes: int = Field(15, ge=1, le=1440)
+
+
+class MophSettings(Section):
+    base_url: str = ""
+    ic_base_url: str = ""
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    journal: Literal["auto", "on", "off"] = "auto"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_assignment=True,
+    )
+
+    data_dir: Path = Field(default_factory=default_data_dir)
+    secrets_file: Path = Path("/etc/jhcis-kiosk/secrets.toml")
+    clinic: ClinicSettings = ClinicSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    card: CardSettings = CardSettings()
+    nhso: NhsoSettings = NhsoSettings()
+    printer: PrinterSettings = PrinterSettings()
+    kiosk: KioskSettings = KioskSettings()
+    backoffice: BackofficeSettings = BackofficeSettings()
+    moph: MophSettings = MophSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The TOML file arrives as init kwargs; the environment overrides it.
+        return (env_settings, init_settings)
+
+    @property
+    def demo_db_path(self) -> Path:
+        return self.data_dir / "demo-jhcis.sqlite"
+
+    @property
+    def effective_db_url(self) -> str:
+        """The configured URL, or the embedded demo database."""
+        return self.database.url or f"sqlite:///{self.demo_db_path}"
+
+    @property
+    def is_demo_db(self) -> bool:
+        return not self.database.url
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message names the key and the file."""
+
+
+def config_path_from(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """--config wins, then $KIOSK_CONFIG, then the system path if it exists."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get(CONFIG_ENV)
+    if env:
+        return Path(env)
+    return DEFAULT_CONFIG_PATH if DEFAULT_CONFIG_PATH.exists() else None
+
+
+def load_settings(
+    config: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None
+) -> Settings:
+    """Read the TOML file (if any), apply the environment, validate everything."""
+    path = config_path_from(config)
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise ConfigError(f"configuration file not found: {path}") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    for dotted, value in (overrides or {}).items():
+        _set_dotted(data, dotted, value)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, path)) from None
+
+
+def _set_dotted(data: dict[str, Any], dotted: str, value: Any) -> None:
+    *parents, leaf = dotted.split(".")
+    node = data
+    for key in parents:
+        node = node.setdefault(key, {})
+    node[leaf] = value
+
+
+def describe_validation_error(exc: ValidationError, path: Path | None) -> str:
+    where = str(path) if path else "configuration"
+    lines = [f"{where}: invalid configuration"]
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"]) or "(root)"
+        if err["type"] == "extra_forbidden":
+            lines.append(f"  {key}: unknown key")
+        else:
+            lines.append(f"  {key}: {err['msg']}")
+    return "\n".join(lines)

@@ -1,0 +1,99 @@
+"""Secrets kept apart from the configuration.
+
+The file is TOML, owned by the service user and readable by nobody else (mode 0600
+or 0400); anything looser is refused, because a database password or an NHSO token
+readable by every local account is a leak waiting to happen. Environment variables
+``KIOSK_SECRET_<NAME>`` override single values (for CI and containers).
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+
+from common.config import ConfigError, describe_validation_error
+
+SECRET_ENV_PREFIX = "KIOSK_SECRET_"  # noqa: S105 - a name prefix, not a secret
+
+
+class Secrets(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    database_password: SecretStr | None = None
+    nhso_token: SecretStr | None = None  # Bearer token for NHSO web APIs (endpoint mode)
+    nhso_claim_token: SecretStr | None = None  # token for close right (nhso-claim-detail)
+    moph_username: SecretStr | None = None
+    moph_password: SecretStr | None = None
+    sms_api_key: SecretStr | None = None
+    session_key: SecretStr | None = None  # signs backoffice session cookies
+    staff_pin: SecretStr | None = None  # kiosk staff gesture
+
+    def redacted(self) -> dict[str, str]:
+        return {
+            name: ("(set)" if getattr(self, name) is not None else "(not set)")
+            for name in type(self).model_fields
+        }
+
+
+class InsecureSecretsFileError(ConfigError):
+    pass
+
+
+def check_private(path: Path) -> None:
+    mode = path.stat().st_mode
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise InsecureSecretsFileError(
+            f"{path}: readable by group or others (mode {stat.S_IMODE(mode):o}); "
+            f"run: chmod 600 {path}"
+        )
+
+
+def load_secrets(path: Path | None) -> Secrets:
+    data: dict[str, Any] = {}
+    if path is not None and path.exists():
+        check_private(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError as exc:
+            # The decoder's message quotes the offending line, which may hold a secret.
+            raise ConfigError(f"{path}: not valid TOML (line {_line_of(exc)})") from None
+    for name in Secrets.model_fields:
+        env = os.environ.get(SECRET_ENV_PREFIX + name.upper())
+        if env:
+            data[name] = env
+    try:
+        return Secrets(**data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, path)) from None
+
+
+def _line_of(exc: tomllib.TOMLDecodeError) -> str:
+    return str(getattr(exc, "lineno", "?"))
+
+
+def write_secret(path: Path, name: str, value: str) -> None:
+    """Set one secret, keeping the file private (used by backoffice settings)."""
+    if name not in Secrets.model_fields:
+        raise ConfigError(f"unknown secret: {name}")
+    current: dict[str, Any] = {}
+    if path.exists():
+        check_private(path)
+        current = tomllib.loads(path.read_text(encoding="utf-8"))
+    current[name] = value
+    lines = [f"{key} = {_toml_string(str(val))}" for key, val in sorted(current.items())]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    os.replace(tmp, path)
+
+
+def _toml_string(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'

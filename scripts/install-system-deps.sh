@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages that the demo and the test suite need.
+# Run as root (CI does); as another user it only reports what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  # build and run the Python environment
+  python3 python3-venv python3-dev build-essential pkg-config
+  # card reader stack: pcscd, the virtual reader driver, pyscard's build deps
+  pcscd vsmartcard-vpcd libpcsclite-dev swig
+  # clinic database for integration tests
+  mariadb-server mariadb-client
+  # Thai fonts for the ticket and the kiosk screens
+  fonts-thai-tlwg
+  # systemd notify/watchdog and journal logging (systemd-python)
+  libsystemd-dev
+  # Kivy offscreen rendering (EGL + llvmpipe) and input
+  libgl1 libegl1 libgles2 libmtdev1 libgl1-mesa-dri xvfb
+  # web tests: Debian's Chromium driven by Playwright
+  chromium
+  # QR decoding checks and image inspection
+  libzbar0
+  # image-build checks
+  systemd
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "system packages: all present"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "system packages missing (run as root or install them): ${missing[*]}" >&2
+  exit 0
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+echo "system packages: installing ${missing[*]}"
+apt-get update -q
+# Services must not start on install: the test scripts start private instances.
+printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+chmod +x /usr/sbin/policy-rc.d
+trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+apt-get install -y -q --no-install-recommends "${missing[@]}"
