@@ -20,8 +20,8 @@ PACKAGES=(
   chromium
   # QR decoding checks and image inspection
   libzbar0
-  # image-build checks
-  systemd
+  # image-build checks (systemd-analyze verify, loadkeys --parse of the kiosk keymap)
+  systemd kbd
 )
 
 missing=()
