@@ -1,0 +1,129 @@
+"""The kiosk's health, as a small JSON file the backoffice reads.
+
+No personal data: statuses, times, queue labels and visit numbers only. The file is
+replaced atomically so a reader never sees half of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from common.config import Settings
+
+log = logging.getLogger(__name__)
+
+HEALTH_FILE = "kiosk-health.json"
+COMPONENTS = ("reader", "printer", "nhso", "database")
+MAX_PRINT_FAILURES = 20
+
+
+def health_path(settings: Settings) -> Path:
+    configured = settings.kiosk.health_file
+    return Path(configured) if configured else settings.data_dir / HEALTH_FILE
+
+
+def read_health(path: Path) -> dict[str, Any] | None:
+    """What the backoffice calls; None when the kiosk never wrote one."""
+    try:
+        data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+    return data
+
+
+class HealthRecorder:
+    def __init__(
+        self, path: Path | None, *, clock: Callable[[], dt.datetime] = dt.datetime.now
+    ) -> None:
+        self.path = path
+        self._clock = clock
+        self._lock = threading.Lock()
+        now = self._stamp()
+        self._data: dict[str, Any] = {
+            "started_at": now,
+            "updated_at": now,
+            "state": "starting",
+            "last_checkin_at": None,
+            "last_outcome": None,
+            "checkins": 0,
+            "journal_pending": 0,
+            "components": {name: {"status": "unknown", "at": None} for name in COMPONENTS},
+            "print_failures": [],
+        }
+        self._write()
+
+    def _stamp(self) -> str:
+        return self._clock().isoformat(timespec="seconds")
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return json.loads(json.dumps(self._data))  # type: ignore[no-any-return]
+
+    def component(self, name: str, status: str, code: str | None = None) -> None:
+        if name not in COMPONENTS:
+            raise ValueError(f"unknown component {name}")
+        with self._lock:
+            current = self._data["components"][name]
+            if current.get("status") == status and current.get("code") == code:
+                return  # unchanged: spare the disk
+            entry: dict[str, Any] = {"status": status, "at": self._stamp()}
+            if code:
+                entry["code"] = code
+            self._data["components"][name] = entry
+        self._write()
+
+    def state(self, step: str) -> None:
+        with self._lock:
+            if self._data["state"] == step:
+                return
+            self._data["state"] = step
+        self._write()
+
+    def checkin(self, outcome: str, authen_status: str) -> None:
+        with self._lock:
+            self._data["last_checkin_at"] = self._stamp()
+            self._data["last_outcome"] = {"outcome": outcome, "authen": authen_status}
+            self._data["checkins"] += 1
+        self._write()
+
+    def journal_pending(self, count: int) -> None:
+        with self._lock:
+            if self._data["journal_pending"] == count:
+                return
+            self._data["journal_pending"] = count
+        self._write()
+
+    def print_failure(self, pcucode: str, visitno: int, queue_label: str, kind: str) -> None:
+        failure = {
+            "at": self._stamp(),
+            "pcucode": pcucode,
+            "visitno": visitno,
+            "queue": queue_label,
+            "kind": kind,
+        }
+        with self._lock:
+            failures = [*self._data["print_failures"], failure][-MAX_PRINT_FAILURES:]
+            self._data["print_failures"] = failures
+        self._write()
+
+    def _write(self) -> None:
+        if self.path is None:
+            return
+        with self._lock:
+            self._data["updated_at"] = self._stamp()
+            text = json.dumps(self._data, ensure_ascii=False, indent=1)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            # Health is advisory; a full disk must not stop check-ins.
+            log.warning("cannot write health file: %s", type(exc).__name__)
