@@ -6,9 +6,13 @@ REQUIRE_SERVICES=1 so that a missing service fails the run instead of skipping.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import shutil
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -61,3 +65,116 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterato
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     monkeypatch.setattr("common.config.DEFAULT_CONFIG_PATH", tmp_path / "no-such-config.toml")
     yield
+
+
+# --- Clinic (JHCIS) databases: synthetic, created per test or module, always dropped ---
+# Owned by backoffice/jhcis. Every database below is built by the reconstruction
+# schema plus the deterministic generator (backoffice.jhcis.synth); nothing is real.
+
+JHCIS_SYNTH_END = dt.date(2026, 1, 15)  # last day of synthetic visits (fixed: reproducible)
+JHCIS_SYNTH_PERSONS = 300
+JHCIS_SYNTH_VISITS = 600
+
+
+def build_jhcis_database(
+    url: str,
+    charset: str = "utf8",
+    *,
+    persons: int = JHCIS_SYNTH_PERSONS,
+    visits: int = JHCIS_SYNTH_VISITS,
+    include_optional: bool = True,
+    omit_tables: tuple[str, ...] = (),
+    seed: int = 7,
+) -> None:
+    """Create the reconstructed JHCIS schema at `url` and fill it with synthetic data."""
+    from backoffice.jhcis.engine import open_engine
+    from backoffice.jhcis.schema import create_jhcis_schema
+    from backoffice.jhcis.synth import generate
+
+    engine = open_engine(url)
+    try:
+        create_jhcis_schema(
+            engine, charset, include_optional=include_optional, omit_tables=omit_tables
+        )
+        generate(engine, persons=persons, visits=visits, seed=seed, end=JHCIS_SYNTH_END)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def _jhcis_sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("jhcis") / "template.sqlite"
+    build_jhcis_database(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def jhcis_sqlite_url(_jhcis_sqlite_template: Path, tmp_path: Path) -> str:
+    """A fresh seeded SQLite JHCIS database (a copy of one built per session)."""
+    target = tmp_path / "jhcis.sqlite"
+    shutil.copyfile(_jhcis_sqlite_template, target)
+    return f"sqlite:///{target}"
+
+
+class MariaDBDatabases:
+    """Creates uniquely named MariaDB databases and drops them all at teardown."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url.rstrip("/")
+        self.created: list[str] = []
+
+    def _admin(self, sql: str) -> None:
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(self.admin_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(sql))
+        finally:
+            engine.dispose()
+
+    def empty(self, charset: str = "utf8") -> str:
+        """A new empty database in `charset`; returns its URL."""
+        assert charset in {"utf8", "tis620", "latin1", "utf8mb4"}
+        name = f"jhcis_t_{uuid.uuid4().hex[:12]}"
+        self._admin(f"CREATE DATABASE {name} CHARACTER SET {charset}")
+        self.created.append(name)
+        return f"{self.admin_url}/{name}"
+
+    def jhcis(self, charset: str = "utf8", **kwargs: Any) -> str:
+        """A new seeded JHCIS database in `charset`; returns its URL."""
+        url = self.empty(charset)
+        build_jhcis_database(url, charset, **kwargs)
+        return url
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            self._admin(f"DROP DATABASE IF EXISTS {name}")
+        self.created.clear()
+
+
+@pytest.fixture
+def mariadb_databases(mariadb_url: str) -> Iterator[MariaDBDatabases]:
+    """Factory of throw-away MariaDB databases (empty or seeded JHCIS), dropped after."""
+    factory = MariaDBDatabases(mariadb_url)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="module")
+def _module_mariadb_databases(mariadb_url: str) -> Iterator[MariaDBDatabases]:
+    factory = MariaDBDatabases(mariadb_url)
+    yield factory
+    factory.drop_all()
+
+
+@pytest.fixture(scope="module")
+def jhcis_mariadb_utf8_url(_module_mariadb_databases: MariaDBDatabases) -> str:
+    """A seeded utf8 JHCIS database on the test MariaDB, shared by one test module."""
+    return _module_mariadb_databases.jhcis("utf8")
+
+
+@pytest.fixture(scope="module")
+def jhcis_mariadb_tis620_url(_module_mariadb_databases: MariaDBDatabases) -> str:
+    """A seeded tis620 JHCIS database on the test MariaDB, shared by one test module."""
+    return _module_mariadb_databases.jhcis("tis620")

@@ -1,0 +1,104 @@
+"""Engines for the clinic database, with the connection settings JHCIS needs.
+
+MySQL/MariaDB: the connection always speaks utf8mb4, so the server converts to and
+from each column's own charset (tis620 or utf8) and Thai text round-trips whatever the
+table was created with; see :mod:`backoffice.jhcis.profile` for the per-column check.
+
+SQLite (demo, tests): WAL journal, a busy timeout, and transactions we begin
+ourselves so that numbering can ask for ``BEGIN IMMEDIATE`` (the write lock) while
+ordinary work uses a deferred ``BEGIN``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+SQLITE_BEGIN_OPTION = "jhcis_sqlite_begin"
+
+
+def is_mysql(engine: Engine | Connection) -> bool:
+    return engine.dialect.name in {"mysql", "mariadb"}
+
+
+def normalise_url(url: str | URL, *, read_only: bool = False) -> URL:
+    """The URL with our connection defaults (charset, read-only SQLite)."""
+    parsed = make_url(url)
+    backend = parsed.get_backend_name()
+    if backend in {"mysql", "mariadb"}:
+        if "charset" not in parsed.query:
+            parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+    elif backend == "sqlite" and read_only and parsed.database not in (None, "", ":memory:"):
+        parsed = parsed.set(database=f"file:{parsed.database}?mode=ro").update_query_dict(
+            {"uri": "true"}
+        )
+    elif backend != "sqlite":
+        raise ValueError(f"unsupported database backend: {backend}")
+    return parsed
+
+
+def open_engine(
+    url: str | URL,
+    *,
+    connect_timeout_s: float = 5.0,
+    lock_timeout_s: float = 10.0,
+    read_only: bool = False,
+    pool_size: int = 2,
+) -> Engine:
+    """An Engine for a JHCIS database (MySQL 5.6, MariaDB or SQLite)."""
+    parsed = normalise_url(url, read_only=read_only)
+    connect_args: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    if parsed.get_backend_name() == "sqlite":
+        connect_args["timeout"] = lock_timeout_s
+        connect_args["check_same_thread"] = False
+    else:
+        connect_args["connect_timeout"] = max(1, round(connect_timeout_s))
+        kwargs.update(pool_size=pool_size, max_overflow=2, pool_recycle=3600)
+    engine = create_engine(parsed, connect_args=connect_args, **kwargs)
+    engine_setup(engine, read_only=read_only)
+    return engine
+
+
+def engine_setup(engine: Engine, *, read_only: bool = False) -> None:
+    """Install our per-connection settings on an engine (idempotent)."""
+    if engine.dialect.name == "sqlite":
+        if not event.contains(engine, "connect", _sqlite_connect):
+            event.listen(engine, "connect", _sqlite_connect)
+            event.listen(engine, "begin", _sqlite_begin)
+    elif read_only and not event.contains(engine, "connect", _mysql_read_only):
+        event.listen(engine, "connect", _mysql_read_only)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Let SQLAlchemy's begin event issue BEGIN (pysqlite's own handling defers it).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode")
+        mode = cursor.fetchone()[0]
+        if mode not in ("wal", "memory"):
+            # A read-only file keeps its journal mode.
+            with contextlib.suppress(Exception):
+                cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
+
+
+_BEGIN = {"DEFERRED": "BEGIN DEFERRED", "IMMEDIATE": "BEGIN IMMEDIATE"}
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get(SQLITE_BEGIN_OPTION, "DEFERRED")
+    conn.exec_driver_sql(_BEGIN[mode])
+
+
+def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+    finally:
+        cursor.close()

@@ -1,0 +1,91 @@
+"""Failures of the clinic database layer, each with a Thai and an English message.
+
+Messages and details never carry a citizen ID, a name or a phone number: SQLAlchemy's
+own exception text includes the bound parameters, so it is never passed on.
+"""
+
+from __future__ import annotations
+
+from common.errors import BilingualError
+
+
+class JhcisError(BilingualError):
+    code = "jhcis_error"
+    message_th = "ระบบฐานข้อมูล JHCIS ขัดข้อง กรุณาติดต่อเจ้าหน้าที่"
+    message_en = "The JHCIS database reported a problem. Please ask the staff."
+
+
+class JhcisUnavailable(JhcisError):
+    code = "jhcis_unavailable"
+    message_th = "เชื่อมต่อฐานข้อมูล JHCIS ไม่ได้ กรุณาติดต่อเจ้าหน้าที่"
+    message_en = "Cannot reach the JHCIS database. Please ask the staff."
+
+
+class NumberingBusy(JhcisError):
+    code = "jhcis_busy"
+    message_th = "ฐานข้อมูล JHCIS กำลังทำงานหนัก กรุณาลองใหม่อีกครั้ง"
+    message_en = "The JHCIS database is busy. Please try again."
+
+
+class UnitCodeMissing(JhcisError):
+    code = "jhcis_no_unit_code"
+    message_th = "ไม่พบรหัสหน่วยบริการในตาราง office กรุณาให้ผู้ดูแลระบบตั้งค่า clinic.hcode ในไฟล์ตั้งค่า"
+    message_en = (
+        "No unit code found in the JHCIS office table. "
+        "Ask the administrator to set clinic.hcode in the configuration."
+    )
+
+
+class OutOfAreaHouseMissing(JhcisError):
+    code = "jhcis_no_out_of_area_house"
+    message_th = "ยังไม่มีบ้านในหมู่ 00 (นอกเขต) สำหรับลงทะเบียนผู้มารับบริการใหม่ กรุณาให้เจ้าหน้าที่เพิ่มใน JHCIS ก่อน"
+    message_en = (
+        "JHCIS has no house in village moo 00 (out of area) to register new patients. "
+        "Please ask the staff to add one in JHCIS."
+    )
+
+
+class IdempotencyKeyReused(JhcisError):
+    code = "jhcis_key_reused"
+    message_th = "คำขอเปิดบริการซ้ำกับผู้รับบริการคนอื่น กรุณาติดต่อเจ้าหน้าที่"
+    message_en = "This check-in request id belongs to another patient. Please ask the staff."
+
+
+class ClaimCodeConflict(JhcisError):
+    code = "jhcis_claim_code_conflict"
+    message_th = "การรับบริการนี้มีรหัส Claim Code อื่นบันทึกไว้แล้ว ระบบไม่ได้เขียนทับ"
+    message_en = "This visit already has a different claim code; it was not overwritten."
+
+
+class ClaimColumnsMissing(JhcisError):
+    code = "jhcis_no_claim_columns"
+    message_th = (
+        "ฐานข้อมูล JHCIS รุ่นนี้ไม่มีคอลัมน์ claimcode_nhso กรุณาให้ผู้ดูแลระบบตรวจด้วยคำสั่ง backoffice doctor"
+    )
+    message_en = (
+        "This JHCIS database has no claimcode_nhso column. "
+        "Ask the administrator to run `backoffice doctor`."
+    )
+
+
+class VisitNotFound(JhcisError):
+    code = "jhcis_visit_not_found"
+    message_th = "ไม่พบการรับบริการนี้ใน JHCIS กรุณาติดต่อเจ้าหน้าที่"
+    message_en = "This visit was not found in JHCIS. Please ask the staff."
+
+
+class PendingAuthenNotFound(JhcisError):
+    code = "jhcis_pending_not_found"
+    message_th = "ไม่พบรายการรอยืนยันตัวตนนี้"
+    message_en = "This pending authentication was not found."
+
+
+class NotADemoDatabase(JhcisError):
+    code = "jhcis_not_demo"
+    message_th = (
+        "ฐานข้อมูลนี้มีตาราง JHCIS อยู่แล้วและไม่ได้สร้างโดยคำสั่ง create-demo ระบบจะไม่แก้ไขฐานข้อมูลของหน่วยบริการ"
+    )
+    message_en = (
+        "This database already holds JHCIS tables and was not made by create-demo; "
+        "a clinic's database is never touched."
+    )

@@ -1,0 +1,101 @@
+"""Our own tables in the clinic's database; every one is prefixed ``kiosk_``.
+
+JHCIS has no column for the kiosk's daily queue number nor for a request id, so a
+visit opened by the kiosk gets a row in ``kiosk_visit``: the idempotency key (a replay
+after a crash finds the visit instead of opening a second one), the queue number, and
+a copy of the NHSO claim fields (kept even where the JHCIS version lacks the columns).
+``kiosk_pending_authen`` holds check-ins whose NHSO authentication did not complete,
+for the backoffice's claim-code catch-up.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CHAR,
+    Column,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    inspect,
+)
+
+from backoffice.jhcis.types import JhcisDate, JhcisDateTime
+
+own_metadata = MetaData()
+
+kiosk_visit = Table(
+    "kiosk_visit",
+    own_metadata,
+    Column("idempotency_key", String(64), primary_key=True),
+    Column("pcucode", CHAR(5), nullable=False),
+    Column("visitno", Integer, nullable=False),
+    Column("visitdate", JhcisDate, nullable=False),
+    Column("queue_no", Integer, nullable=False),
+    Column("pcucodeperson", CHAR(5), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("claim_type", String(20)),
+    Column("claim_code", String(50)),
+    Column("datetime_claim", JhcisDateTime),
+    Column("correlation_id", String(100)),
+    Column("main_inscl", String(10)),
+    Column("sub_inscl", String(10)),
+    Column("created_at", JhcisDateTime, nullable=False),
+    UniqueConstraint("pcucode", "visitno", name="kiosk_visit_visit"),
+    UniqueConstraint("pcucode", "visitdate", "queue_no", name="kiosk_visit_queue"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+kiosk_pending_authen = Table(
+    "kiosk_pending_authen",
+    own_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pcucode", CHAR(5), nullable=False),
+    Column("visitno", Integer, nullable=False),
+    Column("visitdate", JhcisDate, nullable=False),
+    Column("pcucodeperson", CHAR(5), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("claim_type", String(20), nullable=False),
+    Column("mobile", String(20)),
+    Column("created_at", JhcisDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_attempt_at", JhcisDateTime),
+    Column("resolved_at", JhcisDateTime),
+    Column("outcome", String(20)),
+    Column("claim_code", String(50)),
+    Index("kiosk_pending_authen_open", "resolved_at", "created_at"),
+    Index("kiosk_pending_authen_visit", "pcucode", "visitno"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+# Written only by `backoffice jhcis create-demo`: proves a database is a demo one.
+kiosk_demo = Table(
+    "kiosk_demo",
+    own_metadata,
+    Column("marker", String(20), primary_key=True),
+    Column("seed", Integer, nullable=False),
+    Column("created_at", JhcisDateTime, nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen)
+
+
+def ensure_own_tables(engine: Engine, *, include_demo_marker: bool = False) -> list[str]:
+    """Create the missing ``kiosk_`` tables; never touches any other table.
+
+    Returns the names of the tables it created (empty when all existed).
+    """
+    tables = [*RUNTIME_TABLES, *([kiosk_demo] if include_demo_marker else [])]
+    assert all(t.name.startswith("kiosk_") for t in tables)
+    with engine.begin() as conn:
+        existing = set(inspect(conn).get_table_names())
+        missing = [t for t in tables if t.name not in existing]
+        own_metadata.create_all(conn, tables=missing, checkfirst=True)
+    return [t.name for t in missing]

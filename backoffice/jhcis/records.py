@@ -1,0 +1,105 @@
+"""Typed records the clinic database layer hands to the kiosk and the backoffice.
+
+Fields that identify a person (citizen ID, names, phone, address) are left out of
+``repr`` so that a record that ends up in a log line or a traceback leaks nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Person:
+    pcucodeperson: str
+    pid: int
+    cid: str = field(repr=False)
+    prename_code: str | None
+    title: str | None = field(repr=False)
+    first_name: str = field(repr=False)
+    last_name: str = field(repr=False)
+    birth: dt.date | None = field(repr=False)
+    sex: str | None
+    mobile: str | None = field(repr=False)
+    hcode: int | None
+    typelive: str | None
+    dischargetype: str | None
+    rightcode: str | None
+    rightno: str | None = field(repr=False)
+    hosmain: str | None
+    hossub: str | None
+    newly_registered: bool = False
+
+    @property
+    def hn(self) -> str:
+        """JHCIS uses the person number as the hospital number (HN)."""
+        return str(self.pid)
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.pcucodeperson, self.pid)
+
+
+@dataclass(frozen=True)
+class WalkinIdentity:
+    """What the ID card gives for registering a new out-of-area person."""
+
+    cid: str = field(repr=False)
+    title: str = field(repr=False)
+    first_name: str = field(repr=False)
+    last_name: str = field(repr=False)
+    birth: dt.date | None = field(repr=False)
+    sex: str  # '1' male, '2' female (JHCIS and the card agree)
+    house_no: str = field(default="", repr=False)
+    moo: str = field(default="", repr=False)
+    road: str = field(default="", repr=False)
+    subdistrict_code: str = ""
+    district_code: str = ""
+    province_code: str = ""
+
+
+@dataclass(frozen=True)
+class VisitClaim:
+    claim_type: str | None
+    claim_code: str | None
+    datetime_claim: dt.datetime | None
+    correlation_id: str | None
+    main_inscl: str | None = None
+    sub_inscl: str | None = None
+
+
+@dataclass(frozen=True)
+class Visit:
+    pcucode: str
+    visitno: int
+    visitdate: dt.date
+    pcucodeperson: str
+    pid: int
+    queue_no: int | None  # None for visits the kiosk did not open
+    timestart: dt.time | None = None
+    flagservice: str | None = None
+    idempotency_key: str | None = None
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.pcucode, self.visitno)
+
+
+@dataclass(frozen=True)
+class PendingAuthen:
+    id: int
+    pcucode: str
+    visitno: int
+    visitdate: dt.date
+    pcucodeperson: str
+    pid: int
+    cid: str | None = field(repr=False)
+    claim_type: str
+    mobile: str | None = field(repr=False)
+    created_at: dt.datetime
+    attempts: int
+    last_attempt_at: dt.datetime | None
+    resolved_at: dt.datetime | None
+    outcome: str | None
+    claim_code: str | None

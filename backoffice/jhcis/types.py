@@ -1,0 +1,105 @@
+"""Column types that survive what real JHCIS databases hold.
+
+JHCIS stores zero dates (``0000-00-00``, ``0000-00-00 00:00:00``). PyMySQL hands them
+back as strings and SQLite's own date parser raises on them, so every date column we
+read goes through these types: zero or unparsable values read as ``None``, and a zero
+date is never written (``None`` becomes SQL NULL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, DateTime
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
+
+from common.thaidate import parse_db_date
+
+BANGKOK = ZoneInfo("Asia/Bangkok")
+
+
+def parse_db_datetime(value: object) -> dt.datetime | None:
+    """A datetime read from JHCIS: datetime objects, ISO strings, zero values -> None."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    text = str(value).strip()
+    if not text or text.startswith("0000"):
+        return None
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        day = parse_db_date(text)
+        return dt.datetime(day.year, day.month, day.day) if day else None
+
+
+class _RawDate(UserDefinedType[Any]):
+    """DATE in DDL; values pass to and from the driver unprocessed.
+
+    SQLAlchemy's own SQLite DATE parses every value it reads and raises on a zero
+    date, so the built-in types are bypassed and parsing happens in the decorator.
+    """
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "DATE"
+
+
+class _RawDateTime(UserDefinedType[Any]):
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "DATETIME"
+
+
+class JhcisDate(TypeDecorator[dt.date]):
+    """DATE column: CE dates in, ``None`` for zero dates out."""
+
+    impl = Date
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(_RawDate())
+
+    def process_bind_param(self, value: dt.date | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if not isinstance(value, dt.date):
+            raise TypeError("JhcisDate takes datetime.date values")
+        return value.isoformat() if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.date | None:
+        return parse_db_date(value)
+
+
+class JhcisDateTime(TypeDecorator[dt.datetime]):
+    """DATETIME column: naive local CE datetimes in, ``None`` for zero values out."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        return dialect.type_descriptor(_RawDateTime())
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, dt.datetime):
+            raise TypeError("JhcisDateTime takes datetime.datetime values")
+        # JHCIS columns are naive local time (Asia/Bangkok) with second precision.
+        if value.tzinfo is not None:
+            value = value.astimezone(BANGKOK).replace(tzinfo=None)
+        value = value.replace(microsecond=0)
+        return value.isoformat(sep=" ") if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
+        return parse_db_datetime(value)
