@@ -1,0 +1,88 @@
+"""`backoffice export eclaim|ssop`: claim files for a date range, with their report."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
+from backoffice.exports.eclaim import BatchResult, export_eclaim
+from backoffice.exports.errors import ExportError, wrap_export_errors
+from backoffice.exports.rules import load_rules
+from backoffice.exports.source import ClaimSource
+from backoffice.jhcis.engine import open_engine
+from common.config import Settings
+
+
+def parse_day(text: str) -> dt.date:
+    """YYYY-MM-DD; a year above 2400 is taken as Buddhist era (what staff often type)."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from exc
+    if day.year > 2400:
+        day = day.replace(year=day.year - 543)
+    return day
+
+
+def add_range_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--from", dest="date_from", type=parse_day, required=True)
+    parser.add_argument("--to", dest="date_to", type=parse_day, required=True)
+    parser.add_argument("--dry-run", action="store_true", help="check and report; write no files")
+    add_db_argument(parser)
+    add_json_argument(parser)
+
+
+def register(subparsers: Any) -> None:
+    export = subparsers.add_parser("export", help="claim files: e-Claim 16+1, SSOP")
+    sub = export.add_subparsers(dest="export_command", required=True)
+    eclaim = sub.add_parser("eclaim", help="NHSO e-Claim 16+1 files (one folder + zip)")
+    add_range_arguments(eclaim)
+    eclaim.add_argument("--out", type=Path, required=True, help="folder for the batch")
+    eclaim.add_argument("--rules", type=Path, help="TOML rules replacing the defaults")
+    eclaim.add_argument("--fdh", action="store_true", help="UTF-8 files for the FDH upload")
+    eclaim.set_defaults(handler=eclaim_command)
+
+
+def _source(args: argparse.Namespace, settings: Settings) -> tuple[ClaimSource, str]:
+    engine = open_engine(
+        db_url(args, settings),
+        connect_timeout_s=settings.database.connect_timeout_s,
+        read_only=True,
+    )
+    source = ClaimSource(engine)
+    return source, source.own_hcode(settings.clinic.hcode)
+
+
+def _print(result: BatchResult, as_json: bool) -> None:
+    if as_json:
+        print_json(result.as_dict())
+        return
+    summary = result.summary
+    print(f"batch: {result.name}{' (dry run: no files written)' if result.dry_run else ''}")
+    if result.zip_path:
+        print(f"zip:    {result.zip_path}")
+    print(f"report: {result.report_csv}")
+    print(
+        f"included {summary['included_visits']}, excluded {summary['excluded_visits']}, "
+        f"with warnings {summary['visits_with_warnings']}"
+    )
+    for code, count in dict(summary["problems"]).items():  # type: ignore[call-overload]
+        print(f"  {code}: {count}")
+
+
+def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with wrap_export_errors():
+            rules = load_rules(args.rules)
+            source, hcode = _source(args, settings)
+            result = export_eclaim(
+                source, args.date_from, args.date_to, args.out,
+                rules=rules, hcode=hcode, fdh=args.fdh, dry_run=args.dry_run,
+            )  # fmt: skip
+    except ExportError as error:
+        return fail(error, as_json=args.json)
+    _print(result, args.json)
+    return 0

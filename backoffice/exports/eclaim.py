@@ -1,0 +1,274 @@
+"""The NHSO e-Claim "16+1" export: 17 `|`-delimited files, one folder and one zip per batch.
+
+Field orders are those of :data:`backoffice.exports.formats.ECLAIM_FIELDS`. Files are
+windows-874 for the e-Claim program, UTF-8 for the FDH upload (``fdh=True``). Every
+visit of the range is either written or listed in the batch's validation report
+with the reason (see :mod:`backoffice.exports.screening`).
+
+A รพ.สต. has no admissions, so IPD, IRF, IDX, IOP and LVD carry only their header,
+and JHCIS keeps neither ICD-9 procedures, referrals nor accident records in the
+tables this export reads, so OOP, ORF and AER do too; e-Claim accepts empty files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from backoffice.exports import report as r
+from backoffice.exports.formats import (
+    ECLAIM_ENCODING,
+    ECLAIM_FIELDS,
+    FDH_ENCODING,
+    hhmm,
+    money,
+    quantity,
+    ymd,
+)
+from backoffice.exports.rules import RuleSet
+from backoffice.exports.screening import Verdict, record, screen_eclaim
+from backoffice.exports.source import ClaimSource, VisitBundle
+from backoffice.exports.writer import DelimitedFile, zip_files
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+Row = dict[str, object]
+
+
+@dataclass
+class BatchResult:
+    name: str
+    folder: Path | None
+    zip_path: Path | None
+    report_csv: Path | None
+    report_json: Path | None
+    files: dict[str, int] = field(default_factory=dict)  # file -> data rows
+    summary: dict[str, object] = field(default_factory=dict)
+    sample: list[r.Problem] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "batch": self.name,
+            "dry_run": self.dry_run,
+            "folder": str(self.folder) if self.folder else None,
+            "zip": str(self.zip_path) if self.zip_path else None,
+            "report_csv": str(self.report_csv) if self.report_csv else None,
+            "report_json": str(self.report_json) if self.report_json else None,
+            "files": self.files,
+            "summary": self.summary,
+        }
+
+
+def split_pressure(pressure: str) -> tuple[str, str]:
+    """'120/80' -> ('120', '80'); anything unreadable -> blanks."""
+    parts = pressure.split("/")
+    if len(parts) != 2:
+        return "", ""
+    sbp, dbp = (p.strip() for p in parts)
+    return (sbp, dbp) if sbp.isdigit() and dbp.isdigit() else ("", "")
+
+
+class EclaimRows:
+    """Turns one screened visit into the rows of each file."""
+
+    def __init__(self, rules: RuleSet, hcode: str) -> None:
+        self.rules = rules
+        self.hcode = hcode
+
+    def rows(
+        self, bundle: VisitBundle, verdict: Verdict, *, with_pat: bool
+    ) -> dict[str, list[Row]]:
+        v = bundle.visit
+        rules = self.rules
+        date = ymd(v.visitdate)
+        clinic = next((d.clinic for d in bundle.diagnoses if d.clinic), rules.default_clinic)
+        out: dict[str, list[Row]] = defaultdict(list)
+        out["INS"].append(
+            {
+                "HN": v.hn, "INSCL": verdict.inscl, "SUBTYPE": v.rightcode, "CID": v.cid,
+                "HCODE": self.hcode, "DATEEXP": "", "HOSPMAIN": v.hosmain, "HOSPSUB": v.hossub,
+                "GOVCODE": "", "GOVNAME": "", "PERMITNO": v.claim_code, "DOCNO": "",
+                "OWNRPID": "", "OWNNAME": "", "AN": "", "SEQ": v.seq, "SUBINSCL": v.sub_inscl,
+                "RELINSCL": "", "HTYPE": "",
+            }
+        )  # fmt: skip
+        if with_pat:
+            out["PAT"].append(
+                {
+                    "HCODE": self.hcode, "HN": v.hn, "CHANGWAT": v.provcode,
+                    "AMPHUR": v.distcode, "DOB": ymd(v.birth), "SEX": v.sex, "MARRIAGE": "",
+                    "OCCUPA": "", "NATION": v.nation or "099", "PERSON_ID": v.cid,
+                    "NAMEPAT": f"{v.title}{v.first_name} {v.last_name}".strip(),
+                    "TITLE": v.title, "FNAME": v.first_name, "LNAME": v.last_name, "IDTYPE": "1",
+                }
+            )  # fmt: skip
+        sbp, dbp = split_pressure(v.pressure)
+        rule = rules.categories.get(verdict.category)
+        out["OPD"].append(
+            {
+                "HN": v.hn, "CLINIC": clinic, "DATEOPD": date, "TIMEOPD": hhmm(v.timestart),
+                "SEQ": v.seq, "UUC": "1", "DETAIL": v.symptoms[:255],
+                "BTEMP": "" if v.temperature is None else str(v.temperature), "SBP": sbp,
+                "DBP": dbp, "PR": "", "RR": "", "OPTYPE": rule.optype if rule else "",
+                "TYPEIN": "1", "TYPEOUT": "1",
+            }
+        )  # fmt: skip
+        for d in bundle.diagnoses:
+            out["ODX"].append(
+                {
+                    "HN": v.hn, "DATEDX": date, "CLINIC": d.clinic or clinic, "DIAG": d.code,
+                    "DXTYPE": d.dxtype, "DRDX": d.provider_licence, "PERSON_ID": v.cid,
+                    "SEQ": v.seq,
+                }
+            )  # fmt: skip
+        self._charges(bundle, date, out)
+        self._items(bundle, date, clinic, out)
+        for lab in bundle.labs:
+            out["LABFU"].append(
+                {
+                    "HCODE": self.hcode, "HN": v.hn, "PERSON_ID": v.cid,
+                    "DATESERV": ymd(lab.day or v.visitdate), "SEQ": v.seq,
+                    "LABTEST": rules.lab_code_map.get(lab.labcode, lab.labcode),
+                    "LABRESULT": lab.result,
+                }
+            )  # fmt: skip
+        return out
+
+    def _charges(self, bundle: VisitBundle, date: str, out: dict[str, list[Row]]) -> None:
+        v = bundle.visit
+        by_item: dict[str, Decimal] = defaultdict(Decimal)
+        for item in bundle.items:
+            by_item[self.rules.chrgitem(item.drugtype)] += item.total
+        items_total = sum(by_item.values(), Decimal(0))
+        total = v.money1 if v.money1 is not None else items_total
+        if total > items_total:
+            # What JHCIS charged beyond the listed items is the service fee.
+            by_item[self.rules.chrgitem("06")] += total - items_total
+        for chrgitem in sorted(by_item):
+            out["CHA"].append(
+                {
+                    "HN": v.hn, "AN": "", "DATE": date, "CHRGITEM": chrgitem,
+                    "AMOUNT": money(by_item[chrgitem]), "PERSON_ID": v.cid, "SEQ": v.seq,
+                }
+            )  # fmt: skip
+        out["CHT"].append(
+            {
+                "HN": v.hn, "AN": "", "DATE": date, "TOTAL": money(max(total, items_total)),
+                "PAID": money(v.moneynoclaim), "PTTYPE": v.rightcode, "PERSON_ID": v.cid,
+                "SEQ": v.seq, "OPD_MEMO": "", "INVOICE_NO": f"{v.pcucode}{v.visitno}",
+                "INVOICE_LT": "",
+            }
+        )  # fmt: skip
+
+    def _items(
+        self, bundle: VisitBundle, date: str, clinic: str, out: dict[str, list[Row]]
+    ) -> None:
+        v = bundle.visit
+        rules = self.rules
+        for item in bundle.items:
+            if item.drugtype in rules.drug_drugtypes:
+                out["DRU"].append(
+                    {
+                        "HCODE": self.hcode, "HN": v.hn, "AN": "", "CLINIC": clinic,
+                        "PERSON_ID": v.cid, "DATE_SERV": date, "DID": item.drugcode,
+                        "DIDNAME": item.name, "AMOUNT": quantity(item.qty),
+                        "DRUGPRICE": money(item.price), "DRUGCOST": money(item.cost),
+                        "DIDSTD": item.std_code, "UNIT": item.unit, "UNIT_PACK": "",
+                        "SEQ": v.seq, "DRUGREMARK": "", "PA_NO": "", "TOTCOPAY": "0.00",
+                        "USE_STATUS": rules.dru_use_status, "TOTAL": money(item.total),
+                        "SIGCODE": "", "SIGTEXT": item.dose, "PROVIDER": "", "SP_ITEM": "",
+                    }
+                )  # fmt: skip
+            adp_type = rules.adp_type_by_drugtype.get(item.drugtype)
+            if adp_type is not None:
+                row: Row = dict.fromkeys(ECLAIM_FIELDS["ADP"], "")
+                row.update(
+                    {
+                        "HN": v.hn, "DATEOPD": date, "TYPE": adp_type,
+                        "CODE": item.std_code or item.drugcode, "QTY": quantity(item.qty),
+                        "RATE": money(item.price), "SEQ": v.seq, "TOTCOPAY": "0.00",
+                        "TOTAL": money(item.total), "CLINIC": clinic,
+                    }
+                )  # fmt: skip
+                out["ADP"].append(row)
+
+
+def batch_name(
+    kind: str, hcode: str, date_from: dt.date, date_to: dt.date, now: dt.datetime
+) -> str:
+    return f"{kind}_{hcode}_{ymd(date_from)}-{ymd(date_to)}_{now:%Y%m%d-%H%M%S}"
+
+
+def export_eclaim(
+    source: ClaimSource,
+    date_from: dt.date,
+    date_to: dt.date,
+    out_dir: Path,
+    *,
+    rules: RuleSet,
+    hcode: str,
+    fdh: bool = False,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> BatchResult:
+    """Write one e-Claim batch (folder + zip + report); in a dry run, only the report."""
+    moment = now or dt.datetime.now()
+    name = batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
+    folder = out_dir / name
+    folder.mkdir(parents=True, exist_ok=True)
+    encoding = FDH_ENCODING if fdh else ECLAIM_ENCODING
+    files = {
+        key: DelimitedFile(None if dry_run else folder / f"{key}.txt", fields, encoding)
+        for key, fields in ECLAIM_FIELDS.items()
+    }
+    report = r.ValidationReport(folder)
+    builder = EclaimRows(rules, hcode)
+    seen_people: set[tuple[str, int]] = set()
+    total = source.count(date_from, date_to) if progress else 0
+    done = 0
+    try:
+        for bundle in source.bundles(date_from, date_to):
+            verdict = screen_eclaim(bundle, rules, hcode)
+            if verdict.included:
+                person = (bundle.visit.pcucodeperson, bundle.visit.pid)
+                rows = builder.rows(bundle, verdict, with_pat=person not in seen_people)
+                seen_people.add(person)
+                clean = True
+                for key, file_rows in rows.items():
+                    for row in file_rows:
+                        clean = files[key].write(row) and clean
+                if not clean:
+                    verdict.warnings.append((r.NOT_ENCODABLE, ""))
+            record(report, bundle, verdict)
+            done += 1
+            if progress and (done % 500 == 0):
+                progress(done, total)
+    finally:
+        for file in files.values():
+            file.close()
+        report.close()
+    if progress:
+        progress(done, total)
+    zip_path = None
+    if not dry_run:
+        zip_path = zip_files(out_dir / f"{name}.zip", [folder / f"{k}.txt" for k in files])
+    log.info("e-Claim batch %s: %s", name, report.summary())
+    return BatchResult(
+        name=name,
+        folder=folder,
+        zip_path=zip_path,
+        report_csv=report.csv_path,
+        report_json=report.json_path,
+        files={key: f.rows for key, f in files.items()},
+        summary=report.summary(),
+        sample=report.sample,
+        dry_run=dry_run,
+    )

@@ -1,0 +1,62 @@
+"""Failures of an export or a claim run that staff see, in Thai and English."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from common.config import ConfigError
+from common.errors import BilingualError
+
+
+class ExportError(BilingualError):
+    code = "export.error"
+    message_th = "ส่งออกข้อมูลไม่สำเร็จ กรุณาติดต่อผู้ดูแลระบบ"
+    message_en = "The export failed. Please ask the administrator."
+
+
+class RulesInvalid(ExportError):
+    code = "export.rules_invalid"
+    message_th = "ไฟล์กฎการส่งออกไม่ถูกต้อง กรุณาแก้ไขตามรายละเอียดแล้วลองใหม่"
+    message_en = "The export rules file is not valid. Fix it as detailed and try again."
+
+
+class DatabaseUnavailable(ExportError):
+    code = "export.database_unavailable"
+    message_th = "อ่านฐานข้อมูล JHCIS ไม่ได้ กรุณาตรวจสอบการเชื่อมต่อแล้วลองใหม่"
+    message_en = "Cannot read the JHCIS database. Check the connection and try again."
+
+
+class OutputNotWritable(ExportError):
+    code = "export.output_not_writable"
+    message_th = "เขียนไฟล์ในโฟลเดอร์ปลายทางไม่ได้ กรุณาเลือกโฟลเดอร์อื่นหรือตรวจสอบพื้นที่ว่าง"
+    message_en = "Cannot write to the output folder. Choose another folder or check free space."
+
+
+class NoUnitCode(ExportError):
+    code = "export.no_unit_code"
+    message_th = "ไม่ทราบรหัสหน่วยบริการ (hcode) กรุณาตั้งค่า clinic.hcode"
+    message_en = "The unit code (hcode) is unknown. Set clinic.hcode in the configuration."
+
+
+@contextmanager
+def wrap_export_errors() -> Iterator[None]:
+    """Turn library failures into bilingual errors without leaking their text.
+
+    SQLAlchemy's messages quote bound parameters (citizen IDs), so only the
+    exception's class name goes into ``detail``.
+    """
+    try:
+        yield
+    except BilingualError as error:
+        if isinstance(error, ExportError):
+            raise
+        raise ExportError(error.code, th=error.th, en=error.en) from None
+    except ConfigError as error:
+        raise RulesInvalid(str(error)) from None
+    except SQLAlchemyError as error:
+        raise DatabaseUnavailable(type(error).__name__) from None
+    except OSError as error:
+        raise OutputNotWritable(f"{type(error).__name__} errno={error.errno}") from None

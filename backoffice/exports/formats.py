@@ -1,0 +1,165 @@
+"""Field orders of the files we write, exactly as reference §3a (e-Claim) and §3c (SSOP).
+
+A file is described once here; writers check every row against it, so a field can
+neither go missing nor move.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+# e-Claim "16+1" (reference jhcis-and-exports.md §3a), in the order the files are listed.
+ECLAIM_FIELDS: dict[str, tuple[str, ...]] = {
+    "INS": (
+        "HN", "INSCL", "SUBTYPE", "CID", "HCODE", "DATEEXP", "HOSPMAIN", "HOSPSUB",
+        "GOVCODE", "GOVNAME", "PERMITNO", "DOCNO", "OWNRPID", "OWNNAME", "AN", "SEQ",
+        "SUBINSCL", "RELINSCL", "HTYPE",
+    ),
+    "PAT": (
+        "HCODE", "HN", "CHANGWAT", "AMPHUR", "DOB", "SEX", "MARRIAGE", "OCCUPA", "NATION",
+        "PERSON_ID", "NAMEPAT", "TITLE", "FNAME", "LNAME", "IDTYPE",
+    ),
+    "OPD": (
+        "HN", "CLINIC", "DATEOPD", "TIMEOPD", "SEQ", "UUC", "DETAIL", "BTEMP", "SBP", "DBP",
+        "PR", "RR", "OPTYPE", "TYPEIN", "TYPEOUT",
+    ),
+    "ORF": ("HN", "DATEOPD", "CLINIC", "REFER", "REFERTYPE", "SEQ", "REFERDATE"),
+    "ODX": ("HN", "DATEDX", "CLINIC", "DIAG", "DXTYPE", "DRDX", "PERSON_ID", "SEQ"),
+    "OOP": ("HN", "DATEOPD", "CLINIC", "OPER", "DROPID", "PERSON_ID", "SEQ", "SERVPRICE"),
+    "IPD": (
+        "HN", "AN", "DATEADM", "TIMEADM", "DATEDSC", "TIMEDSC", "DISCHS", "DISCHT", "WARDDSC",
+        "DEPT", "ADM_W", "UUC", "SVCTYPE",
+    ),
+    "IRF": ("AN", "REFER", "REFERTYPE"),
+    "IDX": ("AN", "DIAG", "DXTYPE", "DRDX"),
+    "IOP": ("AN", "OPER", "OPTYPE", "DROPID", "DATEIN", "TIMEIN", "DATEOUT", "TIMEOUT"),
+    "CHT": (
+        "HN", "AN", "DATE", "TOTAL", "PAID", "PTTYPE", "PERSON_ID", "SEQ", "OPD_MEMO",
+        "INVOICE_NO", "INVOICE_LT",
+    ),
+    "CHA": ("HN", "AN", "DATE", "CHRGITEM", "AMOUNT", "PERSON_ID", "SEQ"),
+    "AER": (
+        "HN", "AN", "DATEOPD", "AUTHAE", "AEDATE", "AETIME", "AETYPE", "REFER_NO", "REFMAINI",
+        "IREFTYPE", "REFMAINO", "OREFTYPE", "UCAE", "EMTYPE", "SEQ", "AESTATUS", "DALERT",
+        "TALERT",
+    ),
+    "ADP": (
+        "HN", "AN", "DATEOPD", "TYPE", "CODE", "QTY", "RATE", "SEQ", "CAGCODE", "DOSE",
+        "CA_TYPE", "SERIALNO", "TOTCOPAY", "USE_STATUS", "TOTAL", "QTYDAY", "TMLTCODE",
+        "STATUS1", "BI", "CLINIC", "ITEMSRC", "PROVIDER", "GRAVIDA", "GA_WEEK",
+        "DCIP/E_SCREEN", "LMP", "SP_ITEM",
+    ),
+    "LVD": ("SEQLVD", "AN", "DATEOUT", "TIMEOUT", "DATEIN", "TIMEIN", "QTYDAY"),
+    "DRU": (
+        "HCODE", "HN", "AN", "CLINIC", "PERSON_ID", "DATE_SERV", "DID", "DIDNAME", "AMOUNT",
+        "DRUGPRICE", "DRUGCOST", "DIDSTD", "UNIT", "UNIT_PACK", "SEQ", "DRUGREMARK", "PA_NO",
+        "TOTCOPAY", "USE_STATUS", "TOTAL", "SIGCODE", "SIGTEXT", "PROVIDER", "SP_ITEM",
+    ),
+    "LABFU": ("HCODE", "HN", "PERSON_ID", "DATESERV", "SEQ", "LABTEST", "LABRESULT"),
+}  # fmt: skip
+
+ECLAIM_FILES: tuple[str, ...] = tuple(ECLAIM_FIELDS)
+
+# SSOP (reference §3c): sections of each file, in order, with their fields.
+SSOP_SECTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "BILLTRAN": (
+        (
+            "BILLTRAN",
+            (
+                "Station", "AuthCode", "DTTran", "HCode", "InvNo", "BillNo", "HN", "MemberNo",
+                "Amount", "Paid", "VerCode", "Tflag", "PID", "Name", "HMain", "PayPlan",
+                "ClaimAmt", "OtherPayplan", "OtherPay",
+            ),
+        ),
+        (
+            "BillItems",
+            (
+                "InvNo", "SvDate", "BillMuad", "LCCode", "STDCode", "Desc", "QTY", "UnitPrice",
+                "ChargeAmt", "ClaimUP", "ClaimAmount", "SvRefID", "ClaimCat",
+            ),
+        ),
+    ),
+    "OPServices": (
+        (
+            "OPServices",
+            (
+                "InvNo", "SvID", "Class", "HCode", "HN", "PID", "CareAccount", "TypeServ",
+                "TypeIn", "TypeOut", "DTAppoint", "SvPID", "Clinic", "BegDT", "EndDT", "LcCode",
+                "CodeSet", "STDCode", "SvCharge", "Completion", "SvTxCode", "ClaimCat",
+            ),
+        ),
+        ("OPDx", ("Class", "SvID", "SL", "CodeSet", "Code", "Desc")),
+    ),
+    "BILLDISP": (
+        (
+            "Dispensing",
+            (
+                "ProviderID", "DispID", "InvNo", "HN", "PID", "Prescdt", "DispDT", "Presc",
+                "Itemcnt", "ChargeAmt", "ClaimAmt", "Paid", "OtherPay", "Reimburser",
+                "BenefitPlan", "DispStat", "SvID", "DayCover",
+            ),
+        ),
+        (
+            "DispensedItems",
+            (
+                "DispID", "PrdCat", "HospDrgID", "DrgID", "dfsText", "Packsize", "sigCode",
+                "sigText", "Quantity", "UnitPrice", "ChargeAmt", "ReimbPrice", "ReimbAmt",
+                "PrdSeCode", "Claimcat", "CodeSet",
+            ),
+        ),
+    ),
+}  # fmt: skip
+
+ECLAIM_ENCODING = "cp874"  # windows-874, what the e-Claim program reads
+FDH_ENCODING = "utf-8"
+SSOP_ENCODING = "cp874"
+CRLF = "\r\n"
+
+
+def ymd(day: dt.date | None) -> str:
+    """YYYYMMDD in the Christian era, as e-Claim wants; empty when unknown."""
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}" if day else ""
+
+
+def hhmm(moment: dt.time | dt.timedelta | str | None) -> str:
+    """HHMM from a TIME column (MySQL hands TIME back as a timedelta)."""
+    if moment is None:
+        return ""
+    if isinstance(moment, dt.timedelta):
+        minutes = int(moment.total_seconds()) // 60
+        return f"{minutes // 60 % 24:02d}{minutes % 60:02d}"
+    if isinstance(moment, dt.time):
+        return f"{moment.hour:02d}{moment.minute:02d}"
+    digits = "".join(ch for ch in str(moment) if ch.isdigit())
+    return digits[:4] if len(digits) >= 4 else ""
+
+
+def money(value: Decimal | float | int | None) -> str:
+    """Two decimals, the way every claim file writes amounts."""
+    amount = Decimal(str(value)) if value is not None else Decimal(0)
+    return f"{amount.quantize(Decimal('0.01'))}"
+
+
+def quantity(value: Decimal | float | int | None) -> str:
+    """A count without a useless fraction: 10 not 10.00, 1.5 stays 1.5."""
+    if value is None:
+        return "0"
+    amount = Decimal(str(value))
+    if amount == amount.to_integral_value():
+        return str(int(amount))
+    return format(amount.normalize(), "f")
+
+
+def icd_nodot(code: str | None) -> str:
+    return (code or "").replace(".", "").strip().upper()
+
+
+def clean_field(value: object) -> str:
+    """A field value that cannot break the line: no delimiter, no line break."""
+    if value is None:
+        return ""
+    text = str(value)
+    if any(ch in text for ch in "|\r\n\t"):
+        text = text.replace("|", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
+    return text.strip()

@@ -1,0 +1,176 @@
+"""The validation report of a batch: every problem of every visit, never a silent drop.
+
+Each line names the visit (unit, SEQ = visitno, HN = pid, date) and never the
+person's citizen ID or name, so the report can be printed, mailed to the district
+office or attached to a ticket. It is streamed to CSV and JSON as the batch runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import IO, Literal
+
+Severity = Literal["excluded", "warning"]
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    code: str
+    severity: Severity
+    message_th: str
+    message_en: str
+
+
+def _kind(code: str, severity: Severity, th: str, en: str) -> ProblemKind:
+    return ProblemKind(code, severity, th, en)
+
+
+MISSING_CID = _kind(
+    "missing_cid", "excluded",
+    "ไม่มีเลขประจำตัวประชาชน: บันทึกเลขบัตรในทะเบียนบุคคลแล้วส่งออกใหม่",
+    "No citizen ID: record it on the person and export again.",
+)  # fmt: skip
+INVALID_CID = _kind(
+    "invalid_cid", "excluded",
+    "เลขประจำตัวประชาชนไม่ถูกต้อง (หลักตรวจสอบไม่ตรง): แก้ไขในทะเบียนบุคคล",
+    "The citizen ID fails its check digit: correct it on the person.",
+)  # fmt: skip
+MISSING_CLAIM_CODE = _kind(
+    "missing_claim_code", "excluded",
+    "ไม่มี Claim Code (Authen) ในการรับบริการ: ตามเก็บ Claim Code ก่อนส่งออก",
+    "The visit has no NHSO claim code (Authen): catch it up before exporting.",
+)  # fmt: skip
+UNMAPPED_RIGHT = _kind(
+    "unmapped_right", "excluded",
+    "สิทธิการรักษาของการรับบริการไม่ได้จับคู่กับรหัสสิทธิ สปสช.: ตรวจสอบตาราง cright หรือไฟล์กฎ",
+    "The visit's right is not mapped to an NHSO code: check cright or the rules file.",
+)  # fmt: skip
+RIGHT_NOT_IN_CATEGORY = _kind(
+    "right_not_claimable", "excluded",
+    "สิทธินี้ไม่ส่งเบิกผ่าน e-Claim สำหรับบริการประเภทนี้ (เช่น OFC/SSS กรณี OP)",
+    "This right is not claimed through e-Claim for this kind of service (e.g. OFC/SSS OP).",
+)  # fmt: skip
+UC_OWN_MAIN_UNIT = _kind(
+    "uc_own_main_unit", "excluded",
+    "สิทธิ UC ที่หน่วยบริการหลักเป็นหน่วยนี้ ไม่ต้องส่งเคลม OP",
+    "UC patient registered at this unit: OP is not claimed.",
+)  # fmt: skip
+NO_VISIT_DATE = _kind(
+    "no_visit_date", "excluded",
+    "การรับบริการไม่มีวันที่: แก้ไขใน JHCIS",
+    "The visit has no date: correct it in JHCIS.",
+)  # fmt: skip
+NOT_SSS = _kind(
+    "not_social_security", "excluded",
+    "ไม่ใช่สิทธิประกันสังคม จึงไม่อยู่ในแฟ้ม SSOP",
+    "Not a Social Security right, so not in the SSOP files.",
+)  # fmt: skip
+MISSING_DRUG_CODE = _kind(
+    "missing_drug_std_code", "warning",
+    "ยาไม่มีรหัส TMT หรือรหัสยา 24 หลัก: เพิ่มรหัสในตารางยา (cdrug)",
+    "A drug has neither a TMT nor a 24-digit code: add one in the drug list (cdrug).",
+)  # fmt: skip
+MISSING_LOT = _kind(
+    "missing_lot_number", "warning",
+    "วัคซีนไม่มีเลขล็อต (Lot number): บันทึกเลขล็อตในการรับบริการ",
+    "A vaccination has no lot number: record it on the visit.",
+)  # fmt: skip
+NOT_ENCODABLE = _kind(
+    "not_encodable", "warning",
+    "มีอักขระที่แปลงเป็น windows-874 ไม่ได้ จึงถูกแทนด้วย '?'",
+    "Some characters cannot be written in windows-874 and were replaced by '?'.",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Problem:
+    pcucode: str
+    seq: str
+    hn: str
+    visitdate: str
+    category: str
+    code: str
+    severity: Severity
+    item: str
+    message_th: str
+    message_en: str
+
+
+REPORT_FIELDS = tuple(Problem.__dataclass_fields__)
+
+
+class ValidationReport:
+    """Collects problems; streams them to ``report.csv`` and ``report.json`` when given a folder."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.counts: Counter[str] = Counter()
+        self.excluded_visits = 0
+        self.warned_visits = 0
+        self.included_visits = 0
+        self.by_category: Counter[str] = Counter()
+        self.sample: list[Problem] = []  # the first problems, for screens and --json
+        self._csv: IO[str] | None = None
+        self._json: IO[str] | None = None
+        self._first_json = True
+        self.csv_path = self.json_path = None
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            self.csv_path = folder / "report.csv"
+            self.json_path = folder / "report.json"
+            # UTF-8 with BOM: Excel on Thai Windows opens it with the Thai text intact.
+            self._csv = self.csv_path.open("w", encoding="utf-8-sig", newline="")
+            self._writer = csv.writer(self._csv)
+            self._writer.writerow(REPORT_FIELDS)
+            self._json = self.json_path.open("w", encoding="utf-8")
+            self._json.write('{"problems": [\n')
+
+    def add(
+        self,
+        kind: ProblemKind,
+        *,
+        pcucode: str,
+        seq: str,
+        hn: str,
+        visitdate: dt.date | None,
+        category: str = "",
+        item: str = "",
+    ) -> Problem:
+        problem = Problem(
+            pcucode, seq, hn, visitdate.isoformat() if visitdate else "", category,
+            kind.code, kind.severity, item, kind.message_th, kind.message_en,
+        )  # fmt: skip
+        self.counts[kind.code] += 1
+        if len(self.sample) < 200:
+            self.sample.append(problem)
+        if self._csv is not None and self._json is not None:
+            self._writer.writerow([getattr(problem, f) for f in REPORT_FIELDS])
+            self._json.write(("" if self._first_json else ",\n") + _dumps(asdict(problem)))
+            self._first_json = False
+        return problem
+
+    def summary(self) -> dict[str, object]:
+        return {
+            "included_visits": self.included_visits,
+            "excluded_visits": self.excluded_visits,
+            "visits_with_warnings": self.warned_visits,
+            "by_category": dict(sorted(self.by_category.items())),
+            "problems": dict(sorted(self.counts.items())),
+        }
+
+    def close(self) -> None:
+        if self._json is not None:
+            self._json.write('\n], "summary": ' + _dumps(self.summary()) + "}\n")
+            self._json.close()
+            self._json = None
+        if self._csv is not None:
+            self._csv.close()
+            self._csv = None
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,166 @@
+"""Which visits go into which claim file, as a validated, replaceable rule set.
+
+The defaults are the JHCIS training deck's §12.3 rules for the e-Claim export:
+
+1. OP: UC rights only when the patient's main unit (``hosmain``) is another unit
+   (OP anywhere), plus every LGO visit; never OFC or SSS (they claim elsewhere).
+2. PP: every right.
+3. ANC: every right.
+
+The deck itself says these conditions change over time, so a clinic can replace any
+part with a TOML file (``backoffice export eclaim --rules FILE``); unknown keys are
+errors. Codes marked "unconfirmed" below come from third-party exporters, not from
+the official e-Claim manual, and are exactly the values a clinic may need to change.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from common.config import ConfigError, describe_validation_error
+
+Category = Literal["OP", "PP", "ANC"]
+CATEGORIES: tuple[Category, ...] = ("OP", "PP", "ANC")
+# The order visits are classified in: the most specific diagnoses first.
+CATEGORY_ORDER: tuple[Category, ...] = ("ANC", "PP", "OP")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RightMapping(_Strict):
+    """One JHCIS right (``cright``) -> the NHSO main insurance code (INSCL)."""
+
+    inscl: str
+    rightgroup: str | None = None
+    rightcode: str | None = None
+    mapright: str | None = None
+
+    def matches(self, rightcode: str | None, rightgroup: str | None, mapright: str | None) -> bool:
+        return (
+            (self.rightgroup is None or self.rightgroup == (rightgroup or "").strip())
+            and (self.rightcode is None or self.rightcode == (rightcode or "").strip())
+            and (self.mapright is None or self.mapright == (mapright or "").strip())
+        )
+
+
+class CategoryRule(_Strict):
+    # "*" = every right.
+    rights: list[str]
+    # For rights in uc_codes: only when hosmain is not this unit (OP anywhere).
+    uc_only_other_main_unit: bool = False
+    # Visit belongs to this category when one of its diagnoses starts with a prefix
+    # (ICD-10 without the dot). Empty = the fallback category.
+    diag_prefixes: list[str] = Field(default_factory=list)
+    optype: str = ""  # OPD.OPTYPE written for the category (unconfirmed)
+
+    def admits(self, inscl: str) -> bool:
+        return "*" in self.rights or inscl in self.rights
+
+
+# KIOSK_JHCIS's mapping of cright.rightgroup to NHSO codes (reference §1.9), first match wins.
+DEFAULT_RIGHTS: tuple[RightMapping, ...] = (
+    RightMapping(rightgroup="1", inscl="OFC"),
+    RightMapping(rightgroup="2", inscl="SSS"),
+    RightMapping(rightgroup="7", inscl="LGO"),
+    RightMapping(rightgroup="3", rightcode="89", inscl="UCS"),
+    RightMapping(rightgroup="4", rightcode="89", inscl="UCS"),
+    RightMapping(rightgroup="3", inscl="WEL"),
+    RightMapping(rightgroup="4", inscl="WEL"),
+)
+
+# PP activities: check-ups, screening, immunisation, family planning, counselling.
+DEFAULT_PP_PREFIXES = [
+    "Z00", "Z01", "Z02", "Z10", "Z11", "Z12", "Z13", "Z23", "Z24", "Z25", "Z26", "Z27",
+    "Z30", "Z31", "Z32", "Z39", "Z71", "Z76",
+]  # fmt: skip
+DEFAULT_ANC_PREFIXES = ["Z33", "Z34", "Z35", "Z36"]
+
+# cdrug.drugtype -> e-Claim CHA charge item (category + "1" claimable); unconfirmed.
+DEFAULT_CHRGITEM = {
+    "01": "41",  # drug taken home
+    "10": "41",  # herbal drug taken home
+    "02": "B1",  # procedure
+    "03": "51",  # medical supplies
+    "11": "51",  # non-drug supplies
+    "04": "41",  # contraceptives
+    "05": "31",  # vaccine given here
+    "06": "C1",  # service fee
+    "07": "71",  # lab
+    "08": "D1",  # dental
+}
+
+
+def default_categories() -> dict[Category, CategoryRule]:
+    return {
+        "ANC": CategoryRule(rights=["*"], diag_prefixes=list(DEFAULT_ANC_PREFIXES)),
+        "PP": CategoryRule(rights=["*"], diag_prefixes=list(DEFAULT_PP_PREFIXES)),
+        "OP": CategoryRule(rights=["UCS", "WEL", "LGO"], uc_only_other_main_unit=True),
+    }
+
+
+class RuleSet(_Strict):
+    rights: list[RightMapping] = Field(default_factory=lambda: list(DEFAULT_RIGHTS))
+    uc_codes: list[str] = Field(default_factory=lambda: ["UCS", "WEL"])
+    # Checked in this order; the first whose diagnoses match wins, OP is the fallback.
+    categories: dict[Category, CategoryRule] = Field(default_factory=default_categories)
+    require_claim_code: bool = True
+    default_clinic: str = "01"  # OPD/ODX CLINIC when the diagnosis names none (unconfirmed)
+    drug_drugtypes: list[str] = Field(default_factory=lambda: ["01", "10"])  # -> DRU
+    chrgitem_by_drugtype: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CHRGITEM))
+    chrgitem_fallback: str = "I1"  # other services
+    # drugtypes whose items go to ADP, with the ADP TYPE (unconfirmed: 3 = other services).
+    adp_type_by_drugtype: dict[str, str] = Field(
+        default_factory=lambda: {"02": "3", "05": "3", "06": "3"}
+    )
+    dru_use_status: str = "2"  # DRU.USE_STATUS for OP drugs (unconfirmed)
+    vaccine_drugtype: str = "05"
+    lab_code_map: dict[str, str] = Field(default_factory=dict)  # JHCIS labcode -> LABTEST
+    # SSOP: which INSCL codes go to the Social Security files.
+    ssop_inscl: list[str] = Field(default_factory=lambda: ["SSS"])
+
+    def inscl_for(
+        self, rightcode: str | None, rightgroup: str | None, mapright: str | None
+    ) -> str | None:
+        for mapping in self.rights:
+            if mapping.matches(rightcode, rightgroup, mapright):
+                return mapping.inscl
+        return None
+
+    def category_for(self, diag_codes: list[str]) -> Category:
+        fallback: Category = "OP"
+        for name in CATEGORY_ORDER:
+            rule = self.categories.get(name)
+            if rule is None:
+                continue
+            if not rule.diag_prefixes:
+                fallback = name
+                continue
+            if any(code.startswith(tuple(rule.diag_prefixes)) for code in diag_codes):
+                return name
+        return fallback
+
+    def chrgitem(self, drugtype: str | None) -> str:
+        return self.chrgitem_by_drugtype.get((drugtype or "").strip(), self.chrgitem_fallback)
+
+
+def load_rules(path: str | Path | None) -> RuleSet:
+    """The rule set from a TOML file (validated), or the defaults when no file is given."""
+    if path is None:
+        return RuleSet()
+    file = Path(path)
+    try:
+        data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"rules file not found: {file}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    try:
+        return RuleSet(**data)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc, file)) from None

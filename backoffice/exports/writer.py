@@ -1,0 +1,79 @@
+"""Line writers for `|`-delimited claim files: header, CRLF, one encoding, no surprises."""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import IO
+
+from backoffice.exports.formats import CRLF, clean_field
+
+
+class FieldMismatch(ValueError):
+    """A row that does not carry exactly the file's fields (a programming error)."""
+
+
+class DelimitedFile:
+    """One claim file. ``path=None`` counts rows without writing (dry runs).
+
+    Rows are mappings keyed by field name; a missing or unknown key raises, so a file
+    can never silently lose or shift a column. Characters the encoding lacks are
+    replaced by ``?`` and reported by :meth:`write` returning False.
+    """
+
+    def __init__(
+        self, path: Path | None, fields: tuple[str, ...], encoding: str, *, header: bool = True
+    ) -> None:
+        self.path = path
+        self.fields = fields
+        self.encoding = encoding
+        self.rows = 0
+        self._handle: IO[bytes] | None = None
+        self._field_set = frozenset(fields)
+        if path is not None:
+            self._handle = path.open("wb", buffering=256 * 1024)
+            if header:
+                self._raw("|".join(fields) + CRLF)
+
+    def _raw(self, line: str) -> bool:
+        try:
+            data = line.encode(self.encoding)
+            clean = True
+        except UnicodeEncodeError:
+            data = line.encode(self.encoding, errors="replace")
+            clean = False
+        if self._handle is not None:
+            self._handle.write(data)
+        return clean
+
+    def write(self, row: Mapping[str, object]) -> bool:
+        if row.keys() != self._field_set:
+            missing = sorted(self._field_set - row.keys())
+            extra = sorted(set(row) - self._field_set)
+            raise FieldMismatch(f"row fields differ: missing {missing}, unknown {extra}")
+        self.rows += 1
+        return self._raw("|".join(clean_field(row[f]) for f in self.fields) + CRLF)
+
+    def write_line(self, line: str) -> bool:
+        """A raw line (SSOP section tags); CRLF is added."""
+        return self._raw(line + CRLF)
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+            self._handle = None
+
+
+def blank_row(fields: Iterable[str]) -> dict[str, object]:
+    return dict.fromkeys(fields, "")
+
+
+def zip_files(zip_path: Path, files: Iterable[Path]) -> Path:
+    """One zip with the files under their bare names (what the upload pages expect)."""
+    tmp = zip_path.with_suffix(".zip.part")
+    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for file in files:
+            archive.write(file, arcname=file.name)
+    tmp.replace(zip_path)
+    return zip_path

@@ -1,0 +1,216 @@
+"""e-Claim 16+1 batches from the hand-made clinic: rules, files parsed back, golden bytes."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from backoffice.cli import main as backoffice_main
+from backoffice.exports.eclaim import BatchResult, export_eclaim
+from backoffice.exports.formats import ECLAIM_FIELDS
+from backoffice.exports.rules import RuleSet, load_rules
+from backoffice.exports.source import ClaimSource
+from common.config import ConfigError
+
+DAY = dt.date(2026, 3, 2)
+NOW = dt.datetime(2026, 3, 3, 10, 30, 0)
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "exports" / "eclaim"
+
+
+def run(
+    engine: Engine,
+    out: Path,
+    *,
+    rules: RuleSet | None = None,
+    fdh: bool = False,
+    dry_run: bool = False,
+) -> BatchResult:
+    source = ClaimSource(engine, chunk_size=3)  # several chunks even for nine visits
+    return export_eclaim(
+        source, DAY, DAY, out, rules=rules or RuleSet(), hcode=source.own_hcode(), now=NOW,
+        fdh=fdh, dry_run=dry_run,
+    )  # fmt: skip
+
+
+def parse(path: Path, encoding: str = "cp874") -> list[dict[str, str]]:
+    raw = path.read_bytes()
+    text = raw.decode(encoding)
+    assert text.endswith("\r\n")
+    lines = text.split("\r\n")[:-1]
+    assert all("\n" not in line and "\r" not in line for line in lines)
+    header = lines[0].split("|")
+    assert tuple(header) == ECLAIM_FIELDS[path.stem]
+    rows = [line.split("|") for line in lines[1:]]
+    assert all(len(row) == len(header) for row in rows)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def report_rows(result: BatchResult) -> list[dict[str, str]]:
+    assert result.report_csv is not None
+    with result.report_csv.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_rules_of_seed_12_3_include_and_exclude_with_reasons(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    result = run(clinic_engine, tmp_path)
+    ins = parse(result.folder / "INS.txt")  # type: ignore[operator]
+    assert sorted(int(r["SEQ"]) for r in ins) == [101, 103, 107, 109]
+    excluded = {
+        (int(r["seq"]), r["code"]) for r in report_rows(result) if r["severity"] == "excluded"
+    }
+    assert excluded == {
+        (102, "uc_own_main_unit"),
+        (104, "right_not_claimable"),
+        (105, "right_not_claimable"),
+        (105, "missing_claim_code"),
+        (106, "missing_cid"),
+        (108, "missing_claim_code"),
+    }
+    summary = result.summary
+    assert summary["included_visits"] == 4
+    assert summary["excluded_visits"] == 5
+    assert summary["by_category"] == {"OP": 2, "PP": 2}
+
+
+def test_files_parse_back_with_the_visit_data(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path)
+    folder = result.folder
+    assert folder is not None
+    ins = {r["SEQ"]: r for r in parse(folder / "INS.txt")}
+    assert ins["101"]["PERMITNO"] == "PP1000000001"
+    assert ins["101"]["INSCL"] == "UCS"
+    assert ins["109"]["INSCL"] == "LGO"
+    assert ins["101"]["HCODE"] == "99901"
+    pat = parse(folder / "PAT.txt")
+    assert sorted(r["HN"] for r in pat) == ["1", "2", "6", "7"]  # one row per person
+    assert {r["FNAME"] for r in pat} >= {"สมชาย", "มาลี"}
+    opd = {r["SEQ"]: r for r in parse(folder / "OPD.txt")}
+    assert opd["101"]["DATEOPD"] == "20260302"
+    assert (opd["101"]["SBP"], opd["101"]["DBP"]) == ("130", "85")
+    assert opd["109"]["DETAIL"] == "ปวดหัว เวียนหัว  นอนไม่หลับ"
+    odx = parse(folder / "ODX.txt")
+    assert [(r["SEQ"], r["DIAG"], r["DXTYPE"]) for r in odx if r["SEQ"] == "101"] == [
+        ("101", "E119", "1"),
+        ("101", "I10", "2"),
+    ]
+    assert odx[0]["DRDX"] == "ว.12345"
+    dru = parse(folder / "DRU.txt")
+    metformin = next(r for r in dru if r["DID"] == "D0003")
+    assert (metformin["AMOUNT"], metformin["DRUGPRICE"], metformin["TOTAL"]) == (
+        "30", "0.80", "24.00",
+    )  # fmt: skip
+    assert metformin["DIDSTD"] == "224181"
+    cht = {r["SEQ"]: r for r in parse(folder / "CHT.txt")}
+    cha = parse(folder / "CHA.txt")
+    for seq, row in cht.items():
+        amounts = sum(float(c["AMOUNT"]) for c in cha if c["SEQ"] == seq)
+        assert float(row["TOTAL"]) == pytest.approx(amounts)
+    labs = parse(folder / "LABFU.txt")
+    assert [(r["LABTEST"], r["LABRESULT"]) for r in labs] == [("CH09", "1.1"), ("CH99", "6.8")]
+    for empty in ("IPD", "IRF", "IDX", "IOP", "LVD", "ORF", "OOP", "AER"):
+        assert parse(folder / f"{empty}.txt") == []
+
+
+def test_characters_outside_windows_874_are_replaced_and_reported(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    result = run(clinic_engine, tmp_path)
+    dru = parse(result.folder / "DRU.txt")  # type: ignore[operator]
+    assert next(r for r in dru if r["DID"] == "D0009")["DIDNAME"] == "ยาหอม ?"
+    warnings = {(r["seq"], r["code"]) for r in report_rows(result) if r["severity"] == "warning"}
+    assert ("101", "not_encodable") in warnings
+    assert ("101", "missing_drug_std_code") in warnings
+    assert ("107", "missing_lot_number") in warnings
+
+
+def test_fdh_variant_is_utf8(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path, fdh=True)
+    assert result.name.startswith("FDH_99901_")
+    dru = parse(result.folder / "DRU.txt", "utf-8")  # type: ignore[operator]
+    assert next(r for r in dru if r["DID"] == "D0009")["DIDNAME"] == "ยาหอม ✓"
+
+
+def test_one_zip_per_batch_with_bare_names(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path)
+    assert result.zip_path == tmp_path / f"{result.name}.zip"
+    with zipfile.ZipFile(result.zip_path) as archive:
+        names = archive.namelist()
+        assert sorted(names) == sorted(f"{k}.txt" for k in ECLAIM_FIELDS)
+        assert archive.read("INS.txt") == (result.folder / "INS.txt").read_bytes()  # type: ignore[operator]
+
+
+def test_dry_run_writes_only_the_report(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path, dry_run=True)
+    assert result.zip_path is None
+    assert result.folder is not None
+    assert sorted(p.name for p in result.folder.iterdir()) == ["report.csv", "report.json"]
+    assert result.files["INS"] == 4
+    data = json.loads(result.report_json.read_text(encoding="utf-8"))  # type: ignore[union-attr]
+    assert data["summary"]["excluded_visits"] == 5
+    assert all("cid" not in p and "name" not in p for p in data["problems"])
+
+
+def test_rules_file_changes_the_outcome(clinic_engine: Engine, tmp_path: Path) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(
+        'require_claim_code = false\n[categories.OP]\nrights = ["*"]\n', encoding="utf-8"
+    )
+    rules = load_rules(rules_file)
+    result = run(clinic_engine, tmp_path / "out", rules=rules)
+    ins = parse(result.folder / "INS.txt")  # type: ignore[operator]
+    assert sorted(int(r["SEQ"]) for r in ins) == [101, 102, 103, 104, 105, 107, 108, 109]
+
+
+def test_bad_rules_file_names_the_key(tmp_path: Path) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text("require_claim_cod = false\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="require_claim_cod: unknown key"):
+        load_rules(rules_file)
+
+
+def test_golden_files(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path)
+    assert result.folder is not None
+    for key in ECLAIM_FIELDS:
+        produced = (result.folder / f"{key}.txt").read_bytes()
+        golden = GOLDEN / f"{key}.txt"
+        if os.environ.get("UPDATE_GOLDEN") == "1":
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_bytes(produced)
+        assert produced == golden.read_bytes(), key
+
+
+def test_command_line(
+    clinic_engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = str(clinic_engine.url)
+    code = backoffice_main(
+        ["export", "eclaim", "--from", "2569-03-02", "--to", "2026-03-02",
+         "--out", str(tmp_path), "--db", url, "--json"]
+    )  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["included_visits"] == 4
+    assert Path(out["zip"]).exists()
+
+
+def test_command_line_reports_a_bad_database_bilingually(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = backoffice_main(
+        ["export", "eclaim", "--from", "2026-03-02", "--to", "2026-03-02",
+         "--out", str(tmp_path), "--db", f"sqlite:///{tmp_path / 'none.sqlite'}", "--json"]
+    )  # fmt: skip
+    assert code == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["error_code"] == "export.database_unavailable"
+    assert out["message_th"] and out["message_en"]
