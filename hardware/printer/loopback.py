@@ -1,0 +1,244 @@
+"""A loopback ESC/POS network printer for the demo and the tests.
+
+It listens on TCP like a printer's port 9100, answers DLE EOT 1-4 and GS r 1 as a
+printer in the chosen state would, records every job (the bytes between status
+requests, up to a cut or the end of the connection) and decodes its raster back into
+a picture. The state can be changed while it runs, and it can be told to run out of
+paper in the middle of the next ticket.
+
+It is a test rig: production code never starts it unless the configuration asks.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import socketserver
+import threading
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from types import TracebackType
+
+from PIL import Image
+
+from hardware.printer.escpos_stream import Kind, parse, stack
+
+log = logging.getLogger(__name__)
+
+
+class LoopbackState(StrEnum):
+    READY = "ready"
+    NEAR_END = "near_end"
+    PAPER_OUT = "paper_out"
+    OFFLINE = "offline"
+    COVER_OPEN = "cover_open"
+    SILENT = "silent"  # prints but never answers status requests (no return channel)
+
+
+# DLE EOT n=1 (printer), 2 (offline cause), 3 (error cause), 4 (roll paper sensor),
+# bit for bit as an Epson-compatible printer reports each condition.
+_EOT_REPLIES: dict[LoopbackState, tuple[int, int, int, int]] = {
+    LoopbackState.READY: (0x12, 0x12, 0x12, 0x12),
+    LoopbackState.NEAR_END: (0x12, 0x12, 0x12, 0x1E),
+    LoopbackState.PAPER_OUT: (0x1A, 0x32, 0x12, 0x7E),
+    LoopbackState.OFFLINE: (0x1A, 0x52, 0x1A, 0x12),
+    LoopbackState.COVER_OPEN: (0x1A, 0x16, 0x12, 0x12),
+}
+# GS r 1 (paper sensor, answered after the preceding data has printed).
+_GS_R1_REPLIES = {LoopbackState.READY: 0x00, LoopbackState.NEAR_END: 0x03}
+_PRINTING = frozenset({LoopbackState.READY, LoopbackState.NEAR_END, LoopbackState.SILENT})
+
+
+@dataclass(frozen=True)
+class LoopbackJob:
+    number: int
+    data: bytes
+    printed: bool  # the whole job went through while the printer could print, and was cut
+    cut: bool
+    state: LoopbackState  # the printer's state when the job ended
+    image: Image.Image | None
+    bin_path: Path | None = None
+    png_path: Path | None = None
+
+
+class _Job:
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.images: list[Image.Image] = []
+        self.printable = True
+
+
+class _Handler(socketserver.BaseRequestHandler):
+    server: _Server
+
+    def handle(self) -> None:
+        printer = self.server.printer
+        sock: socket.socket = self.request
+        pending = bytearray()
+        job = _Job()
+        while True:
+            try:
+                chunk = sock.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            pending += chunk
+            commands, used = parse(bytes(pending), final=False)
+            del pending[:used]
+            for command in commands:
+                reply = printer._reply_to(command.kind, command.arg)
+                if command.kind in (Kind.STATUS, Kind.TRANSMIT_STATUS):
+                    if reply is not None:
+                        sock.sendall(bytes([reply]))
+                    continue
+                job.data += command.raw
+                job.printable &= printer.state in _PRINTING
+                if command.image is not None:
+                    job.images.append(command.image)
+                    if printer._take_run_out():
+                        job.printable = False
+                if command.kind is Kind.CUT:
+                    printer._finish(job, cut=True)
+                    job = _Job()
+        job.data += pending
+        if job.data:
+            printer._finish(job, cut=False)
+
+
+class _Server(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+    printer: LoopbackPrinter
+
+
+class LoopbackPrinter:
+    """``with LoopbackPrinter() as printer: ... printer.uri ... printer.jobs``."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        state: LoopbackState | str = LoopbackState.READY,
+        out_dir: str | Path | None = None,
+    ) -> None:
+        self.host = host
+        self._requested_port = port
+        self._state = LoopbackState(state)
+        self.out_dir = Path(out_dir) if out_dir else None
+        self._lock = threading.Condition()
+        self._jobs: list[LoopbackJob] = []
+        self._run_out_next = False
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # --- control -------------------------------------------------------------
+    def start(self) -> LoopbackPrinter:
+        if self.out_dir:
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+        server = _Server((self.host, self._requested_port), _Handler)
+        server.printer = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="loopback-printer", daemon=True
+        )
+        self._thread.start()
+        log.info("loopback printer listening on %s:%d", self.host, self.port)
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> LoopbackPrinter:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            return self._requested_port
+        return int(self._server.server_address[1])
+
+    @property
+    def uri(self) -> str:
+        return f"tcp://{self.host}:{self.port}"
+
+    @property
+    def state(self) -> LoopbackState:
+        with self._lock:
+            return self._state
+
+    @state.setter
+    def state(self, value: LoopbackState | str) -> None:
+        with self._lock:
+            self._state = LoopbackState(value)
+        log.info("loopback printer state: %s", self._state.value)
+
+    def run_out_of_paper_during_next_job(self) -> None:
+        """The roll ends right after the next job's first image: that ticket is cut short."""
+        with self._lock:
+            self._run_out_next = True
+
+    @property
+    def jobs(self) -> list[LoopbackJob]:
+        with self._lock:
+            return list(self._jobs)
+
+    def wait_for_jobs(self, count: int, timeout: float = 10.0) -> list[LoopbackJob]:
+        """The first `count` jobs, waiting for them; TimeoutError if they don't come."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: len(self._jobs) >= count, timeout):
+                raise TimeoutError(f"{len(self._jobs)} of {count} print jobs arrived")
+            return list(self._jobs[:count])
+
+    # --- called from connection threads ---------------------------------------
+    def _reply_to(self, kind: Kind, n: int) -> int | None:
+        state = self.state
+        if kind is Kind.STATUS and state is not LoopbackState.SILENT and 1 <= n <= 4:
+            return _EOT_REPLIES[state][n - 1]
+        if kind is Kind.TRANSMIT_STATUS and state in _GS_R1_REPLIES:
+            # A stopped printer never gets to the GS r in its buffer: no answer.
+            return _GS_R1_REPLIES[state] if n in (1, 49) else 0x00
+        return None
+
+    def _take_run_out(self) -> bool:
+        with self._lock:
+            if not self._run_out_next:
+                return False
+            self._run_out_next = False
+            self._state = LoopbackState.PAPER_OUT
+            return True
+
+    def _finish(self, job: _Job, *, cut: bool) -> None:
+        data = bytes(job.data)
+        image = stack(job.images)
+        with self._lock:
+            number = len(self._jobs) + 1
+            state = self._state
+        bin_path = png_path = None
+        if self.out_dir:
+            bin_path = self.out_dir / f"job-{number:04d}.bin"
+            bin_path.write_bytes(data)
+            if image is not None:
+                png_path = self.out_dir / f"job-{number:04d}.png"
+                image.save(png_path)
+        printed = cut and job.printable and state in _PRINTING
+        record = LoopbackJob(number, data, printed, cut, state, image, bin_path, png_path)
+        with self._lock:
+            self._jobs.append(record)
+            self._lock.notify_all()
+        log.info("loopback job %d: %d bytes, printed=%s", number, len(data), printed)

@@ -1,0 +1,91 @@
+"""The loopback printer as a process: `simulate`, then `test-ticket` and `status` against it."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "hardware.printer", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_simulate_records_a_test_ticket(tmp_path: Path) -> None:
+    port = free_port()
+    out = tmp_path / "jobs"
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    sim = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "hardware.printer",
+            "simulate",
+            "--port",
+            str(port),
+            "--out",
+            str(out),
+            "--state",
+            "near_end",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert sim.stdout is not None and sim.stdin is not None
+        assert "loopback printer on" in sim.stdout.readline()
+        sim.stdout.readline()
+        uri = f"tcp://127.0.0.1:{port}"
+        status = run("status", "--printer", uri, env=env)
+        assert status.returncode == 0 and json.loads(status.stdout)["paper"] == "near_end"
+        printed = run("test-ticket", "--printer", uri, env=env)
+        assert printed.returncode == 0, printed.stderr
+        assert json.loads(printed.stdout)["paper_near_end"] is True
+        assert "job 1:" in sim.stdout.readline()
+        sim.stdin.write("cover_open\n")
+        sim.stdin.flush()
+        assert "state: cover_open" in sim.stdout.readline()
+        refused = run("test-ticket", "--printer", uri, env=env)
+        assert refused.returncode == 1 and "cover" in refused.stderr
+        decoded = tmp_path / "decoded.png"
+        assert (
+            run("decode", str(out / "job-0001.bin"), "--png", str(decoded), env=env).returncode == 0
+        )
+        texts = [r.text for r in zxingcpp.read_barcodes(Image.open(decoded).convert("L"))]
+        assert texts == ["PP1234567890"]
+        assert (out / "job-0001.png").exists() and not (out / "job-0002.bin").exists()
+    finally:
+        sim.send_signal(signal.SIGTERM)
+        try:
+            assert sim.wait(timeout=10) == 0
+        finally:
+            sim.kill()

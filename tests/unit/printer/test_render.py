@@ -1,0 +1,170 @@
+"""The ticket picture: size, Thai layout, the QR, the no-claim-code wording, goldens."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+import os
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image, ImageChops
+
+from hardware.printer import TicketData, render_ticket, sample_ticket, ticket_png
+from hardware.printer.render import _font, qr_image, raqm_available, resolve_font, wrap
+from hardware.printer.ticket import PENDING_EN, PENDING_TH
+
+GOLDEN_DIR = Path(__file__).resolve().parents[2] / "golden" / "printer"
+# Regenerate with: UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/printer/test_render.py
+UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
+MAX_DIFF_FRACTION = 0.01  # FreeType/HarfBuzz versions move a few edge pixels
+
+
+def qr_texts(image: Image.Image) -> list[str]:
+    return [r.text for r in zxingcpp.read_barcodes(image.convert("L"))]
+
+
+def black_fraction(image: Image.Image) -> float:
+    grey = image.convert("L")
+    return sum(1 for p in grey.getdata() if p < 128) / (grey.width * grey.height)
+
+
+def pending_ticket() -> TicketData:
+    return dataclasses.replace(sample_ticket(), claim_code=None, sandbox=False, local_queue=True)
+
+
+@pytest.mark.parametrize(("width", "expected"), [(576, 576), (512, 512), (384, 384), (580, 576)])
+def test_width_is_the_printer_dot_width_in_whole_bytes(width: int, expected: int) -> None:
+    image = render_ticket(sample_ticket(), width)
+    assert image.mode == "1"
+    assert image.width == expected
+    assert 600 < image.height < 2000
+
+
+def test_raqm_shaping_is_available() -> None:
+    # Without raqm, Thai marks are placed naively; the Pillow wheel ships raqm.
+    assert raqm_available()
+
+
+def test_claim_code_qr_decodes_to_the_claim_code() -> None:
+    data = dataclasses.replace(sample_ticket(), claim_code="PP0987654321")
+    for width in (576, 384):
+        assert qr_texts(render_ticket(data, width)) == ["PP0987654321"]
+
+
+def test_ticket_without_claim_code_has_no_qr_and_the_pending_box() -> None:
+    data = pending_ticket()
+    assert data.claim_code_pending
+    assert data.pending_text == (PENDING_TH, PENDING_EN)
+    assert "ไม่ต้องทำรายการใหม่" in PENDING_TH and "staff will request it" in PENDING_EN
+    assert qr_texts(render_ticket(data)) == []
+
+
+def test_custom_pending_message_replaces_the_standard_wording() -> None:
+    data = dataclasses.replace(pending_ticket(), pending_message="ติดต่อห้องบัตร")
+    assert data.pending_text == ("ติดต่อห้องบัตร",)
+    assert render_ticket(data).height < render_ticket(pending_ticket()).height
+
+
+def test_blank_claim_code_counts_as_pending() -> None:
+    assert dataclasses.replace(sample_ticket(), claim_code="  ").claim_code_pending
+
+
+def test_sandbox_banner_is_an_inverted_band_at_the_top() -> None:
+    sandbox = render_ticket(sample_ticket())
+    real = render_ticket(dataclasses.replace(sample_ticket(), sandbox=False))
+    band = (0, 12, sandbox.width, 24)
+    assert black_fraction(sandbox.crop(band)) > 0.6
+    assert black_fraction(real.crop(band)) < 0.3
+
+
+def test_long_queue_number_shrinks_to_one_line() -> None:
+    short = render_ticket(dataclasses.replace(sample_ticket(), queue_no="1"), 384)
+    long = render_ticket(dataclasses.replace(sample_ticket(), queue_no="ABCDEFGHIJ-999"), 384)
+    # Shrunk to fit the width, a long number takes less height, never an extra line.
+    assert long.height <= short.height
+
+
+def test_optional_lines_are_left_out_when_empty() -> None:
+    bare = TicketData(
+        clinic_name="รพ.สต.", queue_no="7", issued_at=sample_ticket().issued_at, claim_code="X1"
+    )
+    assert render_ticket(bare).height < render_ticket(sample_ticket()).height
+    assert qr_texts(render_ticket(bare)) == ["X1"]
+
+
+def test_wrap_never_separates_thai_marks_from_their_letter() -> None:
+    font = _font(str(resolve_font(None)), 28)
+    word = "ผู้ป่วยนอกทั่วไปที่มีสิทธิ์หลักประกันสุขภาพแห่งชาติ" * 2
+    lines = wrap(word, font, 200)
+    assert len(lines) > 2
+    assert "".join(lines) == word
+    attached = {chr(c) for c in [0x0E30, 0x0E31, *range(0x0E32, 0x0E3B), *range(0x0E45, 0x0E4F)]}
+    for line in lines:
+        assert font.getlength(line) <= 200
+        assert line[0] not in attached  # no mark or following vowel starts a line
+        assert not "\u0e40" <= line[-1] <= "\u0e44"  # no leading vowel ends one
+
+
+def test_wrap_breaks_at_spaces_first() -> None:
+    font = _font(str(resolve_font(None)), 28)
+    assert wrap("สวัสดี ครับ", font, 2000) == ["สวัสดี ครับ"]
+    assert wrap("สวัสดี ครับ", font, math.ceil(font.getlength("สวัสดี"))) == ["สวัสดี", "ครับ"]
+
+
+def test_missing_font_falls_back_to_an_installed_thai_font(tmp_path: Path) -> None:
+    assert resolve_font(tmp_path / "nope.ttf").is_file()
+
+
+def test_png_bytes_are_the_same_picture() -> None:
+    image = Image.open(io.BytesIO(ticket_png(sample_ticket(), 384)))
+    assert (
+        ImageChops.difference(
+            image.convert("L"), render_ticket(sample_ticket(), 384).convert("L")
+        ).getbbox()
+        is None
+    )
+
+
+def test_qr_image_has_a_quiet_zone() -> None:
+    image = qr_image("PP1", 4)
+    assert image.getpixel((0, 0)) == 255 and image.getpixel((4, 4)) == 255
+
+
+def compare_with_golden(name: str, image: Image.Image) -> None:
+    path = GOLDEN_DIR / name
+    if UPDATE or not path.exists():
+        if not UPDATE:
+            pytest.fail(f"golden {path} missing; create it with UPDATE_GOLDEN=1")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image.save(path)
+        return
+    golden = Image.open(path).convert("1")
+    assert image.width == golden.width
+    # Different font engine versions may move a line by a pixel or two.
+    assert abs(image.height - golden.height) <= golden.height * 0.02
+    height = min(image.height, golden.height)
+    diff = ImageChops.logical_xor(
+        image.crop((0, 0, image.width, height)), golden.crop((0, 0, golden.width, height))
+    )
+    changed = sum(1 for p in diff.convert("L").getdata() if p) / (image.width * height)
+    assert changed <= MAX_DIFF_FRACTION, f"{name}: {changed:.3%} of pixels differ"
+
+
+def test_golden_sample_ticket_576() -> None:
+    compare_with_golden("sample-576.png", render_ticket(sample_ticket(), 576))
+
+
+def test_golden_pending_ticket_384() -> None:
+    compare_with_golden("pending-local-384.png", render_ticket(pending_ticket(), 384))
+
+
+@pytest.mark.skipif(UPDATE, reason="goldens are being regenerated")
+def test_golden_comparison_detects_a_different_ticket() -> None:
+    other = render_ticket(
+        dataclasses.replace(sample_ticket(), queue_no="B999", masked_name="นาง สมศรี ม•••")
+    )
+    with pytest.raises(AssertionError):
+        compare_with_golden("sample-576.png", other)
