@@ -75,7 +75,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 def cmd_decode(args: argparse.Namespace) -> int:
     try:
-        image = escpos_stream.decode(Path(args.job).read_bytes())
+        image = escpos_stream.decode(Path(args.job).read_bytes(), args.width)
     except OSError as exc:
         print(f"cannot read {args.job}: {exc.strerror}", file=sys.stderr)
         return 2
@@ -111,7 +111,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    printer = LoopbackPrinter(args.host, args.port, args.state, args.out)
+    printer = LoopbackPrinter(args.host, args.port, args.state, args.out, args.width)
     try:
         printer.start()
     except OSError as exc:
@@ -162,11 +162,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--state", default="ready", choices=[state.value for state in LoopbackState]
     )
     simulate.add_argument("--out", default="printer-jobs", help="where jobs (.bin, .png) go")
+    simulate.add_argument("--width", type=int, help="paper width in dots for the decoded PNGs")
     simulate.set_defaults(handler=cmd_simulate)
 
     decode = sub.add_parser("decode", help="turn recorded ESC/POS bytes into a PNG")
     decode.add_argument("job", metavar="JOB.bin")
     decode.add_argument("--png", required=True, metavar="OUT.png")
+    decode.add_argument("--width", type=int, help="paper width in dots (pads the picture)")
     decode.set_defaults(handler=cmd_decode)
     return parser
 

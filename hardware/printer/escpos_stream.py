@@ -188,11 +188,12 @@ def images(data: bytes) -> list[Image.Image]:
     return [c.image for c in commands if c.image is not None]
 
 
-def stack(parts: list[Image.Image]) -> Image.Image | None:
-    """Pictures one under the other on white, the way the paper would show them."""
+def stack(parts: list[Image.Image], width: int | None = None) -> Image.Image | None:
+    """Pictures one under the other, left-aligned on white paper at least `width` wide."""
     if not parts:
         return None
-    page = Image.new("1", (max(p.width for p in parts), sum(p.height for p in parts)), 1)
+    page_width = max([p.width for p in parts] + [width or 0])
+    page = Image.new("1", (page_width, sum(p.height for p in parts)), 1)
     y = 0
     for part in parts:
         page.paste(part, (0, y))
@@ -200,6 +201,6 @@ def stack(parts: list[Image.Image]) -> Image.Image | None:
     return page
 
 
-def decode(data: bytes) -> Image.Image | None:
+def decode(data: bytes, width: int | None = None) -> Image.Image | None:
     """The job's images stacked into one picture, or None if it carries no image."""
-    return stack(images(data))
+    return stack(images(data), width)

@@ -122,8 +122,10 @@ class LoopbackPrinter:
         port: int = 0,
         state: LoopbackState | str = LoopbackState.READY,
         out_dir: str | Path | None = None,
+        width_dots: int | None = None,
     ) -> None:
         self.host = host
+        self.width_dots = width_dots  # paper width the decoded pictures are padded to
         self._requested_port = port
         self._state = LoopbackState(state)
         self.out_dir = Path(out_dir) if out_dir else None
@@ -225,7 +227,7 @@ class LoopbackPrinter:
 
     def _finish(self, job: _Job, *, cut: bool) -> None:
         data = bytes(job.data)
-        image = stack(job.images)
+        image = stack(job.images, self.width_dots)
         with self._lock:
             number = len(self._jobs) + 1
             state = self._state

@@ -67,8 +67,48 @@ class PrintResult:
         return self.status_before.near_end or self.status_after.near_end
 
 
+BAND_HEADER_BYTES = 8  # GS v 0 m xL xH yL yH
+
+
+def raster_bands(image: Image.Image) -> list[Image.Image]:
+    """Cut the ticket into horizontal bands, each only as wide as its ink reaches.
+
+    A ticket is mostly white on the right of its lines and between them; sending each
+    band left-aligned and trimmed halves the bytes without moving a single dot, since
+    consecutive GS v 0 images print edge to edge. A band ends when starting a new one
+    costs less than carrying the wrong width (greedy on the 8-byte band header).
+    """
+    mono = image.convert("1")
+    if mono.width % 8:
+        padded = Image.new("1", (mono.width + 8 - mono.width % 8, mono.height), 1)
+        padded.paste(mono, (0, 0))
+        mono = padded
+    row_bytes = mono.width // 8
+    packed = mono.tobytes()  # PIL: bit set = white
+    used = [
+        max(1, len(packed[y * row_bytes : (y + 1) * row_bytes].rstrip(b"\xff")))
+        for y in range(mono.height)
+    ]
+    bands: list[tuple[int, int, int]] = []  # (first row, end row, width in bytes)
+    start, width = 0, used[0] if used else 1
+    for y in range(1, mono.height):
+        rows = y - start
+        wanted = used[y]
+        if wanted > width:
+            keep = (wanted - width) * rows <= BAND_HEADER_BYTES
+        else:
+            keep = width - wanted <= BAND_HEADER_BYTES
+        if keep:
+            width = max(width, wanted)
+            continue
+        bands.append((start, y, width))
+        start, width = y, wanted
+    bands.append((start, mono.height, width))
+    return [mono.crop((0, top, w * 8, end)) for top, end, w in bands]
+
+
 def build_job(image: Image.Image, width_dots: int) -> bytes:
-    """ESC @, the image as GS v 0 raster, feed and full cut: the bytes of one ticket.
+    """ESC @, the image as GS v 0 raster bands, feed and full cut: one ticket's bytes.
 
     Raises PrinterConfigError when the image is wider than the paper.
     """
@@ -80,7 +120,8 @@ def build_job(image: Image.Image, width_dots: int) -> bytes:
     dummy.profile.profile_data = copy.deepcopy(dummy.profile.profile_data)
     dummy.profile.profile_data["media"]["width"]["pixels"] = width_dots
     dummy.hw("INIT")
-    dummy.image(image, impl="bitImageRaster")
+    for band in raster_bands(image):
+        dummy.image(band, impl="bitImageRaster")
     dummy.cut()
     return bytes(dummy.output)
 

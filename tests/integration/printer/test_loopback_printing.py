@@ -36,7 +36,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def loopback() -> Iterator[LoopbackPrinter]:
-    with LoopbackPrinter(port=0) as printer:
+    with LoopbackPrinter(port=0, width_dots=576) as printer:
         yield printer
 
 
@@ -45,11 +45,14 @@ def client(printer: LoopbackPrinter, width: int = 576) -> TicketPrinter:
 
 
 def same_picture(a: Image.Image, b: Image.Image) -> bool:
-    return ImageChops.difference(a.convert("L"), b.convert("L")).getbbox() is None
+    """Same size, same dots (ImageChops alone would compare only the overlap)."""
+    diff = ImageChops.difference(a.convert("L"), b.convert("L"))
+    return a.size == b.size and diff.getbbox() is None
 
 
 @pytest.mark.parametrize("width", [576, 384])
 def test_ticket_prints_and_decodes_back_with_its_qr(loopback: LoopbackPrinter, width: int) -> None:
+    loopback.width_dots = width
     data = dataclasses.replace(sample_ticket(), claim_code="PP5550001112")
     result = client(loopback, width).print_ticket(data)
     (job,) = loopback.wait_for_jobs(1)
@@ -142,7 +145,7 @@ def test_state_changes_at_run_time_between_tickets(loopback: LoopbackPrinter) ->
 
 def test_jobs_are_written_as_bin_and_png(tmp_path: Path) -> None:
     out = tmp_path / "jobs"
-    with LoopbackPrinter(out_dir=out) as loopback:
+    with LoopbackPrinter(out_dir=out, width_dots=384) as loopback:
         client(loopback, 384).print_ticket(sample_ticket())
         (job,) = loopback.wait_for_jobs(1)
     assert job.bin_path is not None and job.bin_path.read_bytes() == job.data

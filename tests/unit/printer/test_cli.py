@@ -19,10 +19,11 @@ def test_decode_turns_a_job_into_the_ticket_png(
     job = tmp_path / "job.bin"
     job.write_bytes(build_job(image, 384))
     out = tmp_path / "out.png"
-    assert main(["decode", str(job), "--png", str(out)]) == 0
+    assert main(["decode", str(job), "--png", str(out), "--width", "384"]) == 0
     assert f"{image.width}x{image.height}" in capsys.readouterr().out
-    diff = ImageChops.difference(Image.open(out).convert("L"), image.convert("L"))
-    assert diff.getbbox() is None
+    decoded = Image.open(out)
+    diff = ImageChops.difference(decoded.convert("L"), image.convert("L"))
+    assert decoded.size == image.size and diff.getbbox() is None
 
 
 def test_decode_reports_jobs_without_an_image_and_bad_files(tmp_path: Path) -> None:

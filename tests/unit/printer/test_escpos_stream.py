@@ -11,7 +11,9 @@ from hardware.printer.escpos_stream import Kind, images, parse
 
 
 def same_picture(a: Image.Image, b: Image.Image) -> bool:
-    return ImageChops.difference(a.convert("L"), b.convert("L")).getbbox() is None
+    """Same size, same dots (ImageChops alone would compare only the overlap)."""
+    diff = ImageChops.difference(a.convert("L"), b.convert("L"))
+    return a.size == b.size and diff.getbbox() is None
 
 
 def pattern(width: int, height: int) -> Image.Image:

@@ -29,7 +29,9 @@ from hardware.printer import (
 
 
 def same_picture(a: Image.Image, b: Image.Image) -> bool:
-    return ImageChops.difference(a.convert("L"), b.convert("L")).getbbox() is None
+    """Same size, same dots (ImageChops alone would compare only the overlap)."""
+    diff = ImageChops.difference(a.convert("L"), b.convert("L"))
+    return a.size == b.size and diff.getbbox() is None
 
 
 def test_build_job_is_init_raster_and_cut() -> None:
@@ -37,7 +39,7 @@ def test_build_job_is_init_raster_and_cut() -> None:
     job = build_job(image, 384)
     assert job.startswith(b"\x1b@\x1dv0\x00")
     assert job.endswith(b"\x1bd\x06\x1dV\x00")
-    decoded = decode_escpos(job)
+    decoded = decode_escpos(job, 384)
     assert decoded is not None and same_picture(decoded, image)
 
 
@@ -134,7 +136,7 @@ def test_device_file_printer_writes_the_job(tmp_path: Path) -> None:
     assert status.reachable and not status.answered  # a device file cannot answer
     result = printer.print_ticket(sample_ticket())
     assert not result.confirmed and result.bytes_sent == device.stat().st_size
-    decoded = decode_escpos(device.read_bytes())
+    decoded = decode_escpos(device.read_bytes(), 384)
     assert decoded is not None and same_picture(decoded, render_ticket(sample_ticket(), 384))
 
 
@@ -170,7 +172,7 @@ def test_cups_sends_the_raw_job_with_lp(tmp_path: Path, monkeypatch: pytest.Monk
     assert "-d kiosk -o raw" in spool.with_suffix(".bin.args").read_text()
     assert result.bytes_sent == spool.stat().st_size and not result.confirmed
     assert result.status_before.paper is PaperState.UNKNOWN
-    decoded = decode_escpos(spool.read_bytes())
+    decoded = decode_escpos(spool.read_bytes(), 384)
     assert decoded is not None and same_picture(decoded, render_ticket(sample_ticket(), 384))
 
 
@@ -195,3 +197,22 @@ def test_cups_disabled_queue_and_missing_client(
     with pytest.raises(PrinterOffline) as info:
         printer_from_uri("cups://kiosk").print_ticket(sample_ticket())
     assert "cups-client" in info.value.en
+
+
+def test_bands_trim_white_but_keep_every_dot() -> None:
+    image = render_ticket(sample_ticket(), 576)
+    job = build_job(image, 576)
+    naive = 8 + image.height * 576 // 8
+    assert len(job) < naive * 0.7  # most of a ticket is white
+    decoded = decode_escpos(job, 576)
+    assert decoded is not None and same_picture(decoded, image)
+
+
+def test_bands_of_an_odd_width_image() -> None:
+    image = Image.new("1", (101, 30), 1)
+    image.putpixel((100, 29), 0)
+    image.putpixel((0, 0), 0)
+    decoded = decode_escpos(build_job(image, 104))
+    assert decoded is not None and decoded.size == (104, 30)
+    assert same_picture(decoded.crop((0, 0, 101, 30)), image)
+    assert decoded.crop((101, 0, 104, 30)).convert("L").getextrema() == (255, 255)
