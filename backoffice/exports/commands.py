@@ -12,6 +12,7 @@ from backoffice.exports.eclaim import BatchResult, export_eclaim
 from backoffice.exports.errors import ExportError, wrap_export_errors
 from backoffice.exports.rules import load_rules
 from backoffice.exports.source import ClaimSource
+from backoffice.exports.ssop import export_ssop
 from backoffice.jhcis.engine import open_engine
 from common.config import Settings
 
@@ -44,6 +45,12 @@ def register(subparsers: Any) -> None:
     eclaim.add_argument("--rules", type=Path, help="TOML rules replacing the defaults")
     eclaim.add_argument("--fdh", action="store_true", help="UTF-8 files for the FDH upload")
     eclaim.set_defaults(handler=eclaim_command)
+    ssop = sub.add_parser("ssop", help="Social Security SSOP (BILLTRAN, BILLDISP, OPServices)")
+    add_range_arguments(ssop)
+    ssop.add_argument("--out", type=Path, required=True, help="folder for the batch")
+    ssop.add_argument("--rules", type=Path, help="TOML rules replacing the defaults")
+    ssop.add_argument("--session", type=int, default=1, help="session number (SESSNO)")
+    ssop.set_defaults(handler=ssop_command)
 
 
 def _source(args: argparse.Namespace, settings: Settings) -> tuple[ClaimSource, str]:
@@ -81,6 +88,22 @@ def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
             result = export_eclaim(
                 source, args.date_from, args.date_to, args.out,
                 rules=rules, hcode=hcode, fdh=args.fdh, dry_run=args.dry_run,
+            )  # fmt: skip
+    except ExportError as error:
+        return fail(error, as_json=args.json)
+    _print(result, args.json)
+    return 0
+
+
+def ssop_command(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        with wrap_export_errors():
+            rules = load_rules(args.rules)
+            source, hcode = _source(args, settings)
+            result = export_ssop(
+                source, args.date_from, args.date_to, args.out,
+                rules=rules, hcode=hcode, hname=settings.clinic.name, session=args.session,
+                dry_run=args.dry_run,
             )  # fmt: skip
     except ExportError as error:
         return fail(error, as_json=args.json)

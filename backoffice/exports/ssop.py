@@ -1,0 +1,274 @@
+"""SSOP for Social Security OP visits: BILLTRAN, BILLDISP and OPServices, windows-874.
+
+Layout of reference §3c: an XML-like wrapper (``<ClaimRec>``, ``<Header>`` with
+``RECCOUNT``), `|`-delimited sections, CRLF, and a last line
+``<?EndNote Checksum="md5"?>`` (MD5 hex of the windows-874 bytes of everything before
+it, no final newline). File and zip names follow the JHCIS screenshot of the seed
+(§17): ``BILLTRAN25670627.txt`` (export day, Buddhist era) and
+``41124_SSOPBIL_2406_01_25670627-155559.zip`` (hcode, yymm of the period, session,
+export time in Buddhist era).
+
+Sections are spooled to temporary files while visits stream, then assembled with
+the header (whose RECCOUNT is known only at the end), so memory stays flat.
+
+Unconfirmed: the code values below marked so come from third-party exporters; check
+them against the SSOP manual ("คู่มือ SSOP") before the first real upload.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from backoffice.exports import report as r
+from backoffice.exports.eclaim import BatchResult, Progress
+from backoffice.exports.formats import CRLF, SSOP_ENCODING, SSOP_SECTIONS, money, quantity
+from backoffice.exports.rules import RuleSet
+from backoffice.exports.screening import record, screen_ssop
+from backoffice.exports.source import ClaimSource, VisitBundle
+from backoffice.exports.writer import DelimitedFile, zip_files
+from common.thaidate import ce_to_be
+
+log = logging.getLogger(__name__)
+
+RECTYPE_SS = "02"  # BILLTRAN Station/RecType for Social Security (unconfirmed)
+CLAIM_CAT = "OP1"  # unconfirmed
+PROGRAM = "JHCISKIOSK"
+FILE_NAMES = {"BILLTRAN": "BILLTRAN", "BILLDISP": "BILLDISP", "OPServices": "OPServices"}
+
+
+def be_stamp(moment: dt.datetime) -> str:
+    return f"{ce_to_be(moment.year):04d}{moment:%m%d}"
+
+
+def zip_stem(hcode: str, period_end: dt.date, session: int, now: dt.datetime) -> str:
+    return f"{hcode}_SSOPBIL_{period_end:%y%m}_{session:02d}_{be_stamp(now)}-{now:%H%M%S}"
+
+
+def _iso(day: dt.date | None, clock: object = None) -> str:
+    if day is None:
+        return ""
+    hours = minutes = 0
+    if isinstance(clock, dt.time):
+        hours, minutes = clock.hour, clock.minute
+    elif isinstance(clock, dt.timedelta):
+        total = int(clock.total_seconds()) // 60
+        hours, minutes = total // 60 % 24, total % 60
+    return f"{day.isoformat()}T{hours:02d}:{minutes:02d}:00"
+
+
+class SsopRows:
+    def __init__(self, rules: RuleSet, hcode: str) -> None:
+        self.rules = rules
+        self.hcode = hcode
+
+    def sections(self, bundle: VisitBundle) -> dict[str, list[dict[str, object]]]:
+        v = bundle.visit
+        inv = f"{self.hcode}{v.visitno}"
+        when = _iso(v.visitdate, v.timestart)
+        day = v.visitdate.isoformat() if v.visitdate else ""
+        items_total = sum((i.total for i in bundle.items), Decimal(0))
+        total = max(v.money1 if v.money1 is not None else items_total, items_total)
+        paid = v.moneynoclaim or Decimal(0)
+        provider = next((d.provider_licence for d in bundle.diagnoses), "")
+        clinic = next((d.clinic for d in bundle.diagnoses if d.clinic), self.rules.default_clinic)
+        out: dict[str, list[dict[str, object]]] = {name: [] for name in _all_sections()}
+        out["BILLTRAN"].append(
+            {
+                "Station": RECTYPE_SS, "AuthCode": v.claim_code, "DTTran": when,
+                "HCode": self.hcode, "InvNo": inv, "BillNo": v.seq, "HN": v.hn,
+                "MemberNo": v.cid, "Amount": money(total), "Paid": money(paid), "VerCode": "",
+                "Tflag": "A", "PID": v.cid,
+                "Name": f"{v.title}{v.first_name} {v.last_name}".strip(), "HMain": v.hosmain,
+                "PayPlan": "SS", "ClaimAmt": money(total - paid), "OtherPayplan": "",
+                "OtherPay": "0.00",
+            }
+        )  # fmt: skip
+        drugs = [i for i in bundle.items if i.drugtype in self.rules.drug_drugtypes]
+        for item in bundle.items:
+            out["BillItems"].append(
+                {
+                    "InvNo": inv, "SvDate": day, "BillMuad": self.rules.chrgitem(item.drugtype)[:1],
+                    "LCCode": item.drugcode, "STDCode": item.std_code, "Desc": item.name,
+                    "QTY": quantity(item.qty), "UnitPrice": money(item.price),
+                    "ChargeAmt": money(item.total), "ClaimUP": money(item.price),
+                    "ClaimAmount": money(item.total), "SvRefID": v.seq, "ClaimCat": CLAIM_CAT,
+                }
+            )  # fmt: skip
+        out["OPServices"].append(
+            {
+                "InvNo": inv, "SvID": v.seq, "Class": "EC", "HCode": self.hcode, "HN": v.hn,
+                "PID": v.cid, "CareAccount": "1", "TypeServ": "01", "TypeIn": "1",
+                "TypeOut": "1", "DTAppoint": "", "SvPID": provider, "Clinic": clinic,
+                "BegDT": when, "EndDT": when, "LcCode": "", "CodeSet": "", "STDCode": "",
+                "SvCharge": money(total), "Completion": "Y", "SvTxCode": "",
+                "ClaimCat": CLAIM_CAT,
+            }
+        )  # fmt: skip
+        for d in bundle.diagnoses:
+            out["OPDx"].append(
+                {"Class": "EC", "SvID": v.seq, "SL": d.dxtype, "CodeSet": "IT", "Code": d.code,
+                 "Desc": ""}
+            )  # fmt: skip
+        if drugs:
+            drug_total = sum((i.total for i in drugs), Decimal(0))
+            out["Dispensing"].append(
+                {
+                    "ProviderID": self.hcode, "DispID": v.seq, "InvNo": inv, "HN": v.hn,
+                    "PID": v.cid, "Prescdt": when, "DispDT": when, "Presc": provider,
+                    "Itemcnt": str(len(drugs)), "ChargeAmt": money(drug_total),
+                    "ClaimAmt": money(drug_total), "Paid": "0.00", "OtherPay": "0.00",
+                    "Reimburser": "HP", "BenefitPlan": "SS", "DispStat": "1", "SvID": v.seq,
+                    "DayCover": "",
+                }
+            )  # fmt: skip
+            for item in drugs:
+                out["DispensedItems"].append(
+                    {
+                        "DispID": v.seq, "PrdCat": "1", "HospDrgID": item.drugcode,
+                        "DrgID": item.std_code, "dfsText": item.name, "Packsize": item.unit,
+                        "sigCode": "", "sigText": item.dose, "Quantity": quantity(item.qty),
+                        "UnitPrice": money(item.price), "ChargeAmt": money(item.total),
+                        "ReimbPrice": money(item.price), "ReimbAmt": money(item.total),
+                        "PrdSeCode": "0", "Claimcat": CLAIM_CAT, "CodeSet": "TMT",
+                    }
+                )  # fmt: skip
+        return out
+
+
+def _all_sections() -> list[str]:
+    return [name for sections in SSOP_SECTIONS.values() for name, _fields in sections]
+
+
+@contextmanager
+def _spool_dir(parent: Path) -> Iterator[Path]:
+    spool = Path(tempfile.mkdtemp(prefix=".ssop-", dir=parent))
+    try:
+        yield spool
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def assemble(
+    target: Path,
+    file_key: str,
+    spools: dict[str, DelimitedFile],
+    *,
+    hcode: str,
+    hname: str,
+    session: int,
+    now: dt.datetime,
+) -> str:
+    """Write one SSOP file from its spooled sections; returns the checksum."""
+    sections = SSOP_SECTIONS[file_key]
+    first = sections[0][0]
+    head = [
+        '<?xml version="1.0" encoding="windows-874"?>',
+        f'<ClaimRec System="OP" PayPlan="SS" Version="0.93" Prgs="{PROGRAM}">',
+        "<Header>",
+        f"<HCODE>{hcode}</HCODE>",
+        f"<HNAME>{hname}</HNAME>",
+        f"<DATETIME>{now:%Y-%m-%dT%H:%M:%S}</DATETIME>",
+        f"<SESSNO>{session:04d}</SESSNO>",
+        f"<RECCOUNT>{spools[first].rows}</RECCOUNT>",
+        "</Header>",
+    ]
+    digest = hashlib.md5(usedforsecurity=False)
+    with target.open("wb") as out:
+
+        def emit(data: bytes) -> None:
+            digest.update(data)
+            out.write(data)
+
+        emit((CRLF.join(head) + CRLF).encode(SSOP_ENCODING, errors="replace"))
+        for name, _fields in sections:
+            emit(f"<{name}>{CRLF}".encode(SSOP_ENCODING))
+            spool_path = spools[name].path
+            assert spool_path is not None
+            with spool_path.open("rb") as spool:
+                while block := spool.read(256 * 1024):
+                    emit(block)
+            emit(f"</{name}>{CRLF}".encode(SSOP_ENCODING))
+        emit(f"</ClaimRec>{CRLF}".encode(SSOP_ENCODING))
+        checksum = digest.hexdigest()
+        out.write(f'<?EndNote Checksum="{checksum}"?>'.encode(SSOP_ENCODING))
+    return checksum
+
+
+def export_ssop(
+    source: ClaimSource,
+    date_from: dt.date,
+    date_to: dt.date,
+    out_dir: Path,
+    *,
+    rules: RuleSet,
+    hcode: str,
+    hname: str,
+    session: int = 1,
+    dry_run: bool = False,
+    now: dt.datetime | None = None,
+    progress: Progress | None = None,
+) -> BatchResult:
+    moment = now or dt.datetime.now()
+    name = zip_stem(hcode, date_to, session, moment)
+    folder = out_dir / name
+    folder.mkdir(parents=True, exist_ok=True)
+    report = r.ValidationReport(folder)
+    builder = SsopRows(rules, hcode)
+    total = source.count(date_from, date_to) if progress else 0
+    done = 0
+    stamp = be_stamp(moment)
+    outputs: list[Path] = []
+    counts: dict[str, int] = {}
+    with _spool_dir(folder) as spool:
+        spools = {
+            section: DelimitedFile(spool / f"{section}.part", fields, SSOP_ENCODING, header=False)
+            for sections in SSOP_SECTIONS.values()
+            for section, fields in sections
+        }
+        try:
+            for bundle in source.bundles(date_from, date_to):
+                verdict = screen_ssop(bundle, rules)
+                if verdict.included:
+                    clean = True
+                    for section, rows in builder.sections(bundle).items():
+                        for row in rows:
+                            clean = spools[section].write(row) and clean
+                    if not clean:
+                        verdict.warnings.append((r.NOT_ENCODABLE, ""))
+                record(report, bundle, verdict)
+                done += 1
+                if progress and done % 500 == 0:
+                    progress(done, total)
+        finally:
+            for file in spools.values():
+                file.close()
+            report.close()
+        counts = {section: file.rows for section, file in spools.items()}
+        if not dry_run:
+            for key in SSOP_SECTIONS:
+                target = folder / f"{FILE_NAMES[key]}{stamp}.txt"
+                assemble(target, key, spools, hcode=hcode, hname=hname, session=session, now=moment)
+                outputs.append(target)
+    if progress:
+        progress(done, total)
+    zip_path = zip_files(out_dir / f"{name}.zip", outputs) if not dry_run else None
+    log.info("SSOP batch %s: %s", name, report.summary())
+    return BatchResult(
+        name=name,
+        folder=folder,
+        zip_path=zip_path,
+        report_csv=report.csv_path,
+        report_json=report.json_path,
+        files=counts,
+        summary=report.summary(),
+        sample=report.sample,
+        dry_run=dry_run,
+    )

@@ -1,0 +1,137 @@
+"""SSOP batches: only Social Security visits, wrapper and checksum trailer, seed file names."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from backoffice.cli import main as backoffice_main
+from backoffice.exports.eclaim import BatchResult
+from backoffice.exports.formats import SSOP_SECTIONS
+from backoffice.exports.rules import RuleSet
+from backoffice.exports.source import ClaimSource
+from backoffice.exports.ssop import export_ssop
+
+DAY = dt.date(2026, 3, 2)
+NOW = dt.datetime(2026, 3, 3, 15, 55, 59)
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "exports" / "ssop"
+FILES = ("BILLTRAN25690303.txt", "BILLDISP25690303.txt", "OPServices25690303.txt")
+
+
+def run(engine: Engine, out: Path, *, dry_run: bool = False) -> BatchResult:
+    source = ClaimSource(engine, chunk_size=4)
+    return export_ssop(
+        source, DAY, DAY, out, rules=RuleSet(), hcode="99901", hname="รพ.สต.ทดสอบ",
+        session=1, dry_run=dry_run, now=NOW,
+    )  # fmt: skip
+
+
+def parse_ssop(path: Path) -> tuple[dict[str, str], dict[str, list[list[str]]]]:
+    """Check the trailer, then return the header tags and the sections' rows."""
+    raw = path.read_bytes()
+    body, _, trailer = raw.rpartition(b"\r\n")
+    body += b"\r\n"
+    match = re.fullmatch(rb'<\?EndNote Checksum="([0-9a-f]{32})"\?>', trailer)
+    assert match, trailer
+    assert match.group(1).decode() == hashlib.md5(body).hexdigest()
+    text = body.decode("cp874")
+    lines = text.split("\r\n")[:-1]
+    assert lines[0] == '<?xml version="1.0" encoding="windows-874"?>'
+    assert lines[1].startswith('<ClaimRec System="OP" PayPlan="SS"')
+    assert lines[-1] == "</ClaimRec>"
+    header = dict(re.findall(r"<(\w+)>(.*)</\1>", "\n".join(lines[2:9])))
+    sections: dict[str, list[list[str]]] = {}
+    current: str | None = None
+    for line in lines[9:-1]:
+        if m := re.fullmatch(r"<(\w+)>", line):
+            current = m.group(1)
+            sections[current] = []
+        elif re.fullmatch(r"</\w+>", line):
+            current = None
+        else:
+            assert current is not None
+            sections[current].append(line.split("|"))
+    return header, sections
+
+
+def test_only_social_security_visits_with_reasons_for_the_rest(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    result = run(clinic_engine, tmp_path)
+    assert result.summary["included_visits"] == 1
+    assert result.summary["problems"]["not_social_security"] == 8  # type: ignore[index]
+    assert result.summary["problems"]["missing_cid"] == 1  # type: ignore[index]
+
+
+def test_files_parse_back_and_checksums_hold(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path)
+    folder = result.folder
+    assert folder is not None
+    header, sections = parse_ssop(folder / "BILLTRAN25690303.txt")
+    assert header["HCODE"] == "99901"
+    assert header["RECCOUNT"] == "1"
+    assert header["SESSNO"] == "0001"
+    assert header["HNAME"] == "รพ.สต.ทดสอบ"
+    fields = dict(SSOP_SECTIONS["BILLTRAN"])
+    bill = dict(zip(fields["BILLTRAN"], sections["BILLTRAN"][0], strict=True))
+    assert (bill["InvNo"], bill["HN"], bill["Amount"], bill["DTTran"]) == (
+        "99901105", "4", "120.00", "2026-03-02T09:45:00",
+    )  # fmt: skip
+    items = [dict(zip(fields["BillItems"], row, strict=True)) for row in sections["BillItems"]]
+    assert [(i["LCCode"], i["ChargeAmt"]) for i in items] == [("D0001", "5.00"), ("D0002", "30.00")]
+    _h, ops = parse_ssop(folder / "OPServices25690303.txt")
+    assert len(ops["OPServices"]) == 1
+    assert [row[4] for row in ops["OPDx"]] == ["J00"]
+    _h, disp = parse_ssop(folder / "BILLDISP25690303.txt")
+    assert len(disp["Dispensing"]) == 1
+    assert [row[3] for row in disp["DispensedItems"]] == ["662401", "100000000000000000000002"]
+
+
+def test_zip_and_file_names_follow_the_seed(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path)
+    assert result.zip_path is not None
+    assert result.zip_path.name == "99901_SSOPBIL_2603_01_25690303-155559.zip"
+    with zipfile.ZipFile(result.zip_path) as archive:
+        assert sorted(archive.namelist()) == sorted(FILES)
+    # the spool folder is gone
+    assert sorted(p.name for p in result.folder.iterdir()) == sorted(  # type: ignore[union-attr]
+        [*FILES, "report.csv", "report.json"]
+    )
+
+
+def test_dry_run_writes_no_ssop_file(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path, dry_run=True)
+    assert result.zip_path is None
+    assert sorted(p.name for p in result.folder.iterdir()) == ["report.csv", "report.json"]  # type: ignore[union-attr]
+
+
+def test_golden_files(clinic_engine: Engine, tmp_path: Path) -> None:
+    result = run(clinic_engine, tmp_path)
+    for name in FILES:
+        produced = (result.folder / name).read_bytes()  # type: ignore[operator]
+        golden = GOLDEN / name
+        if os.environ.get("UPDATE_GOLDEN") == "1":
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            golden.write_bytes(produced)
+        assert produced == golden.read_bytes(), name
+
+
+def test_command_line(
+    clinic_engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = backoffice_main(
+        ["export", "ssop", "--from", "2026-03-01", "--to", "2026-03-31", "--out", str(tmp_path),
+         "--db", str(clinic_engine.url), "--json"]
+    )  # fmt: skip
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["summary"]["included_visits"] == 1
+    assert re.fullmatch(r"99901_SSOPBIL_2603_01_\d{8}-\d{6}\.zip", Path(out["zip"]).name)
