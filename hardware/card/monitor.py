@@ -157,9 +157,10 @@ class CardMonitor:
             except CardError as exc:
                 log.info("card reader lost (%s)", exc.code)
                 self._close_source()
+            if self._stop.is_set():
+                break
             self._lost(reader)
-            if not self._stop.is_set():
-                self._stop.wait(self.retry_s)
+            self._stop.wait(self.retry_s)
         self._close_source()
 
     def _close_source(self) -> None:

@@ -230,6 +230,9 @@ class PcscTransport(_Closing):
     def transmit(self, apdu: bytes) -> bytes:
         hresult, response = scard.SCardTransmit(self.handle, self.protocol, list(apdu))
         self._check(hresult, "transmit")
+        if len(response) < 2 and self._card_left():
+            # some drivers (vpcd among them) report a pulled card as an empty answer
+            raise CardRemoved("transmit: empty response")
         return bytes(response)
 
     def _check(self, hresult: int, what: str) -> None:

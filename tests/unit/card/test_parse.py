@@ -4,7 +4,7 @@ import pytest
 
 from common.thaidate import PartialDate
 from hardware.card.errors import CardMalformed, InvalidCid
-from hardware.card.layout import IDENTITY_FIELDS, NAME_TH, PHOTO, SEX
+from hardware.card.layout import IDENTITY_FIELDS, NAME_TH, PHOTO, SEX, Field
 from hardware.card.parse import (
     decode_text,
     extract_photo,
@@ -122,7 +122,7 @@ def test_photo_extraction() -> None:
         extract_photo(b"\xff\xd8" + b"\x01" * 20)
 
 
-def _fields(profile: CardProfile) -> dict:
+def _fields(profile: CardProfile) -> dict[Field, bytes]:
     memory = build_memory(profile)
     return {f: memory[f.offset : f.end] for f in [*IDENTITY_FIELDS, PHOTO]}
 
