@@ -16,7 +16,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -81,27 +81,38 @@ def in_office_hours(moment: dt.datetime) -> bool:
     return moment.weekday() < 5 and OFFICE_HOURS[0] <= moment.time() <= OFFICE_HOURS[1]
 
 
+# MySQL client/server error numbers meaning "the database cannot be reached/used now".
+_UNREACHABLE = frozenset({1040, 1045, 1049, 1129, 1130, 2002, 2003, 2005, 2006, 2013, 2055})
+_BUSY = frozenset({1205, 1213})  # lock wait timeout, deadlock
+
+
+def classify_db_error(exc: DBAPIError) -> JhcisError:
+    """The bilingual error for a driver failure, without its (PII-bearing) text."""
+    orig = exc.orig
+    first = orig.args[0] if orig is not None and orig.args else None
+    errno = first if isinstance(first, int) else None
+    name = type(orig).__name__ if orig is not None else type(exc).__name__
+    detail = f"{name} {errno}" if errno is not None else name
+    if exc.connection_invalidated or errno in _UNREACHABLE:
+        return JhcisUnavailable(detail)
+    if errno in _BUSY:
+        return NumberingBusy(detail)
+    if errno is None and isinstance(first, str):  # SQLite: messages carry no data
+        if "locked" in first or "busy" in first:
+            return NumberingBusy(detail)
+        if "unable to open" in first:
+            return JhcisUnavailable(detail)
+    return JhcisError(detail)
+
+
 @contextmanager
 def _translated_errors() -> Iterator[None]:
-    """Turn driver failures into bilingual errors without their (PII-bearing) text."""
     try:
         yield
-    except JhcisError:
-        raise
-    except IntegrityError:
+    except (JhcisError, IntegrityError):
         raise
     except DBAPIError as exc:
-        orig = exc.orig
-        errno = orig.args[0] if orig is not None and orig.args else None
-        detail = f"{type(orig).__name__} {errno}" if orig is not None else type(exc).__name__
-        if exc.connection_invalidated or type(orig).__name__ in {
-            "OperationalError",
-            "InterfaceError",
-        }:
-            if "locked" in str(orig):  # SQLite: the write lock was not obtained in time
-                raise NumberingBusy(detail) from None
-            raise JhcisUnavailable(detail) from None
-        raise JhcisError(detail) from None
+        raise classify_db_error(exc) from None
 
 
 class ClinicDatabase:
@@ -428,6 +439,8 @@ class ClinicDatabase:
             timestart=at.time().replace(microsecond=0),
             flagservice=FLAG_WAITING,
             idempotency_key=key,
+            claim_type=cast(str | None, claim["claim_type"]),
+            claim_code=cast(str | None, claim["claim_code"]),
         )
 
     def _next_queue_no(self, conn: Connection, unit: str, day: dt.date) -> int:
@@ -450,8 +463,11 @@ class ClinicDatabase:
     def _visit_select(self) -> Any:
         return select(
             *self.profile.present(visit, _VISIT_COLUMNS),
+            *self.profile.present(visit, ("hiciauthen_nhso", "claimcode_nhso")),
             kiosk_visit.c.queue_no,
             kiosk_visit.c.idempotency_key,
+            kiosk_visit.c.claim_type.label("own_claim_type"),
+            kiosk_visit.c.claim_code.label("own_claim_code"),
         ).select_from(
             visit.outerjoin(
                 kiosk_visit,
@@ -475,6 +491,9 @@ class ClinicDatabase:
             timestart=m.get("timestart"),
             flagservice=m.get("flagservice"),
             idempotency_key=m["idempotency_key"],
+            # JHCIS's own columns win where they exist (staff may edit them in JHCIS).
+            claim_type=m["hiciauthen_nhso"] if "hiciauthen_nhso" in m else m["own_claim_type"],
+            claim_code=m["claimcode_nhso"] if "claimcode_nhso" in m else m["own_claim_code"],
         )
 
     def _visit_by_key(self, conn: Connection, key: str) -> Visit | None:
@@ -495,8 +514,8 @@ class ClinicDatabase:
             raise VisitNotFound(f"visit {pcucode}/{visitno}")
         return self._visit_from_row(row)
 
-    def find_today_visit(self, who: Person, day: dt.date) -> Visit | None:
-        """The person's latest visit on `day` (excluding flagservice '99'), or None."""
+    def visits_on(self, who: Person, day: dt.date) -> list[Visit]:
+        """The person's visits on `day` (flagservice '99' excluded), oldest first."""
         query = (
             self._visit_select()
             .where(
@@ -504,15 +523,19 @@ class ClinicDatabase:
                 visit.c.pid == who.pid,
                 visit.c.visitdate == day,
             )
-            .order_by(visit.c.visitno.desc())
+            .order_by(visit.c.visitno)
         )
         if self.profile.has_column("visit", "flagservice"):
             query = query.where(
                 or_(visit.c.flagservice.is_(None), visit.c.flagservice != FLAG_EXCLUDED)
             )
         with _translated_errors(), self.engine.connect() as conn:
-            row = conn.execute(query.limit(1)).first()
-        return self._visit_from_row(row) if row is not None else None
+            return [self._visit_from_row(row) for row in conn.execute(query)]
+
+    def find_today_visit(self, who: Person, day: dt.date) -> Visit | None:
+        """The person's latest visit on `day` (excluding flagservice '99'), or None."""
+        visits = self.visits_on(who, day)
+        return visits[-1] if visits else None
 
     # -- claim codes --------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     inspect,
 )
+from sqlalchemy.exc import DBAPIError
 
 from backoffice.jhcis.types import JhcisDate, JhcisDateTime
 
@@ -90,12 +91,25 @@ RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen)
 def ensure_own_tables(engine: Engine, *, include_demo_marker: bool = False) -> list[str]:
     """Create the missing ``kiosk_`` tables; never touches any other table.
 
-    Returns the names of the tables it created (empty when all existed).
+    Safe when several kiosks start at once: a table another process created in the
+    meantime counts as present. Returns the names of the tables this call created.
     """
     tables = [*RUNTIME_TABLES, *([kiosk_demo] if include_demo_marker else [])]
     assert all(t.name.startswith("kiosk_") for t in tables)
-    with engine.begin() as conn:
-        existing = set(inspect(conn).get_table_names())
-        missing = [t for t in tables if t.name not in existing]
-        own_metadata.create_all(conn, tables=missing, checkfirst=True)
-    return [t.name for t in missing]
+    created = []
+    for table in tables:
+        if _exists(engine, table.name):
+            continue
+        try:
+            with engine.begin() as conn:
+                table.create(conn)
+            created.append(table.name)
+        except DBAPIError:
+            if not _exists(engine, table.name):
+                raise
+    return created
+
+
+def _exists(engine: Engine, name: str) -> bool:
+    with engine.connect() as conn:
+        return bool(inspect(conn).has_table(name))

@@ -7,7 +7,29 @@ Fields that identify a person (citizen ID, names, phone, address) are left out o
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
+
+_MOO_RE = re.compile(r"(?:หมู่ที่|หมู่|ม\.)\s*(\d{1,2})(?!\d)")
+_ROAD_RE = re.compile(r"(?:ถนน|ถ\.)\s*(\S+)")
+_HOUSE_RE = re.compile(r"^\s*(\d+(?:/\d+)?)(?=\s|$)")
+
+
+def parse_card_address(address: str) -> dict[str, str]:
+    """House number, moo and road from the ID card's address line.
+
+    The card separates parts with '#' ("99/1#หมู่ที่ 4##ถนนสาธิต#ตำบล..."); the card
+    reader may already have turned them into spaces. Unknown parts are left out.
+    """
+    text = " ".join(part for part in address.replace("#", " ").split() if part)
+    parts: dict[str, str] = {}
+    if match := _HOUSE_RE.match(text):
+        parts["house_no"] = match.group(1)
+    if match := _MOO_RE.search(text):
+        parts["moo"] = match.group(1).zfill(2)
+    if match := _ROAD_RE.search(text):
+        parts["road"] = match.group(1)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -58,6 +80,32 @@ class WalkinIdentity:
     district_code: str = ""
     province_code: str = ""
 
+    @classmethod
+    def from_card(
+        cls,
+        *,
+        cid: str,
+        title: str,
+        first_name: str,
+        last_name: str,
+        birth: dt.date | None,
+        sex: str,
+        address: str = "",
+    ) -> WalkinIdentity:
+        """Build from the card's fields; the address line gives house number, moo, road."""
+        parts = parse_card_address(address)
+        return cls(
+            cid=cid,
+            title=title,
+            first_name=first_name,
+            last_name=last_name,
+            birth=birth,
+            sex=sex,
+            house_no=parts.get("house_no", ""),
+            moo=parts.get("moo", ""),
+            road=parts.get("road", ""),
+        )
+
 
 @dataclass(frozen=True)
 class VisitClaim:
@@ -80,6 +128,8 @@ class Visit:
     timestart: dt.time | None = None
     flagservice: str | None = None
     idempotency_key: str | None = None
+    claim_type: str | None = None  # NHSO claim type (hiciauthen_nhso), if authenticated
+    claim_code: str | None = None
 
     @property
     def key(self) -> tuple[str, int]:

@@ -1,0 +1,123 @@
+"""Concurrent writers against one clinic database: the numbering test and the benchmark.
+
+Each writer is a separate process (spawned, so nothing is shared but the database)
+that opens visits and registers walk-ins through :class:`ClinicDatabase`, exactly as
+kiosks do, and reports what it got back. Only synthetic citizen IDs are used.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import time
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from backoffice.jhcis import tables as t
+from backoffice.jhcis.clinic import ClinicDatabase
+from backoffice.jhcis.records import WalkinIdentity
+from common.cid import cid_check_digit
+
+
+@dataclass
+class WriterResult:
+    worker: int
+    visits: list[tuple[str, int, int]] = field(default_factory=list)  # (key, visitno, queue_no)
+    replays_matched: int = 0
+    pids: list[int] = field(default_factory=list)
+    collisions: int = 0
+    open_visit_seconds: list[float] = field(default_factory=list)
+
+
+def stress_cid(worker: int, index: int) -> str:
+    first12 = f"19900{worker:02d}{index:05d}"  # province digits 99: never a real ID
+    return first12 + str(cid_check_digit(first12))
+
+
+def run_writer(
+    url: str,
+    worker: int,
+    *,
+    visits: int,
+    persons: int,
+    day: dt.date,
+    start_at: float,
+    key_prefix: str = "stress",
+) -> WriterResult:
+    """Open `visits` visits and register `persons` walk-ins, interleaved."""
+    db = ClinicDatabase.from_url(url, lock_timeout_s=60)
+    result = WriterResult(worker)
+    try:
+        with db.engine.connect() as conn:
+            cids: list[str] = list(
+                conn.execute(select(t.person.c.idcard).order_by(t.person.c.pid).limit(50)).scalars()
+            )
+        existing = [p for p in (db.find_person_by_cid(c) for c in cids) if p is not None]
+        time.sleep(max(0.0, start_at - time.time()))
+        registered = 0
+        for i in range(visits):
+            if registered < persons and i * persons // max(visits, 1) >= registered:
+                identity = WalkinIdentity(
+                    cid=stress_cid(worker, registered),
+                    title="นาง",
+                    first_name="ทดสอบ",
+                    last_name=f"พร้อมกัน{worker}",
+                    birth=dt.date(1970, 1, 1),
+                    sex="2",
+                )
+                who = db.register_walkin(identity)
+                result.pids.append(who.pid)
+                registered += 1
+            else:
+                who = existing[(i + worker) % len(existing)]
+            at = dt.datetime.combine(day, dt.time(9, 0)) + dt.timedelta(seconds=i)
+            key = f"{key_prefix}-{worker}-{i}"
+            began = time.perf_counter()
+            opened = db.open_visit(who, at=at, idempotency_key=key, claim_type="PG0060001")
+            result.open_visit_seconds.append(time.perf_counter() - began)
+            result.visits.append((key, opened.visitno, opened.queue_no or 0))
+            if i % 25 == 0 and db.open_visit(who, at=at, idempotency_key=key) == opened:
+                result.replays_matched += 1
+        result.collisions = db.collisions
+    finally:
+        db.dispose()
+    return result
+
+
+def run_writers(
+    url: str,
+    *,
+    writers: int = 3,
+    visits: int = 100,
+    persons: int = 0,
+    day: dt.date,
+    key_prefix: str = "stress",
+) -> list[WriterResult]:
+    """`writers` processes at once; `visits` and `persons` are per-writer counts.
+
+    `persons` may be a total split across writers via :func:`split`.
+    """
+    ctx = multiprocessing.get_context("spawn")
+    start_at = time.time() + 2.0 + 0.5 * writers  # all processes imported and connected
+    with ctx.Pool(writers) as pool:
+        pending = [
+            pool.apply_async(
+                run_writer,
+                (url, w),
+                {
+                    "visits": visits,
+                    "persons": split(persons, writers)[w],
+                    "day": day,
+                    "start_at": start_at,
+                    "key_prefix": key_prefix,
+                },
+            )
+            for w in range(writers)
+        ]
+        return [p.get(timeout=600) for p in pending]
+
+
+def split(total: int, parts: int) -> list[int]:
+    """`total` as `parts` near-equal counts (100, 3 -> [34, 33, 33])."""
+    return [total // parts + (1 if i < total % parts else 0) for i in range(parts)]
