@@ -140,6 +140,8 @@ class FakeClinic:
 
     def open_visit(self, request: VisitRequest) -> VisitRef:
         self.open_calls += 1
+        if self.on_open is not None:
+            self.on_open(request)  # a test's hook: fail, or take the database down
         if self.down:
             raise DatabaseUnavailable("fake clinic down")
         with self._lock:
@@ -157,8 +159,6 @@ class FakeClinic:
             self.next_visitno += 1
             self.visits[request.checkin_id] = visit
             self._owner[visit.visitno] = request.identity.cid
-        if self.on_open is not None:
-            self.on_open(request)
         return visit
 
     def visits_in_order(self) -> list[VisitRef]:
