@@ -1,0 +1,22 @@
+"""The NHSO sandbox (agent API and web APIs) used by the demo and the tests."""
+
+from backoffice.nhso.sandbox.cards import CardSource, CardView, FixedCard, PcscCard
+from backoffice.nhso.sandbox.faults import Faults
+from backoffice.nhso.sandbox.server import (
+    DEFAULT_CARD_CID,
+    DEFAULT_TOKEN,
+    SANDBOX_HEADER,
+    SandboxServer,
+)
+
+__all__ = [
+    "DEFAULT_CARD_CID",
+    "DEFAULT_TOKEN",
+    "SANDBOX_HEADER",
+    "CardSource",
+    "CardView",
+    "Faults",
+    "FixedCard",
+    "PcscCard",
+    "SandboxServer",
+]

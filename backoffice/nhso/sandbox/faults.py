@@ -1,0 +1,93 @@
+"""Switches that make the sandbox misbehave the ways NHSO and the agent do."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Faults:
+    latency_s: float = 0.0  # wait before answering
+    timeout: bool = False  # hang before doing anything, then drop the connection
+    lose_answer: bool = False  # do the work (save the code), then hang and drop
+    server_error: bool = False  # HTTP 503
+    malformed: bool = False  # HTTP 200 with a body that is not JSON
+    rate_limit: bool = False  # HTTP 429
+    token_invalid: bool = False  # answer as NHSO does to a wrong or expired token
+    hang_s: float = 30.0  # how long timeout / lose_answer hang (stop() cuts it short)
+    paths: tuple[str, ...] = ()  # only requests whose path contains one of these
+    count: int | None = None  # only this many matching requests, then all clear
+    skip: int = 0  # let this many matching requests through first
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (
+                self.latency_s > 0,
+                self.timeout,
+                self.lose_answer,
+                self.server_error,
+                self.malformed,
+                self.rate_limit,
+                self.token_invalid,
+            )
+        )
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Faults:
+        known = {f.name for f in fields(cls)}
+        unknown = set(data) - known
+        if unknown:
+            raise ValueError(f"unknown fault switches: {', '.join(sorted(unknown))}")
+        values = dict(data)
+        if "paths" in values:
+            values["paths"] = tuple(values["paths"] or ())
+        return cls(**values)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["paths"] = list(self.paths)
+        return data
+
+
+class FaultSwitch:
+    """The current faults, shared by the request threads; `take` spends one use."""
+
+    def __init__(self, faults: Faults | None = None) -> None:
+        self._lock = threading.Lock()
+        self._faults = faults or Faults()
+
+    def get(self) -> Faults:
+        with self._lock:
+            return self._faults
+
+    def set(self, faults: Faults) -> None:
+        with self._lock:
+            self._faults = faults
+
+    def update(self, **changes: Any) -> Faults:
+        with self._lock:
+            merged = self._faults.to_dict() | changes
+            self._faults = Faults.from_dict(merged)
+            return self._faults
+
+    def clear(self) -> None:
+        self.set(Faults())
+
+    def take(self, path: str) -> Faults | None:
+        """The faults that apply to this request (None when none)."""
+        with self._lock:
+            faults = self._faults
+            if not faults.active:
+                return None
+            if faults.paths and not any(p in path for p in faults.paths):
+                return None
+            if faults.skip > 0:
+                self._faults = replace(faults, skip=faults.skip - 1)
+                return None
+            if faults.count is not None:
+                remaining = faults.count - 1
+                self._faults = Faults() if remaining <= 0 else replace(faults, count=remaining)
+            return faults
