@@ -111,7 +111,9 @@ def cmd_simulate(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    printer = LoopbackPrinter(args.host, args.port, args.state, args.out, args.width)
+    printer = LoopbackPrinter(
+        args.host, args.port, args.state, out_dir=args.out, width_dots=args.width
+    )
     try:
         printer.start()
     except OSError as exc:

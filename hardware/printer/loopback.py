@@ -12,9 +12,13 @@ It is a test rig: production code never starts it unless the configuration asks.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import socketserver
 import threading
+import time
+import tty
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -47,6 +51,7 @@ _EOT_REPLIES: dict[LoopbackState, tuple[int, int, int, int]] = {
 }
 # GS r 1 (paper sensor, answered after the preceding data has printed).
 _GS_R1_REPLIES = {LoopbackState.READY: 0x00, LoopbackState.NEAR_END: 0x03}
+_CHUNK = 4096
 _PRINTING = frozenset({LoopbackState.READY, LoopbackState.NEAR_END, LoopbackState.SILENT})
 
 
@@ -73,44 +78,21 @@ class _Handler(socketserver.BaseRequestHandler):
     server: _Server
 
     def handle(self) -> None:
-        printer = self.server.printer
         sock: socket.socket = self.request
-        pending = bytearray()
-        job = _Job()
-        while True:
-            try:
-                chunk = sock.recv(65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            pending += chunk
-            commands, used = parse(bytes(pending), final=False)
-            del pending[:used]
-            for command in commands:
-                reply = printer._reply_to(command.kind, command.arg)
-                if command.kind in (Kind.STATUS, Kind.TRANSMIT_STATUS):
-                    if reply is not None:
-                        sock.sendall(bytes([reply]))
-                    continue
-                job.data += command.raw
-                job.printable &= printer.state in _PRINTING
-                if command.image is not None:
-                    job.images.append(command.image)
-                    if printer._take_run_out():
-                        job.printable = False
-                if command.kind is Kind.CUT:
-                    printer._finish(job, cut=True)
-                    job = _Job()
-        job.data += pending
-        if job.data:
-            printer._finish(job, cut=False)
+        self.server.printer._serve(lambda: sock.recv(_CHUNK), sock.sendall)
 
 
 class _Server(socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
     printer: LoopbackPrinter
+
+    def server_bind(self) -> None:
+        if self.printer.bytes_per_second:
+            # A small window, like a printer's few-KB buffer, so a slow printer makes
+            # the sender wait instead of the kernel swallowing the whole job.
+            self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        super().server_bind()
 
 
 class LoopbackPrinter:
@@ -121,11 +103,16 @@ class LoopbackPrinter:
         host: str = "127.0.0.1",
         port: int = 0,
         state: LoopbackState | str = LoopbackState.READY,
+        *,
         out_dir: str | Path | None = None,
         width_dots: int | None = None,
+        bytes_per_second: float | None = None,
     ) -> None:
         self.host = host
         self.width_dots = width_dots  # paper width the decoded pictures are padded to
+        # Take data no faster than this, like a printer whose buffer is full.
+        self.bytes_per_second = bytes_per_second
+        self._pty_fds: list[int] = []
         self._requested_port = port
         self._state = LoopbackState(state)
         self.out_dir = Path(out_dir) if out_dir else None
@@ -139,8 +126,14 @@ class LoopbackPrinter:
     def start(self) -> LoopbackPrinter:
         if self.out_dir:
             self.out_dir.mkdir(parents=True, exist_ok=True)
-        server = _Server((self.host, self._requested_port), _Handler)
-        server.printer = self
+        server = _Server((self.host, self._requested_port), _Handler, bind_and_activate=False)
+        server.printer = self  # server_bind reads it
+        try:
+            server.server_bind()
+            server.server_activate()
+        except OSError:
+            server.server_close()
+            raise
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, args=(0.05,), name="loopback-printer", daemon=True
@@ -149,7 +142,28 @@ class LoopbackPrinter:
         log.info("loopback printer listening on %s:%d", self.host, self.port)
         return self
 
+    def open_serial(self) -> str:
+        """Also answer on a pseudo-terminal; returns its device path for serial:// URIs.
+
+        Over a serial line there is no end of connection: a job ends at its cut.
+        """
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        with self._lock:
+            self._pty_fds += [master, slave]
+        threading.Thread(
+            target=self._serve,
+            args=(lambda: os.read(master, _CHUNK), lambda data: os.write(master, data)),
+            name="loopback-printer-pty",
+            daemon=True,
+        ).start()
+        return os.ttyname(slave)
+
     def stop(self) -> None:
+        with self._lock:
+            fds, self._pty_fds = self._pty_fds, []
+        for fd in fds:
+            os.close(fd)
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -208,6 +222,41 @@ class LoopbackPrinter:
             return list(self._jobs[:count])
 
     # --- called from connection threads ---------------------------------------
+    def _serve(self, recv: Callable[[], bytes], send: Callable[[bytes], object]) -> None:
+        """One connection: answer status requests in stream order, record the jobs."""
+        pending = bytearray()
+        job = _Job()
+        while True:
+            try:
+                chunk = recv()
+            except OSError:
+                break
+            if not chunk:
+                break
+            if self.bytes_per_second:
+                time.sleep(len(chunk) / self.bytes_per_second)  # the print head's pace
+            pending += chunk
+            commands, used = parse(bytes(pending), final=False)
+            del pending[:used]
+            for command in commands:
+                reply = self._reply_to(command.kind, command.arg)
+                if command.kind in (Kind.STATUS, Kind.TRANSMIT_STATUS):
+                    if reply is not None:
+                        send(bytes([reply]))
+                    continue
+                job.data += command.raw
+                job.printable &= self.state in _PRINTING
+                if command.image is not None:
+                    job.images.append(command.image)
+                    if self._take_run_out():
+                        job.printable = False
+                if command.kind is Kind.CUT:
+                    self._finish(job, cut=True)
+                    job = _Job()
+        job.data += pending
+        if job.data:
+            self._finish(job, cut=False)
+
     def _reply_to(self, kind: Kind, n: int) -> int | None:
         state = self.state
         if kind is Kind.STATUS and state is not LoopbackState.SILENT and 1 <= n <= 4:

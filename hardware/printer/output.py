@@ -183,10 +183,16 @@ def _reader(device: Escpos) -> Reader | None:
     """A read-with-timeout for devices with a return channel; None for write-only ones."""
     if isinstance(device, Network):
         sock: socket.socket = device.device
+        send_timeout = device.timeout
 
         def read_socket(timeout: float) -> bytes:
+            # Python's sendall timeout bounds the whole job, which a printer takes
+            # seconds to swallow: never leave the short read timeout behind.
             sock.settimeout(timeout)
-            return sock.recv(16)
+            try:
+                return sock.recv(16)
+            finally:
+                sock.settimeout(send_timeout)
 
         return read_socket
     if isinstance(device, Serial):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
+from escpos.printer import Network
 from PIL import Image, ImageChops
 
 from hardware.printer import (
@@ -183,3 +184,43 @@ def test_connection_lost_during_the_ticket_is_a_failed_print() -> None:
         printer.print_ticket(sample_ticket())
     assert "reprint" in info.value.en
     fake.sock.close()
+
+
+def test_serial_printer_over_a_pseudo_terminal() -> None:
+    with LoopbackPrinter(width_dots=384) as loopback:
+        device = loopback.open_serial()
+        printer = printer_from_uri(
+            f"serial://{device}?baud=115200",
+            width_dots=384,
+            status_timeout=0.3,
+            confirm_timeout=1.0,
+        )
+        assert printer.status().paper is PaperState.OK
+        result = printer.print_ticket(sample_ticket())
+        (job,) = loopback.wait_for_jobs(1)
+        assert result.confirmed and job.printed and job.image is not None
+        assert same_picture(job.image, render_ticket(sample_ticket(), 384))
+        loopback.state = LoopbackState.COVER_OPEN
+        with pytest.raises(CoverOpen):
+            printer.print_ticket(sample_ticket())
+
+
+def test_a_slow_printer_gets_the_whole_ticket_despite_short_status_timeouts(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The ticket takes about a second to go through, far longer than the status timeout:
+    # the short read timeout must not be left on the socket for the send. A small send
+    # buffer stands for a busy network; Linux's default would swallow the whole job.
+    original_open = Network.open
+
+    def open_small_buffer(self: Network, *args: object, **kwargs: object) -> None:
+        original_open(self)
+        assert self.device is not None
+        self.device.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+
+    monkeypatch.setattr(Network, "open", open_small_buffer)
+    with LoopbackPrinter(width_dots=576, bytes_per_second=30_000) as loopback:
+        printer = printer_from_uri(loopback.uri, status_timeout=0.2, confirm_timeout=3.0)
+        result = printer.print_ticket(sample_ticket())
+        (job,) = loopback.wait_for_jobs(1)
+    assert result.confirmed and job.printed and len(job.data) == result.bytes_sent

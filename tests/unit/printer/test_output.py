@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
+import types
 from pathlib import Path
 
 import pytest
@@ -216,3 +217,50 @@ def test_bands_of_an_odd_width_image() -> None:
     assert decoded is not None and decoded.size == (104, 30)
     assert same_picture(decoded.crop((0, 0, 101, 30)), image)
     assert decoded.crop((101, 0, 104, 30)).convert("L").getextrema() == (255, 255)
+
+
+class FakeUsbDevice:
+    """Stands in for a pyusb device: records writes, replies to DLE EOT like a ready printer."""
+
+    def __init__(self, reply: int) -> None:
+        self.reply = reply
+        self.written = bytearray()
+        self.answers: list[int] = []
+        self.reads: list[tuple[int, int]] = []
+        # What python-escpos's Usb.close() hands to pyusb's dispose_resources().
+        self._ctx = types.SimpleNamespace(dispose=lambda device: None)
+
+    def write(self, endpoint: int, data: bytes, timeout: int) -> int:
+        self.written += data
+        if data.startswith(b"\x10\x04"):
+            self.answers.append(self.reply)
+        elif data.startswith(b"\x1dr"):
+            self.answers.append(0x00)  # GS r 1: paper present
+        return len(data)
+
+    def read(self, endpoint: int, size: int, timeout: int | None = None) -> bytes:
+        self.reads.append((endpoint, size))
+        if not self.answers:
+            raise TimeoutError("usb read timed out")
+        return bytes([self.answers.pop(0)])
+
+
+def test_usb_printer_asks_status_on_its_in_endpoint(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake = FakeUsbDevice(0x12)
+
+    def fake_open(self: Usb, *args: object, **kwargs: object) -> None:
+        self.device = fake
+
+    monkeypatch.setattr(Usb, "open", fake_open)
+    printer = printer_from_uri("usb://0416:5011?in_ep=81", width_dots=384)
+    result = printer.print_ticket(sample_ticket())
+    assert result.status_before.answered and result.confirmed
+    assert {endpoint for endpoint, _ in fake.reads} == {0x81}
+    job = bytes(fake.written)
+    assert job.startswith(b"\x10\x04\x01\x10\x04\x02\x10\x04\x03\x10\x04\x04\x1b@")
+    decoded = decode_escpos(job, 384)
+    assert decoded is not None and same_picture(decoded, render_ticket(sample_ticket(), 384))
+    fake.reply = 0x1A  # every DLE EOT answered with the offline bit set
+    with pytest.raises(PrinterOffline):
+        printer.print_ticket(sample_ticket())
+    assert printer.status().online is False
