@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from .errors import BadResponse, CardReadFailed, NotThaiIdCard
-from .layout import IDENTITY_FIELDS, MOI_AID, PHOTO, Field, Span, plan
+from .layout import IDENTITY_FIELDS, MOI_AID, PHOTO, Field, Span, field_spans, plan
 from .model import CardData
 from .parse import parse_card
 from .transport import Transport
@@ -117,18 +117,9 @@ def read_fields(session: MoiSession, fields: list[Field], spans: list[Span]) -> 
         log.warning("card refused a combined read (%s); reading field by field", exc.detail)
         blocks = {}
         for f in fields:
-            for span in _field_spans(f):
+            for span in field_spans(f):
                 blocks[span.offset] = session.read(span.offset, span.length)
     return {f: _slice(blocks, f) for f in fields}
-
-
-def _field_spans(f: Field) -> list[Span]:
-    spans, offset = [], f.offset
-    while offset < f.end:
-        length = min(0xFF, f.end - offset)
-        spans.append(Span(offset, length))
-        offset += length
-    return spans
 
 
 def read_card_data(transport: Transport, *, photo: bool = False) -> CardData:

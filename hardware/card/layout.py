@@ -87,6 +87,11 @@ def merge_fields(fields: tuple[Field, ...] | list[Field], *, max_gap: int = 32) 
     return spans
 
 
+def field_spans(f: Field) -> list[Span]:
+    """The reads for one field alone."""
+    return _cut(f.offset, f.end)
+
+
 def _cut(start: int, end: int) -> list[Span]:
     # Equal-sized reads: no tiny trailing read, same exchange count.
     total = end - start

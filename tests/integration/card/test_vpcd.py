@@ -319,3 +319,19 @@ def test_simulate_command_with_signals(slot: tuple[int, str]) -> None:
             process.kill()
             process.wait()
     assert wait_for_card(reader, present=False, timeout_s=5)
+
+
+def test_unexpected_failure_is_a_read_error_without_personal_data(
+    slot: tuple[int, str], insert: Insert, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    insert()
+
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError(f"parser bug near {DEMO_CID} ใจดีสาธิต")
+
+    monkeypatch.setattr("hardware.card.reader.read_card_data", broken)
+    with pytest.raises(CardReadFailed) as info:
+        read_card(slot[1])
+    assert type(info.value) is CardReadFailed
+    assert info.value.detail == "RuntimeError"
+    assert info.value.__suppress_context__  # the original text never reaches a screen
