@@ -42,10 +42,8 @@ def cmd_test_ticket(args: argparse.Namespace) -> int:
     try:
         printer = _printer(args)
         if args.png:
-            printer.render(data).save(args.png, format="PNG")
-            print(f"preview: {args.png}")
-        if args.png and not args.printer:
-            return 0  # only the picture was asked for
+            Path(args.png).write_bytes(printer.png(data))
+            print(f"png: {args.png}")
         result = printer.print_ticket(data)
     except BilingualError as error:
         return _fail(error)
@@ -149,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     test = sub.add_parser("test-ticket", help="print a sample ticket")
     printer_options(test)
-    test.add_argument("--png", help="also write the ticket as PNG (alone: only the PNG)")
+    test.add_argument("--png", help="also write the ticket as PNG")
     test.add_argument("--no-claim-code", action="store_true", help="the NHSO-down wording")
     test.set_defaults(handler=cmd_test_ticket)
 

@@ -37,7 +37,7 @@ from hardware.printer.errors import (
     PrinterOffline,
     PrintFailed,
 )
-from hardware.printer.render import render_ticket
+from hardware.printer.render import render_ticket, ticket_png
 from hardware.printer.status import DLE_EOT, GS_R, PaperState, PrinterStatus, paper_from_gs_r1
 from hardware.printer.status import is_status_byte as _is_status_byte
 from hardware.printer.ticket import TicketData
@@ -144,6 +144,10 @@ class TicketPrinter(ABC):
 
     def render(self, data: TicketData) -> Image.Image:
         return render_ticket(data, self.width_dots, self.font_path)
+
+    def png(self, data: TicketData) -> bytes:
+        """The ticket exactly as this printer would print it (width, font), as PNG."""
+        return ticket_png(data, self.width_dots, self.font_path)
 
     def print_ticket(self, data: TicketData) -> PrintResult:
         """Render and print one ticket. Returns only when the ticket was issued."""

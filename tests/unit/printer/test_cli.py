@@ -36,10 +36,16 @@ def test_decode_reports_jobs_without_an_image_and_bad_files(tmp_path: Path) -> N
     assert main(["decode", str(tmp_path / "missing.bin"), "--png", str(tmp_path / "z.png")]) == 2
 
 
-def test_test_ticket_png_only(tmp_path: Path) -> None:
+def test_test_ticket_prints_and_writes_the_png(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
     out = tmp_path / "t.png"
     assert main(["test-ticket", "--png", str(out), "--width", "384"]) == 0
     assert Image.open(out).size == render_ticket(sample_ticket(), 384).size
+    summary = json.loads(capsys.readouterr().out.splitlines()[-1])
+    assert Path(summary["preview_path"]).read_bytes() != b""
+    assert Image.open(summary["preview_path"]).size == Image.open(out).size
 
 
 def test_test_ticket_to_the_configured_preview(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import stat
 import types
@@ -264,3 +265,11 @@ def test_usb_printer_asks_status_on_its_in_endpoint(monkeypatch: pytest.MonkeyPa
     with pytest.raises(PrinterOffline):
         printer.print_ticket(sample_ticket())
     assert printer.status().online is False
+
+
+def test_png_is_what_this_printer_prints(tmp_path: Path) -> None:
+    printer = PreviewPrinter(tmp_path, 384)
+    png = printer.png(sample_ticket())
+    result = printer.print_ticket(sample_ticket())
+    assert result.preview_path is not None
+    assert same_picture(Image.open(io.BytesIO(png)), Image.open(result.preview_path))
