@@ -94,7 +94,20 @@ def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
 def create_demo_command(args: argparse.Namespace, settings: Settings) -> int:
     url = db_url(args, settings)
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
+    is_sqlite = parsed.get_backend_name() == "sqlite"
+    try:
+        # Decide on a read-only connection first: a refused database is left byte-identical.
+        if not is_sqlite or (parsed.database and Path(parsed.database).exists()):
+            probe = open_engine(url, read_only=True)
+            try:
+                check_demo_target(probe, force=args.force)
+            finally:
+                probe.dispose()
+    except (NotADemoDatabase, JhcisUnavailable) as error:
+        return fail(error, as_json=args.json)
+    except DBAPIError as exc:
+        return fail(JhcisUnavailable(type(exc.orig).__name__), as_json=args.json)
+    if is_sqlite and parsed.database:
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = open_engine(url)
     try:
@@ -132,17 +145,7 @@ def create_demo(
     force: bool = False,
 ) -> SynthSummary:
     """Create the reconstructed schema and synthetic data; refuse a clinic's database."""
-    existing = set(inspect(engine).get_table_names())
-    jhcis_names = {t.name for t in reconstruction_metadata().sorted_tables}
-    if existing & jhcis_names:
-        if not _is_demo(engine, existing):
-            raise NotADemoDatabase(f"{len(existing & jhcis_names)} JHCIS tables present")
-        if not force:
-            raise NotADemoDatabase(
-                "demo database exists",
-                th="มีฐานข้อมูลสาธิตอยู่แล้ว ใช้ --force หากต้องการสร้างใหม่",
-                en="A demo database already exists here; add --force to rebuild it.",
-            )
+    if check_demo_target(engine, force=force):
         log.info("rebuilding a database create-demo made earlier")
         reconstruction_metadata(charset).drop_all(engine)
         own_metadata.drop_all(engine)
@@ -154,6 +157,23 @@ def create_demo(
             kiosk_demo.insert().values(marker=DEMO_MARKER, seed=seed, created_at=dt.datetime.now())
         )
     return summary
+
+
+def check_demo_target(engine: Engine, *, force: bool) -> bool:
+    """Raise unless create-demo may write here; True when an old demo will be rebuilt."""
+    existing = set(inspect(engine).get_table_names())
+    jhcis_names = {t.name for t in reconstruction_metadata().sorted_tables}
+    if not existing & jhcis_names:
+        return False
+    if not _is_demo(engine, existing):
+        raise NotADemoDatabase(f"{len(existing & jhcis_names)} JHCIS tables present")
+    if not force:
+        raise NotADemoDatabase(
+            "demo database exists",
+            th="มีฐานข้อมูลสาธิตอยู่แล้ว ใช้ --force หากต้องการสร้างใหม่",
+            en="A demo database already exists here; add --force to rebuild it.",
+        )
+    return True
 
 
 def _is_demo(engine: Engine, existing: set[str]) -> bool:

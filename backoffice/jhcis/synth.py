@@ -146,7 +146,7 @@ def _mobile(rng: random.Random) -> str:
 def _insert(
     conn: Connection, table: Table, rows: Sequence[dict[str, Any]], prof: SchemaProfile
 ) -> int:
-    if not rows:
+    if not rows or not prof.has_table(table.name):
         return 0
     wanted = [c for c in rows[0] if prof.has_column(table.name, c)]
     for start in range(0, len(rows), BATCH):

@@ -1,0 +1,100 @@
+"""`backoffice doctor` on good, older and broken JHCIS databases (read-only)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlalchemy.exc import DBAPIError
+
+from backoffice.cli import main
+from backoffice.jhcis.clinic import ClinicDatabase
+from backoffice.jhcis.doctor import run_doctor
+from backoffice.jhcis.engine import open_engine
+from backoffice.jhcis.records import WalkinIdentity
+from common.cid import cid_check_digit
+
+pytestmark = pytest.mark.integration
+
+CLAIM_ALTER = "ALTER TABLE visit ADD COLUMN claimcode_nhso VARCHAR(50) NULL;"
+
+
+def cid(n: int) -> str:
+    first12 = f"2990{n:08d}"
+    return first12 + str(cid_check_digit(first12))
+
+
+@pytest.mark.parametrize("charset", ["utf8", "tis620"])
+def test_good_database(mariadb_databases, charset: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = mariadb_databases.jhcis(charset)
+    report = run_doctor(url)
+    assert report.usable and not report.problems
+    assert report.unit_code == "99901"
+    assert report.dialect == "mysql" and "MariaDB" in report.server_version
+    person = next(tb for tb in report.tables if tb.name == "person")
+    assert person.charsets["fname"] == ("tis620" if charset == "tis620" else "utf8mb3")
+    assert report.alter_statements == []
+    assert "***" in report.url and url.split(":")[2].split("@")[0] not in report.url
+    assert main(["doctor", "--db", url]) == 0
+    out = capsys.readouterr().out
+    assert "ใช้งานได้ / Result: usable" in out and "99901" in out
+    # Read-only: it did not create our kiosk_ tables (it only says they will be).
+    engine = open_engine(url)
+    assert not [n for n in inspect(engine).get_table_names() if n.startswith("kiosk_")]
+    engine.dispose()
+
+
+def test_missing_optional_columns(mariadb_databases, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = mariadb_databases.jhcis("tis620", include_optional=False)
+    assert main(["doctor", "--db", url]) == 0  # usable: optional columns are optional
+    out = capsys.readouterr().out
+    assert CLAIM_ALTER in out
+    report = run_doctor(url)
+    assert len(report.alter_statements) == 11
+    visit = next(tb for tb in report.tables if tb.name == "visit")
+    assert "claimcode_nhso" in visit.missing_optional
+
+    # The kiosk still works; the claim fields live in kiosk_visit only.
+    db = ClinicDatabase.from_url(url)
+    who = db.register_walkin(
+        WalkinIdentity(cid=cid(1), title="นาง", first_name="ก", last_name="ข",
+                       birth=None, sex="2")
+    )  # fmt: skip
+    at = dt.datetime(2027, 1, 4, 10, 0)
+    opened = db.open_visit(who, at=at, idempotency_key="opt-1", claim_type="PG0060001",
+                           claim_code="PP42")  # fmt: skip
+    assert db.visit_claim(opened).claim_code == "PP42"
+    assert db.find_today_visit(who, at.date()) == opened
+    db.dispose()
+
+    # The printed statements are valid: once an administrator runs them, all is present.
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        for statement in report.alter_statements:
+            conn.execute(text(statement))
+    engine.dispose()
+    assert run_doctor(url).alter_statements == []
+
+
+def test_missing_required_table(mariadb_databases, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = mariadb_databases.jhcis("utf8", omit_tables=("visitdiag",))
+    assert main(["doctor", "--db", url, "--json"]) == 1
+    out = capsys.readouterr().out
+    assert "table visitdiag is missing" in out and '"usable": false' in out
+
+
+def test_unreachable_database(capsys) -> None:  # type: ignore[no-untyped-def]
+    url = "mysql+pymysql://nobody:secret-pw@127.0.0.1:9/jhcisdb"
+    assert main(["doctor", "--db", url]) == 1
+    out = capsys.readouterr().out
+    assert "เชื่อมต่อฐานข้อมูล JHCIS ไม่ได้" in out and "NOT usable" in out
+    assert "secret-pw" not in out
+
+
+def test_read_only_session_refuses_writes(mariadb_databases) -> None:  # type: ignore[no-untyped-def]
+    url = mariadb_databases.jhcis("utf8", persons=20, visits=20)
+    engine = open_engine(url, read_only=True)
+    with pytest.raises(DBAPIError), engine.begin() as conn:
+        conn.execute(text("UPDATE office SET tel = '1'"))
+    engine.dispose()
