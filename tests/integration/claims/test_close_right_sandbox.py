@@ -1,0 +1,183 @@
+"""Close right against the NHSO sandbox over real HTTP: submit, no double, cancel, rollback."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+from sqlalchemy import Engine, create_engine, select
+
+from backoffice.claims.close_right import (
+    CloseRightService,
+    NhsoCloseRightRollback,
+    transaction_id,
+)
+from backoffice.claims.errors import NotInState, RecorderMissing
+from backoffice.claims.sandbox_rollback import install_rollback
+from backoffice.claims.tables import kiosk_close_right
+from backoffice.exports.source import ClaimSource
+from backoffice.jhcis import tables as t
+from backoffice.nhso.ratelimit import TokenBucket
+from backoffice.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
+from backoffice.nhso.web import NhsoUrls, NhsoWebClient
+
+pytestmark = pytest.mark.integration
+
+SEED = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
+DAY = dt.date(2026, 3, 2)
+
+
+def _seed() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("clinic_seed_cr", SEED)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+clinic_seed = _seed()
+RECORDER = clinic_seed.cid(900)  # the JHCIS user "doc" of the seed
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    db = create_engine(f"sqlite:///{tmp_path / 'clinic.sqlite'}")
+    clinic_seed.seed_clinic(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[SandboxServer]:
+    server = SandboxServer(port=0).start()
+    install_rollback(server)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def make_service(
+    engine: Engine, sandbox: SandboxServer, *, token: str = DEFAULT_TOKEN
+) -> CloseRightService:
+    limiter = TokenBucket(1000)
+    urls = NhsoUrls.from_api_base(sandbox.url)
+    client = NhsoWebClient(urls, limiter=limiter, token=token, claim_token=token, timeout_s=2)
+    rollback = NhsoCloseRightRollback(
+        urls.endpoint_base, claim_token=token, limiter=limiter, timeout_s=2
+    )
+    return CloseRightService(
+        ClaimSource(engine), client, hcode="99901", recorder_pid=RECORDER, rollback=rollback
+    )
+
+
+def visit_marks(engine: Engine, visitno: int) -> tuple[object, object, object]:
+    v = t.visit.c
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(v.nhso_seq_closed, v.nhso_authencode_closed, v.money_closed_all).where(
+                v.visitno == visitno
+            )
+        ).one()
+    return row[0], row[1], row[2]
+
+
+def test_plan_lists_every_visit_it_will_not_send(engine: Engine, sandbox: SandboxServer) -> None:
+    plan = make_service(engine, sandbox).plan(DAY, DAY)
+    assert sorted(v.visitno for v, _ in plan.requests) == [101, 102, 104, 105, 108, 109]
+    assert sorted((s.visitno, s.code) for s in plan.skipped) == [
+        (103, "zero_amount"),
+        (106, "missing_cid"),
+        (107, "zero_amount"),
+    ]
+    request = dict(plan.requests)[next(v for v, _ in plan.requests if v.visitno == 105)]
+    body = request.body()
+    assert body["mainInsclCode"] == "SSS"
+    assert body["transactionId"] == "99901105"
+    assert (body["totalAmount"], body["paidAmount"], body["privilegeAmount"]) == (120.0, 0.0, 120.0)
+    assert body["serviceDateTime"] == int(
+        dt.datetime(2026, 3, 2, 9, 45, tzinfo=dt.timezone(dt.timedelta(hours=7))).timestamp() * 1000
+    )
+
+
+def test_submit_records_seq_and_code_and_never_sends_twice(
+    engine: Engine, sandbox: SandboxServer
+) -> None:
+    service = make_service(engine, sandbox)
+    outcomes = service.submit(service.plan(DAY, DAY, visitnos=[101, 109]))
+    assert [o.status for o in outcomes] == ["closed", "closed"]
+    assert all(o.authen_code.startswith("EP") and o.seq for o in outcomes)
+    assert len(sandbox.state.claims) == 2
+    seq, code, amount = visit_marks(engine, 101)
+    assert (seq, code) == (outcomes[0].seq, outcomes[0].authen_code)
+    assert float(amount) == 100.0  # type: ignore[arg-type]
+    # Planning again: both are listed as already closed, nothing is sent.
+    again = service.plan(DAY, DAY, visitnos=[101, 109])
+    assert again.requests == []
+    assert {s.code for s in again.skipped} == {"already_closed"}
+    # Sending a stale plan (two staff, one list): the ledger refuses before NHSO does.
+    stale = service.submit(service.plan(DAY, DAY, visitnos=[102]))
+    assert [o.status for o in stale] == ["closed"]
+    replay = service.submit(type(again)(requests=list(service.plan(DAY, DAY, [104]).requests) * 2))
+    assert [o.status for o in replay] == ["closed", "already"]
+    assert len(sandbox.state.claims) == 4
+
+
+def test_nhso_refuses_a_duplicate_transaction_id(engine: Engine, sandbox: SandboxServer) -> None:
+    service = make_service(engine, sandbox)
+    service.submit(service.plan(DAY, DAY, visitnos=[101]))
+    with engine.begin() as conn:  # as if our record were lost
+        conn.execute(kiosk_close_right.delete())
+    outcome = service.submit(service.plan(DAY, DAY, visitnos=[101]))[0]
+    assert outcome.status == "failed"
+    assert outcome.error_code == "nhso.rejected"
+    assert len(sandbox.state.claims) == 1
+
+
+def test_invalid_token_stops_the_run(engine: Engine, sandbox: SandboxServer) -> None:
+    service = make_service(engine, sandbox, token="wrong-token")
+    outcomes = service.submit(service.plan(DAY, DAY))
+    assert [(o.status, o.error_code) for o in outcomes] == [("failed", "nhso.token_invalid")]
+    assert sandbox.state.claims == []
+    # The failed row can be sent again once the token is right.
+    good = make_service(engine, sandbox)
+    retry = good.submit(good.plan(DAY, DAY, visitnos=[outcomes[0].visitno]))
+    assert [o.status for o in retry] == ["closed"]
+
+
+def test_cancel_and_rollback(engine: Engine, sandbox: SandboxServer) -> None:
+    service = make_service(engine, sandbox)
+    closed = service.submit(service.plan(DAY, DAY, visitnos=[109]))[0]
+    with pytest.raises(NotInState):
+        service.rollback("99901", 109)  # not cancelled yet
+    cancelled = service.cancel("99901", 109)
+    assert cancelled.status == "cancelled"
+    assert sandbox.state.claims[0].cancelled
+    assert visit_marks(engine, 109) == (None, None, None)
+    restored = service.rollback("99901", 109)
+    assert (restored.status, restored.seq, restored.authen_code) == (
+        "restored", closed.seq, closed.authen_code,
+    )  # fmt: skip
+    assert not sandbox.state.claims[0].cancelled
+    assert visit_marks(engine, 109)[:2] == (closed.seq, closed.authen_code)
+    assert sandbox.state.claims[0].transaction_id == transaction_id("99901", 109)
+
+
+def test_dry_run_sends_and_records_nothing(engine: Engine, sandbox: SandboxServer) -> None:
+    service = make_service(engine, sandbox)
+    outcomes = service.submit(service.plan(DAY, DAY), dry_run=True)
+    assert {o.status for o in outcomes} == {"dry_run"}
+    assert sandbox.state.claims == []
+    with engine.connect() as conn:
+        assert conn.execute(select(kiosk_close_right)).first() is None
+
+
+def test_a_recorder_cid_is_required(engine: Engine, sandbox: SandboxServer) -> None:
+    service = make_service(engine, sandbox)
+    service.recorder_pid = ""
+    with pytest.raises(RecorderMissing):
+        service.submit(service.plan(DAY, DAY))
