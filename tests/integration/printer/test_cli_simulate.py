@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
+from typing import IO
 
 import pytest
 import zxingcpp
@@ -36,6 +39,21 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+class Lines:
+    """The simulator's stdout, line by line, never waiting forever."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._queue: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._pump, args=(stream,), daemon=True).start()
+
+    def _pump(self, stream: IO[str]) -> None:
+        for line in stream:
+            self._queue.put(line)
+
+    def next(self, timeout: float = 20.0) -> str:
+        return self._queue.get(timeout=timeout)
+
+
 def test_simulate_records_a_test_ticket(tmp_path: Path) -> None:
     port = free_port()
     out = tmp_path / "jobs"
@@ -57,23 +75,24 @@ def test_simulate_records_a_test_ticket(tmp_path: Path) -> None:
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stderr=(tmp_path / "simulate.err").open("w"),
         text=True,
     )
     try:
         assert sim.stdout is not None and sim.stdin is not None
-        assert "loopback printer on" in sim.stdout.readline()
-        sim.stdout.readline()
+        lines = Lines(sim.stdout)
+        assert "loopback printer on" in lines.next()
+        lines.next()
         uri = f"tcp://127.0.0.1:{port}"
         status = run("status", "--printer", uri, env=env)
         assert status.returncode == 0 and json.loads(status.stdout)["paper"] == "near_end"
         printed = run("test-ticket", "--printer", uri, env=env)
         assert printed.returncode == 0, printed.stderr
         assert json.loads(printed.stdout)["paper_near_end"] is True
-        assert "job 1:" in sim.stdout.readline()
+        assert "job 1:" in lines.next()
         sim.stdin.write("cover_open\n")
         sim.stdin.flush()
-        assert "state: cover_open" in sim.stdout.readline()
+        assert "state: cover_open" in lines.next()
         refused = run("test-ticket", "--printer", uri, env=env)
         assert refused.returncode == 1 and "cover" in refused.stderr
         decoded = tmp_path / "decoded.png"
