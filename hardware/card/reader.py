@@ -8,26 +8,37 @@ import time
 from common.logs import register_sensitive
 
 from .apdu import read_card_data
-from .errors import CardError, CardReadFailed
+from .errors import BadResponse, CardError, CardReadFailed
 from .model import CardData
-from .pcsc import CardReset, PcscContext
+from .pcsc import CardReset, PcscContext, ReaderBusy
 from .transport import CountingTransport, RecordingTransport, Trace, Transport
 
 log = logging.getLogger(__name__)
+
+
+# Failures that a second attempt usually cures: another program reset the card or
+# held the reader, or one exchange was garbled. A card that answers with bad data,
+# a missing card or reader, or a pulled card is reported at once.
+TRANSIENT: tuple[type[CardError], ...] = (CardReset, ReaderBusy, BadResponse)
+RETRY_PAUSE_S = 0.2
 
 
 class ThaiIdCardReader:
     """Reads the card in one reader (``reader_name`` exact or a substring; None = any).
 
     Each :meth:`read` opens a SHARED connection, reads inside one transaction and
-    disconnects, leaving the card to other programs. ``last_exchanges`` and
+    disconnects, leaving the card to other programs; a :data:`TRANSIENT` failure
+    is retried up to ``retries`` times. ``last_exchanges`` and
     ``last_seconds`` describe the latest successful read; with ``record`` the
     exchanges of the latest attempt are kept in ``last_trace`` (personal data: for
     building replay tests from a real card, never for the kiosk).
     """
 
-    def __init__(self, reader_name: str | None = None, *, record: bool = False) -> None:
+    def __init__(
+        self, reader_name: str | None = None, *, retries: int = 1, record: bool = False
+    ) -> None:
         self.reader_name = reader_name or None
+        self.retries = retries
         self.record = record
         self.last_trace: Trace | None = None
         self.last_exchanges = 0
@@ -35,12 +46,18 @@ class ThaiIdCardReader:
 
     def read(self, *, photo: bool = False) -> CardData:
         """A validated :class:`CardData`, or a :class:`CardError` subclass."""
+        attempt = 0
         try:
-            try:
-                data = self._read_once(photo)
-            except CardReset:
-                log.info("card was reset by another program; reading again")
-                data = self._read_once(photo)
+            while True:
+                try:
+                    data = self._read_once(photo)
+                    break
+                except TRANSIENT as exc:
+                    if attempt >= self.retries:
+                        raise
+                    attempt += 1
+                    log.info("card read failed (%s); trying again", exc.code)
+                    time.sleep(RETRY_PAUSE_S)
         except CardError:
             raise
         except Exception as exc:  # never let a library surprise crash the kiosk
