@@ -5,7 +5,10 @@ A ticket counts as issued only when `print_ticket` returns. Every failure raises
 ticket as NOT printed and can offer a reprint.
 
 URIs (``[printer] uri``): ``preview`` | ``tcp://HOST[:PORT]`` | ``usb://VID:PID`` |
-``serial:///dev/ttyX?baud=N`` | ``file:///dev/usb/lp0`` | ``cups://QUEUE``.
+``serial:///dev/ttyX?baud=N`` | ``file:///dev/usb/lp0`` | ``cups://QUEUE``. Network, USB
+and serial printers also take ``?status_timeout=S&confirm_timeout=S`` (seconds; a
+confirm_timeout of 0 skips the after-print GS r check for printers without it), and
+USB ``?in_ep=82&out_ep=01`` (hex).
 """
 
 from __future__ import annotations
@@ -203,8 +206,11 @@ def _reader(device: Escpos) -> Reader | None:
         port: Any = device.device
 
         def read_serial(timeout: float) -> bytes:
+            # read(16) would wait for all 16 bytes; a status reply is one.
             port.timeout = timeout
-            return bytes(port.read(16))
+            first = bytes(port.read(1))
+            waiting = port.in_waiting if first else 0
+            return first + bytes(port.read(waiting)) if waiting else first
 
         return read_serial
     if isinstance(device, Usb):
@@ -295,8 +301,10 @@ class EscposTicketPrinter(TicketPrinter):
         reader = _reader(device)
         if reader is None or not before.answered:
             return PrinterStatus.unknown(), False
-        device._raw(GS_R + b"\x01")
-        reply = _read_reply(reader, self.confirm_timeout, _is_gs_r_byte)
+        reply = None
+        if self.confirm_timeout > 0:  # 0: the printer is known not to implement GS r
+            device._raw(GS_R + b"\x01")
+            reply = _read_reply(reader, self.confirm_timeout, _is_gs_r_byte)
         if reply is not None:
             after = PrinterStatus(True, True, paper_from_gs_r1(reply), False, False)
             return after, True
@@ -419,10 +427,15 @@ def printer_from_uri(
         return PreviewPrinter(directory, width_dots, font_path)
     parts = urlsplit(uri)
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    timeouts: dict[str, float] = {
-        "status_timeout": status_timeout,
-        "confirm_timeout": confirm_timeout,
-    }
+    # ?status_timeout=S&confirm_timeout=S tune one printer; confirm_timeout=0 skips GS r.
+    try:
+        status_timeout = float(options.get("status_timeout", status_timeout))
+        confirm_timeout = float(options.get("confirm_timeout", confirm_timeout))
+    except ValueError:
+        raise PrinterConfigError(f"bad timeout in printer URI {uri!r}") from None
+    if not (0 < status_timeout <= 30 and 0 <= confirm_timeout <= 60):
+        raise PrinterConfigError(f"timeouts out of range in printer URI {uri!r}")
+    timeouts = {"status_timeout": status_timeout, "confirm_timeout": confirm_timeout}
     opener: Callable[[], Escpos]
     if parts.scheme == "tcp":
         host = parts.hostname or ""

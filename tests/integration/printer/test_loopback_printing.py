@@ -224,3 +224,15 @@ def test_a_slow_printer_gets_the_whole_ticket_despite_short_status_timeouts(
         result = printer.print_ticket(sample_ticket())
         (job,) = loopback.wait_for_jobs(1)
     assert result.confirmed and job.printed and len(job.data) == result.bytes_sent
+
+
+def test_confirm_timeout_zero_skips_gs_r_but_still_checks_status(
+    loopback: LoopbackPrinter,
+) -> None:
+    printer = printer_from_uri(f"{loopback.uri}?confirm_timeout=0&status_timeout=0.3")
+    result = printer.print_ticket(sample_ticket())
+    (job,) = loopback.wait_for_jobs(1)
+    assert job.printed and not result.confirmed and result.status_after.answered
+    loopback.run_out_of_paper_during_next_job()
+    with pytest.raises(PaperOut):
+        printer.print_ticket(sample_ticket())

@@ -273,3 +273,16 @@ def test_png_is_what_this_printer_prints(tmp_path: Path) -> None:
     result = printer.print_ticket(sample_ticket())
     assert result.preview_path is not None
     assert same_picture(Image.open(io.BytesIO(png)), Image.open(result.preview_path))
+
+
+def test_uri_options_tune_the_timeouts() -> None:
+    printer = printer_from_uri("tcp://h?status_timeout=0.5&confirm_timeout=0")
+    assert isinstance(printer, EscposTicketPrinter)
+    assert (printer.status_timeout, printer.confirm_timeout) == (0.5, 0.0)
+    for bad in (
+        "tcp://h?status_timeout=x",
+        "tcp://h?status_timeout=0",
+        "tcp://h?confirm_timeout=99",
+    ):
+        with pytest.raises(PrinterConfigError):
+            printer_from_uri(bad)
