@@ -1,0 +1,196 @@
+"""MOPH Claim against the MOPH sandbox over real HTTP: token cache, expiry, 401, duplicates,
+status monitoring, resending failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, select
+
+from backoffice.claims.moph import MophClaimService
+from backoffice.claims.tables import kiosk_moph_claim
+from backoffice.exports.source import ClaimSource
+from backoffice.moph.client import MophClaimClient, jwt_expiry, password_hash
+from backoffice.moph.errors import MophLoginFailed
+from backoffice.moph.sandbox import MophSandboxServer, MophSandboxState
+from backoffice.nhso.ratelimit import TokenBucket
+
+pytestmark = pytest.mark.integration
+
+SEED = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
+DAY = dt.date(2026, 3, 2)
+USER, PASSWORD = "moph-user", "s3cret-pass"
+
+
+def _seed() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("clinic_seed_moph", SEED)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+clinic_seed = _seed()
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    db = create_engine(f"sqlite:///{tmp_path / 'clinic.sqlite'}")
+    clinic_seed.seed_clinic(db)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def sandbox() -> Iterator[MophSandboxServer]:
+    with MophSandboxServer(MophSandboxState(USER, PASSWORD, "99901")) as server:
+        yield server
+
+
+def client_for(
+    sandbox: MophSandboxServer, *, password: str = PASSWORD, **kw: object
+) -> MophClaimClient:
+    return MophClaimClient(
+        token_base=sandbox.url, claim_base=sandbox.url, username=USER, password=password,
+        hospital_code="99901", timeout_s=2, limiter=TokenBucket(1000), **kw,  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def service_for(engine: Engine, client: MophClaimClient) -> MophClaimService:
+    return MophClaimService(ClaimSource(engine), client, hcode="99901", hospital_name="รพ.สต.ทดสอบ")
+
+
+def control(sandbox: MophSandboxServer, path: str, body: dict[str, object] | None = None) -> object:
+    if body is None and path == "state":
+        return httpx.get(f"{sandbox.url}/_sandbox/state").json()
+    return httpx.post(f"{sandbox.url}/_sandbox/{path}", json=body or {}).json()
+
+
+def ledger_rows(engine: Engine) -> list[dict[str, object]]:
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(select(kiosk_moph_claim)).mappings()]
+
+
+def test_password_hash_is_uppercase_hmac() -> None:
+    # printf password | openssl dgst -sha256 -hmac '$jwt@moph#'
+    assert password_hash("password") == (
+        "A055B6DBB80A02C97EA5DFE2AB6AFD2C90DCA6769AEC92A5756D71EB4A3C6EC1"
+    )
+
+
+def test_plan_sends_dm_and_ht_separately_and_never_twice(
+    engine: Engine, sandbox: MophSandboxServer
+) -> None:
+    with client_for(sandbox) as client:
+        service = service_for(engine, client)
+        plan = service.plan(DAY, DAY)
+        assert sorted((e.bundle.visit.visitno, e.kind) for e in plan.eligible) == [
+            (101, "dm"), (101, "ht"),
+        ]  # fmt: skip
+        refused = {(i.visitno, i.kind, i.code) for i in plan.ineligible}
+        assert (109, "ht", "ht_no_lab") in refused
+        assert (107, "epi", "vaccine_no_lot") in refused
+        assert (108, "", "no_moph_service") in refused
+        outcomes = service.submit(plan)
+        assert [o.status for o in outcomes] == ["sent", "sent"]
+        assert client.token_fetches == 1  # one token for both
+        state = control(sandbox, "state")
+        assert [s["kind"] for s in state["submissions"]] == ["dmht", "dmht"]  # type: ignore[index]
+        body = state["submissions"][0]["body"]  # type: ignore[index]
+        assert body["claim_services"] == [{"name": "HbA1C", "code": "32401", "lab_result": "6.8"}]
+        rows = ledger_rows(engine)
+        assert {r["transaction_uid"] for r in rows} == {o.transaction_uid for o in outcomes}
+        again = service.plan(DAY, DAY)
+        assert again.eligible == []
+        assert sorted(status for _item, status in again.already) == ["sent", "sent"]
+        # A stale plan sent twice: the ledger answers, MOPH is not asked.
+        assert {o.status for o in service.submit(plan)} == {"already"}
+        assert len(control(sandbox, "state")["submissions"]) == 2  # type: ignore[index]
+
+
+def test_expired_token_is_renewed_once_on_401(engine: Engine, sandbox: MophSandboxServer) -> None:
+    with client_for(sandbox) as client:
+        service = service_for(engine, client)
+        plan = service.plan(DAY, DAY)
+        first = service.submit(type(plan)(eligible=plan.eligible[:1]))
+        control(sandbox, "expire")
+        second = service.submit(type(plan)(eligible=plan.eligible[1:]))
+        assert [o.status for o in first + second] == ["sent", "sent"]
+        assert client.token_fetches == 2
+        assert sandbox.state.token_requests == 2
+
+
+def test_token_is_renewed_before_it_expires(sandbox: MophSandboxServer) -> None:
+    offset = [0.0]
+    with client_for(sandbox, clock=lambda: time.time() + offset[0]) as client:
+        token = client.token()
+        expiry = jwt_expiry(token)
+        assert expiry is not None and expiry > time.time() + 3600
+        assert client.token() == token
+        offset[0] = expiry - time.time() - 30  # inside the last minute
+        assert client.token() != token
+        assert client.token_fetches == 2
+
+
+def test_wrong_password_stops_the_run(engine: Engine, sandbox: MophSandboxServer) -> None:
+    with client_for(sandbox, password="wrong") as client:
+        service = service_for(engine, client)
+        outcomes = service.submit(service.plan(DAY, DAY))
+        assert [(o.status, o.error_code) for o in outcomes] == [("failed", "moph.login_failed")]
+        with pytest.raises(MophLoginFailed):
+            client.token()
+    assert control(sandbox, "state")["submissions"] == []  # type: ignore[index]
+
+
+def test_duplicate_answer_is_recorded_not_retried(
+    engine: Engine, sandbox: MophSandboxServer
+) -> None:
+    with client_for(sandbox) as client:
+        service = service_for(engine, client)
+        service.submit(service.plan(DAY, DAY, kinds=["dm"]))
+        with engine.begin() as conn:  # our record lost: MOPH still knows
+            conn.execute(kiosk_moph_claim.delete())
+        outcomes = service.submit(service.plan(DAY, DAY, kinds=["dm"]))
+        assert [(o.status, o.error_code) for o in outcomes] == [("duplicate", "moph.duplicate")]
+        assert service.plan(DAY, DAY, kinds=["dm"]).eligible == []
+
+
+def test_failures_are_resent_and_statuses_monitored(
+    engine: Engine, sandbox: MophSandboxServer
+) -> None:
+    with client_for(sandbox) as client:
+        service = service_for(engine, client)
+        control(sandbox, "faults", {"server_error": True})
+        failed = service.submit(service.plan(DAY, DAY))
+        assert {(o.status, o.error_code) for o in failed} == {("failed", "moph.unavailable")}
+        control(sandbox, "faults", {"server_error": False})
+        resent = service.submit(service.plan(DAY, DAY, resend=True))
+        assert [o.status for o in resent] == ["sent", "sent"]
+        assert {r["attempts"] for r in ledger_rows(engine)} == {2}
+        assert service.plan(DAY, DAY, resend=True).eligible == []
+        uid = resent[0].transaction_uid
+        control(sandbox, "status", {"transaction_uid": uid, "status": "APPROVED",
+                                    "status_th": "อนุมัติ"})  # fmt: skip
+        statuses = {
+            o.transaction_uid: (o.status, o.moph_status_th) for o in service.refresh_statuses()
+        }
+        assert statuses[uid] == ("APPROVED", "อนุมัติ")
+        assert statuses[resent[1].transaction_uid][0] == "WAITING"
+        row = next(r for r in ledger_rows(engine) if r["transaction_uid"] == uid)
+        assert (row["moph_status"], row["checked_at"] is not None) == ("APPROVED", True)
+
+
+def test_dry_run_sends_nothing(engine: Engine, sandbox: MophSandboxServer) -> None:
+    with client_for(sandbox) as client:
+        service = service_for(engine, client)
+        outcomes = service.submit(service.plan(DAY, DAY), dry_run=True)
+        assert {o.status for o in outcomes} == {"dry_run"}
+        assert client.token_fetches == 0
+    assert ledger_rows(engine) == []
