@@ -36,10 +36,11 @@ from backoffice.jhcis.errors import (
 )
 from backoffice.jhcis.numbering import next_number, numbering_transaction
 from backoffice.jhcis.own_tables import ensure_own_tables, kiosk_pending_authen, kiosk_visit
-from backoffice.jhcis.profile import SchemaProfile, detect_profile
+from backoffice.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
 from backoffice.jhcis.records import PendingAuthen, Person, Visit, VisitClaim, WalkinIdentity
 from backoffice.jhcis.tables import ctitle, house, office, person, village, visit
 from common.cid import is_valid_cid
+from common.config import Settings
 from common.logs import register_sensitive
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,7 @@ _PERSON_COLUMNS = (
 )  # fmt: skip
 _VISIT_COLUMNS = ("pcucode", "visitno", "visitdate", "pcucodeperson", "pid", "timestart",
                   "flagservice")  # fmt: skip
+_THAI_TEXT_COLUMNS = (("person", "fname"), ("person", "lname"), ("ctitle", "titlename"))
 # visit column -> kiosk_visit column, for the NHSO authentication fields.
 _CLAIM_COLUMNS = {
     "hiciauthen_nhso": "claim_type",
@@ -139,6 +141,26 @@ class ClinicDatabase:
             with engine.connect() as conn:
                 self.profile: SchemaProfile = detect_profile(conn)
                 conn.rollback()
+        for table, column in _THAI_TEXT_COLUMNS:
+            charset = self.profile.charset(table, column)
+            if charset and charset not in THAI_SAFE_CHARSETS:
+                log.warning(
+                    "column %s.%s uses charset %s: Thai text cannot be stored; "
+                    "run `backoffice doctor`",
+                    table,
+                    column,
+                    charset,
+                )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, url: str | None = None) -> ClinicDatabase:
+        """The clinic database the configuration names (or the embedded demo database)."""
+        return cls.from_url(
+            url or settings.effective_db_url,
+            hcode=settings.clinic.hcode,
+            lock_timeout_s=settings.database.lock_timeout_s,
+            connect_timeout_s=settings.database.connect_timeout_s,
+        )
 
     @classmethod
     def from_url(
@@ -350,9 +372,6 @@ class ClinicDatabase:
         """
         if not idempotency_key or len(idempotency_key) > 64:
             raise ValueError("idempotency_key must be 1-64 characters")
-        existing = self.find_visit_by_key(idempotency_key)
-        if existing is not None:
-            return self._check_same_person(existing, who)
         claim: dict[str, object] = {
             "claim_type": claim_type,
             "claim_code": claim_code,

@@ -98,3 +98,17 @@ def test_read_only_session_refuses_writes(mariadb_databases) -> None:  # type: i
     with pytest.raises(DBAPIError), engine.begin() as conn:
         conn.execute(text("UPDATE office SET tel = '1'"))
     engine.dispose()
+
+
+def test_latin1_columns_are_not_usable(mariadb_databases, capsys) -> None:  # type: ignore[no-untyped-def]
+    from backoffice.jhcis.schema import create_jhcis_schema
+
+    url = mariadb_databases.empty("latin1")
+    engine = open_engine(url)
+    create_jhcis_schema(engine, "latin1")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO office (offid) VALUES ('99901')"))
+    engine.dispose()
+    assert main(["doctor", "--db", url]) == 1
+    out = capsys.readouterr().out
+    assert "person.fname uses charset latin1" in out
