@@ -9,11 +9,23 @@ parameters) is read again field by field, so an unexpected chip still works.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from .errors import BadResponse, CardReadFailed, NotThaiIdCard
-from .layout import IDENTITY_FIELDS, MOI_AID, PHOTO, Field, Span, field_spans, plan
-from .model import CardData
-from .parse import parse_card
+from .layout import (
+    IDENTITY_FIELDS,
+    MOI_AID,
+    NHSO_AID,
+    NHSO_FIELDS,
+    PHOTO,
+    Field,
+    Span,
+    field_spans,
+    merge_fields,
+    plan,
+)
+from .model import CardData, NhsoCardData
+from .parse import parse_card, parse_nhso
 from .transport import Transport
 
 log = logging.getLogger(__name__)
@@ -122,10 +134,27 @@ def read_fields(session: MoiSession, fields: list[Field], spans: list[Span]) -> 
     return {f: _slice(blocks, f) for f in fields}
 
 
-def read_card_data(transport: Transport, *, photo: bool = False) -> CardData:
-    """SELECT the MOI applet, read the identity fields (and photo), validate."""
+def read_card_data(transport: Transport, *, photo: bool = False, nhso: bool = False) -> CardData:
+    """SELECT the MOI applet, read the identity fields (and photo), validate.
+
+    With ``nhso`` the NHSO applet is read afterwards in the same session; a card
+    without that applet gives ``nhso=None`` rather than an error.
+    """
     session = MoiSession(transport)
     session.select()
     fields = list(IDENTITY_FIELDS) + ([PHOTO] if photo else [])
-    raw = read_fields(session, fields, plan(photo=photo))
-    return parse_card(raw, atr=transport.atr)
+    card = parse_card(read_fields(session, fields, plan(photo=photo)), atr=transport.atr)
+    if not nhso:
+        return card
+    return replace(card, nhso=read_nhso_data(session))
+
+
+def read_nhso_data(session: MoiSession) -> NhsoCardData | None:
+    """The NHSO applet's record, or None when the card has no such applet."""
+    try:
+        session.select(NHSO_AID)
+    except NotThaiIdCard:
+        log.info("card has no NHSO applet")
+        return None
+    fields = list(NHSO_FIELDS)
+    return parse_nhso(read_fields(session, fields, merge_fields(fields)))

@@ -10,8 +10,8 @@ from __future__ import annotations
 import enum
 
 from .errors import CardRemoved
-from .layout import CID, MOI_AID, SEX
-from .profile import CardProfile, build_memory
+from .layout import CID, MOI_AID, NHSO_AID, SEX
+from .profile import CardProfile, build_memory, build_nhso_memory
 
 
 class Fault(enum.StrEnum):
@@ -56,10 +56,11 @@ class ThaiIdApplet:
             last = memory[CID.end - 1]
             memory[CID.end - 1] = (last - 0x30 + 1) % 10 + 0x30
         self.memory = bytes(memory)
+        self.nhso_memory = build_nhso_memory(self.profile)
 
     def reset(self) -> None:
         """Power cycle: nothing selected, nothing pending; a pulled card stays pulled."""
-        self.selected = False
+        self.selected: bytes | None = None  # the memory of the selected applet
         self._pending = b""
 
     def process(self, apdu: bytes) -> bytes:
@@ -81,23 +82,27 @@ class ThaiIdApplet:
     def _select(self, apdu: bytes) -> bytes:
         aid = apdu[5 : 5 + apdu[4]] if len(apdu) > 5 else b""
         self._pending = b""
-        if aid != MOI_AID or self.fault is Fault.NOT_THAI:
-            self.selected = False
+        self.selected = None
+        if aid == MOI_AID and self.fault is not Fault.NOT_THAI:
+            self.selected = self.memory
+        elif aid == NHSO_AID and self.nhso_memory is not None:
+            self.selected = self.nhso_memory
+        else:
             return b"\x6a\x82"
-        self.selected = True
         return b"\x61\x0a"
 
     def _read(self, apdu: bytes, offset: int) -> bytes:
-        if not self.selected:
+        memory = self.selected
+        if memory is None:
             return b"\x69\x86"
         if len(apdu) != 7 or apdu[4] != 0x02:
             return b"\x67\x00"
         length = apdu[6] or 0x100
-        if offset + length > len(self.memory):
+        if offset + length > len(memory):
             return b"\x6b\x00"
         if self.fault is Fault.WRONG_SW:
             return b"\x6f\x00"
-        self._pending = self.memory[offset : offset + length]
+        self._pending = memory[offset : offset + length]
         return bytes([0x61, len(self._pending) & 0xFF])
 
     def _get_response(self, apdu: bytes) -> bytes:

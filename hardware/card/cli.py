@@ -1,6 +1,6 @@
 """``python -m hardware.card``: read a card, run the virtual card, watch a reader.
 
-read      [--reader NAME] [--photo FILE] [--json] [--show-pii] [--trace FILE]
+read      [--reader NAME] [--photo FILE] [--json] [--show-pii] [--nhso] [--trace FILE]
           exit 0 read, 3 no reader, 4 no card, 5 read failed
 simulate  --profile FILE [--host H] [--port 35963 | --slot N] [--latency-ms N]
           [--fault KIND] [--removed]
@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     read.add_argument("--photo", type=Path, metavar="FILE", help="also read the photo into FILE")
     read.add_argument("--json", action="store_true", help="print one JSON object")
     read.add_argument("--show-pii", action="store_true", help="do not mask CID and names")
+    read.add_argument("--nhso", action="store_true", help="also read the NHSO rights applet")
     read.add_argument(
         "--trace",
         type=Path,
@@ -75,7 +76,7 @@ def _fail(error: CardError, *, as_json: bool) -> int:
 def cmd_read(args: argparse.Namespace, reader_setting: str) -> int:
     reader = ThaiIdCardReader(args.reader or reader_setting or None, record=bool(args.trace))
     try:
-        data = reader.read(photo=args.photo is not None)
+        data = reader.read(photo=args.photo is not None, nhso=args.nhso)
     except CardError as error:
         return _fail(error, as_json=args.json)
     finally:

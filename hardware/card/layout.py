@@ -39,6 +39,28 @@ EXPIRE_DATE = Field("expire_date", 0x016F, 8)
 PHOTO = Field("photo", 0x017B, 0x1579 - 0x017B)  # JPEG, padded after its FF D9
 ADDRESS = Field("address", 0x1579, 100)
 
+# NHSO (สปสช.) applet: the rights recorded on the card when it was last updated.
+NHSO_MAIN_INSCL = Field("main_inscl", 0x0004, 0x3C)
+NHSO_SUB_INSCL = Field("sub_inscl", 0x0040, 0x64)
+NHSO_MAIN_HOSPITAL = Field("main_hospital", 0x00A4, 0x50)
+NHSO_SUB_HOSPITAL = Field("sub_hospital", 0x00F4, 0x50)
+NHSO_PAID_TYPE = Field("paid_type", 0x0144, 1)
+NHSO_ISSUE_DATE = Field("nhso_issue_date", 0x0145, 8)
+NHSO_EXPIRE_DATE = Field("nhso_expire_date", 0x014D, 8)
+NHSO_UPDATE_DATE = Field("nhso_update_date", 0x0155, 8)
+NHSO_CHANGE_COUNT = Field("change_hospital_count", 0x015D, 1)
+NHSO_FIELDS: tuple[Field, ...] = (
+    NHSO_MAIN_INSCL,
+    NHSO_SUB_INSCL,
+    NHSO_MAIN_HOSPITAL,
+    NHSO_SUB_HOSPITAL,
+    NHSO_PAID_TYPE,
+    NHSO_ISSUE_DATE,
+    NHSO_EXPIRE_DATE,
+    NHSO_UPDATE_DATE,
+    NHSO_CHANGE_COUNT,
+)
+
 IDENTITY_FIELDS: tuple[Field, ...] = (
     CID,
     NAME_TH,

@@ -59,6 +59,38 @@ class Address:
 
 
 @dataclass(frozen=True)
+class NhsoCardData:
+    """The NHSO applet: rights as last written to the card (may be out of date).
+
+    Meanings of ``paid_type`` and the change counter are not documented publicly;
+    they are passed on as found. Dates are CE, None when blank.
+    """
+
+    main_inscl: str
+    sub_inscl: str
+    main_hospital: str
+    sub_hospital: str
+    paid_type: str
+    issue_date: dt.date | None
+    expire_date: dt.date | None
+    update_date: dt.date | None
+    change_hospital_count: int | None
+
+    def to_json_dict(self) -> dict[str, Any]:
+        return {
+            "main_inscl": self.main_inscl,
+            "sub_inscl": self.sub_inscl,
+            "main_hospital": self.main_hospital,
+            "sub_hospital": self.sub_hospital,
+            "paid_type": self.paid_type,
+            "issue_date": _iso(self.issue_date),
+            "expire_date": _iso(self.expire_date),
+            "update_date": _iso(self.update_date),
+            "change_hospital_count": self.change_hospital_count,
+        }
+
+
+@dataclass(frozen=True)
 class CardData:
     """One complete, validated read of the MOI applet.
 
@@ -84,6 +116,7 @@ class CardData:
     address: Address = field(default_factory=Address)
     photo: bytes | None = field(default=None, repr=False)
     atr: bytes = field(default=b"", repr=False)
+    nhso: NhsoCardData | None = field(default=None, repr=False)  # only when asked for
 
     def __repr__(self) -> str:  # a stray repr in a log line must not carry the person
         return f"CardData(cid={mask_cid(self.cid)}, photo={'yes' if self.photo else 'no'})"
@@ -91,8 +124,11 @@ class CardData:
     __str__ = __repr__
 
     def to_json_dict(self) -> dict[str, Any]:
-        """The ``read --json`` contract: CE ISO dates, empty strings for missing parts."""
-        return {
+        """The ``read --json`` contract: CE ISO dates, empty strings for missing parts.
+
+        An ``nhso`` object is added only when the NHSO applet was read.
+        """
+        data: dict[str, Any] = {
             "cid": self.cid,
             "title_th": self.title_th,
             "first_name_th": self.first_name_th,
@@ -105,10 +141,13 @@ class CardData:
             "birth_date": self.birth_date.iso() if self.birth_date else None,
             "sex": self.sex,
             "issuer": self.issuer,
-            "issue_date": self.issue_date.isoformat() if self.issue_date else None,
-            "expire_date": self.expire_date.isoformat() if self.expire_date else None,
+            "issue_date": _iso(self.issue_date),
+            "expire_date": _iso(self.expire_date),
             "address": self.address.to_json_dict(),
         }
+        if self.nhso is not None:
+            data["nhso"] = self.nhso.to_json_dict()
+        return data
 
     @property
     def full_name_th(self) -> str:
@@ -152,7 +191,13 @@ class CardData:
             f"ที่อยู่ / Address: {address or '-'}",
             f"รูปถ่าย / Photo: {len(self.photo)} bytes" if self.photo else "รูปถ่าย / Photo: -",
         ]
+        if self.nhso is not None:
+            lines.append(f"สิทธิในบัตร / NHSO on card: {self.nhso.main_inscl or '-'}")
         return "\n".join(lines)
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def _join(*parts: str) -> str:

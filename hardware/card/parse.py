@@ -26,11 +26,21 @@ from .layout import (
     ISSUER,
     NAME_EN,
     NAME_TH,
+    NHSO_CHANGE_COUNT,
+    NHSO_EXPIRE_DATE,
+    NHSO_FIELDS,
+    NHSO_ISSUE_DATE,
+    NHSO_MAIN_HOSPITAL,
+    NHSO_MAIN_INSCL,
+    NHSO_PAID_TYPE,
+    NHSO_SUB_HOSPITAL,
+    NHSO_SUB_INSCL,
+    NHSO_UPDATE_DATE,
     PHOTO,
     SEX,
     Field,
 )
-from .model import Address, CardData, Sex
+from .model import Address, CardData, NhsoCardData, Sex
 
 _PAD = " \x00\xa0\u00a0\t\r\n"
 _JPEG_START = b"\xff\xd8"
@@ -148,17 +158,38 @@ def extract_photo(raw: bytes) -> bytes | None:
     return raw[: end + len(_JPEG_END)]
 
 
-def parse_card(fields: Mapping[Field, bytes], *, atr: bytes = b"") -> CardData:
-    """A validated :class:`CardData` from the raw bytes of each field.
-
-    ``fields`` holds every identity field, and PHOTO when the photo was read.
-    """
-    for f in IDENTITY_FIELDS:
+def _check_fields(fields: Mapping[Field, bytes], wanted: tuple[Field, ...]) -> None:
+    for f in wanted:
         value = fields.get(f)
         if value is None:
             raise CardMalformed(f"field {f.name} was not read")
         if len(value) != f.length:
             raise CardMalformed(f"field {f.name} has {len(value)} bytes, expected {f.length}")
+
+
+def parse_nhso(fields: Mapping[Field, bytes]) -> NhsoCardData:
+    """The NHSO applet's fields; tolerant like the identity dates, strict on lengths."""
+    _check_fields(fields, NHSO_FIELDS)
+    count = decode_text(fields[NHSO_CHANGE_COUNT])
+    return NhsoCardData(
+        main_inscl=decode_text(fields[NHSO_MAIN_INSCL]),
+        sub_inscl=decode_text(fields[NHSO_SUB_INSCL]),
+        main_hospital=decode_text(fields[NHSO_MAIN_HOSPITAL]),
+        sub_hospital=decode_text(fields[NHSO_SUB_HOSPITAL]),
+        paid_type=decode_text(fields[NHSO_PAID_TYPE]),
+        issue_date=parse_card_date(fields[NHSO_ISSUE_DATE], end_of_period=False),
+        expire_date=parse_card_date(fields[NHSO_EXPIRE_DATE], end_of_period=True),
+        update_date=parse_card_date(fields[NHSO_UPDATE_DATE], end_of_period=False),
+        change_hospital_count=int(count) if count.isascii() and count.isdigit() else None,
+    )
+
+
+def parse_card(fields: Mapping[Field, bytes], *, atr: bytes = b"") -> CardData:
+    """A validated :class:`CardData` from the raw bytes of each field.
+
+    ``fields`` holds every identity field, and PHOTO when the photo was read.
+    """
+    _check_fields(fields, IDENTITY_FIELDS)
     cid = parse_cid(fields[CID])
     title_th, first_th, middle_th, last_th = split_name(fields[NAME_TH])
     title_en, first_en, middle_en, last_en = split_name(fields[NAME_EN])

@@ -6,7 +6,10 @@ Profile keys (all strings unless said): ``cid``, ``title_th``, ``first_name_th``
 ``99999999`` for a lifetime card and ``25230000`` for a year-only birth date are
 possible), ``sex`` (``male``/``female``), ``issuer``, ``address`` (an object with
 ``house_no, moo, soi, road, subdistrict, district, province``), optional ``photo``
-(a JPEG path, relative to the profile file) and optional ``atr`` (hex).
+(a JPEG path, relative to the profile file), optional ``atr`` (hex) and optional
+``nhso`` (an object with ``main_inscl, sub_inscl, main_hospital, sub_hospital,
+paid_type, issue_date, expire_date, update_date, change_hospital_count``, dates
+BE ``YYYYMMDD``): without it the card has no NHSO applet.
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from .layout import (
     ISSUER,
     NAME_EN,
     NAME_TH,
+    NHSO_FIELDS,
     PHOTO,
     SEX,
     Field,
 )
 
+NHSO_MEMORY_SIZE = 0x200
 DEFAULT_ATR = bytes.fromhex("3B 79 96 00 00 54 48 20 4E 49 44 20 31 38")  # "TH NID 18"
 MEMORY_SIZE = 0x1700
 PROFILES_DIR = Path(__file__).resolve().parent / "profiles"
@@ -57,6 +62,7 @@ class CardProfile:
     issue_date: str = ""
     expire_date: str = ""
     address: dict[str, str] = field(default_factory=dict)
+    nhso: dict[str, str] | None = None
     photo: bytes | None = field(default=None, repr=False)
     atr: bytes = DEFAULT_ATR
 
@@ -136,4 +142,19 @@ def build_memory(profile: CardProfile) -> bytes:
             raise ProfileError(f"photo is larger than {PHOTO.length} bytes")
         photo_area = profile.photo.ljust(PHOTO.length, b"\x00")
     memory[PHOTO.offset : PHOTO.end] = photo_area
+    return bytes(memory)
+
+
+def build_nhso_memory(profile: CardProfile) -> bytes | None:
+    """The NHSO applet's binary area, or None for a card without one."""
+    if profile.nhso is None:
+        return None
+    by_name = {f.name.removeprefix("nhso_"): f for f in NHSO_FIELDS}
+    unknown = set(profile.nhso) - set(by_name)
+    if unknown:
+        raise ProfileError(f"unknown nhso keys: {', '.join(sorted(unknown))}")
+    memory = bytearray(b" " * NHSO_MEMORY_SIZE)
+    for name, value in profile.nhso.items():
+        f = by_name[name]
+        memory[f.offset : f.end] = _encode(str(value), f)
     return bytes(memory)

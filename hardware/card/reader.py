@@ -44,13 +44,13 @@ class ThaiIdCardReader:
         self.last_exchanges = 0
         self.last_seconds = 0.0
 
-    def read(self, *, photo: bool = False) -> CardData:
+    def read(self, *, photo: bool = False, nhso: bool = False) -> CardData:
         """A validated :class:`CardData`, or a :class:`CardError` subclass."""
         attempt = 0
         try:
             while True:
                 try:
-                    data = self._read_once(photo)
+                    data = self._read_once(photo, nhso)
                     break
                 except TRANSIENT as exc:
                     if attempt >= self.retries:
@@ -66,7 +66,7 @@ class ThaiIdCardReader:
         register_sensitive(data.sensitive_values())
         return data
 
-    def _read_once(self, photo: bool) -> CardData:
+    def _read_once(self, photo: bool, nhso: bool = False) -> CardData:
         started = time.monotonic()
         with PcscContext() as context:
             reader = context.pick_reader_with_card(self.reader_name)
@@ -76,7 +76,7 @@ class ThaiIdCardReader:
                     recorder = RecordingTransport(card)
                     self.last_trace, inner = recorder.trace, recorder
                 counting = CountingTransport(inner)
-                data = read_card_data(counting, photo=photo)
+                data = read_card_data(counting, photo=photo, nhso=nhso)
         self.last_exchanges = counting.exchanges
         self.last_seconds = time.monotonic() - started
         log.info(
@@ -88,6 +88,8 @@ class ThaiIdCardReader:
         return data
 
 
-def read_card(reader_name: str | None = None, *, photo: bool = False) -> CardData:
+def read_card(
+    reader_name: str | None = None, *, photo: bool = False, nhso: bool = False
+) -> CardData:
     """Read the card in ``reader_name`` (or the first reader holding a card)."""
-    return ThaiIdCardReader(reader_name).read(photo=photo)
+    return ThaiIdCardReader(reader_name).read(photo=photo, nhso=nhso)

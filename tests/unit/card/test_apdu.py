@@ -154,3 +154,22 @@ def test_replay_is_strict_and_a_cut_trace_is_a_removal() -> None:
 def test_trace_round_trip() -> None:
     trace = Trace.load(TRACES / "demo.json")
     assert Trace.from_json(trace.to_json()) == trace
+
+
+def test_nhso_applet_read_in_the_same_session() -> None:
+    card = _card()
+    data = read_card_data(card, nhso=True)
+    assert card.exchanges == 7 + 1 + 4  # + SELECT NHSO + 2 x (READ + GET RESPONSE)
+    assert data.nhso is not None
+    assert data.nhso.main_inscl.startswith("(UCS)")
+    assert data.nhso.change_hospital_count == 0
+    assert data.nhso.expire_date is None
+    assert data.to_json_dict()["nhso"]["issue_date"] == "2023-02-01"
+    assert "nhso" not in read_card_data(_card()).to_json_dict()
+
+
+def test_card_without_nhso_applet_gives_none() -> None:
+    plain = CardProfile(cid="1101700207030", first_name_th="ก")
+    data = read_card_data(_card(profile=plain), nhso=True)
+    assert data.nhso is None
+    assert data.cid == "1101700207030"

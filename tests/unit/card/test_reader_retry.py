@@ -22,7 +22,7 @@ def _scripted(
     calls: list[int] = []
     reader = reader_module.ThaiIdCardReader("any", retries=retries)
 
-    def once(photo: bool) -> CardData:
+    def once(photo: bool, nhso: bool) -> CardData:
         calls.append(1)
         outcome = outcomes.pop(0)
         if isinstance(outcome, CardError):
