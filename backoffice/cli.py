@@ -18,6 +18,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backoffice.exports.commands",
     "backoffice.nhso.commands",
     "backoffice.jhcis.commands",
+    "backoffice.web.commands",
+    "backoffice.claims.sync_commands",
 )
 
 

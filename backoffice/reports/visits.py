@@ -1,0 +1,184 @@
+"""Read-only views of the clinic's visits for the queue, visit detail and reports.
+
+Only reads: every write goes through :class:`backoffice.jhcis.ClinicDatabase`. The
+claim fields follow the same rule as the database layer: JHCIS's own ``visit``
+columns where this JHCIS version has them, else our ``kiosk_visit`` copy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, select
+
+from backoffice.claims.sync import as_time, claim_expr
+from backoffice.jhcis.clinic import ClinicDatabase
+from backoffice.jhcis.own_tables import kiosk_pending_authen, kiosk_visit
+from backoffice.jhcis.tables import ctitle, person, visit
+from common.cid import mask_cid, mask_name
+
+WALKIN_TYPELIVE = "4"
+MAX_ROWS = 5000
+
+# JHCIS cflagservice codes seen in public tools (reference §2); others show the code.
+FLAG_SERVICE: dict[str, tuple[str, str]] = {
+    "01": ("รอรับบริการ", "Waiting"),
+    "02": ("ซักประวัติแล้ว", "Screened"),
+    "03": ("จบบริการ", "Finished"),
+    "04": ("รับยาแล้ว", "Medicine given"),
+    "99": ("ยกเลิก/ไม่นับ", "Excluded"),
+}
+
+
+@dataclass(frozen=True)
+class VisitRow:
+    pcucode: str
+    visitno: int
+    visitdate: dt.date
+    pcucodeperson: str
+    pid: int
+    timestart: dt.time | None
+    flagservice: str | None
+    queue_no: int | None
+    by_kiosk: bool
+    masked_name: str
+    claim_type: str | None
+    claim_code: str | None
+    datetime_claim: dt.datetime | None
+    new_out_of_area: bool
+    pending_authen: bool
+    rightcode: str | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.pcucode}/{self.visitno}"
+
+
+@dataclass(frozen=True)
+class VisitDetail:
+    row: VisitRow
+    full_name: str
+    masked_cid: str
+    birth: dt.date | None
+    hosmain: str | None
+    username: str | None
+
+
+def _pending_open() -> Any:
+    p = kiosk_pending_authen
+    return (
+        select(p.c.pcucode, p.c.visitno, func.count().label("n"))
+        .where(p.c.resolved_at.is_(None))
+        .group_by(p.c.pcucode, p.c.visitno)
+        .subquery("pending_open")
+    )
+
+
+def _base_query(clinic: ClinicDatabase) -> Select[Any]:
+    pending = _pending_open()
+    optional_visit = clinic.profile.present(visit, ("timestart", "flagservice", "rightcode"))
+    optional_person = clinic.profile.present(person, ("typelive", "datein", "birth", "hosmain"))
+    optional_visit_more = clinic.profile.present(visit, ("username",))
+    return select(
+        visit.c.pcucode,
+        visit.c.visitno,
+        visit.c.visitdate,
+        visit.c.pcucodeperson,
+        visit.c.pid,
+        *optional_visit,
+        *optional_visit_more,
+        person.c.fname,
+        person.c.lname,
+        person.c.idcard,
+        *optional_person,
+        ctitle.c.titlename,
+        kiosk_visit.c.queue_no,
+        kiosk_visit.c.idempotency_key,
+        claim_expr(clinic, "hiciauthen_nhso", "claim_type").label("claim_type"),
+        claim_expr(clinic, "claimcode_nhso", "claim_code").label("claim_code"),
+        claim_expr(clinic, "datetime_claim", "datetime_claim").label("datetime_claim"),
+        pending.c.n.label("pending_n"),
+    ).select_from(
+        visit.outerjoin(
+            person,
+            and_(person.c.pcucodeperson == visit.c.pcucodeperson, person.c.pid == visit.c.pid),
+        )
+        .outerjoin(ctitle, ctitle.c.titlecode == person.c.prename)
+        .outerjoin(
+            kiosk_visit,
+            and_(
+                kiosk_visit.c.pcucode == visit.c.pcucode, kiosk_visit.c.visitno == visit.c.visitno
+            ),
+        )
+        .outerjoin(
+            pending,
+            and_(pending.c.pcucode == visit.c.pcucode, pending.c.visitno == visit.c.visitno),
+        )
+    )
+
+
+def _row(m: Any) -> VisitRow:
+    visitdate = m["visitdate"]
+    datein = m.get("datein")
+    code = (m["claim_code"] or "").strip() or None
+    return VisitRow(
+        pcucode=m["pcucode"],
+        visitno=int(m["visitno"]),
+        visitdate=visitdate,
+        pcucodeperson=m["pcucodeperson"],
+        pid=int(m["pid"]),
+        timestart=as_time(m.get("timestart")),
+        flagservice=m.get("flagservice"),
+        queue_no=m["queue_no"],
+        by_kiosk=m["idempotency_key"] is not None,
+        masked_name=mask_name(m["fname"] or "", m["lname"] or "", m["titlename"] or ""),
+        claim_type=(m["claim_type"] or "").strip() or None,
+        claim_code=code,
+        datetime_claim=m["datetime_claim"],
+        new_out_of_area=(m.get("typelive") == WALKIN_TYPELIVE and datein == visitdate),
+        pending_authen=bool(m["pending_n"]),
+        rightcode=m.get("rightcode"),
+    )
+
+
+def visits_between(
+    clinic: ClinicDatabase, start: dt.date, end: dt.date, *, limit: int = MAX_ROWS
+) -> list[VisitRow]:
+    """This unit's visits from `start` to `end` (inclusive), in visit-number order."""
+    unit = clinic.unit_code()
+    query = (
+        _base_query(clinic)
+        .where(visit.c.pcucode == unit, visit.c.visitdate >= start, visit.c.visitdate <= end)
+        .order_by(visit.c.visitdate, visit.c.visitno)
+        .limit(limit)
+    )
+    with clinic.engine.connect() as conn:
+        return [_row(m) for m in conn.execute(query).mappings()]
+
+
+def visit_detail(clinic: ClinicDatabase, pcucode: str, visitno: int) -> VisitDetail | None:
+    query = _base_query(clinic).where(visit.c.pcucode == pcucode, visit.c.visitno == visitno)
+    with clinic.engine.connect() as conn:
+        m = conn.execute(query).mappings().first()
+    if m is None:
+        return None
+    parts = [m["titlename"] or "", m["fname"] or "", m["lname"] or ""]
+    return VisitDetail(
+        row=_row(m),
+        full_name=" ".join(p.strip() for p in parts if p and p.strip()),
+        masked_cid=mask_cid(m["idcard"] or ""),
+        birth=m.get("birth"),
+        hosmain=m.get("hosmain"),
+        username=m.get("username"),
+    )
+
+
+def flag_label(code: str | None, lang: str) -> str:
+    if not code:
+        return ""
+    pair = FLAG_SERVICE.get(code)
+    if pair is None:
+        return code
+    return pair[0] if lang == "th" else pair[1]

@@ -1,0 +1,99 @@
+"""Everything the web app needs, built once from the settings (or by a test)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from backoffice.claims.sync import ClaimSync, SyncReport, ensure_sync_tables
+from backoffice.jhcis.clinic import ClinicDatabase
+from backoffice.nhso.web import NhsoWebClient
+from backoffice.web.audit import AuditLog
+from backoffice.web.auth import StaffDirectory
+from backoffice.web.sessions import SessionStore, ensure_session_key
+from backoffice.web.tables import ensure_web_tables
+from common.config import Settings
+from common.secrets import Secrets, load_secrets
+from hardware.printer import TicketPrinter, printer_from_settings
+
+
+@dataclass
+class SyncJob:
+    """The one claim sync this process runs at a time (started from the claims page)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    dry_run: bool
+    username: str
+    total: int
+    report: SyncReport | None = None
+    error: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    progress: int = 0
+
+
+@dataclass
+class WebDeps:
+    settings: Settings
+    clinic: ClinicDatabase
+    directory: StaffDirectory
+    sessions: SessionStore
+    audit: AuditLog
+    config_path: Path | None
+    nhso_client: Callable[[], NhsoWebClient]
+    printer: Callable[[], TicketPrinter]
+    clock: Callable[[], dt.datetime] = dt.datetime.now
+    secure_cookies: bool = False
+    job: SyncJob | None = None
+    job_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def secrets(self) -> Secrets:
+        return load_secrets(self.settings.secrets_file)
+
+    def claim_sync(self, client: NhsoWebClient) -> ClaimSync:
+        return ClaimSync(self.clinic, client, clock=self.clock, ensure_tables=False)
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    db_url: str | None = None,
+    config_path: Path | None = None,
+    secure_cookies: bool = False,
+    clock: Callable[[], dt.datetime] = dt.datetime.now,
+) -> WebDeps:
+    """Open the clinic database, create our missing tables, make sure a session key exists."""
+    from backoffice.nhso.providers import web_client_from_settings
+
+    clinic = ClinicDatabase.from_url(
+        db_url or settings.effective_db_url,
+        hcode=settings.clinic.hcode,
+        connect_timeout_s=settings.database.connect_timeout_s,
+        lock_timeout_s=settings.database.lock_timeout_s,
+        username="kiosk-web",
+    )
+    engine = clinic.engine
+    ensure_web_tables(engine)
+    ensure_sync_tables(engine)
+    key = ensure_session_key(settings.secrets_file, load_secrets(settings.secrets_file))
+    deps = WebDeps(
+        settings=settings,
+        clinic=clinic,
+        directory=StaffDirectory(
+            engine,
+            lockout_attempts=settings.backoffice.lockout_attempts,
+            lockout_minutes=settings.backoffice.lockout_minutes,
+            clock=clock,
+        ),
+        sessions=SessionStore(engine, key, clock=clock),
+        audit=AuditLog(engine, clock=clock),
+        config_path=config_path,
+        nhso_client=lambda: web_client_from_settings(deps.settings, deps.secrets()),
+        printer=lambda: printer_from_settings(deps.settings),
+        clock=clock,
+        secure_cookies=secure_cookies,
+    )
+    return deps

@@ -1,0 +1,130 @@
+"""The backoffice's words, Thai first, English on request (a cookie the toggle sets)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from common.thaidate import format_date_en, format_date_th
+
+LANGS = ("th", "en")
+LANG_COOKIE = "kb_lang"
+
+# key -> (Thai, English)
+WORDS: dict[str, tuple[str, str]] = {
+    "app": ("ระบบหลังบ้าน ตู้ลงทะเบียนอัตโนมัติ", "Kiosk backoffice"),
+    "sign_in": ("ลงชื่อเข้าใช้", "Sign in"),
+    "sign_out": ("ออกจากระบบ", "Sign out"),
+    "username": ("ชื่อผู้ใช้ (JHCIS)", "User name (JHCIS)"),
+    "password": ("รหัสผ่าน", "Password"),
+    "queue": ("คิววันนี้", "Today's queue"),
+    "checkin": ("ลงทะเบียนแทนผู้ป่วย", "Assisted check-in"),
+    "claims": ("ตรวจสอบ Claim Code", "Claim codes"),
+    "report": ("รายงาน Authen", "Authen report"),
+    "health": ("สถานะตู้", "Kiosk health"),
+    "settings": ("ตั้งค่า", "Settings"),
+    "staff": ("ผู้ใช้งาน", "Staff"),
+    "audit": ("บันทึกการใช้งาน", "Audit log"),
+    "date": ("วันที่", "Date"),
+    "date_to": ("ถึงวันที่", "To"),
+    "show": ("แสดง", "Show"),
+    "queue_no": ("คิว", "Queue"),
+    "visitno": ("เลขที่ visit", "Visit no."),
+    "hn": ("HN", "HN"),
+    "name": ("ชื่อ", "Name"),
+    "time": ("เวลา", "Time"),
+    "status": ("สถานะ", "Status"),
+    "claim_type": ("ประเภทการเคลม", "Claim type"),
+    "claim_code": ("Claim Code", "Claim code"),
+    "flags": ("หมายเหตุ", "Flags"),
+    "new_out_of_area": ("ลงทะเบียนใหม่ (นอกเขต)", "New, out of area"),
+    "pending_code": ("รอ Claim Code", "Claim code pending"),
+    "no_code": ("ไม่มี Claim Code", "No claim code"),
+    "no_visits": ("ยังไม่มีผู้มารับบริการ", "No visits yet"),
+    "visits_total": ("จำนวน visit", "Visits"),
+    "auto_refresh": ("ปรับปรุงอัตโนมัติทุก 15 วินาที", "Refreshes every 15 seconds"),
+    "detail": ("รายละเอียด", "Details"),
+    "visit": ("ข้อมูลการมารับบริการ", "Visit"),
+    "reprint": ("พิมพ์บัตรคิวซ้ำ", "Reprint ticket"),
+    "preview": ("ตัวอย่างบัตรคิว", "Ticket preview"),
+    "printed": ("ส่งพิมพ์บัตรคิวแล้ว", "Ticket sent to the printer"),
+    "cid": ("เลขประจำตัวประชาชน 13 หลัก", "13-digit citizen ID"),
+    "find": ("ค้นหา", "Find"),
+    "clear": ("ล้าง", "Clear"),
+    "mobile": ("เบอร์มือถือ", "Mobile number"),
+    "authen_no_card": ("ขอ Authen โดยไม่ใช้บัตร", "Authen without the card"),
+    "second_visit": ("ส่งเข้ารับบริการโดยไม่ทำ Authen (ครั้งที่ 2 ของวัน)", "Visit without Authen"),
+    "person_not_found": (
+        "ไม่พบผู้ป่วยในฐานข้อมูล JHCIS กรุณาลงทะเบียนใน JHCIS ก่อน",
+        "Patient not found in JHCIS; register them in JHCIS first",
+    ),
+    "visit_opened": ("เปิด visit แล้ว", "Visit opened"),
+    "today_visit_exists": ("วันนี้มี visit แล้ว", "Already has a visit today"),
+    "sync": ("ตรวจสอบและบันทึก Claim Code", "Check and record claim codes"),
+    "dry_run": ("ตรวจสอบอย่างเดียว (ไม่บันทึก)", "Check only (do not write)"),
+    "outcome": ("ผล", "Outcome"),
+    "overwrite": ("ยืนยันแทนที่รหัสเดิม", "Confirm: replace the existing code"),
+    "existing_code": ("รหัสเดิม", "Existing code"),
+    "found_code": ("รหัสจาก สปสช.", "Code from NHSO"),
+    "download_csv": ("ดาวน์โหลด CSV", "Download CSV"),
+    "download_xlsx": ("ดาวน์โหลด Excel", "Download Excel"),
+    "count": ("จำนวน", "Count"),
+    "visits_without_code": ("visit ที่ยังไม่มี Claim Code", "Visits without a claim code"),
+    "save": ("บันทึก", "Save"),
+    "saved": ("บันทึกแล้ว", "Saved"),
+    "unit": ("หน่วยบริการ", "Unit"),
+    "hcode": ("รหัสหน่วยบริการ (5 หลัก)", "Unit code (5 digits)"),
+    "clinic_name": ("ชื่อหน่วยบริการบนบัตรคิว", "Name on tickets"),
+    "printer": ("เครื่องพิมพ์", "Printer"),
+    "printer_uri": ("ที่อยู่เครื่องพิมพ์", "Printer URI"),
+    "nhso_mode": ("การเชื่อมต่อ สปสช.", "NHSO connection"),
+    "tokens": ("Token (กรอกเพื่อเปลี่ยน จะไม่แสดงอีก)", "Tokens (write-only, never shown)"),
+    "nhso_token": ("Token ตรวจสอบ/ขอ Authen", "Authen / check token"),
+    "nhso_claim_token": ("Token ปิดสิทธิ", "Close-right token"),
+    "is_set": ("ตั้งค่าแล้ว", "set"),
+    "not_set": ("ยังไม่ตั้งค่า", "not set"),
+    "role": ("สิทธิ์", "Role"),
+    "reader": ("เครื่องอ่านบัตร", "Card reader"),
+    "paper": ("กระดาษ", "Paper"),
+    "database": ("ฐานข้อมูล", "Database"),
+    "last_checkin": ("ลงทะเบียนล่าสุด", "Last check-in"),
+    "no_health": ("ยังไม่มีข้อมูลสถานะจากตู้", "The kiosk has not reported yet"),
+    "updated": ("ปรับปรุงเมื่อ", "Updated"),
+    "action": ("การกระทำ", "Action"),
+    "user": ("ผู้ใช้", "User"),
+    "target": ("รายการ", "Target"),
+    "back": ("กลับ", "Back"),
+    "error": ("ผิดพลาด", "Error"),
+    "pending_authens": ("รายการ Authen ค้างจากตู้", "Pending authens from the kiosk"),
+    "filled": ("บันทึกรหัสแล้ว", "Code recorded"),
+    "would_fill": ("พบรหัส (ยังไม่บันทึก)", "Code found (not written)"),
+    "not_found": ("ไม่พบที่ สปสช.", "Not found at NHSO"),
+    "conflict": ("รหัสไม่ตรงกับที่มีอยู่", "Differs from the existing code"),
+    "ambiguous": ("พบหลายรหัส ต้องตรวจสอบเอง", "Several codes: check by hand"),
+    "failed": ("ตรวจสอบไม่สำเร็จ", "Check failed"),
+    "skipped": ("ข้าม", "Skipped"),
+    "resume_note": (
+        "หากการตรวจสอบถูกขัดจังหวะ การสั่งครั้งถัดไปจะทำต่อจากเดิม",
+        "An interrupted run continues where it stopped next time",
+    ),
+}
+
+
+class Translator:
+    def __init__(self, lang: str) -> None:
+        self.lang = lang if lang in LANGS else "th"
+
+    def __call__(self, key: str) -> str:
+        pair = WORDS.get(key)
+        if pair is None:
+            return key
+        return pair[0] if self.lang == "th" else pair[1]
+
+    def date(self, day: dt.date | None) -> str:
+        if day is None:
+            return ""
+        return format_date_th(day) if self.lang == "th" else format_date_en(day)
+
+    def moment(self, when: dt.datetime | None) -> str:
+        if when is None:
+            return ""
+        return f"{self.date(when.date())} {when:%H:%M}"

@@ -1,0 +1,168 @@
+"""Staff-assisted check-in by citizen ID, for a patient without a card (issue 8 §3).
+
+Two ways to open the visit, as JHCIS itself offers (seed §7.2): with an NHSO authen
+code obtained without card or agent (AuthenCode, recorded by the staff member's own
+citizen ID), or without authen (a second visit of the same day). The citizen ID is
+posted, never put in a URL, and the person is carried between steps by JHCIS key.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+from starlette.responses import RedirectResponse, Response
+
+from backoffice.jhcis.clinic import ClinicDatabase
+from backoffice.jhcis.records import Person, Visit
+from backoffice.jhcis.tables import chospital, person, user
+from backoffice.nhso.errors import InvalidCid
+from backoffice.nhso.models import AuthenResult
+from backoffice.nhso.providers import GENERAL_VISIT, EndpointAuthenProvider, check_mobile
+from backoffice.web.errors import BadInput
+from backoffice.web.framework import Page, guard, threaded
+from common.cid import is_valid_cid, mask_cid
+from common.errors import BilingualError
+
+CLAIM_TYPES = {GENERAL_VISIT.code: GENERAL_VISIT.name or GENERAL_VISIT.code}
+MODES = ("authen", "plain")
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in text if ch.isdigit())
+
+
+@guard("staff")
+async def checkin_form(page: Page) -> Response:
+    return page.render("checkin.html", error=None)
+
+
+def _person_cid(clinic: ClinicDatabase, pcucodeperson: str, pid: int) -> str | None:
+    with clinic.engine.connect() as conn:
+        value = conn.execute(
+            select(person.c.idcard).where(
+                person.c.pcucodeperson == pcucodeperson, person.c.pid == pid
+            )
+        ).scalar()
+    return str(value) if value else None
+
+
+def _province(clinic: ClinicDatabase) -> str:
+    """The unit's province for AuthenCode: chospital.provcode as NHSO's 4-digit id."""
+    with clinic.engine.connect() as conn:
+        code = conn.execute(
+            select(chospital.c.provcode).where(chospital.c.hoscode == clinic.unit_code())
+        ).scalar()
+    text = str(code or "").strip()
+    return text + "00" if len(text) == 2 else text
+
+
+def _recorder(clinic: ClinicDatabase, username: str) -> str | None:
+    """The signed-in staff member's citizen ID from JHCIS ``user.idcard``, if valid."""
+    with clinic.engine.connect() as conn:
+        value = conn.execute(select(user.c.idcard).where(user.c.username == username)).scalar()
+    text = str(value or "").strip()
+    return text if is_valid_cid(text) else None
+
+
+async def _show_person(page: Page, who: Person, error: BilingualError | None = None) -> Response:
+    today = page.deps.clock().date()
+    visit: Visit | None = await threaded(page.deps.clinic.find_today_visit, who, today)
+    name = " ".join(p for p in (who.title or "", who.first_name, who.last_name) if p)
+    return page.render(
+        "checkin_person.html",
+        who=who,
+        full_name=name,
+        masked_cid=mask_cid(who.cid),
+        today_visit=visit,
+        claim_types=CLAIM_TYPES,
+        idem=uuid.uuid4().hex,
+        error=error,
+        status=400 if error is not None else 200,
+    )
+
+
+@guard("staff")
+async def checkin_find(page: Page) -> Response:
+    cid = _digits(page.field("cid", limit=40))
+    if not is_valid_cid(cid):
+        return page.render("checkin.html", status=400, error=InvalidCid("keypad"))
+    who: Person | None = await threaded(page.deps.clinic.find_person_by_cid, cid)
+    if who is None:
+        return page.render("checkin.html", status=404, error=None, not_found=True)
+    return await _show_person(page, who)
+
+
+@guard("staff")
+async def checkin_open(page: Page) -> Response:
+    deps = page.deps
+    clinic = deps.clinic
+    assert page.session is not None
+    mode = page.field("mode", limit=10)
+    unit_person = page.field("pcucodeperson", limit=5)
+    pid_text = page.field("pid", limit=10)
+    idem = page.field("idem", limit=64)
+    if mode not in MODES or not pid_text.isdigit() or not idem.isalnum() or len(idem) != 32:
+        raise BadInput("checkin form")
+    cid = await threaded(_person_cid, clinic, unit_person, int(pid_text))
+    who: Person | None = await threaded(clinic.find_person_by_cid, cid) if cid else None
+    if who is None or who.key != (unit_person, int(pid_text)):
+        raise BadInput("person")
+    now = deps.clock()
+    result: AuthenResult | None = None
+    claim_type: str | None = None
+    if mode == "authen":
+        claim_type = page.field("claim_type", limit=12)
+        if claim_type not in CLAIM_TYPES:
+            raise BadInput("claim type")
+        try:
+            mobile = check_mobile(_digits(page.field("mobile", limit=20)))
+            result = await threaded(_authen, page, who, claim_type, mobile)
+        except BilingualError as exc:
+            await threaded(
+                page.audit,
+                "checkin_authen",
+                target=f"{who.pcucodeperson}/{who.pid}",
+                outcome=exc.code[:16],
+            )
+            return await _show_person(page, who, error=exc)
+        await threaded(clinic.update_mobile, who, mobile)
+    opened: Visit = await threaded(
+        clinic.open_visit,
+        who,
+        at=now,
+        idempotency_key=f"web-{idem}",
+        claim_type=claim_type,
+        claim_code=result.claim_code if result else None,
+    )
+    await threaded(
+        page.audit,
+        "checkin_open",
+        target=f"{opened.pcucode}/{opened.visitno}",
+        detail={
+            "mode": mode,
+            "claim_type": claim_type,
+            "existing_code": bool(result and result.existing),
+        },
+    )
+    return RedirectResponse(
+        f"/visits/{opened.pcucode}/{opened.visitno}?done=opened", status_code=303
+    )
+
+
+def _authen(page: Page, who: Person, claim_type: str, mobile: str) -> AuthenResult:
+    deps = page.deps
+    assert page.session is not None
+    clinic = deps.clinic
+    provider = EndpointAuthenProvider(
+        deps.nhso_client(),
+        hcode=clinic.unit_code(),
+        province=_province(clinic),
+        recorder_pid=_recorder(clinic, page.session.username),
+        now=deps.clock,
+        today=lambda: deps.clock().date(),
+    )
+    try:
+        return provider.authen(who.cid, claim_type, mobile, hn=who.hn)
+    finally:
+        provider.close()

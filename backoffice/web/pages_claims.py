@@ -1,0 +1,179 @@
+"""Claim-code verification (seed §9) and the authen report (seed §7.2)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from starlette.responses import RedirectResponse, Response
+
+from backoffice.claims.sync import Outcome, SyncItem, confirm_code, last_items
+from backoffice.jhcis.records import PendingAuthen
+from backoffice.reports.authen import OUTCOME_LABELS, build_report, to_csv, to_xlsx
+from backoffice.reports.visits import VisitRow, visits_between
+from backoffice.web.deps import SyncJob, WebDeps
+from backoffice.web.errors import BadInput
+from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
+from common.errors import BilingualError
+
+log = logging.getLogger(__name__)
+
+MAX_RANGE_DAYS = 92
+
+
+def _range(page: Page, *, from_form: bool = False) -> tuple[dt.date, dt.date]:
+    today = page.deps.clock().date()
+    read = page.field if from_form else page.query
+    start = parse_date(read("date"), today)
+    end = parse_date(read("to"), start)
+    if end < start:
+        start, end = end, start
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise BadInput("range too long")
+    return start, end
+
+
+def _run_job(deps: WebDeps, job: SyncJob) -> None:
+    client = deps.nhso_client()
+
+    def progressed(_item: SyncItem) -> None:
+        job.progress += 1
+
+    try:
+        job.report = deps.claim_sync(client).run(
+            job.date_from, job.date_to, dry_run=job.dry_run, by=job.username, on_item=progressed
+        )
+    except BilingualError as exc:
+        job.error = exc.code
+    except Exception:
+        log.exception("claim sync job failed")
+        job.error = "claims.sync_failed"
+    finally:
+        client.close()
+        job.done.set()
+
+
+@guard("staff")
+async def claims_page(page: Page) -> Response:
+    deps = page.deps
+    start, end = _range(page)
+    job = deps.job
+    same = job is not None and (job.date_from, job.date_to) == (start, end)
+    running = same and job is not None and not job.done.is_set()
+    items: list[SyncItem]
+    if same and job is not None and job.done.is_set() and job.report is not None:
+        items = job.report.items
+    else:
+        items = await threaded(last_items, deps.clinic.engine, start, end)
+    pending: list[PendingAuthen] = await threaded(deps.clinic.list_pending_authens)
+    return page.render(
+        "claims.html",
+        start=start,
+        end=end,
+        job=job if same else None,
+        running=running,
+        items=items,
+        pending=pending,
+        needs_staff={Outcome.conflict, Outcome.ambiguous},
+    )
+
+
+@guard("staff")
+async def claims_sync(page: Page) -> Response:
+    deps = page.deps
+    assert page.session is not None
+    start, end = _range(page, from_form=True)
+    dry_run = page.field("dry_run", limit=5) == "1"
+    with deps.job_lock:
+        if deps.job is not None and not deps.job.done.is_set():
+            raise BadInput("a check is already running")
+        job = SyncJob(start, end, dry_run, page.session.username, total=0)
+        deps.job = job
+    await threaded(
+        page.audit,
+        "claims_sync",
+        target=f"{start.isoformat()}..{end.isoformat()}",
+        detail={"dry_run": dry_run},
+    )
+    threading.Thread(target=_run_job, args=(deps, job), name="claim-sync", daemon=True).start()
+    return RedirectResponse(
+        f"/claims?date={start.isoformat()}&to={end.isoformat()}", status_code=303
+    )
+
+
+@guard("staff")
+async def claims_confirm(page: Page) -> Response:
+    deps = page.deps
+    pcucode = page.field("pcucode", limit=5)
+    visitno = page.field("visitno", limit=10)
+    code = page.field("claim_code", limit=50)
+    start, end = _range(page, from_form=True)
+    if not (pcucode.isalnum() and visitno.isdigit() and code.isalnum()):
+        raise BadInput("confirm")
+    clinic = deps.clinic
+
+    def confirm() -> str | None:
+        before = clinic.visit_claim(clinic.get_visit(pcucode, int(visitno))).claim_code
+        confirm_code(clinic, pcucode, int(visitno), code, at=deps.clock())
+        return before
+
+    try:
+        replaced = await threaded(confirm)
+    except BilingualError as exc:
+        await threaded(
+            page.audit, "claim_confirm", target=f"{pcucode}/{visitno}", outcome=exc.code[:16]
+        )
+        return error_page(page, exc, 409)
+    await threaded(
+        page.audit,
+        "claim_confirm",
+        target=f"{pcucode}/{visitno}",
+        detail={"new": code, "replaced": replaced},
+    )
+    return RedirectResponse(
+        f"/claims?date={start.isoformat()}&to={end.isoformat()}", status_code=303
+    )
+
+
+async def _report_rows(page: Page) -> tuple[dt.date, dt.date, list[VisitRow]]:
+    start, end = _range(page)
+    rows: list[VisitRow] = await threaded(visits_between, page.deps.clinic, start, end)
+    return start, end, rows
+
+
+@guard("staff")
+async def report_page(page: Page) -> Response:
+    start, end, rows = await _report_rows(page)
+    report = build_report(rows, start, end)
+    return page.render("report.html", report=report, start=start, end=end, labels=OUTCOME_LABELS)
+
+
+def _filename(start: dt.date, end: dt.date, ext: str) -> str:
+    return f"authen-{start.isoformat()}_{end.isoformat()}.{ext}"
+
+
+@guard("staff")
+async def report_csv(page: Page) -> Response:
+    start, end, rows = await _report_rows(page)
+    part = "missing" if page.query("part") == "missing" else "summary"
+    body = to_csv(build_report(rows, start, end), part)
+    await threaded(page.audit, "report_download", target=f"csv:{part}")
+    name = _filename(start, end, "csv").replace(".csv", f"-{part}.csv")
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@guard("staff")
+async def report_xlsx(page: Page) -> Response:
+    start, end, rows = await _report_rows(page)
+    body = await threaded(to_xlsx, build_report(rows, start, end))
+    await threaded(page.audit, "report_download", target="xlsx")
+    return Response(
+        body,
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="{_filename(start, end, "xlsx")}"'},
+    )
