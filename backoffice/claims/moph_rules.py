@@ -18,17 +18,16 @@ every vaccine its lot number. A visit that fails is listed with the reason.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
+from backoffice.exports.rules import load_toml_model
 from backoffice.exports.screening import identity_problems
 from backoffice.exports.source import Vaccination, VisitBundle
 from backoffice.moph.client import Endpoint
-from common.config import ConfigError, describe_validation_error
 from common.thaidate import age_on
 
 Kind = Literal["dm", "ht", "epi", "dt"]
@@ -66,19 +65,7 @@ class MophRules(BaseModel):
 
 
 def load_moph_rules(path: str | Path | None) -> MophRules:
-    if path is None:
-        return MophRules()
-    file = Path(path)
-    try:
-        data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"rules file not found: {file}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
-    try:
-        return MophRules(**data)
-    except ValidationError as exc:
-        raise ConfigError(describe_validation_error(exc, file)) from None
+    return MophRules() if path is None else load_toml_model(path, MophRules)
 
 
 REASONS: dict[str, tuple[str, str]] = {

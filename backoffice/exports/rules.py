@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -149,10 +149,11 @@ class RuleSet(_Strict):
         return self.chrgitem_by_drugtype.get((drugtype or "").strip(), self.chrgitem_fallback)
 
 
-def load_rules(path: str | Path | None) -> RuleSet:
-    """The rule set from a TOML file (validated), or the defaults when no file is given."""
-    if path is None:
-        return RuleSet()
+M = TypeVar("M", bound=BaseModel)
+
+
+def load_toml_model(path: str | Path, model: type[M]) -> M:
+    """A pydantic model from a TOML file; errors name the file and the key."""
     file = Path(path)
     try:
         data: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -161,6 +162,11 @@ def load_rules(path: str | Path | None) -> RuleSet:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
     try:
-        return RuleSet(**data)
+        return model(**data)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc, file)) from None
+
+
+def load_rules(path: str | Path | None) -> RuleSet:
+    """The rule set from a TOML file (validated), or the defaults when no file is given."""
+    return RuleSet() if path is None else load_toml_model(path, RuleSet)

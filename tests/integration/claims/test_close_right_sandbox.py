@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
+import runpy
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, create_engine, select
@@ -31,15 +31,7 @@ SEED = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed
 DAY = dt.date(2026, 3, 2)
 
 
-def _seed() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("clinic_seed_cr", SEED)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-clinic_seed = _seed()
+clinic_seed = SimpleNamespace(**runpy.run_path(str(SEED)))
 RECORDER = clinic_seed.cid(900)  # the JHCIS user "doc" of the seed
 
 

@@ -4,11 +4,11 @@ status monitoring, resending failures."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
+import runpy
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -29,15 +29,7 @@ DAY = dt.date(2026, 3, 2)
 USER, PASSWORD = "moph-user", "s3cret-pass"
 
 
-def _seed() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("clinic_seed_moph", SEED)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-clinic_seed = _seed()
+clinic_seed = SimpleNamespace(**runpy.run_path(str(SEED)))
 
 
 @pytest.fixture

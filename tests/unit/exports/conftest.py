@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
+import runpy
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import Engine, create_engine
@@ -13,15 +13,7 @@ from sqlalchemy import Engine, create_engine
 SEED_PATH = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
 
 
-def load_seed() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("clinic_seed", SEED_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-clinic_seed = load_seed()
+clinic_seed = SimpleNamespace(**runpy.run_path(str(SEED_PATH)))
 
 
 @pytest.fixture
