@@ -22,6 +22,8 @@ PACKAGES=(
   libzbar0
   # image-build checks (systemd-analyze verify, loadkeys --parse of the kiosk keymap)
   systemd kbd
+  # a throwaway CA for the NHSO clients' TLS (custom CA bundle) tests
+  openssl
 )
 
 missing=()

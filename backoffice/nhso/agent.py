@@ -84,6 +84,12 @@ class AgentClient:
     def close(self) -> None:
         self.http.close()
 
+    def __enter__(self) -> AgentClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def terminals(self) -> list[Terminal]:
         data = _check(self.http.request("GET", TERMINALS, template="terminals"), "terminals")
         if data is None:

@@ -142,7 +142,9 @@ class JsonHttp:
             )
         except httpx.ConnectTimeout:
             raise self._unreachable(template, "connect timeout") from None
-        except httpx.ConnectError:
+        except httpx.ConnectError as exc:
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):
+                raise NhsoUnavailable(f"{template}: TLS certificate not trusted") from None
             raise self._unreachable(template, "connection refused") from None
         except httpx.TimeoutException as exc:
             error: NhsoError = NhsoTimeout(f"{template}: {type(exc).__name__}")

@@ -25,6 +25,7 @@ class CardView:
     last_name: str = ""
     birth_be: str = ""  # yyyyMMdd, Buddhist era, 00 for unknown parts
     sex: str = ""  # ชาย / หญิง
+    insertion: int = 0  # changes each time a card is inserted, where the source knows
 
 
 class CardSource(Protocol):
@@ -40,12 +41,14 @@ class FixedCard:
 
     def __init__(self, cid: str | None = None) -> None:
         self._lock = threading.Lock()
-        self._card = CardView(cid) if cid else None
+        self._insertions = 1
+        self._card = CardView(cid, insertion=1) if cid else None
         self._reader = True
 
     def insert(self, cid: str) -> None:
         with self._lock:
-            self._card = CardView(cid)
+            self._insertions += 1
+            self._card = CardView(cid, insertion=self._insertions)
 
     def remove(self) -> None:
         with self._lock:

@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import re
+import ssl
 import threading
 from dataclasses import asdict, dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -646,6 +647,7 @@ class SandboxServer:
         claim_token: str = DEFAULT_TOKEN,
         faults: Faults | None = None,
         now: Any = None,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
         self.card: CardSource = card_source or FixedCard(card_cid)
         self.state = SandboxState(self.card, seed_path=seed_path, hcode=hcode, now=now)
@@ -653,6 +655,11 @@ class SandboxServer:
         self.sandbox = Sandbox(self.state, self.faults, token=token, claim_token=claim_token)
         self._server = _Server((host, port), _Handler)
         self._server.sandbox = self.sandbox
+        self.scheme = "http"
+        if tls is not None:
+            # Like NHSO's real endpoints: lets tests prove the clients verify TLS.
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self.scheme = "https"
         self._thread: threading.Thread | None = None
 
     @property
@@ -662,7 +669,7 @@ class SandboxServer:
     @property
     def url(self) -> str:
         host = str(self._server.server_address[0])
-        return f"http://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}"
 
     def start(self) -> SandboxServer:
         # A short poll interval keeps stop() (and each test's teardown) quick.

@@ -129,7 +129,7 @@ class SandboxState:
         self.claims: list[ClaimRecord] = []
         self.correlations: dict[str, tuple[str, int]] = {}
         self.session = 0
-        self._last_cid: str | None = None
+        self._last_card: tuple[str, int] | None = None
         start = random.randint(1_000_000_000, 8_000_000_000)  # noqa: S311 - not security
         self._codes = itertools.count(start)
         self._seqs = itertools.count(10_000_001)
@@ -178,11 +178,11 @@ class SandboxState:
     def current_card(self) -> CardView | None:
         with self.lock:
             card = self.card.current()
-            cid = card.cid if card else None
-            if cid != self._last_cid:
+            seen = (card.cid, card.insertion) if card else None
+            if seen != self._last_card:
                 # A new card (or none): correlation ids of the last one stop working.
                 self.session += 1
-                self._last_cid = cid
+                self._last_card = seen
             return card
 
     def bind_correlation(self, cid: str) -> str:
