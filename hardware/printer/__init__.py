@@ -13,7 +13,12 @@ from hardware.printer.errors import (
     PrintFailed,
 )
 from hardware.printer.escpos_stream import decode as decode_escpos
-from hardware.printer.loopback import LoopbackJob, LoopbackPrinter, LoopbackState
+from hardware.printer.loopback import (
+    LoopbackJob,
+    LoopbackPrinter,
+    LoopbackState,
+    simulator_from_settings,
+)
 from hardware.printer.output import (
     CupsTicketPrinter,
     EscposTicketPrinter,
@@ -54,5 +59,6 @@ __all__ = [
     "printer_from_uri",
     "render_ticket",
     "sample_ticket",
+    "simulator_from_settings",
     "ticket_png",
 ]

@@ -23,9 +23,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
+from urllib.parse import urlsplit
 
 from PIL import Image
 
+from common.config import Settings
 from hardware.printer.escpos_stream import Kind, parse, stack
 
 log = logging.getLogger(__name__)
@@ -150,7 +152,8 @@ class LoopbackPrinter:
         master, slave = os.openpty()
         tty.setraw(slave)
         with self._lock:
-            self._pty_fds += [master, slave]
+            # Closed in this order on stop: without a slave end, reads on the master fail.
+            self._pty_fds += [slave, master]
         threading.Thread(
             target=self._serve,
             args=(lambda: os.read(master, _CHUNK), lambda data: os.write(master, data)),
@@ -293,3 +296,25 @@ class LoopbackPrinter:
             self._jobs.append(record)
             self._lock.notify_all()
         log.info("loopback job %d: %d bytes, printed=%s", number, len(data), printed)
+
+
+def simulator_from_settings(settings: Settings) -> LoopbackPrinter | None:
+    """Start the loopback printer the configuration asks for, or return None.
+
+    Only when ``[printer] simulate`` is true and ``uri`` points at this machine over
+    TCP (``tcp://127.0.0.1:PORT`` or ``tcp://localhost:PORT``): the demo's printer.
+    Jobs go to ``<data_dir>/printer-jobs``.
+    """
+    config = settings.printer
+    parts = urlsplit(config.uri)
+    if not config.simulate or parts.scheme != "tcp":
+        return None
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        return None
+    printer = LoopbackPrinter(
+        "127.0.0.1",
+        parts.port or 9100,
+        out_dir=Path(settings.data_dir) / "printer-jobs",
+        width_dots=config.width_dots,
+    )
+    return printer.start()

@@ -17,6 +17,7 @@ import zxingcpp
 from escpos.printer import Network
 from PIL import Image, ImageChops
 
+from common.config import Settings, load_settings
 from hardware.printer import (
     CoverOpen,
     LoopbackPrinter,
@@ -27,9 +28,11 @@ from hardware.printer import (
     PrinterOffline,
     PrintFailed,
     TicketPrinter,
+    printer_from_settings,
     printer_from_uri,
     render_ticket,
     sample_ticket,
+    simulator_from_settings,
 )
 
 pytestmark = pytest.mark.integration
@@ -236,3 +239,27 @@ def test_confirm_timeout_zero_skips_gs_r_but_still_checks_status(
     loopback.run_out_of_paper_during_next_job()
     with pytest.raises(PaperOut):
         printer.print_ticket(sample_ticket())
+
+
+def test_simulator_starts_only_when_the_configuration_asks(tmp_path: Path) -> None:
+    port = socket.create_server(("127.0.0.1", 0))
+    free = port.getsockname()[1]
+    port.close()
+
+    def settings(**printer: object) -> Settings:
+        overrides = {"data_dir": str(tmp_path), **{f"printer.{k}": v for k, v in printer.items()}}
+        return load_settings(overrides=overrides)
+
+    assert simulator_from_settings(settings(uri="preview")) is None
+    assert simulator_from_settings(settings(uri=f"tcp://127.0.0.1:{free}", simulate=False)) is None
+    assert simulator_from_settings(settings(uri="tcp://192.0.2.1:9100")) is None
+    configured = settings(uri=f"tcp://127.0.0.1:{free}", width_dots=384)
+    simulator = simulator_from_settings(configured)
+    assert simulator is not None
+    try:
+        printer_from_settings(configured).print_ticket(sample_ticket())
+        (job,) = simulator.wait_for_jobs(1)
+        assert job.png_path == tmp_path / "printer-jobs" / "job-0001.png"
+        assert job.image is not None and job.image.width == 384
+    finally:
+        simulator.stop()
