@@ -20,6 +20,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backoffice.jhcis.commands",
     "backoffice.web.commands",
     "backoffice.claims.sync_commands",
+    "backoffice.claims.commands",
 )
 
 

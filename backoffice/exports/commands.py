@@ -9,12 +9,13 @@ from typing import Any
 
 from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
 from backoffice.exports.eclaim import BatchResult, export_eclaim
-from backoffice.exports.errors import ExportError, wrap_export_errors
+from backoffice.exports.errors import wrap_export_errors
 from backoffice.exports.rules import load_rules
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
 from backoffice.jhcis.engine import open_engine
 from common.config import Settings
+from common.errors import BilingualError
 
 
 def parse_day(text: str) -> dt.date:
@@ -89,7 +90,7 @@ def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
                 source, args.date_from, args.date_to, args.out,
                 rules=rules, hcode=hcode, fdh=args.fdh, dry_run=args.dry_run,
             )  # fmt: skip
-    except ExportError as error:
+    except BilingualError as error:
         return fail(error, as_json=args.json)
     _print(result, args.json)
     return 0
@@ -105,7 +106,7 @@ def ssop_command(args: argparse.Namespace, settings: Settings) -> int:
                 rules=rules, hcode=hcode, hname=settings.clinic.name, session=args.session,
                 dry_run=args.dry_run,
             )  # fmt: skip
-    except ExportError as error:
+    except BilingualError as error:
         return fail(error, as_json=args.json)
     _print(result, args.json)
     return 0

@@ -50,10 +50,8 @@ def wrap_export_errors() -> Iterator[None]:
     """
     try:
         yield
-    except BilingualError as error:
-        if isinstance(error, ExportError):
-            raise
-        raise ExportError(error.code, th=error.th, en=error.en) from None
+    except BilingualError:
+        raise  # already says what happened, in both languages
     except ConfigError as error:
         raise RulesInvalid(str(error)) from None
     except SQLAlchemyError as error:

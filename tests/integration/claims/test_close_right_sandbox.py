@@ -173,3 +173,31 @@ def test_a_recorder_cid_is_required(engine: Engine, sandbox: SandboxServer) -> N
     service.recorder_pid = ""
     with pytest.raises(RecorderMissing):
         service.submit(service.plan(DAY, DAY))
+
+
+def test_command_line_close_cancel_rollback(
+    engine: Engine,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from backoffice.cli import main as backoffice_main
+
+    monkeypatch.setenv("KIOSK_NHSO__API_BASE_URL", sandbox.url)
+    monkeypatch.setenv("KIOSK_SECRET_NHSO_CLAIM_TOKEN", DEFAULT_TOKEN)
+    db = ["--db", str(engine.url), "--json"]
+    code = backoffice_main(
+        ["claims", "close-right", "--from", "2026-03-02", "--to", "2026-03-02", "--visit", "109",
+         "--recorder-cid", RECORDER, *db]
+    )  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0, out
+    assert [o["status"] for o in out["outcomes"]] == ["closed"]
+    assert backoffice_main(["claims", "close-right-cancel", "--visit", "109", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "cancelled"
+    assert backoffice_main(["claims", "close-right-rollback", "--visit", "109", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["status"] == "restored"
+    assert backoffice_main(["claims", "close-right-rollback", "--visit", "109", *db]) == 1
+    assert json.loads(capsys.readouterr().out)["error_code"] == "claims.not_in_state"

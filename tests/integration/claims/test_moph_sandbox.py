@@ -186,3 +186,35 @@ def test_dry_run_sends_nothing(engine: Engine, sandbox: MophSandboxServer) -> No
         assert {o.status for o in outcomes} == {"dry_run"}
         assert client.token_fetches == 0
     assert ledger_rows(engine) == []
+
+
+def test_command_line_send_and_monitor(
+    engine: Engine,
+    sandbox: MophSandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from backoffice.cli import main as backoffice_main
+
+    monkeypatch.setenv("KIOSK_MOPH__BASE_URL", sandbox.url)
+    monkeypatch.setenv("KIOSK_MOPH__IC_BASE_URL", sandbox.url)
+    monkeypatch.setenv("KIOSK_SECRET_MOPH_USERNAME", USER)
+    monkeypatch.setenv("KIOSK_SECRET_MOPH_PASSWORD", PASSWORD)
+    db = ["--db", str(engine.url), "--json"]
+    dates = ["--from", "2026-03-02", "--to", "2026-03-02"]
+    assert backoffice_main(["claims", "moph", *dates, "--dry-run", *db]) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert {o["status"] for o in dry["outcomes"]} == {"dry_run"}
+    assert any(i["code"] == "vaccine_no_lot" for i in dry["ineligible"])
+    assert backoffice_main(["claims", "moph", *dates, "--kind", "dm", *db]) == 0
+    sent = json.loads(capsys.readouterr().out)["outcomes"]
+    assert [(o["kind"], o["status"]) for o in sent] == [("dm", "sent")]
+    assert backoffice_main(["claims", "moph-status", *db]) == 0
+    statuses = json.loads(capsys.readouterr().out)["statuses"]
+    assert [s["status"] for s in statuses] == ["WAITING"]
+    monkeypatch.setenv("KIOSK_SECRET_MOPH_PASSWORD", "wrong")
+    assert backoffice_main(["claims", "moph", *dates, "--kind", "ht", *db]) == 1
+    failed = json.loads(capsys.readouterr().out)["outcomes"]
+    assert failed[0]["error_code"] == "moph.login_failed"
