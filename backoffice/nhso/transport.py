@@ -11,6 +11,7 @@ carry citizen IDs.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import ssl
@@ -54,8 +55,13 @@ class Reply:
     headers: Mapping[str, str]
 
 
+@functools.lru_cache(maxsize=8)
 def tls_context(ca_bundle: str = "") -> ssl.SSLContext:
-    """System trust plus an optional extra bundle; verification always on."""
+    """System trust plus an optional extra bundle; verification always on.
+
+    Cached: loading the system store takes a noticeable fraction of a second, and a
+    context may be shared by any number of clients and threads.
+    """
     context = ssl.create_default_context()
     if ca_bundle:
         try:

@@ -87,3 +87,15 @@ def test_web_client_in_sandbox_mode_defaults_to_the_sandbox_token() -> None:
 )
 def test_urls_from_api_base(base: str, endpoint: str, status: str) -> None:
     assert NhsoUrls.from_api_base(base) == NhsoUrls(endpoint, status)
+
+
+def test_every_client_from_settings_shares_one_rate_limiter() -> None:
+    settings = load_settings(overrides={"nhso.rate_per_second": 3.0})
+    provider = authen_provider_from_settings(settings, Secrets())
+    web = web_client_from_settings(settings, Secrets())
+    assert isinstance(provider, AgentAuthenProvider)
+    limiter = provider.agent.http.limiter
+    assert limiter is web.endpoint.limiter is web.status.limiter
+    assert limiter.rate == 3.0
+    provider.close()
+    web.close()
