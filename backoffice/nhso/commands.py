@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 from backoffice.cli_support import add_json_argument, fail, print_json
@@ -69,6 +70,7 @@ def register(subparsers: Any) -> None:
     )
     sandbox.add_argument("--reader", help="PC/SC reader name (with --card-source pcsc)")
     sandbox.add_argument("--hcode", help="the sandbox clinic's hcode (default: seed)")
+    sandbox.add_argument("--seed", type=Path, help="people file (default: the built-in seed)")
     sandbox.add_argument("--token", default=DEFAULT_TOKEN, help="Bearer token it accepts")
     sandbox.add_argument("--latency", type=float, default=0.0, metavar="SECONDS")
     for switch in ("timeout", "lose-answer", "server-error", "malformed", "rate-limit"):
@@ -198,6 +200,7 @@ def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
         port,
         card_source=card,
         hcode=args.hcode,
+        seed_path=args.seed,
         token=args.token,
         claim_token=args.token,
         faults=faults,

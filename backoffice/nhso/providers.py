@@ -33,6 +33,7 @@ from backoffice.nhso.errors import (
     InvalidCid,
     InvalidMobile,
     InvalidRequest,
+    MalformedResponse,
     NhsoError,
     NoCard,
     NoReader,
@@ -143,7 +144,8 @@ def authen_once(
             exc.existing = [r for r in found if r.on_day(today)]
             raise
         except NhsoError as exc:
-            if not exc.maybe_processed:
+            # An unreadable answer to an authen is as good as a lost one: a code may exist.
+            if not (exc.maybe_processed or isinstance(exc, MalformedResponse)):
                 raise
             log.warning(
                 "authen: answer lost (%s); looking the code up before anything else", exc.code

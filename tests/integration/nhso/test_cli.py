@@ -121,7 +121,7 @@ def test_endpoint_mode_reads_rights_by_cid(
 def test_sandbox_command_serves_over_http() -> None:
     command = [sys.executable, "-m", "backoffice.cli", "nhso", "sandbox", "--port", "0"]
     proc = subprocess.Popen(
-        [*command, "--json", "--no-card"],
+        [*command, "--json", "--no-card", "--hcode", "12345"],
         stdout=subprocess.PIPE,
         text=True,
     )
@@ -133,7 +133,7 @@ def test_sandbox_command_serves_over_http() -> None:
             if line.startswith("}"):
                 break
         info = json.loads("".join(lines))
-        assert info["sandbox"] is True
+        assert info["sandbox"] is True and info["hcode"] == "12345"
         response = httpx.get(info["url"] + "/api/smartcard/terminals", timeout=5)
         assert response.headers[SANDBOX_HEADER] == "true"
         assert response.json() == [

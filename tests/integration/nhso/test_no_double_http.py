@@ -92,3 +92,24 @@ def test_stale_correlation_after_card_change_is_refused(
     with pytest.raises(InvalidRequest):
         agent_provider.authen(DEMO, GENERAL, MOBILE, correlation_id=correlation)
     assert sandbox.authens(DEMO) == []
+
+
+def test_unreadable_confirm_save_answer_is_checked_before_asking_again(
+    sandbox: SandboxServer, agent_provider: AgentAuthenProvider
+) -> None:
+    correlation = agent_provider.rights(DEMO).correlation_id
+    sandbox.set_faults(malformed=True, paths=("confirm-save",), count=1)
+    result = agent_provider.authen(DEMO, GENERAL, MOBILE, correlation_id=correlation)
+    (saved,) = sandbox.authens(DEMO)  # nothing was saved by the garbled answer; one retry
+    assert result.claim_code == saved.claim_code
+
+
+def test_latency_longer_than_the_client_timeout_is_a_timeout(
+    sandbox: SandboxServer, agent_provider: AgentAuthenProvider
+) -> None:
+    from backoffice.nhso.errors import NhsoTimeout
+
+    sandbox.set_faults(latency_s=HANG_S, paths=("terminals",), count=1)
+    with pytest.raises(NhsoTimeout):
+        agent_provider.agent.terminals()
+    assert agent_provider.agent.terminals()[0].card_present  # count=1: back to normal

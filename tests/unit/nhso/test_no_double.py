@@ -13,6 +13,7 @@ from backoffice.nhso.errors import (
     AlreadyAuthenticated,
     AuthenOutcomeUnknown,
     InvalidRequest,
+    MalformedResponse,
     NhsoError,
     NhsoTimeout,
     NhsoUnavailable,
@@ -106,6 +107,14 @@ def test_lost_answer_with_clean_lookup_retries_once_only() -> None:
     script = Script(issues=[lost(), CODE], lookups=[[], []])
     with pytest.raises(NhsoTimeout):
         script.run(retries=0)
+    assert script.issued == 1
+
+
+def test_unreadable_answer_counts_as_lost() -> None:
+    script = Script(
+        issues=[MalformedResponse("confirm-save: not JSON"), CODE], lookups=[[], [CODE]]
+    )
+    assert script.run().claim_code == CODE.claim_code
     assert script.issued == 1
 
 
