@@ -7,6 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from common.cli import add_config_argument, config_check, settings_or_exit
+from kiosk import commands
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub.add_parser("check", help="print the effective configuration").set_defaults(
         handler=config_check
     )
+    commands.register(sub)
     return parser
 
 

@@ -1,0 +1,169 @@
+"""Wiring: settings -> ports -> flow + controller -> Kivy app; systemd readiness.
+
+``KioskApp`` runs the Kivy main loop. The controller's threads do the work; the UI
+renders each published state on the main thread. Readiness (``READY=1``) is sent once
+the first screen is drawn and the watchdog is pinged from the main loop, so a frozen
+UI gets the service restarted. SIGTERM stops the app gracefully: the command in flight
+finishes, the health file says ``stopped``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+from common.config import Settings
+from common.secrets import load_secrets
+from kiosk import flow as f
+from kiosk.controller import Controller
+from kiosk.effects import Effects
+from kiosk.health import HealthRecorder, health_path
+from kiosk.journal import Journal
+from kiosk.sdnotify import notify, watchdog_interval_s
+from kiosk.services import KioskServices
+
+log = logging.getLogger(__name__)
+
+PROCESS_STARTED = time.monotonic()
+
+
+def flow_config(settings: Settings) -> f.FlowConfig:
+    return f.FlowConfig(
+        patient_timeout_s=settings.kiosk.idle_timeout_s,
+        default_language=settings.kiosk.language,
+    )
+
+
+def build_controller(
+    settings: Settings, services: KioskServices, *, staff_pin: str | None = None
+) -> Controller:
+    effects = Effects(
+        services,
+        journal=Journal.in_data_dir(settings.data_dir),
+        health=HealthRecorder(health_path(settings)),
+        pcucode=settings.clinic.hcode,
+    )
+    return Controller(f.Flow(flow_config(settings)), effects, staff_pin=staff_pin)
+
+
+def staff_pin(settings: Settings) -> str | None:
+    secret = load_secrets(settings.secrets_file).staff_pin
+    return secret.get_secret_value() if secret is not None else None
+
+
+def window_size(settings: Settings) -> tuple[int, int]:
+    """The configured size, turned to match the configured orientation."""
+    width, height = settings.kiosk.width, settings.kiosk.height
+    portrait = settings.kiosk.orientation == "portrait"
+    if portrait == (width > height):
+        width, height = height, width
+    return width, height
+
+
+def configure_kivy(settings: Settings) -> None:
+    """Must run before anything imports kivy.core.window."""
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    if "KIVY_HOME" not in os.environ:
+        home = settings.data_dir / "kivy"
+        home.mkdir(parents=True, exist_ok=True)
+        os.environ["KIVY_HOME"] = str(home)
+    from kivy.config import Config
+
+    width, height = window_size(settings)
+    Config.set("graphics", "width", str(width))
+    Config.set("graphics", "height", str(height))
+    Config.set("graphics", "fullscreen", "auto" if settings.kiosk.fullscreen else "0")
+    Config.set("graphics", "show_cursor", "0" if settings.kiosk.fullscreen else "1")
+    Config.set("graphics", "resizable", "0")
+    Config.set("kivy", "exit_on_escape", "0")
+    # One input provider per device: a second one doubles every touch on many panels.
+    Config.set("input", "mouse", "mouse,multitouch_on_demand")
+
+
+def create_app(
+    settings: Settings,
+    controller: Controller,
+    *,
+    on_ready: Callable[[Any], None] | None = None,
+) -> Any:
+    """The Kivy App (imported lazily: kivy must be configured first)."""
+    from kivy.app import App
+    from kivy.clock import Clock
+    from kivy.core.window import Window
+
+    from kiosk.ui.fonts import register_thai_font
+    from kiosk.ui.root import KioskRoot
+    from kiosk.ui.screens import UiContext
+    from kiosk.ui.widgets import PAPER
+
+    class KioskApp(App):  # type: ignore[misc]
+        title = "JHCIS kiosk"
+
+        def build(self) -> Any:
+            register_thai_font(settings.kiosk.font_path)
+            Window.clearcolor = PAPER
+            journal = controller.effects.journal
+            ui = UiContext(
+                post=controller.post,
+                submit_pin=controller.submit_pin,
+                journal_pending=journal.pending_count if journal else (lambda: 0),
+            )
+            self.root_widget = KioskRoot(ui, settings.clinic.name)
+            controller.subscribe(
+                lambda state: Clock.schedule_once(lambda _dt: self.root_widget.render(state))
+            )
+            controller.effects.on_exit = lambda: Clock.schedule_once(lambda _dt: self.stop())
+            Clock.schedule_interval(lambda _dt: self.root_widget.tick(), 20)
+            return self.root_widget
+
+        def on_start(self) -> None:
+            controller.start()
+            self.root_widget.render(controller.state)
+            interval = watchdog_interval_s()
+            if interval:
+                Clock.schedule_interval(lambda _dt: notify("WATCHDOG=1"), interval)
+            # Ready once a frame with the idle screen has been drawn.
+            Clock.schedule_once(self._ready, 0)
+
+        def _ready(self, _dt: float) -> None:
+            notify("READY=1")
+            log.info("kiosk ready in %.2f s", time.monotonic() - PROCESS_STARTED)
+            if on_ready is not None:
+                on_ready(self)
+
+        def on_stop(self) -> None:
+            notify("STOPPING=1")
+            controller.stop()
+
+    app = KioskApp()
+
+    def _terminate(_signum: int, _frame: object) -> None:
+        Clock.schedule_once(lambda _dt: app.stop())
+
+    signal.signal(signal.SIGTERM, _terminate)
+    return app
+
+
+def run(settings: Settings, services: KioskServices, *, smoke: bool = False) -> int:
+    """Run the touchscreen until exit; with smoke=True stop at the first ready screen."""
+    configure_kivy(settings)
+    controller = build_controller(settings, services, staff_pin=staff_pin(settings))
+    ready_after: list[float] = []
+
+    def on_ready(app: Any) -> None:
+        ready_after.append(time.monotonic() - PROCESS_STARTED)
+        if smoke:
+            from kivy.clock import Clock
+
+            Clock.schedule_once(lambda _dt: app.stop(), 0.1)
+
+    app = create_app(settings, controller, on_ready=on_ready)
+    app.run()
+    if smoke:
+        print(f"ready_s={ready_after[0]:.3f}" if ready_after else "ready_s=none")
+        return 0 if ready_after else 1
+    return 0
