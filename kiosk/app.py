@@ -123,14 +123,15 @@ def create_app(
         def on_start(self) -> None:
             controller.start()
             self.root_widget.render(controller.state)
-            interval = watchdog_interval_s()
-            if interval:
-                Clock.schedule_interval(lambda _dt: notify("WATCHDOG=1"), interval)
             # Ready once a frame with the idle screen has been drawn.
             Clock.schedule_once(self._ready, 0)
 
         def _ready(self, _dt: float) -> None:
             notify("READY=1")
+            interval = watchdog_interval_s()
+            if interval:
+                # From the main loop: a frozen UI stops the pings and systemd restarts us.
+                Clock.schedule_interval(lambda _dt: notify("WATCHDOG=1"), interval)
             log.info("kiosk ready in %.2f s", time.monotonic() - PROCESS_STARTED)
             if on_ready is not None:
                 on_ready(self)

@@ -23,7 +23,11 @@ def notify(message: str) -> bool:
         from systemd import daemon  # type: ignore[import-not-found,unused-ignore]
     except ImportError:
         return _notify_socket(path, message)
-    return bool(daemon.notify(message))
+    try:
+        return bool(daemon.notify(message))
+    except OSError as exc:
+        log.warning("systemd notify failed: %s", type(exc).__name__)
+        return False
 
 
 def _notify_socket(path: str, message: str) -> bool:
