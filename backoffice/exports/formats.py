@@ -155,11 +155,11 @@ def icd_nodot(code: str | None) -> str:
     return (code or "").replace(".", "").strip().upper()
 
 
+_BREAKERS = str.maketrans({"|": " ", "\r": " ", "\n": " ", "\t": " "})
+
+
 def clean_field(value: object) -> str:
     """A field value that cannot break the line: no delimiter, no line break."""
-    if value is None:
-        return ""
-    text = str(value)
-    if any(ch in text for ch in "|\r\n\t"):
-        text = text.replace("|", " ").replace("\r", " ").replace("\n", " ").replace("\t", " ")
-    return text.strip()
+    if isinstance(value, str):
+        return value.translate(_BREAKERS)
+    return "" if value is None else str(value)

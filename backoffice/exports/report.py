@@ -11,7 +11,7 @@ import csv
 import datetime as dt
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
@@ -148,8 +148,10 @@ class ValidationReport:
         if len(self.sample) < 200:
             self.sample.append(problem)
         if self._csv is not None and self._json is not None:
-            self._writer.writerow([getattr(problem, f) for f in REPORT_FIELDS])
-            self._json.write(("" if self._first_json else ",\n") + _dumps(asdict(problem)))
+            values = [getattr(problem, f) for f in REPORT_FIELDS]
+            self._writer.writerow(values)
+            record = _dumps(dict(zip(REPORT_FIELDS, values, strict=True)))
+            self._json.write(("" if self._first_json else ",\n") + record)
             self._first_json = False
         return problem
 
@@ -173,4 +175,4 @@ class ValidationReport:
 
 
 def _dumps(data: object) -> str:
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return json.dumps(data, ensure_ascii=False)

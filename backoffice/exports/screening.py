@@ -41,13 +41,16 @@ def inscl_of(visit: Visit, rules: RuleSet) -> str:
 
 
 def item_warnings(bundle: VisitBundle, rules: RuleSet) -> list[tuple[r.ProblemKind, str]]:
+    """One warning per kind and visit, naming every item concerned."""
+    no_code = [
+        i.drugcode for i in bundle.items if i.drugtype in rules.drug_drugtypes and not i.std_code
+    ]
+    no_lot = [x.vaccinecode for x in bundle.vaccinations if not x.lot]
     warnings: list[tuple[r.ProblemKind, str]] = []
-    for item in bundle.items:
-        if item.drugtype in rules.drug_drugtypes and not item.std_code:
-            warnings.append((r.MISSING_DRUG_CODE, item.drugcode))
-    for vaccination in bundle.vaccinations:
-        if not vaccination.lot:
-            warnings.append((r.MISSING_LOT, vaccination.vaccinecode))
+    if no_code:
+        warnings.append((r.MISSING_DRUG_CODE, " ".join(no_code)))
+    if no_lot:
+        warnings.append((r.MISSING_LOT, " ".join(no_lot)))
     return warnings
 
 

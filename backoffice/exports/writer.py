@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
 from backoffice.exports.formats import CRLF, clean_field
+
+_BREAK_RE = re.compile(r"[\r\n\t]")
 
 
 class FieldMismatch(ValueError):
@@ -31,6 +34,7 @@ class DelimitedFile:
         self.rows = 0
         self._handle: IO[bytes] | None = None
         self._field_set = frozenset(fields)
+        self._separators = len(fields) - 1
         if path is not None:
             self._handle = path.open("wb", buffering=256 * 1024)
             if header:
@@ -53,7 +57,15 @@ class DelimitedFile:
             extra = sorted(set(row) - self._field_set)
             raise FieldMismatch(f"row fields differ: missing {missing}, unknown {extra}")
         self.rows += 1
-        return self._raw("|".join(clean_field(row[f]) for f in self.fields) + CRLF)
+        values = [row[f] for f in self.fields]
+        try:
+            line = "|".join(values)  # type: ignore[arg-type]
+        except TypeError:  # a value that is not text yet
+            line = ""
+        # The fast path holds when every value is text with no delimiter or line break.
+        if not line or line.count("|") != self._separators or _BREAK_RE.search(line):
+            line = "|".join(clean_field(v) for v in values)
+        return self._raw(line + CRLF)
 
     def write_line(self, line: str) -> bool:
         """A raw line (SSOP section tags); CRLF is added."""

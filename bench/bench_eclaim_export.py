@@ -1,0 +1,199 @@
+"""e-Claim 16+1 export of 100,000 visits: our streaming export against a naive one.
+
+The dataset is the synthetic clinic (backoffice.jhcis.synth) in a temporary SQLite
+file, generated once per run. Each export runs in its own child process so that its
+peak memory (ru_maxrss) is its own:
+
+* streaming: :func:`backoffice.exports.eclaim.export_eclaim` (server-side cursor,
+  chunked children, rows written as they come);
+* naive: the row-at-a-time way an ORM-style exporter is usually written: all visits
+  fetched, then for every visit one query each for the person, the right, the
+  diagnoses, the drugs and the labs, every output row kept in lists, files written
+  at the end. It writes the same 17 files (checked: identical bytes).
+
+Goal (issue 9): streaming at most 20 s and 300 MB here.
+
+Run: ``.venv/bin/python bench/bench_eclaim_export.py [--visits 100000] [--persons 20000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import filecmp
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import and_, create_engine, select
+
+END = dt.date(2026, 6, 30)
+DAYS = 365
+NOW = dt.datetime(2026, 7, 1, 8, 0, 0)
+
+
+def generate(path: Path, visits: int, persons: int) -> float:
+    from backoffice.jhcis import synth
+    from backoffice.jhcis.schema import create_jhcis_schema
+
+    engine = create_engine(f"sqlite:///{path}")
+    started = time.perf_counter()
+    create_jhcis_schema(engine)
+    synth.generate(engine, persons=persons, visits=visits, seed=9, end=END, days=DAYS)
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def run_streaming(db: Path, out: Path) -> dict[str, Any]:
+    from backoffice.exports.eclaim import export_eclaim
+    from backoffice.exports.rules import RuleSet
+    from backoffice.exports.source import ClaimSource
+    from backoffice.jhcis.engine import open_engine
+
+    source = ClaimSource(open_engine(f"sqlite:///{db}", read_only=True))
+    first = END - dt.timedelta(days=DAYS - 1)
+    result = export_eclaim(
+        source, first, END, out, rules=RuleSet(), hcode=source.own_hcode(), now=NOW
+    )
+    return {"folder": str(result.folder), "summary": result.summary}
+
+
+def run_naive(db: Path, out: Path) -> dict[str, Any]:
+    """Row at a time, everything in memory, written at the end (the baseline)."""
+    from backoffice.exports.eclaim import EclaimRows, batch_name
+    from backoffice.exports.formats import ECLAIM_ENCODING, ECLAIM_FIELDS
+    from backoffice.exports.rules import RuleSet
+    from backoffice.exports.screening import screen_eclaim
+    from backoffice.exports.source import ClaimSource, VisitBundle
+    from backoffice.exports.writer import DelimitedFile
+    from backoffice.jhcis import tables as t
+    from backoffice.jhcis.engine import open_engine
+
+    engine = open_engine(f"sqlite:///{db}", read_only=True)
+    source = ClaimSource(engine, chunk_size=1)  # only its row mappers are used
+    hcode = source.own_hcode()
+    rules = RuleSet()
+    first = END - dt.timedelta(days=DAYS - 1)
+    builder = EclaimRows(rules, hcode)
+    rows: dict[str, list[dict[str, object]]] = defaultdict(list)
+    seen: set[tuple[str, int]] = set()
+    v, p = t.visit, t.person
+    with engine.connect() as conn:
+        visits = conn.execute(
+            select(v).where(v.c.visitdate >= first, v.c.visitdate <= END)
+            .order_by(v.c.visitdate, v.c.pcucode, v.c.visitno)
+        ).mappings().all()  # fmt: skip
+        for visit in visits:
+            person: Any = (
+                conn.execute(
+                    select(p).where(
+                        and_(p.c.pcucodeperson == visit["pcucodeperson"], p.c.pid == visit["pid"])
+                    )
+                )
+                .mappings()
+                .first()
+                or {}
+            )
+            right: Any = (
+                conn.execute(select(t.cright).where(t.cright.c.rightcode == visit["rightcode"]))
+                .mappings()
+                .first()
+                or {}
+            )
+            title: Any = (
+                conn.execute(select(t.ctitle).where(t.ctitle.c.titlecode == person.get("prename")))
+                .mappings()
+                .first()
+                or {}
+            )
+            merged = {**visit, **person, **right, "titlename": title.get("titlename")}
+            bundle = VisitBundle(source._visit(merged))
+            numbers = [bundle.visit.visitno]
+            key = {bundle.visit.key: bundle}
+            source._diagnoses(conn, bundle.visit.pcucode, numbers, key)
+            source._items(conn, bundle.visit.pcucode, numbers, key)
+            source._labs(conn, bundle.visit.pcucode, numbers, key)
+            source._vaccinations(conn, bundle.visit.pcucode, numbers, key)
+            verdict = screen_eclaim(bundle, rules, hcode)
+            if verdict.included:
+                person_key = (bundle.visit.pcucodeperson, bundle.visit.pid)
+                for name, file_rows in builder.rows(
+                    bundle, verdict, with_pat=person_key not in seen
+                ).items():
+                    rows[name].extend(file_rows)
+                seen.add(person_key)
+    folder = out / batch_name("ECLAIM", hcode, first, END, NOW)
+    folder.mkdir(parents=True)
+    for name, fields in ECLAIM_FIELDS.items():
+        writer = DelimitedFile(folder / f"{name}.txt", fields, ECLAIM_ENCODING)
+        for row in rows[name]:
+            writer.write(row)
+        writer.close()
+    return {"folder": str(folder)}
+
+
+def worker(kind: str, db: Path, out: Path) -> None:
+    started = time.perf_counter()
+    result = run_streaming(db, out) if kind == "streaming" else run_naive(db, out)
+    result["seconds"] = time.perf_counter() - started
+    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def measure(kind: str, db: Path, out: Path) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, __file__, "--worker", kind, "--db", str(db), "--out", str(out)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--visits", type=int, default=100_000)
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--worker", choices=("streaming", "naive"))
+    parser.add_argument("--db", type=Path)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args.worker, args.db, args.out)
+        return 0
+    with tempfile.TemporaryDirectory(prefix="bench-eclaim-") as tmp:
+        root = Path(tmp)
+        db = root / "clinic.sqlite"
+        took = generate(db, args.visits, args.persons)
+        print(f"dataset: {args.visits} visits, {args.persons} persons, generated in {took:.1f} s")
+        ours = measure("streaming", db, root / "streaming")
+        naive = measure("naive", db, root / "naive")
+        same = all(
+            filecmp.cmp(Path(ours["folder"]) / f.name, f, shallow=False)
+            for f in Path(naive["folder"]).glob("*.txt")
+        )
+        summary = ours["summary"]
+        print(
+            f"included {summary['included_visits']}, excluded {summary['excluded_visits']}; "
+            f"identical files: {same}"
+        )
+        print(f"streaming: {ours['seconds']:6.1f} s  peak {ours['peak_mb']:6.0f} MB")
+        print(f"naive:     {naive['seconds']:6.1f} s  peak {naive['peak_mb']:6.0f} MB")
+        print(
+            f"ratio (naive/streaming): time {naive['seconds'] / ours['seconds']:.1f}x, "
+            f"memory {naive['peak_mb'] / ours['peak_mb']:.1f}x"
+        )
+        goal = ours["seconds"] <= 20 and ours["peak_mb"] <= 300
+        print(f"goal (<= 20 s, <= 300 MB): {'met' if goal else 'NOT met'}")
+        return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
