@@ -165,6 +165,6 @@ def run(settings: Settings, services: KioskServices, *, smoke: bool = False) -> 
     app = create_app(settings, controller, on_ready=on_ready)
     app.run()
     if smoke:
-        print(f"ready_s={ready_after[0]:.3f}" if ready_after else "ready_s=none")
+        print(f"ready_s={ready_after[0]:.3f}" if ready_after else "ready_s=none", flush=True)
         return 0 if ready_after else 1
     return 0

@@ -71,6 +71,7 @@ class Controller:
         self.effects.health.journal_pending(
             self.effects.journal.pending_count() if self.effects.journal else 0
         )
+        self.effects.health.flush()
 
     def stop(self, timeout: float = 5.0) -> None:
         """Graceful: the command in flight finishes (a visit half-opened is worse)."""
@@ -86,6 +87,7 @@ class Controller:
             thread.join(timeout)
         self._threads.clear()
         self.effects.health.state("stopped")
+        self.effects.health.close()
 
     # --- what the UI and the card monitor call ---
 

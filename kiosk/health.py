@@ -1,7 +1,9 @@
 """The kiosk's health, as a small JSON file the backoffice reads.
 
 No personal data: statuses, times, queue labels and visit numbers only. The file is
-replaced atomically so a reader never sees half of it.
+replaced atomically so a reader never sees half of it, and written by a background
+thread at most every ``write_interval_s`` so that a slow disk never sits in the middle
+of a check-in; :meth:`HealthRecorder.flush` writes at once.
 """
 
 from __future__ import annotations
@@ -40,11 +42,20 @@ def read_health(path: Path) -> dict[str, Any] | None:
 
 class HealthRecorder:
     def __init__(
-        self, path: Path | None, *, clock: Callable[[], dt.datetime] = dt.datetime.now
+        self,
+        path: Path | None,
+        *,
+        clock: Callable[[], dt.datetime] = dt.datetime.now,
+        write_interval_s: float = 0.5,
     ) -> None:
         self.path = path
         self._clock = clock
+        self._interval = write_interval_s
         self._lock = threading.Lock()
+        self._file_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._writer: threading.Thread | None = None
         now = self._stamp()
         self._data: dict[str, Any] = {
             "started_at": now,
@@ -57,7 +68,7 @@ class HealthRecorder:
             "components": {name: {"status": "unknown", "at": None} for name in COMPONENTS},
             "print_failures": [],
         }
-        self._write()
+        self.flush()
 
     def _stamp(self) -> str:
         return self._clock().isoformat(timespec="seconds")
@@ -114,16 +125,48 @@ class HealthRecorder:
         self._write()
 
     def _write(self) -> None:
+        if self.path is None or self._closed.is_set():
+            return
+        if self._interval <= 0:
+            self.flush()
+            return
+        if self._writer is None:
+            with self._lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(
+                        target=self._write_loop, name="kiosk-health", daemon=True
+                    )
+                    self._writer.start()
+        self._wake.set()
+
+    def _write_loop(self) -> None:
+        while not self._closed.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            if self._closed.wait(self._interval):
+                return  # close() flushes
+            self.flush()
+
+    def close(self) -> None:
+        """Stop the writer thread and write what is pending."""
+        self._closed.set()
+        self._wake.set()
+        if self._writer is not None:
+            self._writer.join(5)
+        self.flush()
+
+    def flush(self) -> None:
         if self.path is None:
             return
         with self._lock:
             self._data["updated_at"] = self._stamp()
             text = json.dumps(self._data, ensure_ascii=False, indent=1)
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            # Health is advisory; a full disk must not stop check-ins.
-            log.warning("cannot write health file: %s", type(exc).__name__)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        with self._file_lock:
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                tmp.write_text(text, encoding="utf-8")
+                os.replace(tmp, self.path)
+            except OSError as exc:
+                # Health is advisory; a full disk must not stop check-ins.
+                log.warning("cannot write health file: %s", type(exc).__name__)

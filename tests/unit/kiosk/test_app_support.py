@@ -92,6 +92,7 @@ def test_health_file_is_replaced_whole(tmp_path: Path) -> None:
     health = HealthRecorder(path)
     health.component("printer", "failed", "paper_out")
     health.print_failure("99999", 12, "7", "paper_out")
+    health.flush()
     data = read_health(path)
     assert data is not None
     assert data["components"]["printer"]["code"] == "paper_out"
@@ -107,7 +108,9 @@ def test_kiosk_health_and_journal_commands(
 ) -> None:
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
     assert main(["health"]) == 1
-    HealthRecorder(tmp_path / "kiosk-health.json").checkin("done", "ok")
+    recorder = HealthRecorder(tmp_path / "kiosk-health.json")
+    recorder.checkin("done", "ok")
+    recorder.close()
     assert main(["journal"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     journal = Journal.in_data_dir(tmp_path)

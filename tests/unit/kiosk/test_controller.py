@@ -62,6 +62,7 @@ def test_a_checkin_through_the_card_monitor(
     assert state.session is None
     assert seen[:3] == [f.Step.READING_CARD, f.Step.CARD_READ, f.Step.IDENTIFIED]
     assert f.Step.VISIT_OPENED in seen and seen[-1] == f.Step.IDLE
+    controller.effects.health.flush()
     health = read_health(tmp_path / "health.json")
     assert health is not None
     assert health["checkins"] == 1 and health["state"] == "idle"
@@ -152,6 +153,8 @@ def test_journal_is_replayed_when_the_database_returns(world: FakeWorld, tmp_pat
         while journal.pending_count() and time.monotonic() < deadline:
             time.sleep(0.05)
         assert journal.pending_count() == 0 and len(world.clinic.visits) == 1
+        time.sleep(0.05)  # the replay's own health update follows its last journal write
+        c.effects.health.flush()
         health = read_health(tmp_path / "health.json")
         assert health is not None and health["journal_pending"] == 0
         assert health["components"]["database"]["status"] == "ok"
@@ -178,3 +181,21 @@ def test_stop_is_graceful_and_marks_health(world: FakeWorld, tmp_path: Path) -> 
     health = read_health(tmp_path / "health.json")
     assert health is not None and health["state"] == "stopped"
     assert world.monitor.on_inserted is None
+
+
+def test_health_file_is_written_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "health.json"
+    health = HealthRecorder(path, write_interval_s=0.05)
+    health.component("nhso", "down")
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        data = read_health(path)
+        if data and data["components"]["nhso"]["status"] == "down":
+            break
+        time.sleep(0.02)
+    else:
+        raise AssertionError("health file never caught up")
+    health.component("nhso", "ok")
+    health.close()
+    data = read_health(path)
+    assert data is not None and data["components"]["nhso"]["status"] == "ok"

@@ -1,0 +1,268 @@
+"""Software overhead of one check-in, cold start to the ready screen, memory over 500.
+
+Everything external is an in-memory fake at zero latency, so the numbers are the
+kiosk's own cost: the flow, the controller's two threads, the journal check, the health
+file. Each figure is printed next to a baseline measured in the same run:
+
+* check-in: a bare loop calling the same fakes in the same order, without the flow;
+* cold start: a bare Kivy app that draws one Thai label and reports its first frame;
+* memory: Python heap growth (tracemalloc) over 500 check-ins, both ways.
+
+Run: ``.venv/bin/python bench/bench_checkin.py [--n 300] [--no-ui]``
+(the cold-start part renders offscreen: SDL_VIDEODRIVER=offscreen, no X needed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+
+from kiosk import flow as f
+from kiosk.controller import Controller
+from kiosk.effects import Effects, SyncDriver
+from kiosk.health import HealthRecorder
+from kiosk.journal import Journal
+from kiosk.services import AuthenRequest, TicketRequest, VisitRequest
+from kiosk.testing import GENERAL, FakeWorld, sample_identity
+
+ROOT = Path(__file__).resolve().parent.parent
+NOW = dt.datetime(2026, 11, 25, 9, 0)
+
+
+def world_with(n: int) -> FakeWorld:
+    world = FakeWorld()
+    for i in range(n):
+        world.clinic.add_person(sample_identity(i), mobile="0812345678")
+    return world
+
+
+def forget(world: FakeWorld) -> None:
+    """Keep the fakes' own records from growing: we measure the kiosk, not the fakes."""
+    world.clinic.visits.clear()
+    world.clinic._owner.clear()
+    world.authen.codes.clear()
+    world.authen.requests.clear()
+    world.printer.printed.clear()
+
+
+def baseline_checkin(world: FakeWorld, i: int) -> None:
+    """The same calls to the same fakes, in order, with no flow around them."""
+    identity = world.card.read()
+    patient = world.clinic.identify(identity)
+    rights = world.rights.check(identity)
+    claim = rights.claim_types[0]
+    outcome = world.authen.authenticate(
+        AuthenRequest(f"b{i}", identity, patient, claim.code, "0812345678", rights.correlation_id)
+    )
+    visit = world.clinic.open_visit(
+        VisitRequest(f"b{i}", identity, patient, claim.code, claim.name, "ok", outcome.claim_code)
+    )
+    world.printer.print_ticket(
+        TicketRequest(
+            visit.queue_label,
+            False,
+            identity.masked_name,
+            claim.code,
+            claim.name,
+            outcome.claim_code,
+            "ok",
+            visit,
+            NOW,
+        )
+    )
+
+
+def timed(run: Callable[[int], None], n: int, world: FakeWorld) -> list[float]:
+    samples = []
+    for i in range(n):
+        world.card.identity = sample_identity(i % 50)
+        forget(world)
+        start = time.perf_counter()
+        run(i)
+        samples.append(time.perf_counter() - start)
+    return samples
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p50 = statistics.median(ordered)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return p50, p95
+
+
+def line(name: str, ours: list[float], base: list[float]) -> None:
+    p50, p95 = summary(ours)
+    b50, b95 = summary(base)
+    print(
+        f"{name:<28} p50 {p50 * 1e3:8.3f} ms  p95 {p95 * 1e3:8.3f} ms   "
+        f"baseline p50 {b50 * 1e3:7.3f} ms p95 {b95 * 1e3:7.3f} ms   "
+        f"ratio p50 {p50 / b50:7.1f}x p95 {p95 / b95:7.1f}x"
+    )
+
+
+def sync_checkin(tmp: Path, world: FakeWorld) -> Callable[[int], None]:
+    effects = Effects(
+        world.services(),
+        journal=Journal(tmp / "sync.sqlite"),
+        health=HealthRecorder(tmp / "sync-health.json"),
+    )
+    driver = SyncDriver(f.Flow(), effects, keep_history=False)
+
+    def run(i: int) -> None:
+        driver.send(f.CardInserted(f"s{i}"))
+        state = driver.send(f.MobileConfirmed())
+        assert state.step == f.Step.DONE, state.step
+        driver.send(f.CardRemoved())
+
+    return run
+
+
+def threaded_checkin(controller: Controller) -> Callable[[int], None]:
+    def run(i: int) -> None:
+        controller.post(f.CardInserted(f"t{i}"))
+        controller.wait_for(lambda s: s.step == f.Step.CLAIM_TYPE_CHOSEN)
+        controller.post(f.MobileConfirmed())
+        controller.wait_for(lambda s: s.step == f.Step.DONE)
+        controller.post(f.CardRemoved())
+        controller.wait_for(lambda s: s.step == f.Step.IDLE)
+
+    return run
+
+
+def heap_growth(run: Callable[[int], None], world: FakeWorld, n: int) -> tuple[int, int]:
+    """Heap after a warm-up of 50 check-ins, and its growth over the next `n`."""
+    for i in range(50):
+        world.card.identity = sample_identity(i % 50)
+        forget(world)
+        run(100_000 + i)
+    gc.collect()
+    tracemalloc.start()
+    before, _ = tracemalloc.get_traced_memory()
+    for i in range(n):
+        world.card.identity = sample_identity(i % 50)
+        forget(world)
+        run(200_000 + i)
+    gc.collect()
+    after, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return after, after - before
+
+
+def cold_start(tmp: Path) -> tuple[float, float] | None:
+    env = {
+        **os.environ,
+        "SDL_VIDEODRIVER": "offscreen",
+        "KIVY_NO_ARGS": "1",
+        "KIVY_NO_CONSOLELOG": "1",
+        "KIVY_HOME": str(tmp / "kivy"),
+        "KIOSK_DATA_DIR": str(tmp / "data"),
+        "KIOSK_SECRETS_FILE": str(tmp / "none.toml"),
+    }
+    (tmp / "kivy").mkdir(exist_ok=True)
+    kiosk = ROOT / ".venv" / "bin" / "kiosk"
+    ours = subprocess.run(
+        [str(kiosk), "run", "--fakes", "--smoke"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    bare = tmp / "bare_app.py"  # Kivy wants a source file for its App class
+    bare.write_text(BARE_APP, encoding="utf-8")
+    base = subprocess.run(
+        [sys.executable, str(bare)],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+
+    def ready(out: str) -> float | None:
+        for text in out.splitlines():
+            if text.startswith("ready_s="):
+                return float(text.split("=")[1])
+        return None
+
+    a, b = ready(ours.stdout), ready(base.stdout)
+    if a is None or b is None:
+        print("cold start: could not measure", ours.stderr[-500:], base.stderr[-500:])
+        return None
+    return a, b
+
+
+# The baseline for cold start: the least a Kivy app with the Thai font can do.
+BARE_APP = """
+import time
+started = time.monotonic()
+from kivy.app import App
+from kivy.clock import Clock
+from kivy.core.text import LabelBase, DEFAULT_FONT
+from kivy.uix.label import Label
+LabelBase.register(DEFAULT_FONT, "/usr/share/fonts/truetype/tlwg/Garuda.ttf")
+class Bare(App):
+    def build(self):
+        Clock.schedule_once(self.ready, 0)
+        return Label(text="กรุณาเสียบบัตรประชาชน", font_size=40)
+    def ready(self, _dt):
+        print(f"ready_s={time.monotonic() - started:.3f}", flush=True)
+        Clock.schedule_once(lambda _dt: self.stop(), 0.1)
+Bare().run()
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=300, help="timed check-ins per variant")
+    parser.add_argument("--no-ui", action="store_true", help="skip the cold-start measurement")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as name:
+        tmp = Path(name)
+        world = world_with(50)
+        base = timed(lambda i: baseline_checkin(world, i), args.n, world)
+        sync = timed(sync_checkin(tmp, world), args.n, world)
+        effects = Effects(
+            world.services(),
+            journal=Journal(tmp / "threaded.sqlite"),
+            health=HealthRecorder(tmp / "threaded-health.json"),
+        )
+        controller = Controller(f.Flow(), effects)
+        controller.start()
+        try:
+            threaded = timed(threaded_checkin(controller), args.n, world)
+            print(f"one check-in, fakes at zero latency, n={args.n} (claim type {GENERAL.code})")
+            line("flow + effects (inline)", sync, base)
+            line("flow + controller threads", threaded, base)
+            heap_base, grow_base = heap_growth(lambda i: baseline_checkin(world, i), world, 500)
+            heap, grow = heap_growth(threaded_checkin(controller), world, 500)
+        finally:
+            controller.stop()
+        print(
+            f"memory over 500 check-ins: heap {heap / 1024:8.1f} KiB, growth "
+            f"{grow / 1024:7.1f} KiB   baseline heap {heap_base / 1024:8.1f} KiB, growth "
+            f"{grow_base / 1024:7.1f} KiB   growth per check-in {grow / 500:6.0f} B "
+            f"vs {grow_base / 500:6.0f} B"
+        )
+        if not args.no_ui:
+            result = cold_start(tmp)
+            if result is not None:
+                ours, bare = result
+                print(
+                    f"cold start to ready screen: {ours:6.2f} s   bare Kivy app {bare:6.2f} s"
+                    f"   ratio {ours / bare:5.2f}x"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
