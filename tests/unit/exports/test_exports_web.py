@@ -61,7 +61,7 @@ def run_job(client: TestClient, kind: str, **extra: str) -> str:
     assert reply.status_code == 303, reply.text
     job_url = reply.headers["location"]
     for _ in range(100):
-        page = client.get(job_url).text
+        page: str = client.get(job_url).text
         if 'http-equiv="refresh"' not in page:
             return page
         time.sleep(0.05)
