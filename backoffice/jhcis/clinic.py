@@ -135,22 +135,39 @@ class ClinicDatabase:
         self.collisions = 0  # duplicate-key retries (a race with a writer outside our lock)
         self._configured_hcode = hcode
         self._unit_code: str | None = None
-        with _translated_errors():
-            if ensure_tables:
-                ensure_own_tables(engine)
-            with engine.connect() as conn:
-                self.profile: SchemaProfile = detect_profile(conn)
-                conn.rollback()
-        for table, column in _THAI_TEXT_COLUMNS:
-            charset = self.profile.charset(table, column)
-            if charset and charset not in THAI_SAFE_CHARSETS:
-                log.warning(
-                    "column %s.%s uses charset %s: Thai text cannot be stored; "
-                    "run `backoffice doctor`",
-                    table,
-                    column,
-                    charset,
-                )
+        self._ensure_tables = ensure_tables
+        self._profile: SchemaProfile | None = None
+
+    @property
+    def profile(self) -> SchemaProfile:
+        """What this database has, read at first use (so a kiosk starts while it is down).
+
+        The first successful read also creates our kiosk_ tables if they are missing.
+        """
+        if self._profile is None:
+            with _translated_errors():
+                if self._ensure_tables:
+                    ensure_own_tables(self.engine)
+                with self.engine.connect() as conn:
+                    profile = detect_profile(conn)
+                    conn.rollback()
+            for table, column in _THAI_TEXT_COLUMNS:
+                charset = profile.charset(table, column)
+                if charset and charset not in THAI_SAFE_CHARSETS:
+                    log.warning(
+                        "column %s.%s uses charset %s: Thai text cannot be stored; "
+                        "run `backoffice doctor`",
+                        table,
+                        column,
+                        charset,
+                    )
+            self._profile = profile
+        return self._profile
+
+    def check(self) -> SchemaProfile:
+        """Connect now (start-up, health checks); raises JhcisUnavailable when down."""
+        self._profile = None
+        return self.profile
 
     @classmethod
     def from_settings(cls, settings: Settings, *, url: str | None = None) -> ClinicDatabase:

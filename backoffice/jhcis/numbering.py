@@ -60,7 +60,7 @@ def _mysql_locked(engine: Engine, name: str, timeout_s: float) -> Iterator[Conne
         started = time.monotonic()
         got = conn.execute(
             text("SELECT GET_LOCK(:name, :timeout)"),
-            {"name": name, "timeout": max(0, round(timeout_s))},
+            {"name": name, "timeout": max(1, round(timeout_s))},
         ).scalar()
         # End the implicit transaction: the snapshot must start after the lock.
         conn.commit()

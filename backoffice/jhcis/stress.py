@@ -11,6 +11,7 @@ import datetime as dt
 import multiprocessing
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import select
 
@@ -30,6 +31,9 @@ class WriterResult:
     open_visit_seconds: list[float] = field(default_factory=list)
 
 
+_start_barrier: Any = None
+
+
 def stress_cid(worker: int, index: int) -> str:
     first12 = f"19900{worker:02d}{index:05d}"  # province digits 99: never a real ID
     return first12 + str(cid_check_digit(first12))
@@ -42,7 +46,6 @@ def run_writer(
     visits: int,
     persons: int,
     day: dt.date,
-    start_at: float,
     key_prefix: str = "stress",
 ) -> WriterResult:
     """Open `visits` visits and register `persons` walk-ins, interleaved."""
@@ -54,7 +57,8 @@ def run_writer(
                 conn.execute(select(t.person.c.idcard).order_by(t.person.c.pid).limit(50)).scalars()
             )
         existing = [p for p in (db.find_person_by_cid(c) for c in cids) if p is not None]
-        time.sleep(max(0.0, start_at - time.time()))
+        if _start_barrier is not None:  # every writer connected: start together
+            _start_barrier.wait(timeout=120)
         registered = 0
         for i in range(visits):
             if registered < persons and i * persons // max(visits, 1) >= registered:
@@ -94,28 +98,40 @@ def run_writers(
     day: dt.date,
     key_prefix: str = "stress",
 ) -> list[WriterResult]:
-    """`writers` processes at once; `visits` and `persons` are per-writer counts.
-
-    `persons` may be a total split across writers via :func:`split`.
-    """
+    """`writers` processes at once, each opening `visits` visits; `persons` walk-ins in all."""
     ctx = multiprocessing.get_context("spawn")
-    start_at = time.time() + 2.0 + 0.5 * writers  # all processes imported and connected
-    with ctx.Pool(writers) as pool:
-        pending = [
-            pool.apply_async(
-                run_writer,
-                (url, w),
-                {
-                    "visits": visits,
-                    "persons": split(persons, writers)[w],
-                    "day": day,
-                    "start_at": start_at,
-                    "key_prefix": key_prefix,
-                },
-            )
-            for w in range(writers)
-        ]
-        return [p.get(timeout=600) for p in pending]
+    barrier = ctx.Barrier(writers)
+    results = ctx.Queue()
+    shares = split(persons, writers)
+    processes = [
+        ctx.Process(
+            target=_writer_process,
+            args=(results, barrier, url, w),
+            kwargs={"visits": visits, "persons": shares[w], "day": day, "key_prefix": key_prefix},
+        )
+        for w in range(writers)
+    ]
+    for process in processes:
+        process.start()
+    try:
+        collected = [results.get(timeout=600) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=60)
+    failures = [item for item in collected if isinstance(item, str)]
+    if failures:
+        raise RuntimeError("writer failed: " + "; ".join(failures))
+    return sorted((r for r in collected if isinstance(r, WriterResult)), key=lambda r: r.worker)
+
+
+def _writer_process(results: Any, barrier: Any, url: str, worker: int, **kwargs: Any) -> None:
+    global _start_barrier  # noqa: PLW0603 - one barrier per writer process
+    _start_barrier = barrier
+    try:
+        results.put(run_writer(url, worker, **kwargs))
+    except Exception as exc:
+        barrier.abort()  # the others must not wait for a writer that died
+        results.put(f"writer {worker}: {type(exc).__name__}: {exc}")
 
 
 def split(total: int, parts: int) -> list[int]:

@@ -11,12 +11,15 @@ from sqlalchemy import select, text
 
 from backoffice.jhcis import tables as t
 from backoffice.jhcis.clinic import ClinicDatabase
+from backoffice.jhcis.engine import SQLITE_BEGIN_OPTION
 from backoffice.jhcis.errors import (
     ClaimCodeConflict,
     IdempotencyKeyReused,
+    NumberingBusy,
     OutOfAreaHouseMissing,
     UnitCodeMissing,
 )
+from backoffice.jhcis.numbering import lock_name
 from backoffice.jhcis.own_tables import kiosk_visit
 from backoffice.jhcis.records import WalkinIdentity
 from common.cid import cid_check_digit, is_valid_cid
@@ -293,3 +296,27 @@ def test_unit_code_missing(fresh_clinic: ClinicDatabase) -> None:
     fresh = ClinicDatabase(clinic.engine)
     with pytest.raises(UnitCodeMissing):
         fresh.unit_code()
+
+
+def test_lock_held_elsewhere_is_numbering_busy(db_url: str, request: pytest.FixtureRequest) -> None:
+    db = ClinicDatabase.from_url(db_url, lock_timeout_s=1)
+    person = db.register_walkin(walkin(serial_for(request)), at=AT)
+    holder = db.engine.connect()
+    try:
+        if holder.dialect.name == "sqlite":  # another writer holds the write lock
+            holder = holder.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
+            holder.begin()
+        else:
+            name = lock_name(db.profile.database)
+            assert holder.execute(text("SELECT GET_LOCK(:n, 1)"), {"n": name}).scalar() == 1
+        with pytest.raises(NumberingBusy) as caught:
+            db.open_visit(person, at=AT, idempotency_key=f"busy-{serial_for(request)}")
+        assert caught.value.th and caught.value.en
+    finally:
+        holder.rollback()
+        holder.close()
+        db.dispose()
+    # Once the other writer is done, the same request goes through.
+    again = ClinicDatabase.from_url(db_url, lock_timeout_s=1)
+    assert again.open_visit(person, at=AT, idempotency_key=f"busy-{serial_for(request)}").visitno
+    again.dispose()

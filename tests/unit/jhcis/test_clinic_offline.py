@@ -1,0 +1,47 @@
+"""A kiosk starts while the clinic database is down, and failures say so bilingually."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from backoffice.jhcis.clinic import ClinicDatabase, classify_db_error
+from backoffice.jhcis.errors import JhcisError, JhcisUnavailable, NumberingBusy
+
+CID = "1990000000011"
+
+
+def test_construction_does_not_connect_and_calls_fail_cleanly() -> None:
+    db = ClinicDatabase.from_url(
+        "mysql+pymysql://kiosk:pw@127.0.0.1:9/jhcisdb", connect_timeout_s=1
+    )
+    with pytest.raises(JhcisUnavailable) as caught:
+        db.find_person_by_cid(CID)
+    assert caught.value.code == "jhcis_unavailable"
+    assert "ฐานข้อมูล" in caught.value.th and "database" in caught.value.en
+    assert CID not in str(caught.value) and "pw" not in str(caught.value)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    with pytest.raises(JhcisUnavailable):
+        db.check()
+    db.dispose()
+
+
+class _Driver(Exception):
+    pass
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ((2003, "Can't connect"), JhcisUnavailable),
+        ((1205, "Lock wait timeout"), NumberingBusy),
+        ((1213, "Deadlock"), NumberingBusy),
+        ((1146, "Table 'x' doesn't exist"), JhcisError),
+        (("database is locked",), NumberingBusy),
+        (("unable to open database file",), JhcisUnavailable),
+    ],
+)
+def test_classify_db_error(args: tuple[object, ...], expected: type[JhcisError]) -> None:
+    error = classify_db_error(OperationalError("INSERT ... 1990000000011", {}, _Driver(*args)))
+    assert type(error) is expected
+    assert "1990000000011" not in str(error)
