@@ -1,0 +1,51 @@
+"""Every sentence exists in both languages, and every flow outcome has its words."""
+
+from __future__ import annotations
+
+import typing
+
+import pytest
+
+from common.errors import BilingualError
+from kiosk import flow as f
+from kiosk import services
+from kiosk.i18n import MESSAGES, card_error_message, counter_message, text
+
+
+def test_every_message_has_thai_and_english() -> None:
+    for key, (th, en) in MESSAGES.items():
+        assert th.strip() and en.strip(), key
+        if key == "toggle_language":  # the button names the other language
+            assert (th, en) == ("English", "ภาษาไทย")
+            continue
+        assert any("\u0e00" <= ch <= "\u0e7f" for ch in th), key
+        assert not any("\u0e00" <= ch <= "\u0e7f" for ch in en), key
+
+
+def test_every_busy_step_and_counter_reason_has_words() -> None:
+    for step in f.BUSY_STEPS:
+        assert step.value in MESSAGES
+    for reason in typing.get_args(f.CounterReason):
+        assert counter_message(reason) == f"counter_{reason}"
+    assert counter_message(None) == "counter_error"
+    assert card_error_message("weird") == "card_unreadable"
+
+
+def test_placeholders() -> None:
+    assert text("queue_number", "th", queue="L003") == "คิวที่ L003"
+    assert text("staff_status", "en", pending=2) == "Waiting to reach JHCIS: 2"
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        cls
+        for cls in vars(services).values()
+        if isinstance(cls, type) and issubclass(cls, BilingualError) and cls is not BilingualError
+    ],
+)
+def test_port_failures_are_bilingual_and_say_what_next(error: type[BilingualError]) -> None:
+    instance = error()
+    assert instance.code != BilingualError.code
+    assert instance.th != BilingualError.message_th and instance.en != BilingualError.message_en
+    assert "[" + instance.code + "]" in str(instance)
