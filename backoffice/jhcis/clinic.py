@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
@@ -215,6 +216,17 @@ class ClinicDatabase:
         """The person with this citizen ID (this unit's record first), or None."""
         with _translated_errors(), self.engine.connect() as conn:
             return self._find_person(conn, cid)
+
+    def get_person(self, pcucodeperson: str, pid: int) -> Person | None:
+        """The person with this key (``(pcucodeperson, pid)``), or None."""
+        query = (
+            select(*self.profile.present(person, _PERSON_COLUMNS), ctitle.c.titlename)
+            .select_from(person.outerjoin(ctitle, ctitle.c.titlecode == person.c.prename))
+            .where(person.c.pcucodeperson == pcucodeperson, person.c.pid == pid)
+        )
+        with _translated_errors(), self.engine.connect() as conn:
+            row = conn.execute(query).mappings().first()
+        return self._person_from_row(row) if row is not None else None
 
     def _find_person(self, conn: Connection, cid: str) -> Person | None:
         unit = self.unit_code()
@@ -665,6 +677,40 @@ class ClinicDatabase:
                 .where(visit.c.pcucode == target.pcucode, visit.c.visitno == target.visitno)
                 .values(**visit_values)
             )
+
+    def set_close_right(
+        self,
+        target: Visit,
+        *,
+        seq: str | None,
+        authen_code: str | None,
+        amount: Decimal | None,
+    ) -> list[str]:
+        """Record NHSO's close-right (ปิดสิทธิ) answer on the visit; Nones clear it.
+
+        Writes ``nhso_seq_closed``, ``nhso_authencode_closed`` and ``money_closed_all``
+        where the database has them; returns the columns written (empty on an older
+        JHCIS, which has nowhere to keep it).
+        """
+        values = self.profile.only_present(
+            visit,
+            {
+                "nhso_seq_closed": seq,
+                "nhso_authencode_closed": authen_code,
+                "money_closed_all": amount,
+            },
+        )
+        if not values:
+            return []
+        with _translated_errors(), self.engine.begin() as conn:
+            result = conn.execute(
+                update(visit)
+                .where(visit.c.pcucode == target.pcucode, visit.c.visitno == target.visitno)
+                .values(**values, dateupdate=dt.datetime.now())
+            )
+            if result.rowcount != 1:
+                raise VisitNotFound(f"visit {target.pcucode}/{target.visitno}")
+        return sorted(values)
 
     # -- pending NHSO authentications -----------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from collections.abc import Iterator
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
@@ -18,10 +19,11 @@ from backoffice.jhcis.errors import (
     NumberingBusy,
     OutOfAreaHouseMissing,
     UnitCodeMissing,
+    VisitNotFound,
 )
 from backoffice.jhcis.numbering import lock_name
 from backoffice.jhcis.own_tables import kiosk_visit
-from backoffice.jhcis.records import WalkinIdentity
+from backoffice.jhcis.records import Visit, WalkinIdentity
 from common.cid import cid_check_digit, is_valid_cid
 
 AT = dt.datetime(2026, 11, 25, 9, 15, 30)
@@ -320,3 +322,24 @@ def test_lock_held_elsewhere_is_numbering_busy(db_url: str, request: pytest.Fixt
     again = ClinicDatabase.from_url(db_url, lock_timeout_s=1)
     assert again.open_visit(person, at=AT, idempotency_key=f"busy-{serial_for(request)}").visitno
     again.dispose()
+
+
+def test_get_person_and_close_right(clinic: ClinicDatabase, request: pytest.FixtureRequest) -> None:
+    serial = serial_for(request)
+    person = clinic.register_walkin(walkin(serial), at=AT)
+    found = clinic.get_person(person.pcucodeperson, person.pid)
+    assert found is not None and found.cid == person.cid and found.last_name == THAI_LAST
+    assert clinic.get_person(person.pcucodeperson, 10**8) is None
+    opened = clinic.open_visit(person, at=AT, idempotency_key=f"cr-{serial}")
+    written = clinic.set_close_right(opened, seq="S1", authen_code="A1", amount=Decimal("150.50"))
+    assert written == ["money_closed_all", "nhso_authencode_closed", "nhso_seq_closed"]
+    with clinic.engine.connect() as conn:
+        row = conn.execute(
+            select(t.visit.c.nhso_seq_closed, t.visit.c.nhso_authencode_closed,
+                   t.visit.c.money_closed_all).where(t.visit.c.visitno == opened.visitno)
+        ).one()  # fmt: skip
+    assert tuple(row) == ("S1", "A1", Decimal("150.50"))
+    clinic.set_close_right(opened, seq=None, authen_code=None, amount=None)
+    gone = Visit(**{**opened.__dict__, "visitno": 10**8})
+    with pytest.raises(VisitNotFound):
+        clinic.set_close_right(gone, seq="S", authen_code="A", amount=None)
