@@ -505,6 +505,7 @@ class ClaimSync:
         if end < start:
             raise ValueError("the end date is before the start date")
         report = SyncReport(date_from=start, date_to=end, dry_run=dry_run)
+        self.clinic.check()  # connects now; creates the kiosk_ tables the kiosk writes
         settled: set[tuple[str, int]] = set()
         if not dry_run:
             report.run_id, report.resumed, report.already_done = self._start_run(start, end, by)

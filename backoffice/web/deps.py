@@ -10,6 +10,7 @@ from pathlib import Path
 
 from backoffice.claims.sync import ClaimSync, SyncReport, ensure_sync_tables
 from backoffice.jhcis.clinic import ClinicDatabase
+from backoffice.jhcis.engine import open_engine
 from backoffice.nhso.web import NhsoWebClient
 from backoffice.web.audit import AuditLog
 from backoffice.web.auth import StaffDirectory
@@ -18,6 +19,8 @@ from backoffice.web.tables import ensure_web_tables
 from common.config import Settings
 from common.secrets import Secrets, load_secrets
 from hardware.printer import TicketPrinter, printer_from_settings
+
+WEB_POOL_SIZE = 10
 
 
 @dataclass
@@ -47,6 +50,8 @@ class WebDeps:
     printer: Callable[[], TicketPrinter]
     clock: Callable[[], dt.datetime] = dt.datetime.now
     secure_cookies: bool = False
+    #: How often the queue page refetches its table (the browser tests shorten it).
+    queue_refresh_ms: int = 15000
     job: SyncJob | None = None
     job_lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -68,14 +73,20 @@ def build_deps(
     """Open the clinic database, create our missing tables, make sure a session key exists."""
     from backoffice.nhso.providers import web_client_from_settings
 
-    clinic = ClinicDatabase.from_url(
+    engine = open_engine(
         db_url or settings.effective_db_url,
-        hcode=settings.clinic.hcode,
         connect_timeout_s=settings.database.connect_timeout_s,
+        lock_timeout_s=settings.database.lock_timeout_s,
+        # Several staff PCs refresh the queue at once; each request holds one connection.
+        pool_size=WEB_POOL_SIZE,
+    )
+    clinic = ClinicDatabase(
+        engine,
+        hcode=settings.clinic.hcode,
         lock_timeout_s=settings.database.lock_timeout_s,
         username="kiosk-web",
     )
-    engine = clinic.engine
+    clinic.check()  # fail early when the database is unreachable; creates the kiosk_ tables
     ensure_web_tables(engine)
     ensure_sync_tables(engine)
     key = ensure_session_key(settings.secrets_file, load_secrets(settings.secrets_file))

@@ -40,6 +40,7 @@ def _queue_context(page: Page, day: dt.date, rows: list[VisitRow]) -> dict[str, 
         "pending_count": sum(1 for r in rows if r.pending_authen),
         "missing_count": sum(1 for r in rows if not r.claim_code),
         "new_count": sum(1 for r in rows if r.new_out_of_area),
+        "refresh_ms": page.deps.queue_refresh_ms,
     }
 
 
