@@ -438,6 +438,11 @@ class ClinicDatabase:
         found = self._visit_by_key(conn, key)
         if found is not None:
             return self._check_same_person(found, who)
+        if conn.execute(
+            select(kiosk_visit.c.visitno).where(kiosk_visit.c.idempotency_key == key)
+        ).first():
+            # Opened once, then deleted by staff in JHCIS: never open it a second time.
+            raise VisitNotFound("the visit of this request was deleted in JHCIS")
         unit = self.unit_code()
         day = at.date()
         visitno = next_number(conn, visit.c.visitno)  # global in JHCIS, not per unit

@@ -343,3 +343,16 @@ def test_get_person_and_close_right(clinic: ClinicDatabase, request: pytest.Fixt
     gone = Visit(**{**opened.__dict__, "visitno": 10**8})
     with pytest.raises(VisitNotFound):
         clinic.set_close_right(gone, seq="S", authen_code="A", amount=None)
+
+
+def test_replay_after_staff_deleted_the_visit(
+    clinic: ClinicDatabase, request: pytest.FixtureRequest
+) -> None:
+    serial = serial_for(request)
+    person = clinic.register_walkin(walkin(serial), at=AT)
+    opened = clinic.open_visit(person, at=AT, idempotency_key=f"del-{serial}")
+    with clinic.engine.begin() as conn:
+        conn.execute(t.visit.delete().where(t.visit.c.visitno == opened.visitno))
+    with pytest.raises(VisitNotFound):
+        clinic.open_visit(person, at=AT, idempotency_key=f"del-{serial}")
+    assert clinic.collisions == 0
