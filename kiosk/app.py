@@ -151,8 +151,9 @@ def create_app(
 
 def run(settings: Settings, services: KioskServices, *, smoke: bool = False) -> int:
     """Run the touchscreen until exit; with smoke=True stop at the first ready screen."""
+    pin = staff_pin(settings)  # a bad secrets file stops us before Kivy starts
     configure_kivy(settings)
-    controller = build_controller(settings, services, staff_pin=staff_pin(settings))
+    controller = build_controller(settings, services, staff_pin=pin)
     ready_after: list[float] = []
 
     def on_ready(app: Any) -> None:

@@ -7,7 +7,7 @@ import importlib
 import json
 import sys
 
-from common.config import Settings
+from common.config import ConfigError, Settings
 from common.errors import BilingualError
 from kiosk.health import health_path, read_health
 from kiosk.journal import JOURNAL_FILE, Journal
@@ -44,10 +44,13 @@ def run_command(args: argparse.Namespace, settings: Settings) -> int:
 
     try:
         services = fake_services() if args.fakes else real_services(settings)
+        return run(settings, services, smoke=args.smoke)
     except BilingualError as exc:
         print(f"{exc.th}\n{exc.en}", file=sys.stderr)
         return 2
-    return run(settings, services, smoke=args.smoke)
+    except ConfigError as exc:  # e.g. a secrets file readable by others
+        print(str(exc), file=sys.stderr)
+        return 2
 
 
 def health_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -147,3 +147,17 @@ def test_kiosk_run_without_adapters_explains(
     assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert "adapters" in err and "ผู้ดูแลระบบ" in err
+
+
+def test_kiosk_run_refuses_a_loose_secrets_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secrets = tmp_path / "secrets.toml"
+    secrets.write_text('staff_pin = "1234"\n')
+    secrets.chmod(0o644)
+    monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KIOSK_SECRETS_FILE", str(secrets))
+    assert main(["run", "--fakes"]) == 2
+    err = capsys.readouterr().err
+    assert "chmod 600" in err and "1234" not in err
+    assert "kivy" not in sys.modules  # refused before Kivy was even configured
