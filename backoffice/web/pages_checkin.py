@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from backoffice.jhcis.clinic import ClinicDatabase
 from backoffice.jhcis.records import Person, Visit
-from backoffice.jhcis.tables import chospital, person, user
+from backoffice.jhcis.tables import chospital, user
 from backoffice.nhso.errors import InvalidCid
 from backoffice.nhso.models import AuthenResult
 from backoffice.nhso.providers import GENERAL_VISIT, EndpointAuthenProvider, check_mobile
@@ -35,16 +35,6 @@ def _digits(text: str) -> str:
 @guard("staff")
 async def checkin_form(page: Page) -> Response:
     return page.render("checkin.html", error=None)
-
-
-def _person_cid(clinic: ClinicDatabase, pcucodeperson: str, pid: int) -> str | None:
-    with clinic.engine.connect() as conn:
-        value = conn.execute(
-            select(person.c.idcard).where(
-                person.c.pcucodeperson == pcucodeperson, person.c.pid == pid
-            )
-        ).scalar()
-    return str(value) if value else None
 
 
 def _province(clinic: ClinicDatabase) -> str:
@@ -104,9 +94,8 @@ async def checkin_open(page: Page) -> Response:
     idem = page.field("idem", limit=64)
     if mode not in MODES or not pid_text.isdigit() or not idem.isalnum() or len(idem) != 32:
         raise BadInput("checkin form")
-    cid = await threaded(_person_cid, clinic, unit_person, int(pid_text))
-    who: Person | None = await threaded(clinic.find_person_by_cid, cid) if cid else None
-    if who is None or who.key != (unit_person, int(pid_text)):
+    who: Person | None = await threaded(clinic.get_person, unit_person, int(pid_text))
+    if who is None or not is_valid_cid(who.cid):
         raise BadInput("person")
     now = deps.clock()
     result: AuthenResult | None = None

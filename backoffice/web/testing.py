@@ -30,7 +30,7 @@ TEST_ACCOUNTS: dict[str, tuple[str, str, str | None]] = {
     "t_viewer": ("viewer-pass-1", "x", None),  # "other": viewer by default
     "t_gone": ("gone-pass-1", "1", None),  # marked deleted in JHCIS
 }
-TEST_RECORDER_CID = "1101700203451"  # checksum-valid, synthetic
+TEST_RECORDER_CID = "1998000000016"  # checksum-valid, synthetic (province digits 99)
 
 
 def add_test_accounts(engine: Engine, unit: str) -> None:
