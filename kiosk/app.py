@@ -89,8 +89,13 @@ def create_app(
     controller: Controller,
     *,
     on_ready: Callable[[Any], None] | None = None,
+    key_actions: dict[str, Callable[[], None]] | None = None,
 ) -> Any:
-    """The Kivy App (imported lazily: kivy must be configured first)."""
+    """The Kivy App (imported lazily: kivy must be configured first).
+
+    `key_actions` maps keyboard keys to callbacks (the demo inserts and removes the
+    virtual card with them); the appliance has no keyboard and passes none.
+    """
     from kivy.app import App
     from kivy.clock import Clock
     from kivy.core.window import Window
@@ -118,7 +123,18 @@ def create_app(
             )
             controller.effects.on_exit = lambda: Clock.schedule_once(lambda _dt: self.stop())
             Clock.schedule_interval(lambda _dt: self.root_widget.tick(), 20)
+            if key_actions:
+                Window.bind(on_key_down=self._on_key)
             return self.root_widget
+
+        def _on_key(
+            self, _window: Any, _key: int, _scancode: int, text: str | None, *_: Any
+        ) -> bool:
+            action = (key_actions or {}).get(text or "")
+            if action is None:
+                return False
+            action()
+            return True
 
         def on_start(self) -> None:
             controller.start()
@@ -149,7 +165,13 @@ def create_app(
     return app
 
 
-def run(settings: Settings, services: KioskServices, *, smoke: bool = False) -> int:
+def run(
+    settings: Settings,
+    services: KioskServices,
+    *,
+    smoke: bool = False,
+    key_actions: dict[str, Callable[[], None]] | None = None,
+) -> int:
     """Run the touchscreen until exit; with smoke=True stop at the first ready screen."""
     pin = staff_pin(settings)  # a bad secrets file stops us before Kivy starts
     configure_kivy(settings)
@@ -163,7 +185,7 @@ def run(settings: Settings, services: KioskServices, *, smoke: bool = False) -> 
 
             Clock.schedule_once(lambda _dt: app.stop(), 0.1)
 
-    app = create_app(settings, controller, on_ready=on_ready)
+    app = create_app(settings, controller, on_ready=on_ready, key_actions=key_actions)
     app.run()
     if smoke:
         print(f"ready_s={ready_after[0]:.3f}" if ready_after else "ready_s=none", flush=True)

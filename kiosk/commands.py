@@ -6,12 +6,16 @@ import argparse
 import importlib
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from common.config import ConfigError, Settings
 from common.errors import BilingualError
 from kiosk.health import health_path, read_health
 from kiosk.journal import JOURNAL_FILE, Journal
 from kiosk.services import KioskServices
+
+if TYPE_CHECKING:
+    from kiosk.testing import FakeWorld
 
 
 class KioskNotWired(BilingualError):
@@ -30,21 +34,25 @@ def real_services(settings: Settings) -> KioskServices:
     return services
 
 
-def fake_services() -> KioskServices:
+def fake_world() -> FakeWorld:
     """In-memory fakes: for working on the screens without any device (never in service)."""
     from kiosk.testing import FakeWorld
 
     world = FakeWorld()
     world.clinic.add_person(world.card.identity)
-    return world.services()
+    return world
 
 
 def run_command(args: argparse.Namespace, settings: Settings) -> int:
     from kiosk.app import run
 
     try:
-        services = fake_services() if args.fakes else real_services(settings)
-        return run(settings, services, smoke=args.smoke)
+        if args.fakes:
+            # i / r insert and remove the fake card from the keyboard.
+            world = fake_world()
+            keys = {"i": world.monitor.insert, "r": world.monitor.remove}
+            return run(settings, world.services(), smoke=args.smoke, key_actions=keys)
+        return run(settings, real_services(settings), smoke=args.smoke)
     except BilingualError as exc:
         print(f"{exc.th}\n{exc.en}", file=sys.stderr)
         return 2

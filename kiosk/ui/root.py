@@ -88,6 +88,14 @@ class KioskRoot(Panel):
         self.tick()
         apply_scale(self, self.unit, self.language)
 
+    def screens_text(self) -> list[str]:
+        """What the current screen says (tests and the demo's screenshots use it)."""
+        return [
+            widget.text
+            for widget in self.current_screen.walk(restrict=True)
+            if isinstance(widget, Text) and widget.text
+        ]
+
     @property
     def current_screen(self) -> StepScreen:
         screen = self.manager.current_screen

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -63,3 +64,32 @@ def test_ready_watchdog_and_graceful_stop(tmp_path: Path) -> None:
     assert proc.returncode == 0, err[-2000:]
     health = json.loads((tmp_path / "data" / "kiosk-health.json").read_text())
     assert health["state"] == "stopped"
+
+
+def test_the_app_renders_the_controller_and_keys_move_the_card(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "SDL_VIDEODRIVER": "offscreen",
+        "KIVY_NO_CONSOLELOG": "1",
+        "KIVY_HOME": str(tmp_path / "kivy"),
+    }
+    (tmp_path / "kivy").mkdir()
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).with_name("app_driver.py")), str(tmp_path / "d")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert "error" not in seen, seen
+    assert seen["mobile_screen"] == [
+        "นาย สมชาย ใ•••",
+        "เข้ารับบริการรักษาทั่วไป (OPD/ IPD/ PP)",
+        "เบอร์มือถือของท่านถูกต้องหรือไม่",
+        "08x-xxx-5678",
+    ]
+    assert seen["final"] == "idle" and seen["printed"] == ["1"]
+    assert seen["health_state"] == "stopped" and seen["health_checkins"] == 1
