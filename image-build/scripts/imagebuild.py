@@ -7,6 +7,8 @@ the build machine's python3 before any virtual environment exists.
     imagebuild.py genimage --arch amd64 --stage DIR --out FILE
     imagebuild.py budget --arch amd64 --rootfs DIR  fail when the rootfs outgrows its slot
     imagebuild.py key                                a hash of the manifest (cache key)
+    imagebuild.py boot-config --arch amd64 --template FILE --out FILE
+    imagebuild.py requirements [--skip NAME ...]    the project's runtime requirements
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -29,7 +32,12 @@ ROOT_TYPE = {
     "arm64": "b921b045-1df0-41c3-af44-4c6f280d3fae",
 }
 LINUX_DATA_TYPE = "0fc63daf-8483-4772-8e79-3d69d8477de4"
-PI_DISK_SIGNATURE = "0x4a43c154"  # fixed, so that cmdline.txt can name PARTUUIDs
+PI_DISK_SIGNATURE = "0x4a43c154"  # fixed, so that the boot script can name PARTUUIDs
+# Fixed partition UUIDs, so that grub.cfg can name root=PARTUUID=... before any boot.
+ROOTFS_UUID = {
+    "A": "6a0f2b1e-4b53-4f1d-9a61-0c2a3b4c5d01",
+    "B": "6a0f2b1e-4b53-4f1d-9a61-0c2a3b4c5d02",
+}
 
 
 def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
@@ -117,10 +125,12 @@ image jhcis-kiosk-amd64.img {{
   partition rootfs-a {{
     image = "rootfs.ext4"
     partition-type-uuid = "{ROOT_TYPE[arch]}"
+    partition-uuid = "{ROOTFS_UUID["A"]}"
   }}
   partition rootfs-b {{
     image = "rootfs.ext4"
     partition-type-uuid = "{ROOT_TYPE[arch]}"
+    partition-uuid = "{ROOTFS_UUID["B"]}"
   }}
   partition data {{
     image = "data.ext4"
@@ -155,6 +165,31 @@ image jhcis-kiosk-arm64.img {{
 }}
 """
     return fs_images + table
+
+
+def requirements(skip: list[str], pyproject: Path = HERE.parent / "pyproject.toml") -> list[str]:
+    """The project's runtime requirements from pyproject.toml, minus `skip` (by name)."""
+    deps: list[str] = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"][
+        "dependencies"
+    ]
+    unwanted = {name.lower() for name in skip}
+
+    def name_of(req: str) -> str:
+        return re.split(r"[<>=!~\[; ]", req, maxsplit=1)[0].lower()
+
+    return [req for req in deps if name_of(req) not in unwanted]
+
+
+def boot_config(template: str) -> str:
+    """Fill the partition identities into grub.cfg / boot.cmd."""
+    filled = (
+        template.replace("@ROOTFS_A_UUID@", ROOTFS_UUID["A"])
+        .replace("@ROOTFS_B_UUID@", ROOTFS_UUID["B"])
+        .replace("@PI_DISK_ID@", PI_DISK_SIGNATURE.removeprefix("0x"))
+    )
+    if "@" in "".join(line for line in filled.splitlines() if not line.lstrip().startswith("#")):
+        raise ValueError("boot configuration template has an unfilled @PLACEHOLDER@")
+    return filled
 
 
 def tree_size_mib(root: Path) -> float:
@@ -196,6 +231,12 @@ def main(argv: list[str] | None = None) -> int:
     g.add_argument("--out", required=True, type=Path)
     b = sub.add_parser("budget")
     b.add_argument("--rootfs", required=True, type=Path)
+    c = sub.add_parser("boot-config")
+    c.add_argument("--arch", required=True, choices=ARCHES)
+    c.add_argument("--template", required=True, type=Path)
+    c.add_argument("--out", required=True, type=Path)
+    r = sub.add_parser("requirements")
+    r.add_argument("--skip", action="append", default=[])
     k = sub.add_parser("key")
     k.add_argument("--arch", required=True, choices=ARCHES)
     k.add_argument("--quick", action="store_true")
@@ -212,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
         if problem:
             print(problem, file=sys.stderr)
             return 1
+    elif args.command == "boot-config":
+        args.out.write_text(
+            boot_config(args.template.read_text(encoding="utf-8")), encoding="utf-8"
+        )
+    elif args.command == "requirements":
+        print("\n".join(requirements(args.skip)))
     elif args.command == "key":
         print(manifest_key(args.arch, args.quick))
     return 0

@@ -172,7 +172,7 @@ def plan_from(raw: Mapping[str, Any]) -> Plan:
         _require(raw, "nhso", "api_base_url")
     if raw["printer"]["uri"] == "preview":
         raise _bad("printer", "uri", "เครื่องจริงต้องมีเครื่องพิมพ์", "a kiosk needs a real printer")
-    port = db.get("port", 3306)
+    port = db.get("port", 3333)  # JHCIS MySQL listens on 3333 by default
     if not isinstance(port, int) or not 0 < port < 65536:
         raise _bad("database", "port", "ต้องเป็นตัวเลข 1-65535", "must be a number 1-65535")
 
