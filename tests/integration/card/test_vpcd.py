@@ -6,6 +6,7 @@ learns of insertions and removals by polling, so waits are short, bounded polls.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import signal
@@ -71,13 +72,29 @@ EXPECTED_DEMO: dict[str, object] = {
 
 
 @pytest.fixture
-def slot(vpcd_ports: list[int]) -> tuple[int, str]:
-    """Slot 0's port and its PC/SC reader name; the slot must start empty."""
+def slot(vpcd_ports: list[int]) -> Iterator[tuple[int, str]]:
+    """Slot 0's port and its PC/SC reader name, empty and ours for the test.
+
+    vpcd serves one card per slot, so test runs started at the same time (two
+    developers, or a developer and CI on one machine) take turns through a lock file.
+    """
     port = vpcd_ports[0]
     reader = f"Virtual PCD 00 {port - 35963:02d}"
-    if not wait_for_card(reader, present=False, timeout_s=3):
-        pytest.fail(f"{reader} holds a card before the test: another virtual card is running")
-    return port, reader
+    lock_path = ROOT / "var" / "test" / f"vpcd-{port}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{reader} stayed in use by another test run")
+                time.sleep(0.2)
+        if not wait_for_card(reader, present=False, timeout_s=5):
+            pytest.fail(f"{reader} holds a card before the test: another virtual card is running")
+        yield port, reader
 
 
 Insert = Callable[..., VirtualCard]
@@ -338,3 +355,28 @@ def test_unexpected_failure_is_a_read_error_without_personal_data(
     assert type(info.value) is CardReadFailed
     assert info.value.detail == "RuntimeError"
     assert info.value.__suppress_context__  # the original text never reaches a screen
+
+
+def test_monitor_command_prints_events(slot: tuple[int, str]) -> None:
+    port, reader = slot
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "hardware.card", "monitor", "--reader", reader]
+    process = subprocess.Popen(
+        [*command, "--settle", "0.1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+    )
+    card = VirtualCard(DEMO, port=port)
+    try:
+        time.sleep(0.5)  # let the monitor take its first look at the empty slot
+        card.start()
+        assert process.stdout is not None
+        inserted = json.loads(process.stdout.readline())
+        assert inserted == {"event": "inserted", "reader": reader, "atr": DEMO.atr.hex()}
+        card.remove()
+        assert json.loads(process.stdout.readline())["event"] == "removed"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(10) == 0
+    finally:
+        card.stop()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
