@@ -35,6 +35,7 @@ from backoffice.jhcis.errors import (
     UnitCodeMissing,
     VisitNotFound,
 )
+from backoffice.jhcis.legacy_text import LegacyText, detect_legacy_text
 from backoffice.jhcis.numbering import next_number, numbering_transaction
 from backoffice.jhcis.own_tables import ensure_own_tables, kiosk_pending_authen, kiosk_visit
 from backoffice.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
@@ -138,6 +139,7 @@ class ClinicDatabase:
         self._unit_code: str | None = None
         self._ensure_tables = ensure_tables
         self._profile: SchemaProfile | None = None
+        self._legacy: LegacyText | None = None
 
     @property
     def profile(self) -> SchemaProfile:
@@ -151,10 +153,16 @@ class ClinicDatabase:
                     ensure_own_tables(self.engine)
                 with self.engine.connect() as conn:
                     profile = detect_profile(conn)
+                    self._legacy = detect_legacy_text(conn, profile)
                     conn.rollback()
+            if self._legacy is not None:
+                log.warning(
+                    "latin1 text columns hold %s bytes: Thai is transcoded by this layer",
+                    self._legacy.encoding,
+                )
             for table, column in _THAI_TEXT_COLUMNS:
                 charset = profile.charset(table, column)
-                if charset and charset not in THAI_SAFE_CHARSETS:
+                if charset and charset not in THAI_SAFE_CHARSETS and self._legacy is None:
                     log.warning(
                         "column %s.%s uses charset %s: Thai text cannot be stored; "
                         "run `backoffice doctor`",
@@ -164,6 +172,22 @@ class ClinicDatabase:
                     )
             self._profile = profile
         return self._profile
+
+    @property
+    def legacy_text(self) -> LegacyText | None:
+        """The transcoding of latin1 columns holding Thai bytes, if this database has any."""
+        _ = self.profile
+        return self._legacy
+
+    def _decoded(self, table: str, column: str, value: Any) -> Any:
+        legacy = self.legacy_text
+        return legacy.decode(value) if legacy and legacy.applies(table, column) else value
+
+    def _encoded(self, table: str, values: dict[str, object]) -> dict[str, object]:
+        legacy = self.legacy_text
+        if legacy is None:
+            return values
+        return {k: legacy.encode(v) if legacy.applies(table, k) else v for k, v in values.items()}
 
     def check(self) -> SchemaProfile:
         """Connect now (start-up, health checks); raises JhcisUnavailable when down."""
@@ -248,14 +272,15 @@ class ClinicDatabase:
         return self._person_from_row(rows[0])
 
     def _person_from_row(self, row: Mapping[Any, Any], *, new: bool = False) -> Person:
-        first, last = row.get("fname") or "", row.get("lname") or ""
+        first = self._decoded("person", "fname", row.get("fname") or "")
+        last = self._decoded("person", "lname", row.get("lname") or "")
         register_sensitive([first, last])
         return Person(
             pcucodeperson=row["pcucodeperson"],
             pid=int(row["pid"]),
             cid=row.get("idcard") or "",
             prename_code=row.get("prename"),
-            title=row.get("titlename"),
+            title=self._decoded("ctitle", "titlename", row.get("titlename")),
             first_name=first,
             last_name=last,
             birth=row.get("birth"),
@@ -316,7 +341,14 @@ class ClinicDatabase:
         title = identity.title.strip()
         prename = conn.execute(
             select(ctitle.c.titlecode)
-            .where(or_(ctitle.c.titlename == title, ctitle.c.titlenamelong == title))
+            .where(
+                or_(
+                    ctitle.c.titlename
+                    == self._encoded("ctitle", {"titlename": title})["titlename"],
+                    ctitle.c.titlenamelong
+                    == self._encoded("ctitle", {"titlenamelong": title})["titlenamelong"],
+                )
+            )
             .order_by(ctitle.c.titlecode)
             .limit(1)
         ).scalar()
@@ -343,7 +375,7 @@ class ClinicDatabase:
             "datein": moment.date(),
             "dateupdate": moment,
         }
-        return self.profile.only_present(person, values)
+        return self._encoded("person", self.profile.only_present(person, values))
 
     def _out_of_area_house(self, conn: Connection, unit: str) -> int:
         query = (

@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from backoffice.jhcis.clinic import unit_code_from_office
 from backoffice.jhcis.engine import open_engine
 from backoffice.jhcis.errors import JhcisError, JhcisUnavailable
+from backoffice.jhcis.legacy_text import detect_legacy_text
 from backoffice.jhcis.own_tables import RUNTIME_TABLES
 from backoffice.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
 from backoffice.jhcis.tables import JHCIS_TABLES, KIOSK_TABLE_NAMES, is_optional
@@ -163,6 +164,18 @@ def run_doctor(url: str, *, hcode: str = "", connect_timeout_s: float = 5.0) -> 
         with engine.connect() as conn:
             profile = detect_profile(conn)
             examine(profile, report)
+            legacy = detect_legacy_text(conn, profile)
+            if legacy is not None:
+                report.problems.append(
+                    Finding(
+                        f"พบข้อความภาษาไทยแบบ {legacy.encoding} เก็บในคอลัมน์ latin1 "
+                        f"{len(legacy.columns)} คอลัมน์: การลงทะเบียนและเปิดบริการของตู้แปลงให้ได้ "
+                        "แต่รายงานและการส่งออกข้อมูลยังไม่แปลง",
+                        f"Thai text is stored as {legacy.encoding} bytes in "
+                        f"{len(legacy.columns)} latin1 columns: the kiosk's registration and "
+                        "visits transcode it, reports and exports do not yet",
+                    )
+                )
             if hcode:
                 report.unit_code = hcode
             elif profile.has_table("office"):
