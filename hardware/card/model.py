@@ -158,7 +158,7 @@ class CardData:
         return _join(self.title_en, self.first_name_en, self.middle_name_en, self.last_name_en)
 
     def sensitive_values(self) -> list[str]:
-        """Names and address words to hand to ``common.logs.register_sensitive``."""
+        """Names to hand to ``common.logs.register_sensitive`` (not house numbers: too short)."""
         return [
             self.first_name_th,
             self.middle_name_th,
@@ -166,7 +166,6 @@ class CardData:
             self.first_name_en,
             self.middle_name_en,
             self.last_name_en,
-            self.address.house_no,
         ]
 
     def is_expired(self, on: dt.date) -> bool:
