@@ -25,6 +25,7 @@ from .applet import Fault
 from .errors import CardError
 from .profile import DEMO_PROFILE, ProfileError
 from .reader import ThaiIdCardReader
+from .transport import write_private
 from .virtual import DEFAULT_HOST, DEFAULT_PORT, VirtualCard, VirtualCardError
 
 EXIT_OK = 0
@@ -82,8 +83,11 @@ def cmd_read(args: argparse.Namespace, reader_setting: str) -> int:
     finally:
         if args.trace and reader.last_trace is not None:
             reader.last_trace.save(args.trace)
-    if args.photo is not None and data.photo is not None:
-        args.photo.write_bytes(data.photo)
+    if args.photo is not None:
+        if data.photo is None:
+            print("บัตรนี้ไม่มีรูปถ่าย / The card holds no photo.", file=sys.stderr)
+        else:
+            write_private(args.photo, data.photo)
     if args.json:
         print(json.dumps(data.to_json_dict(), ensure_ascii=False))
     else:

@@ -8,6 +8,7 @@ recorder that writes a trace, and a strict replayer of such a trace.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
@@ -41,6 +42,14 @@ class CountingTransport:
         return self.inner.transmit(apdu)
 
 
+def write_private(path: Path, data: bytes) -> None:
+    """Write a file only its owner can read: traces and photos are personal data."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
+    with os.fdopen(fd, "wb") as out:
+        out.write(data)
+
+
 @dataclass
 class Trace:
     """An ATR and the exchanges of one session, in order, as hex in JSON."""
@@ -72,7 +81,7 @@ class Trace:
         )
 
     def save(self, path: Path) -> None:
-        path.write_text(self.to_json() + "\n", encoding="utf-8")
+        write_private(path, (self.to_json() + "\n").encode("utf-8"))
 
     @classmethod
     def load(cls, path: Path) -> Trace:

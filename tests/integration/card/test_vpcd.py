@@ -277,6 +277,7 @@ def test_cli_read_json_contract(
     assert json.loads(out) == EXPECTED_DEMO
     assert list(json.loads(out)) == list(EXPECTED_DEMO)
     assert photo.read_bytes() == DEMO.photo
+    assert photo.stat().st_mode & 0o077 == 0  # a face is personal data
     code, out, _ = _cli(capsys, "read", "--reader", slot[1], "--json", "--nhso")
     assert code == 0
     assert json.loads(out)["nhso"]["main_hospital"] == "รพ.สต.ทดลองสาธิต"
