@@ -21,6 +21,7 @@ from kiosk.ui.widgets import (
     SECONDARY,
     WARNING,
     BigButton,
+    Dots,
     Keypad,
     Text,
 )
@@ -102,7 +103,7 @@ class BusyScreen(StepScreen):
         super().__init__(ui, **kwargs)
         self.who = Text(role="body", color=MUTED, size_hint_y=0.2)
         self.title = Text(role="title", bold=True, size_hint_y=0.4)
-        self.progress = Text(role="body", color=PRIMARY, size_hint_y=0.15)
+        self.progress = Dots(len(self.steps), size_hint_y=0.15)
         self.hint = Text(role="hint", color=MUTED, size_hint_y=0.25)
         for widget in (self.who, self.title, self.progress, self.hint):
             self.body.add_widget(widget)
@@ -112,7 +113,7 @@ class BusyScreen(StepScreen):
         self.title.text = self.t(state.step.value)
         # Which of the seven steps we are at, so a slow one does not look frozen.
         index = self.steps.index(state.step) + 1 if state.step in self.steps else 1
-        self.progress.text = "● " * index + "○ " * (len(self.steps) - index)
+        self.progress.show(index)
         self.hint.text = self.t("busy_hint")
 
 

@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from kivy.clock import Clock
-from kivy.graphics import Color, Rectangle
+from kivy.graphics import Color, Ellipse, Rectangle
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
@@ -126,6 +126,32 @@ def apply_scale(root: Widget, unit: float, language: str) -> None:
             widget.fit()
 
 
+class Dots(Widget):  # type: ignore[misc]
+    """Progress as a row of dots, drawn (the Thai fonts have no circle glyphs)."""
+
+    def __init__(self, count: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.count = count
+        self.filled = 0
+        self.bind(pos=self._redraw, size=self._redraw)
+
+    def show(self, filled: int) -> None:
+        self.filled = filled
+        self._redraw()
+
+    def _redraw(self, *_args: object) -> None:
+        self.canvas.clear()
+        diameter = min(self.height * 0.5, self.width / (self.count * 2))
+        gap = diameter
+        total = self.count * diameter + (self.count - 1) * gap
+        x = self.center_x - total / 2
+        y = self.center_y - diameter / 2
+        with self.canvas:
+            for i in range(self.count):
+                Color(*(PRIMARY if i < self.filled else (0.80, 0.82, 0.85, 1)))
+                Ellipse(pos=(x + i * (diameter + gap), y), size=(diameter, diameter))
+
+
 class Panel(BoxLayout):  # type: ignore[misc]
     """A vertical box with a flat background."""
 
@@ -195,7 +221,7 @@ class Keypad(BoxLayout):  # type: ignore[misc]
         self.keys["ok"].text = self._ok_label()
         self.keys["del"].text = self._delete_label()
         if self.secret:
-            self.display_text = "●" * len(self.value) or " "
+            self.display_text = "•" * len(self.value) or " "
         else:
             self.display_text = group_mobile(self.value) or "___-___-____"
         self.on_change(self.display_text)

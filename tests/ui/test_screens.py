@@ -172,7 +172,7 @@ def test_touches_post_the_right_events(landscape: dict[str, Any]) -> None:
     assert checks["keypad_display"] == "089-111-2222"
     assert events[-3:] == ["MobileEditCancelled", "LanguageToggled", "StaffGesture"]
     assert checks["pins"] == ["2468"]
-    assert checks["pin_display"] == "●●●●" and checks["pin_display_after"].strip() == ""
+    assert checks["pin_display"] == "••••" and checks["pin_display_after"].strip() == ""
     assert checks["short_tap_gestures"] == 0
 
 
@@ -192,3 +192,13 @@ def test_other_sizes_render(other_size: dict[str, Any]) -> None:
     assert {"idle", "claim_type_chosen-keypad", "done"} <= names
     for render in other_size["renders"]:
         assert render["current"] == render["step"]
+
+
+def test_every_character_shown_exists_in_the_thai_font(landscape: dict[str, Any]) -> None:
+    from fontTools.ttLib import TTFont
+
+    cmap = TTFont(str(FONT)).getBestCmap()
+    shown = {ch for r in landscape["renders"] for t in r["texts"] for ch in t if not ch.isspace()}
+    shown |= {ch for t in landscape["checks"]["done_texts"] for ch in t if not ch.isspace()}
+    missing = sorted(ch for ch in shown if ord(ch) not in cmap)
+    assert missing == [], f"would render as boxes: {missing}"

@@ -1,0 +1,86 @@
+"""The headless demo's scripted check-in: every screen the flow passed through, pictured."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.ui
+
+SCRIPT = """
+import json, sys
+from pathlib import Path
+from common.config import load_settings
+from kiosk.app import build_controller, configure_kivy
+from kiosk.testing import FakeWorld
+out, mobile, langs = Path(sys.argv[1]), sys.argv[2], tuple(sys.argv[3].split(","))
+settings = load_settings(overrides={"data_dir": str(out / "data"), "kiosk.width": 800,
+                                    "kiosk.height": 480})
+configure_kivy(settings)
+from kiosk.ui.scripted import scripted_checkin
+world = FakeWorld()
+world.clinic.add_person(world.card.identity, mobile=mobile or None)
+controller = build_controller(settings, world.services())
+run = scripted_checkin(settings, controller, insert=world.monitor.insert,
+                       remove=world.monitor.remove, out_dir=out / "shots", languages=langs)
+print(json.dumps({"steps": run.steps, "error": run.error,
+                  "shots": [str(p) for p in run.screenshots],
+                  "mobiles": [r.mobile for r in world.authen.requests],
+                  "printed": [t.queue_label for t in world.printer.printed]}))
+"""
+
+
+def scripted(tmp_path: Path, mobile: str, langs: str) -> dict[str, object]:
+    env = {
+        **os.environ,
+        "SDL_VIDEODRIVER": "offscreen",
+        "KIVY_NO_ARGS": "1",
+        "KIVY_NO_CONSOLELOG": "1",
+        "KIVY_HOME": str(tmp_path / "kivy"),
+    }
+    (tmp_path / "kivy").mkdir()
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT, str(tmp_path), mobile, langs],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["error"] is None, result
+    return result
+
+
+def test_returning_patient_one_touch(tmp_path: Path) -> None:
+    result = scripted(tmp_path, "0899990000", "th,en")
+    assert result["steps"] == [
+        "idle",
+        "reading_card",
+        "card_read",
+        "identified",
+        "claim_type_chosen",
+        "mobile_confirmed",
+        "authenticated",
+        "visit_opened",
+        "done",
+        "idle",
+    ]
+    shots = [Path(p) for p in result["shots"]]  # type: ignore[union-attr]
+    assert len(shots) == 20 and all(p.exists() for p in shots)
+    assert shots[0].name.startswith("00-idle-th") and shots[9].name.startswith("04-claim_type")
+    assert result["mobiles"] == ["0899990000"] and result["printed"] == ["1"]
+
+
+def test_new_number_typed_on_the_keypad(tmp_path: Path) -> None:
+    result = scripted(tmp_path, "", "th")
+    steps = result["steps"]
+    assert steps[4:7] == ["claim_type_chosen", "claim_type_chosen", "mobile_confirmed"]  # type: ignore[index]
+    assert steps[-2:] == ["done", "idle"]  # type: ignore[index]
+    assert result["mobiles"] == ["0812345678"]
