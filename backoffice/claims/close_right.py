@@ -28,6 +28,7 @@ from backoffice.claims import ledger
 from backoffice.claims.errors import NotInState, RecorderMissing
 from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right
 from backoffice.claims.visit_marks import write_close_right
+from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import identity_problems, inscl_of
 from backoffice.exports.source import ClaimSource, Visit
@@ -37,6 +38,8 @@ from backoffice.nhso.ratelimit import TokenBucket
 from backoffice.nhso.transport import JsonHttp, parse_model
 from backoffice.nhso.web import NhsoWebClient, data_error
 from common.cid import is_valid_cid
+from common.config import NhsoMode, Settings
+from common.secrets import Secrets
 
 log = logging.getLogger(__name__)
 
@@ -150,6 +153,25 @@ class NhsoCloseRightRollback:
         self._http.close()
 
 
+def rollback_from_settings(settings: Settings, secrets: Secrets) -> NhsoCloseRightRollback:
+    """The rollback client for the NHSO endpoint the settings name (sandbox included)."""
+    from backoffice.nhso.providers import SANDBOX_TOKEN, sandbox_url
+    from backoffice.nhso.ratelimit import shared_limiter
+    from backoffice.nhso.web import NhsoUrls
+
+    claim_token: SecretStr | str | None = secrets.nhso_claim_token
+    base = settings.nhso.api_base_url
+    if settings.nhso.mode == NhsoMode.sandbox:
+        base = base or sandbox_url(settings)
+        claim_token = claim_token or SANDBOX_TOKEN
+    return NhsoCloseRightRollback(
+        NhsoUrls.from_api_base(base).endpoint_base,
+        claim_token=claim_token,
+        limiter=shared_limiter(settings.nhso.rate_per_second),
+        timeout_s=settings.nhso.timeout_s,
+    )
+
+
 class CloseRightService:
     def __init__(
         self,
@@ -175,6 +197,11 @@ class CloseRightService:
         self.department = department
         self.clock = clock or (lambda: dt.datetime.now(BANGKOK))
         ensure_claim_tables(self.engine)
+
+    def close(self) -> None:
+        self.client.close()
+        if self.rollback_client is not None:
+            self.rollback_client.close()
 
     # -- planning ---------------------------------------------------------------------
 
@@ -236,12 +263,16 @@ class CloseRightService:
 
     # -- submitting -------------------------------------------------------------------
 
-    def submit(self, plan: CloseRightPlan, *, dry_run: bool = False) -> list[CloseRightOutcome]:
+    def submit(
+        self, plan: CloseRightPlan, *, dry_run: bool = False, progress: Progress | None = None
+    ) -> list[CloseRightOutcome]:
         """Send every planned request once; stops at the first token/configuration error."""
         if not dry_run and not is_valid_cid(self.recorder_pid):
             raise RecorderMissing("recorder CID missing or invalid")
         outcomes: list[CloseRightOutcome] = []
-        for visit, request in plan.requests:
+        for number, (visit, request) in enumerate(plan.requests):
+            if progress:
+                progress(number, len(plan.requests))
             if dry_run:
                 outcomes.append(CloseRightOutcome(visit.pcucode, visit.visitno, "dry_run"))
                 continue

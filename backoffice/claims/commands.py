@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from backoffice.claims.close_right import CloseRightService, NhsoCloseRightRollback
+from backoffice.claims.close_right import CloseRightService, rollback_from_settings
 from backoffice.claims.moph import MophClaimService
 from backoffice.claims.moph_rules import KINDS, load_moph_rules
 from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
@@ -17,7 +17,7 @@ from backoffice.exports.rules import load_rules
 from backoffice.exports.source import ClaimSource
 from backoffice.jhcis.engine import open_engine
 from backoffice.moph.client import MophClaimClient
-from common.config import NhsoMode, Settings
+from common.config import Settings
 from common.errors import BilingualError
 from common.secrets import load_secrets
 
@@ -87,26 +87,12 @@ def _source(args: argparse.Namespace, settings: Settings) -> Iterator[tuple[Clai
 def _close_right_service(
     source: ClaimSource, hcode: str, settings: Settings, *, recorder: str, rules: str | None
 ) -> CloseRightService:
-    from backoffice.nhso.providers import SANDBOX_TOKEN, sandbox_url, web_client_from_settings
-    from backoffice.nhso.ratelimit import shared_limiter
-    from backoffice.nhso.web import NhsoUrls
+    from backoffice.nhso.providers import web_client_from_settings
 
     secrets = load_secrets(settings.secrets_file)
-    client = web_client_from_settings(settings, secrets)
-    claim_token: Any = secrets.nhso_claim_token
-    base = settings.nhso.api_base_url
-    if settings.nhso.mode == NhsoMode.sandbox:
-        base = base or sandbox_url(settings)
-        claim_token = claim_token or SANDBOX_TOKEN
-    rollback = NhsoCloseRightRollback(
-        NhsoUrls.from_api_base(base).endpoint_base,
-        claim_token=claim_token,
-        limiter=shared_limiter(settings.nhso.rate_per_second),
-        timeout_s=settings.nhso.timeout_s,
-    )
     return CloseRightService(
-        source, client, hcode=hcode, recorder_pid=recorder, rules=load_rules(rules),
-        rollback=rollback,
+        source, web_client_from_settings(settings, secrets), hcode=hcode, recorder_pid=recorder,
+        rules=load_rules(rules), rollback=rollback_from_settings(settings, secrets),
     )  # fmt: skip
 
 
@@ -123,8 +109,11 @@ def close_right_command(args: argparse.Namespace, settings: Settings) -> int:
             service = _close_right_service(
                 source, hcode, settings, recorder=args.recorder_cid, rules=args.rules
             )
-            plan = service.plan(args.date_from, args.date_to, visitnos=args.visits)
-            outcomes = service.submit(plan, dry_run=args.dry_run)
+            try:
+                plan = service.plan(args.date_from, args.date_to, visitnos=args.visits)
+                outcomes = service.submit(plan, dry_run=args.dry_run)
+            finally:
+                service.close()
     except BilingualError as error:
         return fail(error, as_json=args.json)
     skipped = [s.__dict__ for s in plan.skipped]
@@ -139,7 +128,10 @@ def close_right_change_command(args: argparse.Namespace, settings: Settings) -> 
         with wrap_export_errors(), _source(args, settings) as (source, hcode):
             service = _close_right_service(source, hcode, settings, recorder="", rules=None)
             change = service.cancel if args.action == "cancel" else service.rollback
-            outcome = change(args.unit or hcode, args.visit, dry_run=args.dry_run)
+            try:
+                outcome = change(args.unit or hcode, args.visit, dry_run=args.dry_run)
+            finally:
+                service.close()
     except BilingualError as error:
         return fail(error, as_json=args.json)
     _emit(outcome.as_dict(), [f"{outcome.visitno}: {outcome.status} {outcome.seq}"], args.json)

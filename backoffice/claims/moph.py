@@ -28,6 +28,7 @@ from backoffice.claims.moph_rules import (
     endpoint_for,
 )
 from backoffice.claims.tables import ensure_claim_tables, kiosk_moph_claim
+from backoffice.exports.jobs import Progress
 from backoffice.exports.source import ClaimSource
 from backoffice.moph.client import MophClaimClient
 from backoffice.moph.errors import (
@@ -124,9 +125,13 @@ class MophClaimService:
             item, hcode=self.hcode, hospital_name=self.hospital_name, rules=self.rules
         )
 
-    def submit(self, plan: MophPlan, *, dry_run: bool = False) -> list[MophOutcome]:
+    def submit(
+        self, plan: MophPlan, *, dry_run: bool = False, progress: Progress | None = None
+    ) -> list[MophOutcome]:
         outcomes: list[MophOutcome] = []
-        for item in plan.eligible:
+        for number, item in enumerate(plan.eligible, start=1):
+            if progress:
+                progress(number - 1, len(plan.eligible))
             v = item.bundle.visit
             if dry_run:
                 outcomes.append(MophOutcome(v.pcucode, v.visitno, item.kind, "dry_run"))

@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +29,7 @@ from backoffice.exports.formats import (
     quantity,
     ymd,
 )
+from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import Verdict, record, screen_eclaim
 from backoffice.exports.source import ClaimSource, VisitBundle
@@ -37,7 +37,6 @@ from backoffice.exports.writer import DelimitedFile, zip_files
 
 log = logging.getLogger(__name__)
 
-Progress = Callable[[int, int], None]
 Row = dict[str, object]
 
 

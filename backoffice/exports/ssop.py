@@ -28,8 +28,9 @@ from decimal import Decimal
 from pathlib import Path
 
 from backoffice.exports import report as r
-from backoffice.exports.eclaim import BatchResult, Progress
+from backoffice.exports.eclaim import BatchResult
 from backoffice.exports.formats import CRLF, SSOP_ENCODING, SSOP_SECTIONS, money, quantity
+from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import record, screen_ssop
 from backoffice.exports.source import ClaimSource, VisitBundle

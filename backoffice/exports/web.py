@@ -51,20 +51,24 @@ TEXT: dict[str, tuple[str, str]] = {
 }
 
 
-def _install_templates() -> None:
+def add_template_folder(folder: Path) -> None:
+    """Let the web app's Jinja2 environment find this room's templates (once)."""
     loader = framework.env.loader
-    if not (isinstance(loader, ChoiceLoader) and any(
-        isinstance(x, FileSystemLoader) and str(TEMPLATES) in x.searchpath for x in loader.loaders
-    )):  # fmt: skip
-        framework.env.loader = ChoiceLoader([loader, FileSystemLoader(str(TEMPLATES))])  # type: ignore[list-item]
+    if isinstance(loader, ChoiceLoader) and any(
+        isinstance(x, FileSystemLoader) and str(folder) in x.searchpath for x in loader.loaders
+    ):
+        return
+    assert loader is not None
+    framework.env.loader = ChoiceLoader([loader, FileSystemLoader(str(folder))])
 
 
-_install_templates()
+add_template_folder(TEMPLATES)
 
 
-def texts(lang: str) -> Callable[[str], str]:
+def texts(table: dict[str, tuple[str, str]], lang: str) -> Callable[[str], str]:
+    """The page's words in the session's language (Thai or English)."""
     index = 0 if lang == "th" else 1
-    return lambda key: TEXT[key][index]
+    return lambda key: table[key][index]
 
 
 def out_dir(page: Page) -> Path:
@@ -85,7 +89,7 @@ async def exports_page(page: Page) -> Response:
     today = page.deps.clock().date()
     first = today.replace(day=1)
     return page.render(
-        "exports_form.html", L=texts(page.lang), kinds=KINDS, date_from=first, date_to=today
+        "exports_form.html", L=texts(TEXT, page.lang), kinds=KINDS, date_from=first, date_to=today
     )
 
 
@@ -139,7 +143,7 @@ def _job(page: Page) -> Job:
 @guard("staff")
 async def export_job(page: Page) -> Response:
     job = _job(page)
-    return page.render("exports_job.html", L=texts(page.lang), job=job)
+    return page.render("exports_job.html", L=texts(TEXT, page.lang), job=job)
 
 
 @guard("staff")
