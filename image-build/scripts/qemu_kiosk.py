@@ -1,0 +1,314 @@
+# ruff: noqa: S603, S607 - a build-machine tool that runs qemu, ssh and mtools by name
+"""Boot the amd64 kiosk image in QEMU (TCG, OVMF) and check it from the outside.
+
+    qemu_kiosk.py boot --image IMG             provision, boot, wait for the kiosk's READY
+    qemu_kiosk.py update-rollback --image IMG --bundle B.raucb
+                                               install B into slot B, boot it, break it
+                                               before mark-good, expect slot A back
+
+The image is copied (sparse) and grown to 8 GiB, a test kiosk-provision.toml and an
+SSH key are put on the copy's boot partition, and the serial console is logged to
+WORKDIR/serial-N.log. Nested KVM does not work on the build machine, so this is
+software emulation: expect minutes per boot.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
+OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
+READY_LINE = "Started jhcis-kiosk.service"
+UPLOAD = "/data/home/kioskadmin/update.raucb"
+BREAK_TRIAL = "sudo systemctl stop jhcis-kiosk-mark-good.service; sudo systemctl reboot -ff"
+READY_DESCRIPTION = "Started JHCIS check-in kiosk (touchscreen)"
+DEBUG_CMDLINE = "console=ttyS0,115200 systemd.show_status=1 systemd.log_level=info"
+PROVISION = """
+[clinic]
+hcode = "99999"
+name = "QEMU test"
+
+[database]
+host = "10.0.2.2"
+port = 3333
+name = "jhcisdb"
+user = "kiosk"
+password = "qemu-test-only"
+
+[nhso]
+mode = "agent"
+
+[printer]
+uri = "tcp://10.0.2.2:9100"
+
+[access]
+ssh_authorized_keys = ["{key}"]
+"""
+
+
+def run(*cmd: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(cmd, check=True, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload, no-any-return]
+
+
+def boot_offset(disk: Path) -> int:
+    table = json.loads(run("sfdisk", "--json", str(disk)).stdout)["partitiontable"]
+    return int(table["partitions"][0]["start"]) * 512
+
+
+class Vm:
+    def __init__(self, image: Path, workdir: Path) -> None:
+        self.workdir = workdir
+        self.disk = workdir / "disk.img"
+        self.key = workdir / "id_ed25519"
+        self.port = _free_port()
+        self.boots = 0
+        self.process: subprocess.Popen[bytes] | None = None
+        run("cp", "--sparse=always", str(image), str(self.disk))
+        run("truncate", "-s", "8G", str(self.disk))
+        shutil.copyfile(OVMF_VARS, workdir / "OVMF_VARS.fd")
+        run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key))
+        self.fat = f"{self.disk}@@{boot_offset(self.disk)}"
+
+    def provision(self) -> None:
+        pub = (self.workdir / "id_ed25519.pub").read_text().strip()
+        source = self.workdir / "kiosk-provision.toml"
+        source.write_text(PROVISION.format(key=pub), encoding="utf-8")
+        run("mcopy", "-o", "-i", self.fat, str(source), "::kiosk-provision.toml")
+        env = self.workdir / "grubenv"
+        run("mcopy", "-o", "-i", self.fat, "::EFI/BOOT/grubenv", str(env))
+        run("grub-editenv", str(env), "set", f"KIOSK_CMDLINE_EXTRA={DEBUG_CMDLINE}")
+        run("mcopy", "-o", "-i", self.fat, str(env), "::EFI/BOOT/grubenv")
+
+    def start(self) -> Path:
+        self.boots += 1
+        log = self.workdir / f"serial-{self.boots}.log"
+        cmd = [
+            "qemu-system-x86_64",
+            "-machine",
+            "q35",
+            "-accel",
+            "tcg",
+            "-smp",
+            "2",
+            "-m",
+            "2048",
+            "-drive",
+            f"if=pflash,format=raw,readonly=on,file={OVMF_CODE}",
+            "-drive",
+            f"if=pflash,format=raw,file={self.workdir / 'OVMF_VARS.fd'}",
+            "-drive",
+            f"file={self.disk},format=raw,if=virtio",
+            "-device",
+            "virtio-gpu-pci",
+            "-display",
+            "none",
+            "-nic",
+            f"user,model=virtio-net-pci,hostfwd=tcp:127.0.0.1:{self.port}-:22",
+            "-device",
+            "i6300esb",
+            "-serial",
+            f"file:{log}",
+            "-monitor",
+            "none",
+            "-no-reboot",
+        ]
+        self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+        return log
+
+    def wait_for(self, log: Path, needles: tuple[str, ...], timeout: float) -> str | None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            text = log.read_text(errors="replace") if log.exists() else ""
+            for needle in needles:
+                if needle in text:
+                    return needle
+            if self.process is not None and self.process.poll() is not None:
+                return None
+            time.sleep(2)
+        return None
+
+    def ssh(self, command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                "ssh",
+                "-i",
+                str(self.key),
+                "-p",
+                str(self.port),
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                "-o",
+                "ConnectTimeout=10",
+                "-o",
+                "LogLevel=ERROR",
+                "kioskadmin@127.0.0.1",
+                command,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+
+    def wait_ssh(self, timeout: float) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.ssh("true", timeout=30).returncode == 0:
+                return True
+            time.sleep(5)
+        return False
+
+    def wait_exit(self, timeout: float) -> None:
+        if self.process is not None:
+            self.process.wait(timeout=timeout)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+        self.process = None
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def check(label: str, ok: bool, detail: str = "") -> bool:
+    print(f"{'PASS' if ok else 'FAIL'}  {label}{(': ' + detail) if detail and not ok else ''}")
+    return ok
+
+
+def boot_and_check(vm: Vm, timeout: float) -> bool:
+    log = vm.start()
+    found = vm.wait_for(
+        log, (READY_DESCRIPTION, READY_LINE, "Failed to start JHCIS check-in kiosk"), timeout
+    )
+    results = [
+        check(
+            "kiosk service reached READY (Type=notify)",
+            found in (READY_DESCRIPTION, READY_LINE),
+            str(found),
+        )
+    ]
+    if vm.wait_ssh(300):
+        state = vm.ssh(
+            "systemctl show -p ActiveState -p SubState -p NRestarts jhcis-kiosk.service"
+        ).stdout
+        results.append(check("kiosk active and running", "ActiveState=active" in state, state))
+        root = vm.ssh("findmnt -n -o OPTIONS /").stdout
+        results.append(check("root mounted read-only", root.startswith("ro"), root))
+        gone = vm.ssh(
+            "test ! -e /boot/efi/kiosk-provision.toml && sudo test -s /etc/jhcis-kiosk/secrets.toml"
+        )
+        results.append(
+            check(
+                "provisioned: secrets on /data, gone from boot", gone.returncode == 0, gone.stderr
+            )
+        )
+        vpcd = vm.ssh("! ls /usr/lib/pcsc/drivers | grep -i vpcd")
+        results.append(check("no vpcd in the image", vpcd.returncode == 0))
+    else:
+        results.append(check("ssh with the provisioned key", False, "no answer"))
+    return all(results)
+
+
+def cmd_boot(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="kiosk-qemu-", dir=args.workdir))
+    vm = Vm(args.image, workdir)
+    vm.provision()
+    try:
+        ok = boot_and_check(vm, args.timeout)
+    finally:
+        vm.stop()
+    print(f"serial logs in {workdir}")
+    return 0 if ok else 1
+
+
+def cmd_update_rollback(args: argparse.Namespace) -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="kiosk-qemu-", dir=args.workdir))
+    vm = Vm(args.image, workdir)
+    vm.provision()
+    results: list[bool] = []
+    try:
+        results.append(boot_and_check(vm, args.timeout))
+        # Slot A confirmed (mark-good waits 60 s after READY).
+        time.sleep(90)
+        mark = vm.ssh(
+            "systemctl show -p Result -p ExecMainStatus jhcis-kiosk-mark-good.service"
+        ).stdout
+        results.append(check("slot A marked good after READY", "Result=success" in mark, mark))
+        copy = subprocess.run(
+            [
+                "scp",
+                "-i",
+                str(vm.key),
+                "-P",
+                str(vm.port),
+                "-o",
+                "StrictHostKeyChecking=no",
+                "-o",
+                "UserKnownHostsFile=/dev/null",
+                str(args.bundle),
+                f"kioskadmin@127.0.0.1:{UPLOAD}",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=1800,
+        )
+        results.append(check("bundle copied", copy.returncode == 0, copy.stderr))
+        install = vm.ssh(f"sudo rauc install {UPLOAD}", timeout=3600)
+        results.append(
+            check("rauc install into the other slot", install.returncode == 0, install.stderr)
+        )
+        vm.ssh("sudo systemctl reboot")
+        vm.wait_exit(300)  # -no-reboot: QEMU exits when the guest reboots
+        vm.stop()
+        # Boot the new slot and kill it before it is confirmed.
+        log = vm.start()
+        vm.wait_for(log, ("rauc.slot=B",), args.timeout)
+        on_b = vm.wait_ssh(args.timeout) and "rauc.slot=B" in vm.ssh("cat /proc/cmdline").stdout
+        results.append(check("new slot B booted on trial", on_b))
+        vm.ssh(BREAK_TRIAL)
+        vm.wait_exit(300)
+        vm.stop()
+        vm.start()
+        back = vm.wait_ssh(args.timeout) and "rauc.slot=A" in vm.ssh("cat /proc/cmdline").stdout
+        results.append(check("rolled back to slot A", back))
+    finally:
+        vm.stop()
+    print(f"serial logs in {workdir}")
+    return 0 if all(results) else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="qemu_kiosk.py")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name in ("boot", "update-rollback"):
+        p = sub.add_parser(name)
+        p.add_argument("--image", type=Path, required=True)
+        p.add_argument("--timeout", type=float, default=900)
+        p.add_argument("--workdir", type=Path, default=None)
+        if name == "update-rollback":
+            p.add_argument("--bundle", type=Path, required=True)
+    args = parser.parse_args(argv)
+    return cmd_boot(args) if args.command == "boot" else cmd_update_rollback(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
