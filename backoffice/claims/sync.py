@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -57,6 +59,8 @@ log = logging.getLogger(__name__)
 FLAG_EXCLUDED = "99"
 #: Consecutive transient NHSO failures after which a run stops (NHSO is down).
 MAX_TRANSIENT_IN_A_ROW = 3
+#: check-authen-status requests in flight at once (NHSO takes longer than 1/rate to answer).
+LOOKUPS_IN_FLIGHT = 4
 
 
 class Outcome(StrEnum):
@@ -307,10 +311,12 @@ class ClaimSync:
         *,
         clock: Callable[[], dt.datetime] = dt.datetime.now,
         ensure_tables: bool = True,
+        concurrency: int = LOOKUPS_IN_FLIGHT,
     ) -> None:
         self.clinic = clinic
         self.lookup = lookup
         self.clock = clock
+        self.concurrency = max(1, concurrency)
         if ensure_tables:
             ensure_sync_tables(clinic.engine)
 
@@ -523,18 +529,31 @@ class ClaimSync:
                 key = (item.pcucode, item.visitno)
                 report.pending_resolved += self._settle_pending(item, pending.get(key, []))
 
+        groups = [(day, visits) for day, people in _by_person_day(todo) for visits in people]
+        in_use: dict[dt.date, dict[tuple[str, int], set[str]]] = {}
         transient_in_a_row = 0
-        for day, groups in _by_person_day(todo):
-            in_use = self._codes_in_use(day)
-            for visits in groups:
-                first = visits[0]
-                if not is_valid_cid(first.cid):
+        # NHSO answers slowly: a few lookups are in flight at once (each still takes a
+        # token from the shared rate limiter), while results are written here, in order.
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix="claim-sync") as pool:
+            flight: deque[tuple[dt.date, list[Candidate], Future[AuthenStatus]]] = deque()
+            queue = iter(groups)
+
+            def submit_next() -> None:
+                for day, visits in queue:
+                    if is_valid_cid(visits[0].cid):
+                        lookup = pool.submit(self.lookup.check_authen_status, visits[0].cid, day)
+                        flight.append((day, visits, lookup))
+                        return
                     for v in visits:
                         record(_failed(v, "claims.invalid_cid"))
-                    continue
+
+            for _ in range(self.concurrency):
+                submit_next()
+            while flight and report.stopped is None:
+                day, visits, lookup = flight.popleft()
+                report.nhso_requests += 1
                 try:
-                    report.nhso_requests += 1
-                    status = self.lookup.check_authen_status(first.cid, day)
+                    status = lookup.result()
                 except (TokenInvalid, NotConfigured) as exc:
                     report.stopped = exc
                     break
@@ -546,15 +565,25 @@ class ClaimSync:
                     if transient_in_a_row >= MAX_TRANSIENT_IN_A_ROW:
                         report.stopped = exc
                         break
+                    submit_next()
                     continue
+                submit_next()
                 transient_in_a_row = 0
-                used = in_use.get((first.pcucodeperson, first.pid), set())
+                if day not in in_use:
+                    in_use[day] = self._codes_in_use(day)
+                first = visits[0]
+                used = in_use[day].get((first.pcucodeperson, first.pid), set())
                 codes = matching_histories(status.histories, hcode, day, used)
                 for visitno, (outcome, code, names) in sorted(assign(visits, codes).items()):
                     target = next(v for v in visits if v.visitno == visitno)
-                    record(self._apply(target, outcome, code, names, dry_run=dry_run))
-            if report.stopped is not None:
-                break
+                    item = self._apply(target, outcome, code, names, dry_run=dry_run)
+                    record(item)
+                    if item.claim_code and item.outcome is Outcome.filled:
+                        in_use[day].setdefault((first.pcucodeperson, first.pid), set()).add(
+                            item.claim_code
+                        )
+            for _day, _visits, lookup in flight:
+                lookup.cancel()  # unsettled: the resumed run asks again
         if not dry_run:
             assert report.run_id is not None
             self._finish(report.run_id, report.stopped)

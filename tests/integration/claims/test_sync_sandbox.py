@@ -102,7 +102,8 @@ def test_sync_fills_codes_from_check_authen_status(
     assert report.pending_resolved == 1 and clinic.list_pending_authens() == []
     # Every request went through the rate limiter: n requests at 5/s with no burst.
     assert report.nhso_requests == 5
-    assert time.slept == pytest.approx((report.nhso_requests - 1) / 5, abs=0.01)
+    # (Lookups run a few at a time, so threads may each wait: at least this much.)
+    assert time.slept >= (report.nhso_requests - 1) / 5 - 0.01
 
 
 def test_bad_token_stops_and_the_next_run_resumes(

@@ -162,7 +162,7 @@ def test_a_stopped_run_resumes_where_it_stopped(
     for visit in day["uncoded"]:
         nhso.add(visit, f"PP30000000{visit.visitno % 100:02d}")
     nhso.errors = [NhsoTimeout("t")] * 3  # three in a row: NHSO is down, stop
-    first = ClaimSync(clinic, nhso).run(DAY)
+    first = ClaimSync(clinic, nhso, concurrency=1).run(DAY)
     assert not first.complete and first.stopped is not None
     assert first.stopped.code == "nhso.timeout"
     assert all(i.outcome is Outcome.failed for i in first.items)
@@ -192,11 +192,11 @@ def test_resume_skips_visits_already_settled(
             return ScriptedNhso.check_authen_status(self, cid, day, service_code)
 
     flaky = Once(clinic)
-    first = ClaimSync(clinic, flaky).run(DAY)
+    first = ClaimSync(clinic, flaky, concurrency=1).run(DAY)
     assert first.stopped is not None and first.stopped.code == "nhso.token_invalid"
     settled = len(first.items)
     assert settled == 2
-    second = ClaimSync(clinic, flaky).run(DAY)
+    second = ClaimSync(clinic, flaky, concurrency=1).run(DAY)
     assert second.already_done == 2
     asked_again = {i.visitno for i in second.items} & {i.visitno for i in first.items}
     assert not asked_again
