@@ -35,7 +35,7 @@ setenv bootargs "console=tty3 root=PARTUUID=@PI_DISK_ID@-0${bootpart} rootfstype
 if test -n "${MACHINE_ID}"; then
   setenv bootargs "${bootargs} systemd.machine_id=${MACHINE_ID}"
 fi
-load mmc 0:${bootpart} ${kernel_addr_r} /boot/vmlinuz
-load mmc 0:${bootpart} ${ramdisk_addr_r} /boot/initrd.img
+load mmc 0:${bootpart} ${kernel_addr_r} /vmlinuz
+load mmc 0:${bootpart} ${ramdisk_addr_r} /initrd.img
 setenv initrd_size ${filesize}
 booti ${kernel_addr_r} ${ramdisk_addr_r}:${initrd_size} ${fdt_addr}

@@ -122,3 +122,21 @@ def test_provisioning_example_is_accepted() -> None:
     assert plan.config["nhso"]["mode"] == "agent"
     assert "database_password" in plan.secrets
     assert ":3333/jhcisdb" in plan.config["database"]["url"]
+
+
+@pytest.mark.parametrize("arch", ["amd64", "arm64"])
+def test_fstab_keeps_root_read_only_and_writable_paths_elsewhere(arch: str) -> None:
+    lines = (IMAGE_BUILD / f"overlay-{arch}/etc/fstab").read_text().splitlines()
+    entries = {f[1]: f for f in (line.split() for line in lines) if f and not f[0].startswith("#")}
+    assert "/" not in entries  # the slot comes from root=PARTUUID=... ro
+    boot = "/boot/efi" if arch == "amd64" else "/boot/firmware"
+    assert entries[boot][0] == "LABEL=KIOSKBOOT" and "umask=0077" in entries[boot][3]
+    # PrivateTmp= and every program's scratch files need these on a read-only root.
+    for scratch in ("/tmp", "/var/tmp"):
+        assert entries[scratch][2] == "tmpfs"
+    binds = {"/etc/jhcis-kiosk", "/var/lib/jhcis-kiosk", "/var/log/journal", "/var/lib/systemd"}
+    for target in binds:
+        assert entries[target][0].startswith("/data/") and "bind" in entries[target][3]
+    # The provisioning service's boot-partition paths match this arch's mount point.
+    unit = (OVERLAY / "usr/lib/systemd/system/jhcis-kiosk-provision.service").read_text()
+    assert f"ConditionPathExists=|{boot}/kiosk-provision.toml" in unit
