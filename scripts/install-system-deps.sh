@@ -20,8 +20,8 @@ PACKAGES=(
   chromium
   # QR decoding checks and image inspection
   libzbar0
-  # image-build checks (systemd-analyze verify, loadkeys --parse of the kiosk keymap)
-  systemd kbd
+  # image-build checks (systemd-analyze verify, loadkeys --parse, grub-script-check)
+  systemd kbd grub-common
   # a throwaway CA for the NHSO clients' TLS (custom CA bundle) tests
   openssl
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import configparser
 import copy
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -91,6 +92,20 @@ def test_boot_configs_name_the_same_partitions_as_the_disk() -> None:
     uboot = imagebuild.boot_config((IMAGE_BUILD / "boot/boot-arm64.cmd").read_text())
     assert "root=PARTUUID=4a43c154-0${bootpart}" in uboot
     assert "saveenv" in uboot and "BOOT_A_LEFT" in uboot
+
+
+def test_grub_script_parses(tmp_path: Path) -> None:
+    cfg = tmp_path / "grub.cfg"
+    cfg.write_text(imagebuild.boot_config((IMAGE_BUILD / "boot/grub-amd64.cfg").read_text()))
+    result = subprocess.run(
+        ["grub-script-check", str(cfg)], capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    cfg.write_text("if [ x = y ]; then\n  echo unterminated\n")
+    assert (
+        subprocess.run(["grub-script-check", str(cfg)], capture_output=True, check=False).returncode
+        != 0
+    )
 
 
 def test_unfilled_placeholder_is_an_error() -> None:
