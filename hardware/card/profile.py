@@ -82,8 +82,13 @@ class CardProfile:
                 values["photo"] = path.read_bytes()
             except OSError as exc:
                 raise ProfileError(f"photo file unreadable: {exc.strerror}") from None
+        elif photo is not None:
+            raise ProfileError("photo is a file name")
         if "atr" in values:
-            values["atr"] = bytes.fromhex(values["atr"])
+            try:
+                values["atr"] = bytes.fromhex(values["atr"])
+            except (TypeError, ValueError):
+                raise ProfileError("atr is not hex") from None
         if "cid" not in values:
             raise ProfileError("profile needs a cid")
         return cls(**values)
