@@ -15,14 +15,14 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_read_without_pcscd_is_exit_3_service_down(tmp_path: Path) -> None:
+def _without_pcscd(tmp_path: Path, *argv: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm"),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "hardware.card", "read", "--json"],
+    return subprocess.run(
+        [sys.executable, *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -30,6 +30,10 @@ def test_read_without_pcscd_is_exit_3_service_down(tmp_path: Path) -> None:
         timeout=60,
         check=False,
     )
+
+
+def test_read_without_pcscd_is_exit_3_service_down(tmp_path: Path) -> None:
+    result = _without_pcscd(tmp_path, "-m", "hardware.card", "read", "--json")
     assert result.returncode == 3
     assert json.loads(result.stdout)["error_code"] == "card_service_down"
 
@@ -44,19 +48,6 @@ def test_monitor_survives_a_missing_pcscd(tmp_path: Path) -> None:
         "alive = m.running\n"
         "m.stop(); print('alive' if alive else 'dead', m.running)\n"
     )
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
-        "PCSCLITE_CSOCK_NAME": str(tmp_path / "no-pcscd.comm"),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _without_pcscd(tmp_path, "-c", code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["None", "alive", "False"]
