@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
+
+from tests.ui.conftest import last_json_line, offscreen_env, run_offscreen
 
 pytestmark = pytest.mark.ui
 
@@ -25,9 +25,7 @@ def test_ready_watchdog_and_graceful_stop(tmp_path: Path) -> None:
         server.bind(str(sock_path))
         server.settimeout(60)
         env = {
-            **os.environ,
-            "SDL_VIDEODRIVER": "offscreen",
-            "KIVY_NO_CONSOLELOG": "1",
+            **offscreen_env(tmp_path / "kivy"),
             "KIOSK_DATA_DIR": str(tmp_path / "data"),
             "KIOSK_SECRETS_FILE": str(tmp_path / "no-secrets.toml"),
             "KIOSK_KIOSK__WIDTH": "800",
@@ -67,23 +65,8 @@ def test_ready_watchdog_and_graceful_stop(tmp_path: Path) -> None:
 
 
 def test_the_app_renders_the_controller_and_keys_move_the_card(tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "SDL_VIDEODRIVER": "offscreen",
-        "KIVY_NO_CONSOLELOG": "1",
-        "KIVY_HOME": str(tmp_path / "kivy"),
-    }
-    (tmp_path / "kivy").mkdir()
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).with_name("app_driver.py")), str(tmp_path / "d")],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    driver = Path(__file__).with_name("app_driver.py")
+    seen = last_json_line(run_offscreen([str(driver), str(tmp_path / "d")], tmp_path / "kivy"))
     assert "error" not in seen, seen
     assert seen["mobile_screen"] == [
         "นาย สมชาย ใ•••",

@@ -8,9 +8,6 @@ touches posted to the flow.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ from PIL import Image
 
 from kiosk import flow as f
 from kiosk.testing import sample_identity
+from tests.ui.conftest import run_offscreen
 
 pytestmark = pytest.mark.ui
 
@@ -34,35 +32,11 @@ def drive(tmp: Path, width: int, height: int, *extra: str) -> dict[str, Any]:
     if not FONT.exists():
         pytest.fail("fonts-thai-tlwg is not installed (scripts/install-system-deps.sh)")
     report = tmp / f"report-{width}x{height}.json"
-    env = {
-        **os.environ,
-        "SDL_VIDEODRIVER": "offscreen",
-        "KIVY_NO_ARGS": "1",
-        "KIVY_HOME": str(tmp / "kivy"),
-        "KIVY_NO_CONSOLELOG": "1",
-    }
     size = ["--width", str(width), "--height", str(height)]
-    done = subprocess.run(
-        [
-            sys.executable,
-            str(DRIVER),
-            *size,
-            "--out",
-            str(SCREENS),
-            "--report",
-            str(report),
-            *extra,
-        ],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
-    assert report.exists(), done.stdout[-3000:] + done.stderr[-3000:]
+    args = [str(DRIVER), *size, "--out", str(SCREENS), "--report", str(report), *extra]
+    run_offscreen(args, tmp / "kivy")
     data: dict[str, Any] = json.loads(report.read_text())
     assert data["error"] is None, data["error"]
-    assert done.returncode == 0, done.stderr[-3000:]
     return data
 
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.ui.conftest import last_json_line, run_offscreen
 
 pytestmark = pytest.mark.ui
 
@@ -36,24 +34,8 @@ print(json.dumps({"steps": run.steps, "error": run.error,
 
 
 def scripted(tmp_path: Path, mobile: str, langs: str) -> dict[str, object]:
-    env = {
-        **os.environ,
-        "SDL_VIDEODRIVER": "offscreen",
-        "KIVY_NO_ARGS": "1",
-        "KIVY_NO_CONSOLELOG": "1",
-        "KIVY_HOME": str(tmp_path / "kivy"),
-    }
-    (tmp_path / "kivy").mkdir()
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path), mobile, langs],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    result: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    done = run_offscreen(["-c", SCRIPT, str(tmp_path), mobile, langs], tmp_path / "kivy")
+    result: dict[str, object] = last_json_line(done)
     assert result["error"] is None, result
     return result
 
