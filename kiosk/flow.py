@@ -548,7 +548,7 @@ class Flow:
             rights = event.rights
             session = replace(session, rights=rights)
             if not rights.claim_types:
-                return self._settle(state, session, "no_rights", now, counter="no_rights")
+                return self._to_counter(state, session, "no_rights", now)
             if len(rights.claim_types) == 1:
                 return self._claim_type(state, session, rights.claim_types[0], now)
             return Transition(self._to(state, Step.RIGHTS_CHECKED, session=session))
@@ -556,8 +556,41 @@ class Flow:
             session = replace(session, nhso_down=True)
             return self._claim_type(state, session, self.config.default_claim_type, now)
         if isinstance(event, NhsoSaidNo):
-            return self._settle(state, session, "refused", now, counter="refused")
+            return self._to_counter(state, session, "refused", now)
         return Transition(state)
+
+    def _to_counter(
+        self,
+        state: FlowState,
+        session: Session,
+        reason: Literal["no_rights", "refused"],
+        now: dt.datetime,
+    ) -> Transition:
+        """No usable right: the staff finish the visit. A patient who already has one
+        today (came back, or pulled the card and tried again) gets its ticket again."""
+        patient = session.patient
+        if patient is not None and patient.visits_today:
+            return self._reprint(
+                state, session, patient.visits_today[0], reason, now, counter=reason
+            )
+        return self._settle(state, session, reason, now, counter=reason)
+
+    def _reprint(
+        self,
+        state: FlowState,
+        session: Session,
+        visit: VisitRef,
+        status: AuthenStatus,
+        now: dt.datetime,
+        *,
+        counter: CounterReason | None = None,
+    ) -> Transition:
+        """The visit already stands: print its ticket again, no authen, no new visit."""
+        session = replace(session, visit=visit, reprint=True, authen_status=status)
+        new = self._to(state, Step.VISIT_OPENED, session=session, counter_reason=counter)
+        return Transition(
+            new, (PrintTicket(session.checkin_id, self._ticket(session, now, counter)),)
+        )
 
     def _claim_type(
         self, state: FlowState, session: Session, claim: ClaimType, now: dt.datetime
@@ -568,9 +601,7 @@ class Flow:
         if existing is not None:
             # Same day, same claim type: NHSO refuses a second authen; the visit stands.
             status: AuthenStatus = "reused" if existing.claim_code else "pending"
-            session = replace(session, visit=existing, reprint=True, authen_status=status)
-            new = self._to(state, Step.VISIT_OPENED, session=session)
-            return Transition(new, (PrintTicket(session.checkin_id, self._ticket(session, now)),))
+            return self._reprint(state, session, existing, status, now)
         mobile = patient.mobile if patient is not None else None
         if mobile is not None and not is_valid_mobile(mobile):
             mobile = None  # JHCIS often holds landlines or junk; ask instead

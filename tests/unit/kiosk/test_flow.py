@@ -190,6 +190,23 @@ def test_no_rights_or_refusal_sends_to_counter_with_visit_open(
     assert ticket.counter_reason == why and ticket.authen_status == why
 
 
+@pytest.mark.parametrize("why", ["no_rights", "refused"])
+def test_no_rights_twice_the_same_day_reprints(world: FakeWorld, tmp_path: Path, why: str) -> None:
+    if why == "no_rights":
+        world.rights.claim_types = ()
+    else:
+        world.rights.refuse = "not_thai"
+    driver, _ = make(world, tmp_path)
+    insert(driver, "first")
+    driver.send(f.CardRemoved())
+    state = insert(driver, "again")
+    assert state.step == f.Step.GO_TO_COUNTER and state.counter_reason == why
+    assert len(world.clinic.visits) == 1
+    first, second = world.printer.printed
+    assert second.reprint and second.queue_label == first.queue_label
+    assert second.counter_reason == why
+
+
 def test_authen_refused_still_opens_visit(world: FakeWorld, tmp_path: Path) -> None:
     world.authen.refuse = "duplicate"
     driver, _ = make(world, tmp_path)
