@@ -19,7 +19,17 @@ from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Row, and_, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Row,
+    and_,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from backoffice.jhcis.engine import SQLITE_BEGIN_OPTION, is_mysql, open_engine
@@ -41,6 +51,7 @@ from backoffice.jhcis.own_tables import ensure_own_tables, kiosk_pending_authen,
 from backoffice.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
 from backoffice.jhcis.records import PendingAuthen, Person, Visit, VisitClaim, WalkinIdentity
 from backoffice.jhcis.tables import ctitle, house, office, person, village, visit
+from backoffice.jhcis.types import local_naive
 from common.cid import is_valid_cid
 from common.config import Settings
 from common.logs import register_sensitive
@@ -305,7 +316,7 @@ class ClinicDatabase:
         if not is_valid_cid(identity.cid):
             raise ValueError("invalid citizen ID checksum")
         register_sensitive([identity.first_name, identity.last_name])
-        moment = at or dt.datetime.now()
+        moment = local_naive(at or dt.datetime.now())
         unit = self.unit_code()
         for _attempt in range(MAX_COLLISION_RETRIES):
             with _translated_errors():
@@ -433,6 +444,7 @@ class ClinicDatabase:
         """
         if not idempotency_key or len(idempotency_key) > 64:
             raise ValueError("idempotency_key must be 1-64 characters")
+        at = local_naive(at)  # the visit's day is Bangkok's day, whatever the caller's zone
         claim: dict[str, object] = {
             "claim_type": claim_type,
             "claim_code": claim_code,
@@ -559,6 +571,9 @@ class ClinicDatabase:
                 and_(
                     kiosk_visit.c.pcucode == visit.c.pcucode,
                     kiosk_visit.c.visitno == visit.c.visitno,
+                    kiosk_visit.c.pcucodeperson == visit.c.pcucodeperson,
+                    kiosk_visit.c.pid == visit.c.pid,
+                    kiosk_visit.c.visitdate == visit.c.visitdate,
                 ),
             )
         )
@@ -633,7 +648,7 @@ class ClinicDatabase:
         present = self.profile.present(visit, _CLAIM_COLUMNS)
         values: dict[str, Any] = dict.fromkeys(_CLAIM_COLUMNS.values())
         own_query = select(*(kiosk_visit.c[c] for c in _CLAIM_COLUMNS.values())).where(
-            kiosk_visit.c.pcucode == target.pcucode, kiosk_visit.c.visitno == target.visitno
+            *own_row_of(target)
         )
         own = conn.execute(own_query).mappings().first()
         if own is not None:
@@ -701,9 +716,7 @@ class ClinicDatabase:
             visit, {col: fields[own] for col, own in _CLAIM_COLUMNS.items() if own in fields}
         )
         own_updated = conn.execute(
-            update(kiosk_visit)
-            .where(kiosk_visit.c.pcucode == target.pcucode, kiosk_visit.c.visitno == target.visitno)
-            .values(**fields)
+            update(kiosk_visit).where(*own_row_of(target)).values(**fields)
         ).rowcount
         if "claimcode_nhso" not in visit_values and not own_updated and require_visit_columns:
             raise ClaimColumnsMissing(f"visit {target.visitno}")
@@ -895,6 +908,17 @@ class ClinicDatabase:
                 conn = base.execution_options(**{SQLITE_BEGIN_OPTION: "IMMEDIATE"})
                 with conn.begin():
                     yield conn
+
+
+def own_row_of(target: Visit) -> list[ColumnElement[bool]]:
+    """Conditions selecting the kiosk_visit row of `target` (never a stale one)."""
+    return [
+        kiosk_visit.c.pcucode == target.pcucode,
+        kiosk_visit.c.visitno == target.visitno,
+        kiosk_visit.c.pcucodeperson == target.pcucodeperson,
+        kiosk_visit.c.pid == target.pid,
+        kiosk_visit.c.visitdate == target.visitdate,
+    ]
 
 
 def unit_code_from_office(conn: Connection) -> str:

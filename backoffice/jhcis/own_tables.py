@@ -45,7 +45,10 @@ kiosk_visit = Table(
     Column("main_inscl", String(10)),
     Column("sub_inscl", String(10)),
     Column("created_at", JhcisDateTime, nullable=False),
-    UniqueConstraint("pcucode", "visitno", name="kiosk_visit_visit"),
+    # Not unique: staff may delete JHCIS's newest visit, and MAX+1 then gives its
+    # visitno to the next visit. A row belongs to a visit only when the unit, number,
+    # person and day all match (see ClinicDatabase.own_row_of).
+    Index("kiosk_visit_visit", "pcucode", "visitno"),
     UniqueConstraint("pcucode", "visitdate", "queue_no", name="kiosk_visit_queue"),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",

@@ -21,6 +21,13 @@ from common.thaidate import parse_db_date
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
 
+def local_naive(moment: dt.datetime) -> dt.datetime:
+    """JHCIS's wall-clock time: aware datetimes converted to Asia/Bangkok, naive kept."""
+    if moment.tzinfo is not None:
+        return moment.astimezone(BANGKOK).replace(tzinfo=None)
+    return moment
+
+
 def parse_db_datetime(value: object) -> dt.datetime | None:
     """A datetime read from JHCIS: datetime objects, ISO strings, zero values -> None."""
     if value is None:

@@ -353,6 +353,24 @@ def test_replay_after_staff_deleted_the_visit(
     opened = clinic.open_visit(person, at=AT, idempotency_key=f"del-{serial}")
     with clinic.engine.begin() as conn:
         conn.execute(t.visit.delete().where(t.visit.c.visitno == opened.visitno))
+    # MAX+1 now hands the deleted visit's number to the next visit: that must work...
+    other = clinic.register_walkin(walkin(serial + 1), at=AT)
+    reused = clinic.open_visit(other, at=AT, idempotency_key=f"del2-{serial}", claim_code="PP7")
+    assert reused.visitno == opened.visitno
+    assert clinic.visit_claim(reused).claim_code == "PP7"
+    assert clinic.find_visit_by_key(f"del-{serial}") is None
+    # ...and the old request is still known as deleted, never reopened or confused.
     with pytest.raises(VisitNotFound):
         clinic.open_visit(person, at=AT, idempotency_key=f"del-{serial}")
     assert clinic.collisions == 0
+
+
+def test_aware_time_opens_the_visit_on_bangkoks_day(
+    clinic: ClinicDatabase, request: pytest.FixtureRequest
+) -> None:
+    serial = serial_for(request)
+    person = clinic.register_walkin(walkin(serial), at=AT)
+    utc_evening = dt.datetime(2027, 8, 1, 18, 30, tzinfo=dt.UTC)  # 01:30 on 2 Aug in Bangkok
+    opened = clinic.open_visit(person, at=utc_evening, idempotency_key=f"tz-{serial}")
+    assert opened.visitdate == dt.date(2027, 8, 2)
+    assert opened.timestart == dt.time(1, 30)
