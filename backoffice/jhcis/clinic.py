@@ -773,6 +773,8 @@ class ClinicDatabase:
                 select(kiosk_pending_authen.c.id).where(
                     kiosk_pending_authen.c.pcucode == target.pcucode,
                     kiosk_pending_authen.c.visitno == target.visitno,
+                    kiosk_pending_authen.c.pcucodeperson == target.pcucodeperson,
+                    kiosk_pending_authen.c.pid == target.pid,
                     kiosk_pending_authen.c.resolved_at.is_(None),
                 )
             ).scalar()
@@ -877,6 +879,12 @@ class ClinicDatabase:
             item = self._pending(conn, pending_id)
         if claim_code:
             target = self.get_visit(item.pcucode, item.visitno)
+            if (target.pcucodeperson, target.pid, target.visitdate) != (
+                item.pcucodeperson,
+                item.pid,
+                item.visitdate,
+            ):  # deleted in JHCIS and its number reused by MAX+1 for someone else
+                raise VisitNotFound(f"visit {item.pcucode}/{item.visitno} is another visit now")
             self.set_claim_code(
                 target, claim_code, item.claim_type, moment, correlation_id, force=force
             )

@@ -374,3 +374,20 @@ def test_aware_time_opens_the_visit_on_bangkoks_day(
     opened = clinic.open_visit(person, at=utc_evening, idempotency_key=f"tz-{serial}")
     assert opened.visitdate == dt.date(2027, 8, 2)
     assert opened.timestart == dt.time(1, 30)
+
+
+def test_pending_authen_never_lands_on_a_reused_visit_number(
+    clinic: ClinicDatabase, request: pytest.FixtureRequest
+) -> None:
+    serial = serial_for(request)
+    first = clinic.register_walkin(walkin(serial), at=AT)
+    second = clinic.register_walkin(walkin(serial + 1), at=AT)
+    opened = clinic.open_visit(first, at=AT, idempotency_key=f"pr-{serial}")
+    item = clinic.record_pending_authen(opened, "PG0060001", None, at=AT)
+    with clinic.engine.begin() as conn:
+        conn.execute(t.visit.delete().where(t.visit.c.visitno == opened.visitno))
+    reused = clinic.open_visit(second, at=AT, idempotency_key=f"pr2-{serial}")
+    assert reused.visitno == opened.visitno
+    with pytest.raises(VisitNotFound):
+        clinic.resolve_pending_authen(item.id, outcome="authenticated", claim_code="PP1", at=AT)
+    assert clinic.visit_claim(reused).claim_code is None
