@@ -11,9 +11,15 @@ peak memory (ru_maxrss) is its own:
   diagnoses, the drugs and the labs, every output row kept in lists, files written
   at the end. It writes the same 17 files (checked: identical bytes).
 
-Goal (issue 9): streaming at most 20 s and 300 MB here.
+The naive export needs about seven queries per visit; over 100,000 visits that is
+many minutes, so by default the ratio is measured on the last ``--naive-days`` days
+(both exports on the same sub-range, same run), and the full 100,000 only with
+``--naive-days 0``. Wall time and CPU time are both printed: on a busy machine the
+wall time says more about the neighbours than about the export.
 
-Run: ``.venv/bin/python bench/bench_eclaim_export.py [--visits 100000] [--persons 20000]``
+Goal (issue 9): streaming at most 20 s and 300 MB for 100,000 visits.
+
+Run: ``.venv/bin/python bench/bench_eclaim_export.py [--visits 100000] [--naive-days 30]``
 """
 
 from __future__ import annotations
@@ -50,21 +56,20 @@ def generate(path: Path, visits: int, persons: int) -> float:
     return time.perf_counter() - started
 
 
-def run_streaming(db: Path, out: Path) -> dict[str, Any]:
+def run_streaming(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     from backoffice.exports.eclaim import export_eclaim
     from backoffice.exports.rules import RuleSet
     from backoffice.exports.source import ClaimSource
     from backoffice.jhcis.engine import open_engine
 
     source = ClaimSource(open_engine(f"sqlite:///{db}", read_only=True))
-    first = END - dt.timedelta(days=DAYS - 1)
     result = export_eclaim(
         source, first, END, out, rules=RuleSet(), hcode=source.own_hcode(), now=NOW
     )
     return {"folder": str(result.folder), "summary": result.summary}
 
 
-def run_naive(db: Path, out: Path) -> dict[str, Any]:
+def run_naive(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     """Row at a time, everything in memory, written at the end (the baseline)."""
     from backoffice.exports.eclaim import EclaimRows, batch_name
     from backoffice.exports.formats import ECLAIM_ENCODING, ECLAIM_FIELDS
@@ -79,7 +84,6 @@ def run_naive(db: Path, out: Path) -> dict[str, Any]:
     source = ClaimSource(engine, chunk_size=1)  # only its row mappers are used
     hcode = source.own_hcode()
     rules = RuleSet()
-    first = END - dt.timedelta(days=DAYS - 1)
     builder = EclaimRows(rules, hcode)
     rows: dict[str, list[dict[str, object]]] = defaultdict(list)
     seen: set[tuple[str, int]] = set()
@@ -138,17 +142,32 @@ def run_naive(db: Path, out: Path) -> dict[str, Any]:
     return {"folder": str(folder)}
 
 
-def worker(kind: str, db: Path, out: Path) -> None:
+def worker(kind: str, db: Path, out: Path, first: dt.date) -> None:
+    before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    result = run_streaming(db, out) if kind == "streaming" else run_naive(db, out)
+    run = run_streaming if kind == "streaming" else run_naive
+    result = run(db, out, first)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     result["seconds"] = time.perf_counter() - started
-    result["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["cpu"] = (usage.ru_utime - before.ru_utime) + (usage.ru_stime - before.ru_stime)
+    result["peak_mb"] = usage.ru_maxrss / 1024
     print(json.dumps(result))
 
 
-def measure(kind: str, db: Path, out: Path) -> dict[str, Any]:
+def measure(kind: str, db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--worker", kind, "--db", str(db), "--out", str(out)],
+        [
+            sys.executable,
+            __file__,
+            "--worker",
+            kind,
+            "--db",
+            str(db),
+            "--out",
+            str(out),
+            "--first",
+            first.isoformat(),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -161,37 +180,48 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=100_000)
     parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--naive-days", type=int, default=30, help="0 = the whole year")
+    parser.add_argument("--first", type=dt.date.fromisoformat)
     parser.add_argument("--worker", choices=("streaming", "naive"))
     parser.add_argument("--db", type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     if args.worker:
-        worker(args.worker, args.db, args.out)
+        worker(args.worker, args.db, args.out, args.first)
         return 0
     with tempfile.TemporaryDirectory(prefix="bench-eclaim-") as tmp:
         root = Path(tmp)
         db = root / "clinic.sqlite"
         took = generate(db, args.visits, args.persons)
         print(f"dataset: {args.visits} visits, {args.persons} persons, generated in {took:.1f} s")
-        ours = measure("streaming", db, root / "streaming")
-        naive = measure("naive", db, root / "naive")
-        same = all(
-            filecmp.cmp(Path(ours["folder"]) / f.name, f, shallow=False)
-            for f in Path(naive["folder"]).glob("*.txt")
-        )
+        year = END - dt.timedelta(days=DAYS - 1)
+        ours = measure("streaming", db, root / "streaming", year)
         summary = ours["summary"]
+        visits = summary["included_visits"] + summary["excluded_visits"]
         print(
-            f"included {summary['included_visits']}, excluded {summary['excluded_visits']}; "
-            f"identical files: {same}"
-        )
-        print(f"streaming: {ours['seconds']:6.1f} s  peak {ours['peak_mb']:6.0f} MB")
-        print(f"naive:     {naive['seconds']:6.1f} s  peak {naive['peak_mb']:6.0f} MB")
-        print(
-            f"ratio (naive/streaming): time {naive['seconds'] / ours['seconds']:.1f}x, "
-            f"memory {naive['peak_mb'] / ours['peak_mb']:.1f}x"
+            f"streaming, {visits} visits: {ours['seconds']:.1f} s wall, {ours['cpu']:.1f} s CPU, "
+            f"peak {ours['peak_mb']:.0f} MB (included {summary['included_visits']})"
         )
         goal = ours["seconds"] <= 20 and ours["peak_mb"] <= 300
-        print(f"goal (<= 20 s, <= 300 MB): {'met' if goal else 'NOT met'}")
+        print(f"goal (<= 20 s, <= 300 MB): {'met' if goal else 'NOT met'} (wall time)")
+        sub = year if args.naive_days <= 0 else END - dt.timedelta(days=args.naive_days - 1)
+        mine = ours if sub == year else measure("streaming", db, root / "streaming-sub", sub)
+        naive = measure("naive", db, root / "naive", sub)
+        same = all(
+            filecmp.cmp(Path(mine["folder"]) / f.name, f, shallow=False)
+            for f in Path(naive["folder"]).glob("*.txt")
+        )
+        print(f"baseline range {sub} .. {END}; identical files: {same}")
+        for name, run in (("streaming", mine), ("naive", naive)):
+            print(
+                f"  {name:9} {run['seconds']:7.1f} s wall {run['cpu']:7.1f} s CPU "
+                f"peak {run['peak_mb']:6.0f} MB"
+            )
+        print(
+            f"ratio naive/streaming: wall {naive['seconds'] / mine['seconds']:.1f}x, "
+            f"CPU {naive['cpu'] / max(mine['cpu'], 0.001):.1f}x, "
+            f"memory {naive['peak_mb'] / mine['peak_mb']:.1f}x"
+        )
         return 0 if same else 1
 
 

@@ -137,8 +137,10 @@ def hhmm(moment: dt.time | dt.timedelta | str | None) -> str:
 
 def money(value: Decimal | float | int | None) -> str:
     """Two decimals, the way every claim file writes amounts."""
-    amount = Decimal(str(value)) if value is not None else Decimal(0)
-    return f"{amount.quantize(Decimal('0.01'))}"
+    if value is None:
+        return "0.00"
+    amount = value if isinstance(value, Decimal) else Decimal(str(value))
+    return f"{amount:.2f}"
 
 
 def quantity(value: Decimal | float | int | None) -> str:

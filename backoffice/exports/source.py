@@ -38,7 +38,7 @@ CLAIM_TABLES = (
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Diagnosis:
     code: str  # ICD-10 without the dot (cdisease.mapdisease when set)
     dxtype: str  # 1..5
@@ -46,7 +46,7 @@ class Diagnosis:
     provider_licence: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Item:
     """One visitdrug row: a drug, a supply, a procedure, a vaccine or a fee."""
 
@@ -71,14 +71,14 @@ class Item:
         return self.code24 or self.tmtcode
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Lab:
     labcode: str
     result: str
     day: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Vaccination:
     vaccinecode: str
     export_code: str  # cdrug.files18epi, 3 characters
@@ -86,7 +86,7 @@ class Vaccination:
     day: dt.date | None
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Visit:
     pcucode: str
     visitno: int
@@ -141,15 +141,20 @@ class VisitBundle:
 
 
 def _s(value: object) -> str:
+    if isinstance(value, str):
+        return value.strip()
     return "" if value is None else str(value).strip()
 
 
-def _d(value: object) -> Decimal:
-    return Decimal(str(value)) if value is not None else Decimal(0)
-
-
 def _dn(value: object) -> Decimal | None:
-    return Decimal(str(value)) if value is not None else None
+    if value is None or isinstance(value, Decimal):
+        return value
+    return Decimal(str(value))
+
+
+def _d(value: object) -> Decimal:
+    found = _dn(value)
+    return Decimal(0) if found is None else found
 
 
 class ClaimSource:
