@@ -114,6 +114,8 @@ class Sandbox:
         self.token = token
         self.claim_token = claim_token
         self.stopping = threading.Event()
+        self.served = 0  # API requests received (the control panel's are not counted)
+        self._served_lock = threading.Lock()
         self.routes: list[tuple[str, re.Pattern[str], Any]] = [
             ("GET", re.compile(r"/api/smartcard/terminals/?"), self.terminals),
             ("GET", re.compile(r"/api/smartcard/read/?"), self.read),
@@ -146,6 +148,10 @@ class Sandbox:
         ]
 
     # -- dispatch -----------------------------------------------------------------
+
+    def count_request(self) -> None:
+        with self._served_lock:
+            self.served += 1
 
     def route(self, request: Request) -> tuple[Any, dict[str, str]] | None:
         for method, pattern, handler in self.routes:
@@ -491,6 +497,7 @@ class Sandbox:
             return {
                 "sandbox": True,
                 "hcode": self.state.hcode,
+                "served": self.served,
                 "faults": self.faults.get().to_dict(),
                 "authens": [
                     {**asdict(r), "created": _now_iso(r.created)} for r in self.state.authens
@@ -572,6 +579,7 @@ class _Handler(BaseHTTPRequestHandler):
         if request.path.startswith("/_sandbox/"):
             self._send(sandbox.control(request))
             return
+        sandbox.count_request()
         found = sandbox.route(request)
         if found is None:
             self._send(spring_error(404, "Not Found", "No handler", request.path))

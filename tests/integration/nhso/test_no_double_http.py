@@ -113,3 +113,28 @@ def test_latency_longer_than_the_client_timeout_is_a_timeout(
     with pytest.raises(NhsoTimeout):
         agent_provider.agent.terminals()
     assert agent_provider.agent.terminals()[0].card_present  # count=1: back to normal
+
+
+def test_every_request_waits_for_the_shared_rate_limiter(sandbox: SandboxServer) -> None:
+    from backoffice.nhso.agent import AgentClient
+    from backoffice.nhso.ratelimit import TokenBucket
+
+    class Clock:
+        now = 0.0
+
+        def __call__(self) -> float:
+            return self.now
+
+        def sleep(self, seconds: float) -> None:
+            self.now += seconds
+
+    clock = Clock()
+    limiter = TokenBucket(2, burst=1, clock=clock, sleep=clock.sleep)
+    provider = AgentAuthenProvider(AgentClient(sandbox.url, limiter=limiter), hcode="99999")
+    provider.authen(DEMO, GENERAL, MOBILE)
+    provider.authen(DEMO, GENERAL, MOBILE)  # the same-day repeat: look-ups only
+    provider.close()
+    served = sandbox.sandbox.served
+    assert served >= 6
+    # One token was saved up; every other request waited 1/rate on the limiter's clock.
+    assert clock.now == pytest.approx((served - 1) / 2)
