@@ -17,6 +17,8 @@ from backoffice.jhcis.engine import open_engine
 from common.config import Settings
 from common.errors import BilingualError
 
+FDH_PROD = "https://fdh.moph.go.th"
+
 
 def parse_day(text: str) -> dt.date:
     """YYYY-MM-DD; a year above 2400 is taken as Buddhist era (what staff often type)."""
@@ -45,6 +47,12 @@ def register(subparsers: Any) -> None:
     eclaim.add_argument("--out", type=Path, required=True, help="folder for the batch")
     eclaim.add_argument("--rules", type=Path, help="TOML rules replacing the defaults")
     eclaim.add_argument("--fdh", action="store_true", help="UTF-8 files for the FDH upload")
+    eclaim.add_argument(
+        "--upload-fdh",
+        action="store_true",
+        help="send the batch to the FDH 16-file API (implies --fdh)",
+    )
+    eclaim.add_argument("--fdh-url", default=FDH_PROD, help="FDH base URL (its UAT for tests)")
     eclaim.set_defaults(handler=eclaim_command)
     ssop = sub.add_parser("ssop", help="Social Security SSOP (BILLTRAN, BILLDISP, OPServices)")
     add_range_arguments(ssop)
@@ -88,12 +96,31 @@ def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
             source, hcode = _source(args, settings)
             result = export_eclaim(
                 source, args.date_from, args.date_to, args.out,
-                rules=rules, hcode=hcode, fdh=args.fdh, dry_run=args.dry_run,
+                rules=rules, hcode=hcode, fdh=args.fdh or args.upload_fdh, dry_run=args.dry_run,
             )  # fmt: skip
+            if args.upload_fdh and not args.dry_run and result.folder is not None:
+                result.upload = upload_fdh(result.folder, args.fdh_url, hcode, settings)
     except BilingualError as error:
         return fail(error, as_json=args.json)
     _print(result, args.json)
     return 0
+
+
+def upload_fdh(folder: Path, base_url: str, hcode: str, settings: Settings) -> dict[str, Any]:
+    """Send one batch's 17 files to FDH with the unit's MOPH account."""
+    from backoffice.exports.formats import ECLAIM_FILES
+    from backoffice.moph.client import FdhClient
+    from common.secrets import load_secrets
+
+    secrets = load_secrets(settings.secrets_file)
+    client = FdhClient(
+        token_base=base_url, claim_base=base_url, username=secrets.moph_username,
+        password=secrets.moph_password, hospital_code=hcode,
+    )  # fmt: skip
+    try:
+        return client.upload_16_files([folder / f"{name}.txt" for name in ECLAIM_FILES])
+    finally:
+        client.close()
 
 
 def ssop_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -18,6 +18,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from backoffice.exports import report as r
 from backoffice.exports.formats import (
@@ -51,9 +52,11 @@ class BatchResult:
     summary: dict[str, object] = field(default_factory=dict)
     sample: list[r.Problem] = field(default_factory=list)
     dry_run: bool = False
+    upload: dict[str, Any] | None = None  # the FDH answer when the batch was sent
 
     def as_dict(self) -> dict[str, object]:
         return {
+            "upload": self.upload,
             "batch": self.name,
             "dry_run": self.dry_run,
             "folder": str(self.folder) if self.folder else None,

@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import httpx
@@ -182,25 +183,31 @@ class MophClaimClient:
         params: dict[str, str] | None = None,
         json_body: Any = None,
         bearer: str | None = None,
+        files: list[tuple[str, tuple[str, bytes, str]]] | None = None,
+        data: dict[str, str] | None = None,
     ) -> httpx.Response:
         headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
         self._limiter.acquire()
         try:
-            return self._http.request(method, url, params=params, json=json_body, headers=headers)
+            return self._http.request(
+                method, url, params=params, json=json_body, headers=headers, files=files, data=data
+            )
         except httpx.TimeoutException as exc:
             raise MophTimeout(f"{template}: {type(exc).__name__}") from None
         except httpx.HTTPError as exc:
             raise MophUnavailable(f"{template}: {type(exc).__name__}") from None
 
     def _authorized(
-        self, method: str, url: str, template: str, json_body: Any = None
+        self, method: str, url: str, template: str, json_body: Any = None, **extra: Any
     ) -> dict[str, Any]:
         """A call with the cached token; on 401 one fresh token and one retry."""
-        response = self._send(method, url, template, json_body=json_body, bearer=self.token())
+        response = self._send(
+            method, url, template, json_body=json_body, bearer=self.token(), **extra
+        )
         if response.status_code == 401:
             log.info("MOPH %s: token refused, fetching a new one", template)
             fresh = self.token(force=True)
-            response = self._send(method, url, template, json_body=json_body, bearer=fresh)
+            response = self._send(method, url, template, json_body=json_body, bearer=fresh, **extra)
             if response.status_code == 401:
                 raise MophTokenRejected(f"{template}: HTTP 401 after a fresh token")
         if response.status_code == 403:
@@ -247,6 +254,31 @@ class MophClaimClient:
             str(payload.get("status_th") or ""),
             str(data.get("message") or ""),
         )
+
+
+class FdhClient(MophClaimClient):
+    """The Financial Data Hub (reference §3e): same token scheme, its own host.
+
+    ``upload_16_files`` sends one batch's ``.txt`` files as repeated multipart
+    ``file`` parts with ``type=txt`` to ``/api/v2/data_hub/16_files``.
+    """
+
+    UPLOAD_PATH = "api/v2/data_hub/16_files"
+    MAX_BYTES = 50 * 1024 * 1024  # the documented per-request limit
+
+    def upload_16_files(self, paths: list[Path]) -> dict[str, Any]:
+        template = "data_hub/16_files"
+        files = [("file", (p.name, p.read_bytes(), "text/plain")) for p in paths]
+        if sum(len(part[1][1]) for part in files) > self.MAX_BYTES:
+            raise MophRejected(f"{template}: batch over 50 MB; export a shorter range")
+        data = self._authorized(
+            "POST", self.claim_base + self.UPLOAD_PATH, template, files=files, data={"type": "txt"}
+        )
+        status = str(data.get("status", ""))
+        if status not in ("200", "201", "success"):
+            message = " ".join(str(data.get(k) or "") for k in ("message", "message_th")).strip()
+            raise _refusal(message, template, status)
+        return data
 
 
 def _refusal(message: str, template: str, status: str) -> MophError:

@@ -20,6 +20,8 @@ Production code never starts it unless the configuration says so explicitly.
 from __future__ import annotations
 
 import base64
+import email
+import email.policy
 import itertools
 import json
 import threading
@@ -58,6 +60,7 @@ class MophSandboxState:
     lock: threading.RLock = field(default_factory=threading.RLock)
     tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry
     submissions: list[Submission] = field(default_factory=list)
+    uploads: list[list[str]] = field(default_factory=list)
     token_requests: int = 0
     server_error: bool = False
     _serial: Any = field(default_factory=lambda: itertools.count(1))
@@ -115,6 +118,26 @@ class MophSandboxState:
             self.submissions.append(Submission(kind, uid, body))
             return "200", "สำเร็จ", uid
 
+    def receive_upload(self, content_type: str, raw: bytes) -> dict[str, Any]:
+        """FDH 16-file upload: the names of the ``file`` parts, and ``type``."""
+        message = email.message_from_bytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw,
+            policy=email.policy.HTTP,
+        )
+        names: list[str] = []
+        kind = ""
+        for part in message.iter_parts():
+            field_name = part.get_param("name", header="content-disposition")
+            if field_name == "file":
+                names.append(str(part.get_filename()))
+            elif field_name == "type":
+                kind = str(part.get_content()).strip()
+        with self.lock:
+            self.uploads.append(names)
+        if kind != "txt" or not names:
+            return {"status": "400", "message": "type=txt and at least one file required"}
+        return {"status": "200", "message": "success", "message_th": "สำเร็จ", "files": names}
+
     def find(self, uid: str) -> Submission | None:
         with self.lock:
             return next((s for s in self.submissions if s.transaction_uid == uid), None)
@@ -138,6 +161,7 @@ def _b64(data: dict[str, Any]) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    _raw: bytes = b""
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -151,6 +175,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
+        self._raw = raw
+        if self.headers.get("Content-Type", "").startswith("multipart/"):
+            return {}
         try:
             return json.loads(raw) if raw else {}
         except ValueError:
@@ -194,6 +221,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(
                 200, {"status": status, "message": message, "message_th": message_th, "data": data}
             )
+            return
+        if method == "POST" and path == "/api/v2/data_hub/16_files":
+            self._json(200, state.receive_upload(self.headers.get("Content-Type", ""), self._raw))
             return
         status_prefix = "/api/v1/opd/service-transactions/"
         if method == "GET" and path.startswith(status_prefix) and path.endswith("/status"):

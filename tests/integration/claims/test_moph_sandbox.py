@@ -218,3 +218,32 @@ def test_command_line_send_and_monitor(
     assert backoffice_main(["claims", "moph", *dates, "--kind", "ht", *db]) == 1
     failed = json.loads(capsys.readouterr().out)["outcomes"]
     assert failed[0]["error_code"] == "moph.login_failed"
+
+
+def test_fdh_upload_of_an_export_batch(
+    engine: Engine,
+    sandbox: MophSandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    import json
+
+    from backoffice.cli import main as backoffice_main
+
+    monkeypatch.setenv("KIOSK_SECRET_MOPH_USERNAME", USER)
+    monkeypatch.setenv("KIOSK_SECRET_MOPH_PASSWORD", PASSWORD)
+    code = backoffice_main(
+        ["export", "eclaim", "--from", "2026-03-02", "--to", "2026-03-02", "--out", str(tmp_path),
+         "--upload-fdh", "--fdh-url", sandbox.url, "--db", str(engine.url), "--json"]
+    )  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert code == 0, out
+    assert out["upload"]["status"] == "200"
+    assert Path(out["folder"]).name.startswith("FDH_")  # UTF-8 files
+    assert sorted(sandbox.state.uploads[0]) == sorted(
+        f"{name}.txt"
+        for name in (
+            "INS PAT OPD ORF ODX OOP IPD IRF IDX IOP CHT CHA AER ADP LVD DRU LABFU"
+        ).split()
+    )
