@@ -99,6 +99,9 @@ def _sqlite_begin(conn: Connection) -> None:
 def _mysql_read_only(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
-        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+        # MySQL < 5.6.5 has no read-only sessions; the doctor then still only SELECTs
+        # (and reports the old version) instead of failing to connect.
+        with contextlib.suppress(Exception):
+            cursor.execute("SET SESSION TRANSACTION READ ONLY")
     finally:
         cursor.close()
