@@ -241,9 +241,6 @@ def test_fdh_upload_of_an_export_batch(
     assert code == 0, out
     assert out["upload"]["status"] == "200"
     assert Path(out["folder"]).name.startswith("FDH_")  # UTF-8 files
-    assert sorted(sandbox.state.uploads[0]) == sorted(
-        f"{name}.txt"
-        for name in (
-            "INS PAT OPD ORF ODX OOP IPD IRF IDX IOP CHT CHA AER ADP LVD DRU LABFU"
-        ).split()
-    )
+    from backoffice.exports.formats import ECLAIM_FILES
+
+    assert sorted(sandbox.state.uploads[0]) == sorted(f"{name}.txt" for name in ECLAIM_FILES)
