@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 
-from backoffice.claims.sync import as_time, claim_expr
+from backoffice.claims.sync import as_time, claim_expr, on_days
 from backoffice.jhcis.clinic import ClinicDatabase
 from backoffice.jhcis.own_tables import kiosk_pending_authen, kiosk_visit
 from backoffice.jhcis.tables import ctitle, person, visit
@@ -150,7 +150,7 @@ def visits_between(
     unit = clinic.unit_code()
     query = (
         _base_query(clinic)
-        .where(visit.c.pcucode == unit, visit.c.visitdate >= start, visit.c.visitdate <= end)
+        .where(visit.c.pcucode == unit, on_days(visit.c.visitdate, start, end))
         .order_by(visit.c.visitdate, visit.c.visitno)
         .limit(limit)
     )

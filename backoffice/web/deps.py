@@ -14,6 +14,7 @@ from backoffice.jhcis.engine import open_engine
 from backoffice.nhso.web import NhsoWebClient
 from backoffice.web.audit import AuditLog
 from backoffice.web.auth import StaffDirectory
+from backoffice.web.fragments import FragmentCache
 from backoffice.web.sessions import SessionStore, ensure_session_key
 from backoffice.web.tables import ensure_web_tables
 from common.config import Settings
@@ -52,6 +53,7 @@ class WebDeps:
     secure_cookies: bool = False
     #: How often the queue page refetches its table (the browser tests shorten it).
     queue_refresh_ms: int = 15000
+    fragments: FragmentCache = field(default_factory=FragmentCache)
     job: SyncJob | None = None
     job_lock: threading.Lock = field(default_factory=threading.Lock)
 

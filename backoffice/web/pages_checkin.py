@@ -124,6 +124,7 @@ async def checkin_open(page: Page) -> Response:
         claim_type=claim_type,
         claim_code=result.claim_code if result else None,
     )
+    deps.fragments.clear()  # the queue shows the new visit at once
     await threaded(
         page.audit,
         "checkin_open",

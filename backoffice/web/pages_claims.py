@@ -51,6 +51,7 @@ def _run_job(deps: WebDeps, job: SyncJob) -> None:
         job.error = "claims.sync_failed"
     finally:
         client.close()
+        deps.fragments.clear()  # codes written: the queue shows them at once
         job.done.set()
 
 
@@ -125,6 +126,7 @@ async def claims_confirm(page: Page) -> Response:
             page.audit, "claim_confirm", target=f"{pcucode}/{visitno}", outcome=exc.code[:16]
         )
         return error_page(page, exc, 409)
+    deps.fragments.clear()
     await threaded(
         page.audit,
         "claim_confirm",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from starlette.responses import RedirectResponse, Response
+from markupsafe import Markup
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from backoffice.nhso.providers import GENERAL_VISIT
 from backoffice.reports.visits import (
@@ -16,7 +17,7 @@ from backoffice.reports.visits import (
     visits_between,
 )
 from backoffice.web.errors import BadInput, NotFound
-from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
+from backoffice.web.framework import Page, env, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
 from hardware.printer import TicketData, ticket_png
 
@@ -27,11 +28,6 @@ def _day(page: Page) -> dt.date:
     return parse_date(page.query("date"), page.deps.clock().date())
 
 
-async def _rows(page: Page, day: dt.date) -> list[VisitRow]:
-    rows: list[VisitRow] = await threaded(visits_between, page.deps.clinic, day, day)
-    return rows
-
-
 def _queue_context(page: Page, day: dt.date, rows: list[VisitRow]) -> dict[str, Any]:
     return {
         "day": day,
@@ -40,23 +36,33 @@ def _queue_context(page: Page, day: dt.date, rows: list[VisitRow]) -> dict[str, 
         "pending_count": sum(1 for r in rows if r.pending_authen),
         "missing_count": sum(1 for r in rows if not r.claim_code),
         "new_count": sum(1 for r in rows if r.new_out_of_area),
-        "refresh_ms": page.deps.queue_refresh_ms,
     }
+
+
+async def _table(page: Page, day: dt.date) -> Markup:
+    """The queue table (the same for every user): from the short-lived cache."""
+
+    def build() -> str:
+        rows = visits_between(page.deps.clinic, day, day)
+        return env.get_template("queue_rows.html").render(
+            t=page.t, lang=page.lang, **_queue_context(page, day, rows)
+        )
+
+    html: str = await threaded(page.deps.fragments.get, ("queue", day, page.lang), build)
+    return Markup(html)  # noqa: S704 - rendered by our autoescaping template
 
 
 @guard("viewer")
 async def queue(page: Page) -> Response:
     day = _day(page)
-    rows = await _rows(page, day)
-    return page.render("queue.html", **_queue_context(page, day, rows))
+    table = await _table(page, day)
+    return page.render("queue.html", day=day, table=table, refresh_ms=page.deps.queue_refresh_ms)
 
 
 @guard("viewer")
 async def queue_rows(page: Page) -> Response:
     """The table alone, for the page's periodic refresh."""
-    day = _day(page)
-    rows = await _rows(page, day)
-    return page.render("queue_rows.html", **_queue_context(page, day, rows))
+    return HTMLResponse(await _table(page, _day(page)))
 
 
 def _visit_key(page: Page) -> tuple[str, int]:
