@@ -13,7 +13,9 @@ close right is the signed-in staff member (their CID from JHCIS ``user.idcard``)
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -227,12 +229,34 @@ async def close_right_change(page: Page) -> Response:
     return RedirectResponse("/claims/close-right", status_code=303)
 
 
-@guard("staff")
-async def claims_job(page: Page) -> Response:
+def _claims_job(page: Page) -> Job:
     job = BOARD.get(str(page.request.path_params.get("job_id", "")))
     if job is None or not job.kind.startswith("claims-"):
         raise NotFound("no such job")
-    return page.render("claims_job.html", L=texts(TEXT, page.lang), job=job)
+    return job
+
+
+@guard("staff")
+async def claims_job(page: Page) -> Response:
+    return page.render("claims_job.html", L=texts(TEXT, page.lang), job=_claims_job(page))
+
+
+@guard("staff")
+async def claims_job_csv(page: Page) -> Response:
+    """The job's outcomes as CSV (UTF-8 with BOM, for Excel on Thai Windows)."""
+    job = _claims_job(page)
+    if not job.finished or not isinstance(job.result, list):
+        raise NotFound("no results yet")
+    out = io.StringIO()
+    fields = sorted({key for row in job.result for key in row})
+    writer = csv.DictWriter(out, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(job.result)
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{job.kind}-{job.id[:8]}.csv"'},
+    )
 
 
 ROUTES: tuple[tuple[str, str, Callable[..., Awaitable[Any]]], ...] = (
@@ -243,4 +267,5 @@ ROUTES: tuple[tuple[str, str, Callable[..., Awaitable[Any]]], ...] = (
     ("/claims/close-right/send", "POST", close_right_send),
     ("/claims/close-right/{visitno}/{action}", "POST", close_right_change),
     ("/claims/jobs/{job_id}", "GET", claims_job),
+    ("/claims/jobs/{job_id}/results.csv", "GET", claims_job_csv),
 )

@@ -131,8 +131,14 @@ def test_moph_page_send_and_monitor(deps: WebDeps, moph: MophSandboxServer) -> N
         data={"csrf_token": csrf(page), "date_from": "2026-03-02", "date_to": "2026-03-02"},
         follow_redirects=False,
     )  # fmt: skip
-    assert statuses(finished(client, reply.headers["location"])) == ["sent", "sent"]
+    job_url = reply.headers["location"]
+    assert statuses(finished(client, job_url)) == ["sent", "sent"]
     assert len(moph.state.submissions) == 2
+    results = client.get(f"{job_url}/results.csv")
+    assert results.headers["content-type"].startswith("text/csv")
+    lines = results.content.decode("utf-8-sig").splitlines()
+    assert lines[0].split(",")[:3] == ["error_code", "kind", "message_en"]
+    assert sum(",sent," in line for line in lines[1:]) == 2
     page = client.get(f"/claims/moph?{RANGE}").text
     reply = client.post(
         "/claims/moph/status", data={"csrf_token": csrf(page)}, follow_redirects=False
