@@ -105,3 +105,13 @@ def test_text_native_qr_and_cut_are_recognised() -> None:
 def test_transmit_status_and_real_time_status_carry_their_argument() -> None:
     commands, _ = parse(b"\x10\x04\x04\x1dr\x01")
     assert [(c.kind, c.arg) for c in commands] == [(Kind.STATUS, 4), (Kind.TRANSMIT_STATUS, 1)]
+
+
+def test_gs_8_l_graphics_with_a_four_byte_length() -> None:
+    # 10 x 2 dots: first row all ink, second row only the leftmost dot.
+    body = bytes([48, 112, 48, 1, 1, 49, 10, 0, 2, 0]) + bytes([0xFF, 0xC0, 0x80, 0x00])
+    data = b"\x1d8L" + len(body).to_bytes(4, "little") + body + b"\x1d(L\x02\x00\x30\x32"
+    decoded = decode_escpos(data)
+    assert decoded is not None and decoded.size == (10, 2)
+    assert [decoded.getpixel((x, 0)) for x in range(10)] == [0] * 10
+    assert [decoded.getpixel((x, 1)) for x in range(10)] == [0] + [255] * 9
