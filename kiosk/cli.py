@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from common.cli import add_config_argument, config_check, settings_or_exit
-from kiosk import commands
+from kiosk import commands, demo
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         handler=config_check
     )
     commands.register(sub)
+    demo.register(sub)
     return parser
 
 

@@ -1,8 +1,21 @@
 #!/usr/bin/env bash
 # The demo on embedded defaults: SQLite clinic database, virtual card, NHSO sandbox,
-# loopback printer with PNG preview. Called by `make demo` once .venv is ready.
+# loopback printer. Called by `make demo` once .venv is ready. The virtual card is read
+# through pcscd: as root, a pcscd that is not running is started here and stopped again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/pcscd.sh
 export KIOSK_DATA_DIR="${KIOSK_DATA_DIR:-$PWD/var/demo}"
+RUN="$KIOSK_DATA_DIR/run"
 mkdir -p "$KIOSK_DATA_DIR" demo-out
-exec .venv/bin/kiosk demo --out demo-out "$@"
+if ! pgrep -x pcscd >/dev/null; then
+  if [ "$(id -u)" -eq 0 ]; then
+    pcscd_start "$RUN" "$KIOSK_DATA_DIR/pcscd.log" || true
+    trap 'pcscd_stop "$RUN"' EXIT
+  else
+    echo "demo: pcscd is not running; start it (sudo systemctl start pcscd) for the card." >&2
+  fi
+fi
+# vpcd serves one card per slot: wait for a test run that holds slot 0.
+mkdir -p var/test
+flock -w 300 var/test/vpcd-35963.lock .venv/bin/kiosk demo --out demo-out "$@"

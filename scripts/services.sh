@@ -14,6 +14,8 @@ PORT=${TEST_MARIADB_PORT:-33061}
 mkdir -p "$RUN"
 
 log() { echo "services: $*"; }
+# shellcheck source=scripts/pcscd.sh
+. "$ROOT/scripts/pcscd.sh"
 
 start_mariadb() {
   local datadir=$STATE/mariadb sock=$RUN/mysqld.sock
@@ -57,20 +59,7 @@ SQL
 }
 
 start_pcscd() {
-  if ! command -v pcscd >/dev/null && [ ! -x /usr/sbin/pcscd ]; then
-    log "pcscd not installed"; return
-  fi
-  if [ ! -f /etc/reader.conf.d/vpcd ]; then
-    log "vsmartcard-vpcd not installed"; return
-  fi
-  if pgrep -x pcscd >/dev/null; then
-    log "pcscd already running"
-  else
-    /usr/sbin/pcscd --foreground >"$STATE/pcscd.log" 2>&1 &
-    echo $! >"$RUN/pcscd.pid"
-    for _ in $(seq 1 40); do [ -S /run/pcscd/pcscd.comm ] && break; sleep 0.25; done
-    log "pcscd started"
-  fi
+  pcscd_start "$RUN" "$STATE/pcscd.log" || return 0
   echo "TEST_VPCD_PORTS=35963,35964" >"$ENVFILE.pcscd"
 }
 
@@ -81,10 +70,7 @@ stop_all() {
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     rm -f "$RUN/mariadb.pid"
   fi
-  if [ -f "$RUN/pcscd.pid" ]; then
-    kill "$(cat "$RUN/pcscd.pid")" 2>/dev/null || true
-    rm -f "$RUN/pcscd.pid"
-  fi
+  pcscd_stop "$RUN"
   rm -f "$ENVFILE" "$ENVFILE".*
   log "stopped"
 }

@@ -1,0 +1,93 @@
+"""The card reader and the card monitor ports over ``hardware.card`` (PC/SC).
+
+:class:`PcscCardReader` reads the MOI applet once per check-in and hands the flow an
+:class:`~kiosk.services.Identity`; :class:`PcscCardMonitor` turns the hardware
+monitor's inserted/removed events into the controller's callbacks. A card that goes
+during the read is ``CardRemovedFailure``; anything else the card or reader does wrong
+is ``CardReadFailure`` (the patient is asked to insert it again).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from hardware.card import CardData, CardError, CardRemoved, NoCard
+from kiosk.services import CardReadFailure, CardRemovedFailure, Identity
+
+if TYPE_CHECKING:
+    from hardware.card import CardEvent, CardMonitor
+
+log = logging.getLogger(__name__)
+
+SEX_CODES = {"male": "1", "female": "2"}  # JHCIS's person.sex
+
+
+def identity_from_card(data: CardData) -> Identity:
+    """The kiosk's view of a card read (CE dates; a year-only birth date stays unknown)."""
+    birth = data.birth_date.to_date() if data.birth_date is not None else None
+    return Identity(
+        cid=data.cid,
+        title_th=data.title_th,
+        first_th=" ".join(p for p in (data.first_name_th, data.middle_name_th) if p),
+        last_th=data.last_name_th,
+        first_en=" ".join(p for p in (data.first_name_en, data.middle_name_en) if p),
+        last_en=data.last_name_en,
+        birth_date=birth,
+        sex=SEX_CODES.get(data.sex, ""),
+        # '#' separates the parts on the card; the walk-in registration parses this line.
+        address="#".join(
+            (data.address.house_no, data.address.moo, data.address.soi, data.address.road)
+        ),
+    )
+
+
+class PcscCardReader:
+    """CardReader port: one validated read of the card in `reader_name` (None = any)."""
+
+    def __init__(self, reader_name: str | None = None, *, retries: int = 1) -> None:
+        from hardware.card import ThaiIdCardReader
+
+        self.reader_name = reader_name or None
+        self._reader = ThaiIdCardReader(self.reader_name, retries=retries)
+
+    def read(self) -> Identity:
+        try:
+            data = self._reader.read(photo=False)
+        except (CardRemoved, NoCard) as exc:
+            raise CardRemovedFailure(exc.code) from None
+        except CardError as exc:
+            raise CardReadFailure(exc.code) from None
+        return identity_from_card(data)
+
+
+class PcscCardMonitor:
+    """CardMonitor port over :class:`hardware.card.CardMonitor` (its own thread).
+
+    A card already in the reader when the monitor starts is reported as an insertion
+    (the hardware monitor starts from "no card known").
+    """
+
+    def __init__(self, reader_name: str | None = None, *, settle_s: float = 0.5) -> None:
+        self.reader_name = reader_name or None
+        self.settle_s = settle_s
+        self._monitor: CardMonitor | None = None
+
+    def start(self, on_inserted: Callable[[], None], on_removed: Callable[[], None]) -> None:
+        from hardware.card import CardEventKind, CardMonitor
+
+        def deliver(event: CardEvent) -> None:
+            if event.kind is CardEventKind.INSERTED:
+                on_inserted()
+            else:
+                on_removed()
+
+        self.stop()
+        self._monitor = CardMonitor(self.reader_name, settle_s=self.settle_s, on_event=deliver)
+        self._monitor.start()
+
+    def stop(self) -> None:
+        monitor, self._monitor = self._monitor, None
+        if monitor is not None:
+            monitor.stop()
