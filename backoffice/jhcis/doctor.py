@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Table
+from sqlalchemy import Column, Connection, Table, text
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from backoffice.jhcis.clinic import unit_code_from_office
 from backoffice.jhcis.engine import open_engine
 from backoffice.jhcis.errors import JhcisError, JhcisUnavailable
+from backoffice.jhcis.grants import effective_privileges, missing_privileges, risky_privileges
 from backoffice.jhcis.legacy_text import detect_legacy_text
 from backoffice.jhcis.own_tables import RUNTIME_TABLES
 from backoffice.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
@@ -57,6 +58,8 @@ class DoctorReport:
     tables: list[TableReport] = field(default_factory=list)
     own_tables_present: list[str] = field(default_factory=list)
     alter_statements: list[str] = field(default_factory=list)
+    # role -> privileges the connected account lacks for it (MySQL/MariaDB only)
+    account: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
 
@@ -104,7 +107,10 @@ def examine(profile: SchemaProfile, report: DoctorReport) -> None:
         report.tables.append(entry)
         if not entry.present:
             report.problems.append(
-                Finding(f"ไม่มีตาราง {table.name}", f"table {table.name} is missing")
+                Finding(
+                    f"ไม่มีตาราง {table.name} (หรือบัญชีนี้มองไม่เห็น)",
+                    f"table {table.name} is missing (or this account cannot see it)",
+                )
             )
             continue
         for column in table.columns:
@@ -154,6 +160,30 @@ def examine(profile: SchemaProfile, report: DoctorReport) -> None:
         )
 
 
+def check_account(conn: Connection, database: str, report: DoctorReport) -> None:
+    """Compare the account's grants with what the kiosk and the backoffice need."""
+    try:
+        lines = [str(r[0]) for r in conn.execute(text("SHOW GRANTS FOR CURRENT_USER()"))]
+    except DBAPIError:
+        report.warnings.append(Finding("อ่านสิทธิ์ของบัญชีไม่ได้", "could not read the account's grants"))
+        return
+    # The lines may carry a password hash: only the parsed privileges are kept.
+    granted = effective_privileges(lines, database)
+    for role in ("kiosk", "backoffice"):
+        missing = missing_privileges(role, granted)
+        report.account[role] = missing
+    risky = risky_privileges(granted)
+    if risky:
+        report.warnings.append(
+            Finding(
+                "บัญชีนี้มีสิทธิ์ลบหรือแก้โครงสร้างตาราง JHCIS ได้ ควรใช้บัญชีที่มีสิทธิ์น้อยที่สุด "
+                "(backoffice jhcis grants)",
+                "this account may DELETE, DROP or ALTER JHCIS tables; use a least-privilege "
+                "account (backoffice jhcis grants)",
+            )
+        )
+
+
 def run_doctor(url: str, *, hcode: str = "", connect_timeout_s: float = 5.0) -> DoctorReport:
     """Examine the database at `url` without changing anything."""
     from sqlalchemy.engine import make_url
@@ -164,6 +194,8 @@ def run_doctor(url: str, *, hcode: str = "", connect_timeout_s: float = 5.0) -> 
         with engine.connect() as conn:
             profile = detect_profile(conn)
             examine(profile, report)
+            if profile.dialect != "sqlite":
+                check_account(conn, profile.database, report)
             legacy = detect_legacy_text(conn, profile)
             if legacy is not None:
                 report.problems.append(
@@ -220,6 +252,12 @@ def format_report(report: DoctorReport) -> str:
         if table.missing_optional:
             detail += " ไม่มีคอลัมน์เสริม / optional absent: " + ", ".join(table.missing_optional)
         lines.append(f"  {mark}{table.name:<22} {detail.strip()}")
+    for role, missing in report.account.items():
+        if missing:
+            shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")
+            lines.append(f"บัญชีนี้ขาดสิทธิ์สำหรับ {role} / account lacks for {role}: {shown}")
+        else:
+            lines.append(f"บัญชีนี้มีสิทธิ์ครบสำหรับ {role} / account has the {role} privileges")
     for finding in report.problems:
         lines.append(f"ปัญหา / Problem: {finding.th} / {finding.en}")
     for finding in report.warnings:

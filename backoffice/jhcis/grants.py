@@ -73,3 +73,54 @@ def grants_script(role: Role, *, database: str, user: str, host: str = "%") -> s
     return "\n".join(
         [*header, *grant_statements(role, database=database, user=user, host=host), ""]
     )
+
+
+_GRANT_RE = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<db>[^.\s]+)\.(?P<table>\S+) TO ", re.I)
+_SPLIT_RE = re.compile(r",\s*(?![^()]*\))")  # commas outside column lists
+ALL = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX"})
+RISKY = ("DELETE", "DROP", "ALTER")
+
+
+def _unquote(name: str) -> str:
+    return name.strip("`'\"").replace("\\_", "_")
+
+
+def effective_privileges(grant_lines: list[str], database: str) -> dict[str, set[str]]:
+    """Table -> privileges (``*`` for the whole database) from SHOW GRANTS lines.
+
+    Column-level grants are ignored (they do not allow whole-row writes).
+    """
+    result: dict[str, set[str]] = {}
+    for line in grant_lines:
+        match = _GRANT_RE.match(line.strip())
+        if not match:
+            continue
+        db, table = _unquote(match["db"]), _unquote(match["table"])
+        if db not in {"*", database}:
+            continue
+        parts = [p.strip().upper() for p in _SPLIT_RE.split(match["privs"])]
+        privs = {p for p in parts if "(" not in p}  # column-level grants do not count
+        if "ALL PRIVILEGES" in privs or "ALL" in privs:
+            privs = set(ALL)
+        result.setdefault("*" if table == "*" else table.lower(), set()).update(privs)
+    return result
+
+
+def missing_privileges(role: Role, granted: dict[str, set[str]]) -> list[str]:
+    """What `role` needs and the account lacks, as "PRIV on table" strings."""
+    everywhere = granted.get("*", set())
+    missing: list[str] = []
+    for table, needed in sorted(privileges(role).items()):
+        have = everywhere | granted.get(table, set())
+        missing.extend(f"{p} on {table}" for p in needed if p not in have)
+    return missing
+
+
+def risky_privileges(granted: dict[str, set[str]]) -> list[str]:
+    """DELETE/DROP/ALTER the account holds on JHCIS tables (least privilege says none)."""
+    everywhere = granted.get("*", set())
+    found: list[str] = []
+    for table in sorted(t.name for t in JHCIS_TABLES):
+        have = everywhere | granted.get(table, set())
+        found.extend(f"{p} on {table}" for p in RISKY if p in have)
+    return found

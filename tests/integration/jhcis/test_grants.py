@@ -107,3 +107,21 @@ def test_backoffice_grants_read_clinical_tables(account: tuple[str, str, str]) -
         in ACCESS_DENIED
     )
     assert refused(url, "DELETE FROM person") in ACCESS_DENIED
+
+
+def test_doctor_reports_the_accounts_privileges(account: tuple[str, str, str]) -> None:
+    from backoffice.jhcis.doctor import format_report, run_doctor
+
+    admin_url, user, password = account
+    url = grant(admin_url, "kiosk", user, password)
+    report = run_doctor(url)
+    assert report.account["kiosk"] == []
+    assert "SELECT on visitdiag" in report.account["backoffice"]
+    assert not any("DELETE" in w.en for w in report.warnings)
+    text_ = format_report(report)
+    assert "account has the kiosk privileges" in text_ and password not in text_
+    assert "*" not in "".join(report.account["backoffice"])  # no raw grant line leaked
+    # The test's admin account may do anything: the doctor says so.
+    admin_report = run_doctor(admin_url)
+    assert admin_report.account == {"kiosk": [], "backoffice": []}
+    assert any("DELETE, DROP or ALTER" in w.en for w in admin_report.warnings)
