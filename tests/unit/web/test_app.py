@@ -362,3 +362,15 @@ def test_authen_report_and_downloads(deps: WebDeps, client_for: ClientFor) -> No
     assert book["missing"].max_row == 1 + total - 2
     assert client.get("/reports/authen?date=2025-01-01&to=2025-12-31").status_code == 400
     assert dt.date(2026, 1, 15)  # the report ran on the synthetic clinic's last day
+
+
+@pytest.mark.parametrize(
+    "target",
+    ["//evil.example/x", "https://evil.example/", "/\\evil.example", "javascript:alert(1)"],
+)
+def test_no_open_redirects(target: str, client_for: ClientFor) -> None:
+    client = client_for(None)
+    reply = client.get("/lang/en", params={"next": target}, follow_redirects=False)
+    assert reply.headers["location"] == "/queue"
+    page = client.get("/login", params={"next": target})
+    assert 'name="next" value="/queue"' in page.text
