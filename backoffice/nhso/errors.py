@@ -91,6 +91,8 @@ class RateLimited(NhsoError):
     message_th = "สปสช. ได้รับคำขอมากเกินไป กรุณารอสักครู่แล้วลองใหม่"
     message_en = "NHSO is receiving too many requests. Please wait a moment and try again."
     transient = True
+    #: What the server's Retry-After asked for, when it said.
+    retry_after_s: float | None = None
 
 
 class NhsoTimeout(NhsoError):

@@ -166,7 +166,9 @@ class JsonHttp:
         status = response.status_code
         if status not in pass_statuses:
             if status == 429:
-                raise RateLimited(f"{template}: HTTP 429")
+                limited = RateLimited(f"{template}: HTTP 429")
+                limited.retry_after_s = _retry_after(response.headers.get("Retry-After"))
+                raise limited
             if status in (401, 403):
                 raise TokenInvalid(f"{template}: HTTP {status}")
             if status >= 500:
@@ -181,6 +183,15 @@ class JsonHttp:
         if self.kind == "agent":
             return AgentNotRunning(f"{template}: {what}")
         return NhsoUnavailable(f"{template}: {what}")
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Retry-After in seconds (the HTTP-date form is not used by NHSO's gateways [I])."""
+    try:
+        seconds = float(value or "")
+    except ValueError:
+        return None
+    return seconds if seconds >= 0 else None
 
 
 def _json_or_none(response: httpx.Response) -> Any:

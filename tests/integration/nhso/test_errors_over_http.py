@@ -142,8 +142,9 @@ def test_token_invalid_on_every_api(sandbox: SandboxServer, limiter: TokenBucket
 
 def test_rate_limited(sandbox: SandboxServer, agent_provider: AgentAuthenProvider) -> None:
     sandbox.set_faults(rate_limit=True)
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as info:
         agent_provider.rights(DEMO)
+    assert info.value.retry_after_s == 1.0 and info.value.transient
 
 
 def test_timeout(sandbox: SandboxServer, web: NhsoWebClient) -> None:
