@@ -207,7 +207,15 @@ class ClinicDatabase:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, url: str | None = None) -> ClinicDatabase:
-        """The clinic database the configuration names (or the embedded demo database)."""
+        """The clinic database the configuration names (or the embedded demo database).
+
+        The demo database is never made up on the fly: without ``database.url`` the
+        file must exist (``backoffice jhcis create-demo``), else JhcisUnavailable.
+        """
+        if url is None and settings.is_demo_db and not settings.demo_db_path.exists():
+            raise JhcisUnavailable(
+                "no database.url and no demo database; run: backoffice jhcis create-demo",
+            )
         return cls.from_url(
             url or settings.effective_db_url,
             hcode=settings.clinic.hcode,

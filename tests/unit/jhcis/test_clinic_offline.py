@@ -45,3 +45,18 @@ def test_classify_db_error(args: tuple[object, ...], expected: type[JhcisError])
     error = classify_db_error(OperationalError("INSERT ... 1990000000011", {}, _Driver(*args)))
     assert type(error) is expected
     assert "1990000000011" not in str(error)
+
+
+def test_from_settings_never_invents_a_demo_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from backoffice.cli import main
+    from common.config import load_settings
+
+    settings = load_settings(overrides={"data_dir": str(tmp_path)})
+    with pytest.raises(JhcisUnavailable, match="create-demo"):
+        ClinicDatabase.from_settings(settings)
+    assert not settings.demo_db_path.exists()
+    url = f"sqlite:///{settings.demo_db_path}"
+    assert main(["jhcis", "create-demo", "--db", url, "--persons", "20", "--visits", "10"]) == 0
+    db = ClinicDatabase.from_settings(settings)
+    assert db.unit_code() == "99901"
+    db.dispose()
