@@ -10,6 +10,8 @@ on the printer's firmware. Run: ``.venv/bin/python bench/bench_ticket.py [--n 30
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import statistics
 import sys
 import time
@@ -69,11 +71,15 @@ def main() -> int:
     for width in (576, 384):
         ours_s, ours_bytes = timed(lambda w=width: raster_job(data, w), args.n)
         render_s, _ = timed(lambda w=width: render_ticket(data, w).tobytes(), args.n)
+        untrimmed = Dummy()
+        with contextlib.redirect_stdout(io.StringIO()):  # its "unknown width" notice
+            untrimmed.image(render_ticket(data, width))  # one full-width GS v 0 image
         seconds_115k = ours_bytes * 10 / 115200
         print(
             f"raster {width} dots         : {ours_s * 1000:7.2f} ms/ticket {ours_bytes:7d} bytes"
             f"  (render {render_s * 1000:.2f} ms; {seconds_115k:.1f} s at 115200 baud serial)"
         )
+        print(f"  one full-width image   : {len(untrimmed.output):7d} bytes (before band trimming)")
         ratio_time, ratio_bytes = ours_s / base_s, ours_bytes / base_bytes
         print(f"  ratio vs baseline      : time x{ratio_time:.1f}, bytes x{ratio_bytes:.1f}")
     return 0
