@@ -41,9 +41,9 @@ class Faults:
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown fault switches: {', '.join(sorted(unknown))}")
-        values = dict(data)
-        if "paths" in values:
-            values["paths"] = tuple(values["paths"] or ())
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            values[name] = _coerce(name, value)
         return cls(**values)
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,3 +91,30 @@ class FaultSwitch:
                 remaining = faults.count - 1
                 self._faults = Faults() if remaining <= 0 else replace(faults, count=remaining)
             return faults
+
+
+_FLOATS = {"latency_s", "hang_s"}
+_INTS = {"skip"}
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Control-panel JSON to typed switches; a wrong type is an error, not a surprise later."""
+    if name == "paths":
+        if isinstance(value, str):
+            return (value,)
+        if value is None or (
+            isinstance(value, list | tuple) and all(isinstance(p, str) for p in value)
+        ):
+            return tuple(value or ())
+    elif name == "count":
+        if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            return value
+    elif name in _INTS:
+        if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            return value
+    elif name in _FLOATS:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+            return float(value)
+    elif isinstance(value, bool):
+        return value
+    raise ValueError(f"bad value for fault switch {name}")

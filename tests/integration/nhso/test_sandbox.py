@@ -166,6 +166,11 @@ def test_control_panel_over_http(sandbox: SandboxServer, http: httpx.Client) -> 
     assert set_faults.json()["rate_limit"] is True
     assert [http.get("/api/smartcard/terminals").status_code for _ in range(3)] == [429, 429, 200]
     assert http.post("/_sandbox/faults", json={"explode": True}).status_code == 400
+    assert http.post("/_sandbox/faults", json={"latency_s": "slow"}).status_code == 400
+    assert http.post("/_sandbox/faults", json={"timeout": 1}).status_code == 400
+    one_path = http.post("/_sandbox/faults", json={"malformed": True, "paths": "terminals"})
+    assert one_path.json()["paths"] == ["terminals"]
+    http.post("/_sandbox/faults", json={})
     state = http.get("/_sandbox/state").json()
     assert state["sandbox"] is True and state["faults"]["rate_limit"] is False
     http.post("/_sandbox/card", json={"reader": False})
