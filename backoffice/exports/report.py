@@ -87,7 +87,7 @@ NOT_ENCODABLE = _kind(
 )  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Problem:
     pcucode: str
     seq: str
@@ -100,8 +100,11 @@ class Problem:
     message_th: str
     message_en: str
 
+    def as_dict(self) -> dict[str, str]:
+        return {name: getattr(self, name) for name in REPORT_FIELDS}
 
-REPORT_FIELDS = tuple(Problem.__dataclass_fields__)
+
+REPORT_FIELDS: tuple[str, ...] = tuple(Problem.__dataclass_fields__)
 
 
 class ValidationReport:

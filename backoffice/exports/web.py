@@ -120,7 +120,7 @@ async def exports_run(page: Page) -> Response:
                 dry_run=dry_run, progress=job.progress,
             )  # fmt: skip
         job.files = _batch_files(result)
-        return {**result.as_dict(), "sample": [p.__dict__ for p in result.sample[:50]]}
+        return {**result.as_dict(), "sample": [p.as_dict() for p in result.sample[:50]]}
 
     by = page.session.username if page.session else ""
     job = BOARD.start(f"export-{kind}", by, work)
