@@ -81,6 +81,10 @@ class AgentClient:
             base_url, kind="agent", timeout_s=timeout_s, limiter=limiter, transport=transport
         )
 
+    @property
+    def sandbox_seen(self) -> bool:
+        return self.http.sandbox_seen
+
     def close(self) -> None:
         self.http.close()
 

@@ -46,6 +46,8 @@ Kind = Literal["agent", "web"]
 M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = "jhcis-kiosk/0.1"
+#: Every answer of our NHSO sandbox carries this header (value "true").
+SANDBOX_HEADER = "X-NHSO-Sandbox"
 
 
 @dataclass(frozen=True)
@@ -94,6 +96,8 @@ class JsonHttp:
     ) -> None:
         self.kind = kind
         self.limiter = limiter
+        #: True once any answer carried the sandbox header: screens must then say so.
+        self.sandbox_seen = False
         self._token = reveal(token)
         if self._token:
             # The PII filter then masks it wherever it might still surface.
@@ -162,6 +166,8 @@ class JsonHttp:
             raise error from None
         except httpx.HTTPError as exc:
             raise NhsoUnavailable(f"{template}: {type(exc).__name__}") from None
+        if response.headers.get(SANDBOX_HEADER, "").lower() == "true":
+            self.sandbox_seen = True
         data = _json_or_none(response)
         status = response.status_code
         if status not in pass_statuses:

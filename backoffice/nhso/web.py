@@ -111,6 +111,11 @@ class NhsoWebClient:
             for base in (urls.endpoint_base, urls.status_base)
         )
 
+    @property
+    def sandbox_seen(self) -> bool:
+        """True once an answer came from our sandbox, not NHSO."""
+        return self.endpoint.sandbox_seen or self.status.sandbox_seen
+
     def close(self) -> None:
         self.endpoint.close()
         self.status.close()

@@ -2,12 +2,8 @@
 
 from backoffice.nhso.sandbox.cards import CardSource, CardView, FixedCard, PcscCard
 from backoffice.nhso.sandbox.faults import Faults
-from backoffice.nhso.sandbox.server import (
-    DEFAULT_CARD_CID,
-    DEFAULT_TOKEN,
-    SANDBOX_HEADER,
-    SandboxServer,
-)
+from backoffice.nhso.sandbox.server import DEFAULT_CARD_CID, DEFAULT_TOKEN, SandboxServer
+from backoffice.nhso.transport import SANDBOX_HEADER
 
 __all__ = [
     "DEFAULT_CARD_CID",

@@ -32,12 +32,12 @@ from backoffice.nhso.sandbox.state import (
     Refusal,
     SandboxState,
 )
+from backoffice.nhso.transport import SANDBOX_HEADER
 from common.cid import is_valid_cid
 from common.logs import redact
 
 log = logging.getLogger(__name__)
 
-SANDBOX_HEADER = "X-NHSO-Sandbox"
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's public test token
 DEFAULT_CARD_CID = "1909900123450"  # hardware/card/profiles/demo.json
 READER_NAME = "NHSO Sandbox Virtual Reader 0"

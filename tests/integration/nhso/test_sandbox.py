@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
+from backoffice.nhso.agent import AgentClient
 from backoffice.nhso.errors import InvalidRequest
 from backoffice.nhso.models import ClaimDetailRequest
 from backoffice.nhso.sandbox import DEFAULT_TOKEN, SANDBOX_HEADER, SandboxServer
@@ -175,3 +176,10 @@ def test_control_panel_over_http(sandbox: SandboxServer, http: httpx.Client) -> 
     assert state["sandbox"] is True and state["faults"]["rate_limit"] is False
     http.post("/_sandbox/card", json={"reader": False})
     assert http.get("/api/smartcard/terminals").json() == []
+
+
+def test_clients_notice_they_talk_to_the_sandbox(agent: AgentClient, web: NhsoWebClient) -> None:
+    assert not agent.sandbox_seen and not web.sandbox_seen
+    agent.terminals()
+    web.check_authen_status(DEMO, dt.date.today())
+    assert agent.sandbox_seen and web.sandbox_seen
