@@ -1,0 +1,211 @@
+"""The whole kiosk on real pieces: pcscd + vpcd (slot 0), MariaDB, the NHSO sandbox over
+HTTP and the loopback ESC/POS printer, driven through the controller as the touch
+screen would drive it (no Kivy: the screens have their own offscreen tests)."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.config import Settings, load_settings
+from kiosk import flow as f
+from kiosk.app import build_controller
+from kiosk.controller import Controller
+from kiosk.testing import synthetic_cid
+from kiosk.wiring import Runtime, demo_profile_path, start_runtime, vpcd_reader_name
+
+ROOT = Path(__file__).resolve().parents[2]
+MOBILE = "0812345678"
+GENERAL = "PG0060001"
+STOPPED = f.END_STEPS | f.WAITING_STEPS
+
+
+@pytest.fixture
+def vpcd_slot(vpcd_ports: list[int]) -> Iterator[int]:
+    """vpcd slot 0, ours for the test (other runs on this machine take turns)."""
+    from hardware.card.pcsc import wait_for_card
+
+    port = vpcd_ports[0]
+    lock_path = ROOT / "var" / "test" / f"vpcd-{port}.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("w") as lock:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail("vpcd slot 0 stayed in use by another test run")
+                time.sleep(0.2)
+        if not wait_for_card(vpcd_reader_name(port), present=False, timeout_s=5):
+            pytest.fail("vpcd slot 0 holds a card before the test")
+        yield port
+
+
+def card_profile(tmp_path: Path, serial: int | None) -> Path:
+    """The demo card, or the same card with another (synthetic, valid) citizen ID."""
+    data = json.loads(demo_profile_path().read_text(encoding="utf-8"))
+    data["photo"] = str(demo_profile_path().with_name(data["photo"]))
+    if serial is not None:
+        data["cid"] = synthetic_cid(serial)
+    path = tmp_path / f"card-{serial}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def e2e_settings(tmp_path: Path, db_url: str, profile: Path) -> Settings:
+    return load_settings(
+        None,
+        {
+            "data_dir": str(tmp_path / "data"),
+            "secrets_file": str(tmp_path / "no-secrets.toml"),
+            "database.url": db_url,
+            "card.simulate": True,
+            "card.simulator_profile": str(profile),
+            "card.settle_s": 0.1,
+            "nhso.mode": "sandbox",
+            "nhso.timeout_s": 3.0,
+            "printer.simulate": True,
+            "printer.uri": "preview",
+        },
+    )
+
+
+@dataclass
+class Kiosk:
+    """A running kiosk and the hands of a patient in front of it."""
+
+    runtime: Runtime
+    controller: Controller
+    settings: Settings
+
+    @property
+    def state(self) -> f.FlowState:
+        return self.controller.state
+
+    def wait(self, predicate: Callable[[f.FlowState], bool], timeout: float = 20) -> f.FlowState:
+        return self.controller.wait_for(predicate, timeout)
+
+    def insert(self) -> f.FlowState:
+        """Insert the card; returns the first state that waits for a touch, or the end."""
+        before = self.state.seq
+        card = self.runtime.virtual_card
+        assert card is not None
+        card.insert()
+        return self.wait(lambda s: s.seq > before and s.step in STOPPED)
+
+    def touch(self, event: f.Event) -> f.FlowState:
+        before = self.state.seq
+        self.controller.post(event)
+        return self.wait(lambda s: s.seq > before and s.step in STOPPED)
+
+    def checkin(self, claim_type: str = GENERAL, mobile: str = MOBILE) -> f.FlowState:
+        """Card in, claim type, mobile: the state the check-in ends in (card still in)."""
+        state = self.insert()
+        while state.step not in f.END_STEPS:
+            session = state.session
+            assert session is not None
+            if state.step == f.Step.RIGHTS_CHECKED:
+                state = self.touch(f.ClaimTypeChosen(claim_type))
+            elif session.one_touch:
+                state = self.touch(f.MobileConfirmed())
+            else:
+                state = self.touch(f.MobileEntered(mobile))
+        return state
+
+    def remove(self) -> f.FlowState:
+        card = self.runtime.virtual_card
+        assert card is not None
+        card.remove()
+        return self.wait(lambda s: s.step == f.Step.IDLE and not s.card_present)
+
+
+@pytest.fixture
+def start_kiosk(tmp_path: Path, vpcd_slot: int) -> Iterator[Callable[..., Kiosk]]:
+    started: list[Kiosk] = []
+
+    def _start(db_url: str, *, serial: int | None = None, **changes: Any) -> Kiosk:
+        settings = e2e_settings(tmp_path, db_url, card_profile(tmp_path, serial))
+        runtime = start_runtime(settings, vpcd_port=vpcd_slot)
+        controller = build_controller(settings, runtime.services)
+        kiosk = Kiosk(runtime, controller, settings)
+        started.append(kiosk)
+        controller.start()
+        return kiosk
+
+    yield _start
+    for kiosk in started:
+        kiosk.controller.stop()
+        kiosk.runtime.close()
+
+
+class TcpProxy:
+    """A TCP relay in front of MariaDB that a test can cut (database down) and restore."""
+
+    def __init__(self, target_host: str, target_port: int) -> None:
+        self.target = (target_host, target_port)
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self._listener.getsockname()[1]
+        self.up = True
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            if not self.up:
+                client.close()
+                continue
+            try:
+                upstream = socket.create_connection(self.target, timeout=5)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while chunk := src.recv(65536):
+                dst.sendall(chunk)
+        except OSError:
+            pass
+        finally:
+            for s in (src, dst):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+
+    def cut(self) -> None:
+        """Refuse new connections and break the open ones, as a dead server would."""
+        self.up = False
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+    def restore(self) -> None:
+        self.up = True
+
+    def close(self) -> None:
+        self.cut()
+        self._listener.close()
