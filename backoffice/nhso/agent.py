@@ -7,6 +7,7 @@ bodies, and latest-5 may answer with one object instead of a list.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, TypeVar
 
 import httpx
@@ -43,6 +44,8 @@ LATEST = "/api/nhso-service/latest-authen-code/"
 LATEST_5 = "/api/nhso-service/latest-5-authen-code-all-hospital/"
 
 DEFAULT_AGENT_URL = "http://127.0.0.1:8189"
+
+log = logging.getLogger(__name__)
 
 R = TypeVar("R", AgentRead, AgentCardOnly)
 
@@ -140,11 +143,17 @@ class AgentClient:
         return self._latest(LATEST_5 + cid, "latest-5-authen-code-all-hospital/{pid}")
 
     def _latest(self, path: str, template: str) -> list[AuthenResult]:
-        reply = self.http.request("GET", path, template=template, pass_statuses=frozenset({404}))
-        if reply.status == 404:
+        reply = self.http.request("GET", path, template=template)
+        refused = 400 <= reply.status < 500 or (
+            isinstance(reply.data, dict) and "error" in reply.data
+        )
+        if refused:
+            # How the agent says "no authen yet" is not documented (only that claimCode is
+            # then absent); a refusal here means "none", and NHSO's own same-day rule still
+            # stands behind confirm-save. Timeouts and 5xx stay errors: they settle nothing.
+            log.info("%s: HTTP %s, read as no authen", template, reply.status)
             return []
-        data = _check(reply, template)
         try:
-            return parse_latest(data)
+            return parse_latest(reply.data)
         except ValueError:
             raise MalformedResponse(f"{template}: unexpected shape") from None
