@@ -86,7 +86,7 @@ def test_plan_lists_every_visit_it_will_not_send(engine: Engine, sandbox: Sandbo
         (106, "missing_cid"),
         (107, "zero_amount"),
     ]
-    request = dict(plan.requests)[next(v for v, _ in plan.requests if v.visitno == 105)]
+    request = next(r for v, r in plan.requests if v.visitno == 105)
     body = request.body()
     assert body["mainInsclCode"] == "SSS"
     assert body["transactionId"] == "99901105"
