@@ -210,7 +210,9 @@ class CloseRightService:
     ) -> CloseRightPlan:
         plan = CloseRightPlan()
         now = self.clock()
-        for bundle in self.source.bundles(date_from, date_to, visitnos=visitnos):
+        for bundle in self.source.bundles(
+            date_from, date_to, pcucode=self.hcode, visitnos=visitnos
+        ):
             visit = bundle.visit
             reason = self._reason(visit, now)
             if reason:

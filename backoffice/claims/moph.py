@@ -102,7 +102,9 @@ class MophClaimService:
     ) -> MophPlan:
         """What would be sent; with ``resend``, only the claims that failed before."""
         plan = MophPlan()
-        for bundle in self.source.bundles(date_from, date_to, visitnos=visitnos):
+        for bundle in self.source.bundles(
+            date_from, date_to, pcucode=self.hcode, visitnos=visitnos
+        ):
             eligible, ineligible = assess(bundle, self.rules)
             if kinds:
                 eligible = [e for e in eligible if e.kind in kinds]

@@ -234,10 +234,10 @@ def export_eclaim(
     report = r.ValidationReport(folder)
     builder = EclaimRows(rules, hcode)
     seen_people: set[tuple[str, int]] = set()
-    total = source.count(date_from, date_to) if progress else 0
+    total = source.count(date_from, date_to, hcode) if progress else 0
     done = 0
     try:
-        for bundle in source.bundles(date_from, date_to):
+        for bundle in source.bundles(date_from, date_to, pcucode=hcode):
             verdict = screen_eclaim(bundle, rules, hcode)
             if verdict.included:
                 person = (bundle.visit.pcucodeperson, bundle.visit.pid)

@@ -223,7 +223,7 @@ def export_ssop(
     folder.mkdir(parents=True, exist_ok=True)
     report = r.ValidationReport(folder)
     builder = SsopRows(rules, hcode)
-    total = source.count(date_from, date_to) if progress else 0
+    total = source.count(date_from, date_to, hcode) if progress else 0
     done = 0
     stamp = be_stamp(moment)
     outputs: list[Path] = []
@@ -235,7 +235,7 @@ def export_ssop(
             for section, fields in sections
         }
         try:
-            for bundle in source.bundles(date_from, date_to):
+            for bundle in source.bundles(date_from, date_to, pcucode=hcode):
                 verdict = screen_ssop(bundle, rules)
                 if verdict.included:
                     clean = True

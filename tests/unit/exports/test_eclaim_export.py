@@ -214,3 +214,23 @@ def test_command_line_reports_a_bad_database_bilingually(
     out = json.loads(capsys.readouterr().out)
     assert out["error_code"] == "export.database_unavailable"
     assert out["message_th"] and out["message_en"]
+
+
+def test_visits_of_another_unit_in_the_same_database_are_not_ours(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    from decimal import Decimal
+
+    from backoffice.jhcis import tables as t
+
+    with clinic_engine.begin() as conn:
+        conn.execute(
+            t.visit.insert(),
+            {"pcucode": "99902", "visitno": 110, "visitdate": DAY, "pcucodeperson": "99901",
+             "pid": 1, "rightcode": "89", "hosmain": "99900", "money1": Decimal(50),
+             "claimcode_nhso": "PP1000000110"},
+        )  # fmt: skip
+    result = run(clinic_engine, tmp_path)
+    assert "110" not in {r["SEQ"] for r in parse(result.folder / "INS.txt")}  # type: ignore[operator]
+    assert result.summary["included_visits"] == 4
+    assert result.summary["excluded_visits"] == 5
