@@ -39,6 +39,7 @@ from backoffice.moph.errors import (
     MophTimeout,
     MophTokenRejected,
 )
+from common.logs import register_sensitive
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,8 @@ class MophClaimService:
 
     def _send_one(self, item: Eligible) -> MophOutcome:
         v = item.bundle.visit
+        # The body carries the patient's name: make sure no log line ever can.
+        register_sensitive([v.first_name, v.last_name])
         key = self._key(item)
         row_id = ledger.take_slot(self.engine, kiosk_moph_claim, key)
         if row_id is None:
