@@ -303,7 +303,7 @@ class ClaimSource:
             .where(d.c.pcucode == unit, d.c.visitno.in_(numbers))
             .order_by(d.c.visitno, d.c.dxtype, d.c.diagcode)
         )
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():  # one chunk: fetched at once
             code = _s(row.mapdisease) or _s(row.diagcode)
             dxtype = _s(row.dxtype)[-1:] or "1"
             out[(unit, int(row.visitno))].diagnoses.append(
@@ -332,7 +332,7 @@ class ClaimSource:
             .where(vd.c.pcucode == unit, vd.c.visitno.in_(numbers))
             .order_by(vd.c.visitno, vd.c.drugcode)
         )
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():  # one chunk: fetched at once
             out[(unit, int(row.visitno))].items.append(
                 Item(
                     drugcode=_s(row.drugcode),
@@ -363,7 +363,7 @@ class ClaimSource:
             .where(lab.c.pcucode == unit, lab.c.visitno.in_(numbers))
             .order_by(lab.c.visitno, lab.c.labcode, lab.c.seqonday)
         )
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():  # one chunk: fetched at once
             result = row.labresultdigit
             text = _s(row.labresulttext) if result is None else quantity(_d(result))
             out[(unit, int(row.visitno))].labs.append(
@@ -380,7 +380,7 @@ class ClaimSource:
             .where(e.c.pcucode == unit, e.c.visitno.in_(numbers))
             .order_by(e.c.visitno, e.c.vaccinecode)
         )
-        for row in conn.execute(query):
+        for row in conn.execute(query).all():  # one chunk: fetched at once
             out[(unit, int(row.visitno))].vaccinations.append(
                 Vaccination(
                     _s(row.vaccinecode),
