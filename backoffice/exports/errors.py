@@ -35,12 +35,6 @@ class OutputNotWritable(ExportError):
     message_en = "Cannot write to the output folder. Choose another folder or check free space."
 
 
-class NoUnitCode(ExportError):
-    code = "export.no_unit_code"
-    message_th = "ไม่ทราบรหัสหน่วยบริการ (hcode) กรุณาตั้งค่า clinic.hcode"
-    message_en = "The unit code (hcode) is unknown. Set clinic.hcode in the configuration."
-
-
 @contextmanager
 def wrap_export_errors() -> Iterator[None]:
     """Turn library failures into bilingual errors without leaking their text.

@@ -24,7 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from common.config import ConfigError, describe_validation_error
 
 Category = Literal["OP", "PP", "ANC"]
-CATEGORIES: tuple[Category, ...] = ("OP", "PP", "ANC")
 # The order visits are classified in: the most specific diagnoses first.
 CATEGORY_ORDER: tuple[Category, ...] = ("ANC", "PP", "OP")
 

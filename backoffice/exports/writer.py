@@ -77,10 +77,6 @@ class DelimitedFile:
             self._handle = None
 
 
-def blank_row(fields: Iterable[str]) -> dict[str, object]:
-    return dict.fromkeys(fields, "")
-
-
 def zip_files(zip_path: Path, files: Iterable[Path]) -> Path:
     """One zip with the files under their bare names (what the upload pages expect)."""
     tmp = zip_path.with_suffix(".zip.part")
