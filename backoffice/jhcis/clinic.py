@@ -46,7 +46,7 @@ from backoffice.jhcis.errors import (
     VisitNotFound,
 )
 from backoffice.jhcis.legacy_text import LegacyText, detect_legacy_text
-from backoffice.jhcis.numbering import next_number, numbering_transaction
+from backoffice.jhcis.numbering import next_number, next_visitno, numbering_transaction
 from backoffice.jhcis.own_tables import ensure_own_tables, kiosk_pending_authen, kiosk_visit
 from backoffice.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
 from backoffice.jhcis.records import PendingAuthen, Person, Visit, VisitClaim, WalkinIdentity
@@ -497,7 +497,7 @@ class ClinicDatabase:
             raise VisitNotFound("the visit of this request was deleted in JHCIS")
         unit = self.unit_code()
         day = at.date()
-        visitno = next_number(conn, visit.c.visitno)  # global in JHCIS, not per unit
+        visitno = next_visitno(conn)  # global in JHCIS, not per unit
         values: dict[str, object] = {
             "pcucode": unit,
             "visitno": visitno,
