@@ -106,7 +106,7 @@ class EclaimRows:
                 {
                     "HCODE": self.hcode, "HN": v.hn, "CHANGWAT": v.provcode,
                     "AMPHUR": v.distcode, "DOB": ymd(v.birth), "SEX": v.sex, "MARRIAGE": "",
-                    "OCCUPA": "", "NATION": v.nation or "099", "PERSON_ID": v.cid,
+                    "OCCUPA": "", "NATION": (v.nation or "99").zfill(3), "PERSON_ID": v.cid,
                     "NAMEPAT": f"{v.title}{v.first_name} {v.last_name}".strip(),
                     "TITLE": v.title, "FNAME": v.first_name, "LNAME": v.last_name, "IDTYPE": "1",
                 }
