@@ -384,7 +384,7 @@ class ClinicDatabase:
             "idcard": identity.cid,
             "typelive": WALKIN_TYPELIVE,
             "dischargetype": NOT_DISCHARGED,
-            "nation": "099",
+            "nation": "99",  # as KIOSK_JHCIS writes on real JHCIS (reference §1.1)
             "hnomoi": identity.house_no.strip() or None,
             "roadmoi": identity.road.strip() or None,
             "mumoi": moo.zfill(2) if moo.isdigit() else None,

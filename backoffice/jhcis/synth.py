@@ -367,7 +367,7 @@ def _population(
                 "idcard": synthetic_cid(rng, used),
                 "typelive": "4" if hcode == out_of_area_hcode else rng.choice(("1", "1", "3")),
                 "dischargetype": "9",
-                "nation": "099",
+                "nation": "99",
                 "rightcode": right,
                 "rightno": None,
                 "hosmain": DEMO_HOSPITAL,
