@@ -146,11 +146,18 @@ def create_app(
             notify("READY=1")
             interval = watchdog_interval_s()
             if interval:
-                # From the main loop: a frozen UI stops the pings and systemd restarts us.
-                Clock.schedule_interval(lambda _dt: notify("WATCHDOG=1"), interval)
+                # From the main loop: a frozen UI, or a worker stuck in one call, stops
+                # the pings and systemd restarts the kiosk.
+                Clock.schedule_interval(self._watchdog, interval)
             log.info("kiosk ready in %.2f s", time.monotonic() - PROCESS_STARTED)
             if on_ready is not None:
                 on_ready(self)
+
+        def _watchdog(self, _dt: float) -> None:
+            if controller.healthy():
+                notify("WATCHDOG=1")
+            else:
+                log.error("kiosk unhealthy: withholding the watchdog ping")
 
         def on_stop(self) -> None:
             notify("STOPPING=1")

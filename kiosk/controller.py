@@ -53,6 +53,7 @@ class Controller:
         self._replay_queued = threading.Event()
         self._threads: list[threading.Thread] = []
         self._running = False
+        self._command_started: float | None = None  # monotonic, while the worker is busy
 
     # --- lifecycle ---
 
@@ -99,6 +100,14 @@ class Controller:
         expected = self._pin
         ok = bool(expected) and hmac.compare_digest(pin.encode(), (expected or "").encode())
         self.post(f.StaffPinEntered(ok=ok))
+
+    def healthy(self, max_command_s: float = 120.0) -> bool:
+        """False when a thread died or one command has run far past every port's timeout:
+        the app then stops its watchdog pings and systemd restarts the kiosk."""
+        if not self._running or not all(t.is_alive() for t in self._threads):
+            return False
+        started = self._command_started
+        return started is None or time.monotonic() - started < max_command_s
 
     @property
     def state(self) -> f.FlowState:
@@ -185,5 +194,10 @@ class Controller:
             assert isinstance(item, f.Command)
             if isinstance(item, f.ReplayJournal):
                 self._replay_queued.clear()
-            for event in self.effects.perform(item):
+            self._command_started = time.monotonic()
+            try:
+                events = self.effects.perform(item)
+            finally:
+                self._command_started = None
+            for event in events:
                 self._events.put(event)

@@ -199,3 +199,25 @@ def test_health_file_is_written_in_the_background(tmp_path: Path) -> None:
     health.close()
     data = read_health(path)
     assert data is not None and data["components"]["nhso"]["status"] == "ok"
+
+
+def test_a_stuck_worker_makes_the_controller_unhealthy(world: FakeWorld, tmp_path: Path) -> None:
+    c = build(world, tmp_path)
+    assert not c.healthy()  # not started
+    c.start()
+    release = threading.Event()
+    world.card.delay = lambda: release.wait(5)
+    try:
+        assert c.healthy()
+        c.post(f.CardInserted())
+        c.wait_for(at(f.Step.READING_CARD))
+        time.sleep(0.2)
+        assert c.healthy(max_command_s=10)
+        assert not c.healthy(max_command_s=0.1)
+        release.set()
+        c.wait_for(at(f.Step.CLAIM_TYPE_CHOSEN))
+        assert c.healthy(max_command_s=0.1)
+    finally:
+        release.set()
+        c.stop()
+    assert not c.healthy()
