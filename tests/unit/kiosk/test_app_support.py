@@ -134,19 +134,20 @@ def test_kiosk_health_and_journal_commands(
     assert sample_identity(1).cid not in out and "สมชาย" not in out
 
 
-def test_kiosk_run_without_adapters_explains(
+def test_kiosk_run_explains_a_wiring_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from kiosk import commands
+
+    def not_wired(_settings: object) -> None:
+        raise commands.KioskNotWired("kiosk.adapters is missing")
+
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
-    try:
-        import kiosk.adapters  # noqa: F401
-    except ModuleNotFoundError:
-        pass
-    else:
-        pytest.skip("kiosk.adapters exists: `kiosk run` is wired")
+    monkeypatch.setattr(commands, "real_services", not_wired)
     assert main(["run"]) == 2
     err = capsys.readouterr().err
     assert "adapters" in err and "ผู้ดูแลระบบ" in err
+    assert "kivy" not in sys.modules
 
 
 def test_kiosk_run_refuses_a_loose_secrets_file(
