@@ -6,9 +6,14 @@ file. Each figure is printed next to a baseline measured in the same run:
 
 * check-in: a bare loop calling the same fakes in the same order, without the flow;
 * cold start: a bare Kivy app that draws one Thai label and reports its first frame;
-* memory: Python heap growth (tracemalloc) over 500 check-ins, both ways.
+* memory: Python heap growth (tracemalloc) over 500 check-ins, both ways;
+* real adapters (``--real-n``): the same check-in through ``kiosk.adapters`` on the real
+  modules, simulators at zero latency: card data parsed from the applet's APDUs (in
+  memory, no PC/SC), the demo SQLite clinic database, the NHSO sandbox over HTTP, the
+  loopback ESC/POS printer over TCP (NHSO's client rate limit at its 50/s ceiling).
+  Baseline: the same adapter calls without the flow.
 
-Run: ``.venv/bin/python bench/bench_checkin.py [--n 300] [--no-ui]``
+Run: ``.venv/bin/python bench/bench_checkin.py [--n 300] [--real-n 100] [--no-ui]``
 (the cold-start part renders offscreen: SDL_VIDEODRIVER=offscreen, no X needed).
 """
 
@@ -32,7 +37,7 @@ from kiosk.controller import Controller
 from kiosk.effects import Effects, SyncDriver
 from kiosk.health import HealthRecorder
 from kiosk.journal import Journal
-from kiosk.services import AuthenRequest, TicketRequest, VisitRequest
+from kiosk.services import AuthenRequest, Identity, TicketRequest, VisitRequest
 from kiosk.testing import GENERAL, FakeWorld, sample_identity
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -221,10 +226,130 @@ Bare().run()
 """
 
 
+class AppletCard:
+    """CardReader port over the virtual card's applet in memory: APDUs in, Identity out."""
+
+    def __init__(self) -> None:
+        from hardware.card import CardProfile
+
+        profile_path = ROOT / "hardware" / "card" / "profiles" / "demo.json"
+        self.base = CardProfile.load(profile_path)
+        self.profile = self.base
+
+    def use(self, cid: str) -> None:
+        import dataclasses
+
+        self.profile = dataclasses.replace(self.base, cid=cid)
+
+    def read(self) -> Identity:
+        from hardware.card.apdu import read_card_data
+        from hardware.card.applet import AppletTransport, ThaiIdApplet
+        from kiosk.adapters.card import identity_from_card
+
+        return identity_from_card(read_card_data(AppletTransport(ThaiIdApplet(self.profile))))
+
+
+def real_adapters(tmp: Path, n: int) -> None:
+    from backoffice.nhso.sandbox import FixedCard
+    from common.config import load_settings
+    from common.secrets import Secrets
+    from kiosk.testing import synthetic_cid
+    from kiosk.wiring import start_runtime
+
+    # NHSO's rate limit (5 requests/s by default, 3 requests a check-in) would dominate:
+    # raised to its ceiling so the figure is the software's own cost.
+    settings = load_settings(
+        None,
+        {"data_dir": str(tmp / "real"), "card.simulate": False, "nhso.rate_per_second": 50},
+    )
+    nhso_card = FixedCard(None)
+    runtime = start_runtime(settings, secrets=Secrets(), nhso_card_source=nhso_card)
+    card = AppletCard()
+    services = runtime.services
+    services.card = card
+    effects = Effects(
+        services,
+        journal=Journal(tmp / "real-journal.sqlite"),
+        health=HealthRecorder(tmp / "real-health.json"),
+    )
+    driver = SyncDriver(f.Flow(), effects, keep_history=False)
+    serials = iter(range(770_000, 10**6))
+    keys = iter(range(10**6))  # idempotency keys: one per check-in, warm-up included
+
+    def next_person() -> None:
+        cid = synthetic_cid(next(serials))  # a new walk-in each time: never a reprint
+        card.use(cid)
+        nhso_card.insert(cid)
+
+    def through_flow(i: int) -> None:
+        state = driver.send(f.CardInserted(f"r{next(keys):031d}"))
+        if state.step == f.Step.RIGHTS_CHECKED:
+            state = driver.send(f.ClaimTypeChosen(GENERAL.code))
+        state = driver.send(f.MobileEntered("0812345678"))
+        assert state.step == f.Step.DONE, (state.step, state.error_code)
+        driver.send(f.CardRemoved())
+
+    def direct(_i: int) -> None:
+        key = f"d{next(keys):031d}"
+        identity = card.read()
+        patient = services.clinic.identify(identity)
+        rights = services.rights.check(identity)
+        claim = rights.claim_types[0]
+        outcome = services.authen.authenticate(
+            AuthenRequest(key, identity, patient, claim.code, "0812345678", rights.correlation_id)
+        )
+        visit = services.clinic.open_visit(
+            VisitRequest(
+                key,
+                identity,
+                patient,
+                claim.code,
+                claim.name,
+                "ok",
+                outcome.claim_code,
+                requested_at=dt.datetime.now(),
+            )
+        )
+        services.printer.print_ticket(
+            TicketRequest(
+                visit.queue_label,
+                False,
+                identity.masked_name,
+                claim.code,
+                claim.name,
+                outcome.claim_code,
+                "ok",
+                visit,
+                NOW,
+            )
+        )
+
+    def timed_real(run: Callable[[int], None]) -> list[float]:
+        samples = []
+        for i in range(n):
+            next_person()
+            start = time.perf_counter()
+            run(i)
+            samples.append(time.perf_counter() - start)
+        return samples
+
+    try:
+        timed_real(direct)  # warm-up: connections, caches, the first render
+        base = timed_real(direct)
+        ours = timed_real(through_flow)
+    finally:
+        runtime.close()
+    print(f"one check-in through the real adapters, simulators at zero latency, n={n}")
+    line("flow + real adapters", ours, base)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=300, help="timed check-ins per variant")
     parser.add_argument("--no-ui", action="store_true", help="skip the cold-start measurement")
+    parser.add_argument(
+        "--real-n", type=int, default=100, help="check-ins through the real adapters (0: skip)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as name:
         tmp = Path(name)
@@ -253,6 +378,8 @@ def main() -> int:
             f"{grow_base / 1024:7.1f} KiB   growth per check-in {grow / 500:6.0f} B "
             f"vs {grow_base / 500:6.0f} B"
         )
+        if args.real_n > 0:
+            real_adapters(tmp, args.real_n)
         if not args.no_ui:
             result = cold_start(tmp)
             if result is not None:

@@ -40,7 +40,7 @@ from kiosk.services import KioskServices
 if TYPE_CHECKING:
     from backoffice.jhcis import ClinicDatabase
     from backoffice.nhso.providers import AuthenProvider
-    from backoffice.nhso.sandbox import SandboxServer
+    from backoffice.nhso.sandbox import CardSource, SandboxServer
     from hardware.card import VirtualCard
     from hardware.printer import LoopbackPrinter, TicketPrinter
 
@@ -147,12 +147,17 @@ def start_runtime(
     *,
     secrets: Secrets | None = None,
     vpcd_port: int = VPCD_FIRST_PORT,
+    nhso_card_source: CardSource | None = None,
 ) -> Runtime:
-    """Build the ports from `settings`, starting the simulators it asks for."""
+    """Build the ports from `settings`, starting the simulators it asks for.
+
+    `nhso_card_source` replaces what the sandbox agent sees in its reader (default: the
+    kiosk's reader over PC/SC); the benchmark uses a fixed card to leave PC/SC out.
+    """
     secrets = secrets if secrets is not None else load_secrets(settings.secrets_file)
     closers: list[Callable[[], None]] = []
     try:
-        return _start(settings, secrets, vpcd_port, closers)
+        return _start(settings, secrets, vpcd_port, nhso_card_source, closers)
     except BaseException:
         for closer in reversed(closers):
             with contextlib.suppress(Exception):
@@ -161,7 +166,11 @@ def start_runtime(
 
 
 def _start(
-    settings: Settings, secrets: Secrets, vpcd_port: int, closers: list[Callable[[], None]]
+    settings: Settings,
+    secrets: Secrets,
+    vpcd_port: int,
+    nhso_card_source: CardSource | None,
+    closers: list[Callable[[], None]],
 ) -> Runtime:
     from backoffice.jhcis import ClinicDatabase
     from backoffice.nhso.providers import authen_provider_from_settings
@@ -191,7 +200,9 @@ def _start(
         from backoffice.nhso.sandbox import PcscCard, SandboxServer
 
         sandbox = SandboxServer(
-            port=0, card_source=PcscCard(reader_name), hcode=settings.clinic.hcode or None
+            port=0,
+            card_source=nhso_card_source or PcscCard(reader_name),
+            hcode=settings.clinic.hcode or None,
         ).start()
         closers.append(sandbox.stop)
         nhso = settings.nhso.model_copy(update={"sandbox_port": sandbox.port})
