@@ -16,6 +16,7 @@ if ! pgrep -x pcscd >/dev/null; then
     echo "demo: pcscd is not running; start it (sudo systemctl start pcscd) for the card." >&2
   fi
 fi
-# vpcd serves one card per slot: wait for a test run that holds slot 0.
-mkdir -p var/test
-flock -w 300 var/test/vpcd-35963.lock .venv/bin/kiosk demo --out demo-out "$@"
+# vpcd serves one card per slot: wait for a test run that holds slot 0 (the tests' lock).
+LOCK="${VPCD_LOCK:-var/test/vpcd-35963.lock}"
+mkdir -p "$(dirname "$LOCK")"
+flock -w 300 "$LOCK" .venv/bin/kiosk demo --out demo-out "$@"
