@@ -5,7 +5,8 @@ file, generated once per run. Each export runs in its own child process so that 
 peak memory (ru_maxrss) is its own:
 
 * streaming: :func:`backoffice.exports.eclaim.export_eclaim` (server-side cursor,
-  chunked children, rows written as they come);
+  chunked children, rows written as they come), in one process and in two
+  (:mod:`backoffice.exports.parallel`, same bytes);
 * naive: the row-at-a-time way an ORM-style exporter is usually written: all visits
   fetched, then for every visit one query each for the person, the right, the
   diagnoses, the drugs and the labs, every output row kept in lists, files written
@@ -65,6 +66,17 @@ def run_streaming(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     source = ClaimSource(open_engine(f"sqlite:///{db}", read_only=True))
     result = export_eclaim(
         source, first, END, out, rules=RuleSet(), hcode=source.own_hcode(), now=NOW
+    )
+    return {"folder": str(result.folder), "summary": result.summary}
+
+
+def run_parallel(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
+    from backoffice.exports.parallel import export_eclaim_parallel
+    from backoffice.exports.rules import RuleSet
+    from backoffice.jhcis.synth import DEMO_UNIT
+
+    result = export_eclaim_parallel(
+        f"sqlite:///{db}", first, END, out, rules=RuleSet(), hcode=DEMO_UNIT, workers=2, now=NOW
     )
     return {"folder": str(result.folder), "summary": result.summary}
 
@@ -145,12 +157,17 @@ def run_naive(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
 def worker(kind: str, db: Path, out: Path, first: dt.date) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    run = run_streaming if kind == "streaming" else run_naive
+    run = {"streaming": run_streaming, "parallel": run_parallel, "naive": run_naive}[kind]
     result = run(db, out, first)
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     result["seconds"] = time.perf_counter() - started
-    result["cpu"] = (usage.ru_utime - before.ru_utime) + (usage.ru_stime - before.ru_stime)
-    result["peak_mb"] = usage.ru_maxrss / 1024
+    result["cpu"] = (
+        (usage.ru_utime - before.ru_utime) + (usage.ru_stime - before.ru_stime)
+        + children.ru_utime + children.ru_stime
+    )  # fmt: skip
+    # The largest single process (each worker streams on its own).
+    result["peak_mb"] = max(usage.ru_maxrss, children.ru_maxrss) / 1024
     print(json.dumps(result))
 
 
@@ -182,7 +199,7 @@ def main() -> int:
     parser.add_argument("--persons", type=int, default=20_000)
     parser.add_argument("--naive-days", type=int, default=30, help="0 = the whole year")
     parser.add_argument("--first", type=dt.date.fromisoformat)
-    parser.add_argument("--worker", choices=("streaming", "naive"))
+    parser.add_argument("--worker", choices=("streaming", "parallel", "naive"))
     parser.add_argument("--db", type=Path)
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
@@ -202,8 +219,18 @@ def main() -> int:
             f"streaming, {visits} visits: {ours['seconds']:.1f} s wall, {ours['cpu']:.1f} s CPU, "
             f"peak {ours['peak_mb']:.0f} MB (included {summary['included_visits']})"
         )
-        goal = ours["seconds"] <= 20 and ours["peak_mb"] <= 300
-        print(f"goal (<= 20 s, <= 300 MB): {'met' if goal else 'NOT met'} (wall time)")
+        two = measure("parallel", db, root / "parallel", year)
+        same_two = all(
+            filecmp.cmp(Path(ours["folder"]) / f.name, f, shallow=False)
+            for f in Path(two["folder"]).glob("*.txt")
+        )
+        print(
+            f"streaming, 2 processes: {two['seconds']:.1f} s wall, {two['cpu']:.1f} s CPU, "
+            f"peak {two['peak_mb']:.0f} MB per process; identical files: {same_two}"
+        )
+        best = min(ours["seconds"], two["seconds"])
+        goal = best <= 20 and max(ours["peak_mb"], two["peak_mb"]) <= 300
+        print(f"goal (<= 20 s, <= 300 MB): {'met' if goal else 'NOT met'} (best wall time)")
         sub = year if args.naive_days <= 0 else END - dt.timedelta(days=args.naive_days - 1)
         mine = ours if sub == year else measure("streaming", db, root / "streaming-sub", sub)
         naive = measure("naive", db, root / "naive", sub)
@@ -222,7 +249,7 @@ def main() -> int:
             f"CPU {naive['cpu'] / max(mine['cpu'], 0.001):.1f}x, "
             f"memory {naive['peak_mb'] / mine['peak_mb']:.1f}x"
         )
-        return 0 if same else 1
+        return 0 if same and same_two else 1
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Any
 from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
 from backoffice.exports.eclaim import BatchResult, export_eclaim
 from backoffice.exports.errors import wrap_export_errors
+from backoffice.exports.parallel import export_eclaim_parallel
 from backoffice.exports.rules import load_rules
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
@@ -53,6 +54,9 @@ def register(subparsers: Any) -> None:
         help="send the batch to the FDH 16-file API (implies --fdh)",
     )
     eclaim.add_argument("--fdh-url", default=FDH_PROD, help="FDH base URL (its UAT for tests)")
+    eclaim.add_argument(
+        "--workers", type=int, default=1, help="processes for large ranges (same files)"
+    )
     eclaim.set_defaults(handler=eclaim_command)
     ssop = sub.add_parser("ssop", help="Social Security SSOP (BILLTRAN, BILLDISP, OPServices)")
     add_range_arguments(ssop)
@@ -94,10 +98,17 @@ def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
         with wrap_export_errors():
             rules = load_rules(args.rules)
             source, hcode = _source(args, settings)
-            result = export_eclaim(
-                source, args.date_from, args.date_to, args.out,
-                rules=rules, hcode=hcode, fdh=args.fdh or args.upload_fdh, dry_run=args.dry_run,
-            )  # fmt: skip
+            if args.workers > 1:
+                result = export_eclaim_parallel(
+                    db_url(args, settings), args.date_from, args.date_to, args.out,
+                    rules=rules, hcode=hcode, workers=args.workers,
+                    fdh=args.fdh or args.upload_fdh, dry_run=args.dry_run,
+                )  # fmt: skip
+            else:
+                result = export_eclaim(
+                    source, args.date_from, args.date_to, args.out, rules=rules, hcode=hcode,
+                    fdh=args.fdh or args.upload_fdh, dry_run=args.dry_run,
+                )  # fmt: skip
             if args.upload_fdh and not args.dry_run and result.folder is not None:
                 result.upload = upload_fdh(result.folder, args.fdh_url, hcode, settings)
     except BilingualError as error:

@@ -220,6 +220,7 @@ def export_eclaim(
     dry_run: bool = False,
     now: dt.datetime | None = None,
     progress: Progress | None = None,
+    zip_batch: bool = True,
 ) -> BatchResult:
     """Write one e-Claim batch (folder + zip + report); in a dry run, only the report."""
     moment = now or dt.datetime.now()
@@ -260,7 +261,7 @@ def export_eclaim(
     if progress:
         progress(done, total)
     zip_path = None
-    if not dry_run:
+    if zip_batch and not dry_run:
         zip_path = zip_files(out_dir / f"{name}.zip", [folder / f"{k}.txt" for k in files])
     log.info("e-Claim batch %s: %s", name, report.summary())
     return BatchResult(
