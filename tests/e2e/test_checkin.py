@@ -3,6 +3,7 @@ to the loopback printer; then a fault injected at each external step."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -48,6 +49,19 @@ def visits_today(kiosk: Kiosk, cid: str) -> list[Any]:
     if person is None:
         return []
     return db.visits_on(person, kiosk.runtime.services.clock().date())
+
+
+def wait_for_print_failure(kiosk: Kiosk, timeout: float = 5) -> list[dict[str, Any]]:
+    """The health file's print failures, once the worker has noted one (it does so just
+    after the counter screen is shown)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        failures: list[dict[str, Any]] = kiosk.controller.effects.health.snapshot()[
+            "print_failures"
+        ]
+        if failures or time.monotonic() > deadline:
+            return failures
+        time.sleep(0.05)
 
 
 def card_cid(kiosk: Kiosk) -> str:
@@ -232,7 +246,7 @@ def test_printer_out_of_paper_then_reprint(
     assert session is not None and session.visit is not None and session.authen is not None
     code = session.authen.claim_code
     # staff see it (the health file the backoffice reads) and the visit stands
-    failures = kiosk.controller.effects.health.snapshot()["print_failures"]
+    failures = wait_for_print_failure(kiosk)
     assert failures[-1]["visitno"] == session.visit.visitno
     assert failures[-1]["kind"] == "paper_out"
     assert (
