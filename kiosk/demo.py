@@ -206,10 +206,13 @@ def _tidy_names(screenshots: list[Path]) -> list[Path]:
 def run_headless(settings: Settings, out_dir: Path, *, timeout_s: float = 90.0) -> int:
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     os.environ.setdefault("KIVY_NO_CONSOLELOG", "1")
+    # Kivy leaves Python's logging (level, handlers, the PII filter) as configured.
+    os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     from kiosk.app import build_controller, configure_kivy
     from kiosk.ui.scripted import scripted_checkin
     from kiosk.wiring import start_runtime
 
+    out_dir = out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     screens = out_dir / "screens"
     if screens.exists():

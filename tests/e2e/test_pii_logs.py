@@ -51,8 +51,9 @@ def test_debug_logs_of_a_full_checkin_hold_no_personal_data(tmp_path: Path, vpcd
     }
     env.pop("KIVY_NO_CONSOLELOG", None)
     done = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", str(out)],
+        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", "out"],  # relative
         env=env,
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=240,
