@@ -21,6 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "backoffice.web.commands",
     "backoffice.claims.sync_commands",
     "backoffice.claims.commands",
+    "backoffice.reminders.commands",
 )
 
 
