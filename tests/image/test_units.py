@@ -31,7 +31,6 @@ COMMAND_PACKAGES = {
     "/usr/bin/loadkeys": "kbd",
     "/usr/bin/ssh-keygen": "openssh-server",
     "/bin/sh": "dash",
-
 }
 ESSENTIAL = {"coreutils", "dash"}  # in every Debian root filesystem
 
