@@ -27,6 +27,7 @@ import logging
 import os
 import shutil
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,36 @@ class CheckinRecord:
             self.session = state.session
         if state.counter_reason is not None:
             self.counter_reason = state.counter_reason
+
+
+class VirtualReaderMissing(BilingualError):
+    code = "demo_no_virtual_reader"
+    message_th = (
+        "ไม่พบเครื่องอ่านบัตรเสมือน (pcscd + vsmartcard-vpcd) "
+        "กรุณาเปิด pcscd ก่อน (make demo ในฐานะ root จะเปิดให้เอง)"
+    )
+    message_en = (
+        "The virtual card reader (pcscd + vsmartcard-vpcd) is not there. "
+        "Start pcscd first (make demo run as root starts it for you)."
+    )
+
+
+def wait_for_virtual_reader(reader_name: str, timeout_s: float = 10.0) -> None:
+    """The demo's card goes through pcscd: say so plainly when pcscd or vpcd is missing."""
+    from hardware.card import CardError
+    from hardware.card.pcsc import PcscContext
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            with PcscContext() as context:
+                if reader_name in context.readers():
+                    return
+        except CardError:
+            pass  # pcscd not (yet) reachable
+        if time.monotonic() > deadline:
+            raise VirtualReaderMissing(reader_name)
+        time.sleep(0.25)
 
 
 def has_display() -> bool:
@@ -219,6 +250,8 @@ def run_headless(settings: Settings, out_dir: Path, *, timeout_s: float = 90.0) 
         shutil.rmtree(screens)
     runtime = start_runtime(settings)
     try:
+        if runtime.virtual_card is not None and runtime.reader_name:
+            wait_for_virtual_reader(runtime.reader_name)
         shown = runtime.display_settings
         configure_kivy(shown)
         controller = build_controller(shown, runtime.services)

@@ -67,3 +67,11 @@ def test_demo_database_is_built_once(tmp_path: Path) -> None:
     assert ensure_demo_database(settings) == path
     assert path.stat().st_mtime_ns == built
     assert not path.with_suffix(".partial").exists()
+
+
+def test_demo_says_plainly_when_the_virtual_reader_is_missing() -> None:
+    from kiosk.demo import VirtualReaderMissing, wait_for_virtual_reader
+
+    with pytest.raises(VirtualReaderMissing) as caught:
+        wait_for_virtual_reader("Virtual PCD 00 97", timeout_s=0.5)
+    assert "pcscd" in caught.value.th and "pcscd" in caught.value.en
