@@ -20,6 +20,7 @@ and the appointment its key (see :attr:`Appointment.key`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -172,13 +173,13 @@ class ReminderLedger:
             return True
         except IntegrityError:
             pass
-        # Only a row that failed before anything left may be taken again, and only by
-        # one run: the UPDATE's WHERE on the old state decides who wins.
+        # Only a row where nothing left (failed, skipped) may be taken again, and only
+        # by one run: the UPDATE's WHERE on the old state decides who wins.
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(log)
                 .where(log.c.appointment_key == key, log.c.channel == channel)
-                .where(log.c.state == FAILED)
+                .where(log.c.state.in_([FAILED, SKIPPED]))
                 .values(
                     state=CLAIMED, attempts=log.c.attempts + 1, claimed_at=now, finished_at=None
                 )
@@ -218,9 +219,23 @@ class ReminderLedger:
         *,
         reason: str,
     ) -> None:
-        """Note once that this appointment is not reminded on this channel, and why."""
-        if self.claim(key, channel, person, day, now):
-            self.finish(key, channel, SKIPPED, now, note=reason)
+        """Note once why this appointment is not reminded on this channel. A skipped row
+        never blocks a later send (the person may opt in or add a phone number)."""
+        with contextlib.suppress(IntegrityError), self.engine.begin() as conn:
+            conn.execute(
+                insert(kiosk_reminder_log).values(
+                    appointment_key=key,
+                    channel=channel,
+                    state=SKIPPED,
+                    pcucodeperson=person[0],
+                    pid=person[1],
+                    appointment_date=day,
+                    attempts=0,
+                    claimed_at=now,
+                    finished_at=now,
+                    note=reason[:255],
+                )
+            )
 
     def release(self, key: str, channel: str) -> bool:
         """Staff checked an uncertain or failed reminder: allow it to be sent again."""

@@ -75,7 +75,7 @@ def test_each_appointment_once_then_already(engine: Engine) -> None:
     assert first == {"sent": 4, "no_address": 1}
     assert len(channel.sent) == 4
     second = _run(engine, channel)
-    assert second == {"already": 5}
+    assert second == {"already": 4, "no_address": 1}
     assert len(channel.sent) == 4
     states = {e.state for e in ReminderLedger(engine).entries()}
     assert states == {SENT, SKIPPED}
@@ -174,3 +174,13 @@ def test_phone_and_text() -> None:
     text = reminder_text(a, "รพ.สต.ทดสอบ", "043000000")
     assert "2 มีนาคม 2570" in text and "09:00" in text and "043000000" in text
     assert "สมชาย" not in text  # no name in an SMS
+
+
+def test_a_skip_does_not_block_a_later_send(engine: Engine) -> None:
+    ledger = ReminderLedger(engine)
+    ledger.opt_out((UNIT, 1), "sms", NOON)
+    assert _run(engine, Recorder())["opted_out"] == 1
+    ledger.opt_in((UNIT, 1), "sms")
+    later = Recorder()
+    assert _run(engine, later) == {"sent": 1, "already": 3, "no_address": 1}
+    assert [k.split(":")[3] for k, _ in later.sent] == ["BCG"]
