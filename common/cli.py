@@ -32,6 +32,9 @@ def effective_config(settings: Settings, config_arg: str | None) -> dict[str, An
     """What `config check` prints: every setting, secrets shown only as set or not."""
     secrets = load_secrets(settings.secrets_file)
     data = settings.model_dump(mode="json")
+    # A clinic may keep the database password in the URL itself: never print it.
+    if data["database"]["url"]:
+        data["database"]["url"] = _redact_url(data["database"]["url"])
     path = config_path_from(config_arg)
     return {
         "config_file": str(path) if path else "(none: embedded defaults)",

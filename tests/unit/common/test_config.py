@@ -106,7 +106,8 @@ def test_config_check_redacts(
     report = json.loads(out)
     assert report["secrets"]["database_password"] == "(set)"
     assert "hunter2" not in out
-    assert "pw123" not in report["effective_database"]
+    assert "pw123" not in out
+    assert report["settings"]["database"]["url"] == "mysql+pymysql://u:***@db/jhcisdb"
 
 
 def test_config_check_reports_bad_config(
