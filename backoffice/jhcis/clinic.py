@@ -30,9 +30,10 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from backoffice.jhcis.engine import SQLITE_BEGIN_OPTION, is_mysql, open_engine
+from backoffice.jhcis.engine import SQLITE_BEGIN_OPTION, configured_url, is_mysql, open_engine
 from backoffice.jhcis.errors import (
     ClaimCodeConflict,
     ClaimColumnsMissing,
@@ -217,7 +218,7 @@ class ClinicDatabase:
                 "no database.url and no demo database; run: backoffice jhcis create-demo",
             )
         return cls.from_url(
-            url or settings.effective_db_url,
+            url or configured_url(settings),
             hcode=settings.clinic.hcode,
             lock_timeout_s=settings.database.lock_timeout_s,
             connect_timeout_s=settings.database.connect_timeout_s,
@@ -226,7 +227,7 @@ class ClinicDatabase:
     @classmethod
     def from_url(
         cls,
-        url: str,
+        url: str | URL,
         *,
         hcode: str = "",
         lock_timeout_s: float = 10.0,

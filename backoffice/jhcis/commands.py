@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import Engine, inspect, select
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
 from backoffice.jhcis.doctor import format_report, run_doctor
-from backoffice.jhcis.engine import open_engine
+from backoffice.jhcis.engine import configured_url, open_engine
 from backoffice.jhcis.errors import JhcisUnavailable, NotADemoDatabase
 from backoffice.jhcis.grants import grants_script
 from backoffice.jhcis.own_tables import ensure_own_tables, kiosk_demo, own_metadata
@@ -78,9 +78,15 @@ def register(subparsers: Any) -> None:
     ddl.set_defaults(handler=ddl_command)
 
 
+def _clinic_url(args: argparse.Namespace, settings: Settings) -> str | URL:
+    """--db as given, else the configured database with the secrets file's password."""
+    explicit: str | None = getattr(args, "db", None)
+    return explicit or configured_url(settings)
+
+
 def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
     report = run_doctor(
-        db_url(args, settings),
+        _clinic_url(args, settings),
         hcode=settings.clinic.hcode,
         connect_timeout_s=settings.database.connect_timeout_s,
     )
@@ -192,7 +198,7 @@ def grants_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def ensure_tables_command(args: argparse.Namespace, settings: Settings) -> int:
-    engine = open_engine(db_url(args, settings))
+    engine = open_engine(_clinic_url(args, settings))
     try:
         created = ensure_own_tables(engine)
     except DBAPIError as exc:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Column, Connection, Table, text
 from sqlalchemy.dialects import mysql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.jhcis.clinic import unit_code_from_office
@@ -184,7 +184,7 @@ def check_account(conn: Connection, database: str, report: DoctorReport) -> None
         )
 
 
-def run_doctor(url: str, *, hcode: str = "", connect_timeout_s: float = 5.0) -> DoctorReport:
+def run_doctor(url: str | URL, *, hcode: str = "", connect_timeout_s: float = 5.0) -> DoctorReport:
     """Examine the database at `url` without changing anything."""
     from sqlalchemy.engine import make_url
 

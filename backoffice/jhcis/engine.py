@@ -17,6 +17,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
+from common.config import Settings
+from common.secrets import load_secrets
+
 SQLITE_BEGIN_OPTION = "jhcis_sqlite_begin"
 
 
@@ -38,6 +41,20 @@ def normalise_url(url: str | URL, *, read_only: bool = False) -> URL:
     elif backend != "sqlite":
         raise ValueError(f"unsupported database backend: {backend}")
     return parsed
+
+
+def configured_url(settings: Settings) -> URL:
+    """The configured clinic database with the password of the secrets file.
+
+    ``database.url`` names the account only (provisioning writes it so, and the
+    configuration file is not private); ``database_password`` supplies the password
+    unless the URL carries its own. A URL object never prints its password.
+    """
+    parsed = make_url(settings.effective_db_url)
+    if parsed.get_backend_name() == "sqlite" or not parsed.username or parsed.password:
+        return parsed
+    secret = load_secrets(settings.secrets_file).database_password
+    return parsed.set(password=secret.get_secret_value()) if secret is not None else parsed
 
 
 def open_engine(
