@@ -16,6 +16,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backoffice.reminders import web as reminders_web
 from backoffice.web import pages_admin, pages_auth, pages_checkin, pages_claims, pages_queue
 from backoffice.web.deps import WebDeps
 from backoffice.web.framework import CSP, STATIC
@@ -59,6 +60,7 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("/reports/authen", "GET", pages_claims.report_page),
     RouteSpec("/reports/authen.csv", "GET", pages_claims.report_csv),
     RouteSpec("/reports/authen.xlsx", "GET", pages_claims.report_xlsx),
+    *(RouteSpec(path, method, endpoint) for path, method, endpoint in reminders_web.ROUTES),
 )
 
 

@@ -1,0 +1,99 @@
+"""The reminder pages on the real staff web app (sessions, roles, CSRF, templates)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from backoffice.reminders import web as reminders_web
+from backoffice.reminders.ledger import ReminderLedger
+from backoffice.reminders.testing import TODAY, seed_known_appointments
+from backoffice.web.app import create_app
+from backoffice.web.deps import WebDeps
+from backoffice.web.testing import TEST_ACCOUNTS, make_deps
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def deps(jhcis_sqlite_url: str, tmp_path: Path) -> Iterator[WebDeps]:
+    built = make_deps(
+        jhcis_sqlite_url, tmp_path / "web", clock=lambda: dt.datetime.combine(TODAY, dt.time(10))
+    )
+    seed_known_appointments(built.clinic.engine)
+    yield built
+    built.clinic.dispose()
+
+
+def client_as(deps: WebDeps, username: str) -> TestClient:
+    app = create_app(deps)
+    for path, method, endpoint in reminders_web.ROUTES:
+        app.router.routes.insert(0, Route(path, endpoint, methods=[method]))
+    client = TestClient(app, base_url="http://testserver")
+    token = re.search(r'name="login_token" value="([^"]+)"', client.get("/login").text)
+    assert token
+    client.post(
+        "/login",
+        data={"username": username, "password": TEST_ACCOUNTS[username][0],
+              "login_token": token.group(1)},
+    )  # fmt: skip
+    return client
+
+
+def test_page_lists_due_missed_and_warnings(deps: WebDeps) -> None:
+    client = client_as(deps, "t_staff")
+    page = client.get("/reminders?date=2027-03-01&days=30")
+    assert page.status_code == 200
+    html = page.text
+    due = html.split('id="due"')[1].split("</table>")[0]
+    assert due.count("<tr>") == 1 + 5  # header + five due rows
+    assert "วัคซีนบีซีจี" in due and "2 มี.ค. 2570" in due
+    missed = html.split('id="missed"')[1].split("</table>")[0]
+    assert missed.count("<tr>") == 1 + 2
+    doubles = html.split('id="doubles"')[1].split("</table>")[0]
+    assert "5 มี.ค. 2570, 19 มี.ค. 2570" in doubles
+    early = html.split('id="early"')[1].split("</table>")[0]
+    assert "15 ก.พ. 2570" in early
+    assert client.get("/reminders?days=1000").status_code == 400
+
+
+def test_pdf_download_and_roles(deps: WebDeps) -> None:
+    client = client_as(deps, "t_staff")
+    pdf = client.get("/reminders/due.pdf?date=2027-03-01&days=30")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+    assert client.get("/reminders/missed.pdf?date=2027-03-01").content.startswith(b"%PDF-")
+    viewer = client_as(deps, "t_viewer")
+    assert viewer.get("/reminders").status_code == 403
+    anonymous = TestClient(create_app(deps), base_url="http://testserver")
+    for path, _method, endpoint in reminders_web.ROUTES:
+        anonymous.app.router.routes.insert(0, Route(path, endpoint, methods=[_method]))  # type: ignore[attr-defined]
+    assert anonymous.get("/reminders", follow_redirects=False).status_code == 303
+
+
+def test_log_and_release_with_csrf(deps: WebDeps) -> None:
+    ledger = ReminderLedger(deps.clinic.engine)
+    now = dt.datetime.combine(TODAY, dt.time(10))
+    key = "epi:99901:900001:BCG:2027-03-02"
+    assert ledger.claim(key, "sms", ("99901", 1), dt.date(2027, 3, 2), now)
+    client = client_as(deps, "t_staff")
+    page = client.get("/reminders/log")
+    assert key in page.text and "ไม่ทราบผล" in page.text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert csrf
+    refused = client.post(
+        "/reminders/release", data={"key": key, "channel": "sms", "csrf_token": "x"}
+    )
+    assert refused.status_code == 403 and ledger.entries()
+    done = client.post(
+        "/reminders/release",
+        data={"key": key, "channel": "sms", "csrf_token": csrf.group(1)},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and ledger.entries() == []
