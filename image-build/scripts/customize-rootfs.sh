@@ -62,10 +62,17 @@ if [ "$MODE" = quick ]; then
   pip_in_root install --quiet --no-cache-dir --no-deps "/tmp/wheels/$wheel"
   pip_in_root install --quiet --no-cache-dir "${reqs[@]}"
 else
+  # pyscard compiles against pcsc-lite: bring a compiler in for the install, then remove
+  # every package that came with it (not only build-essential: autoremove keeps what
+  # other packages merely recommend, such as gcc for libdpkg-perl).
   build_deps=(build-essential swig libpcsclite-dev python3-dev pkg-config libsystemd-dev)
+  installed() { chroot "$ROOT" dpkg-query -W -f='${Package}\n' | sort; }
+  installed > "$ROOT/tmp/before-build-deps"
   in_root apt-get install -y -q --no-install-recommends "${build_deps[@]}"
   pip_in_root install --quiet --no-cache-dir "/tmp/wheels/$wheel[appliance]"
-  in_root apt-get purge -y -q --auto-remove "${build_deps[@]}"
+  mapfile -t added < <(installed | comm -13 "$ROOT/tmp/before-build-deps" -)
+  in_root apt-get purge -y -q "${added[@]}"
+  rm -f "$ROOT/tmp/before-build-deps"
 fi
 rm -rf "$ROOT/tmp/wheels" "$ROOT/tmp/build-ca.crt"
 find "$ROOT$VENV" -name __pycache__ -prune -exec rm -rf {} +

@@ -35,11 +35,12 @@ DEBUG_CMDLINE = "console=ttyS0,115200 systemd.show_status=1 systemd.log_level=in
 # without the clinic's devices; the real unit needs kiosk.adapters and a reachable JHCIS.
 FAKES_CMDLINE = "systemd.mask=jhcis-kiosk.service systemd.mask=jhcis-kiosk-mark-good.service"
 SMOKE_UNIT = "jhcis-kiosk-smoke.service"
-# Under TCG a frame of llvmpipe takes seconds, so the smoke copy gets WatchdogSec=300;
+# Under TCG a frame of llvmpipe takes seconds, so the smoke copy gets WatchdogSec=120
+# (pings every 60 s);
 # everything else (user, groups, devices, hardening, TTY, Type=notify) is the real unit's.
 MAKE_SMOKE_UNIT = (
     "sed -e 's#^ExecStart=\\(.*\\) run$#ExecStart=\\1 run --fakes#' "
-    "-e 's#^WatchdogSec=.*#WatchdogSec=300#' "
+    "-e 's#^WatchdogSec=.*#WatchdogSec=120#' "
     "/usr/lib/systemd/system/jhcis-kiosk.service | sudo tee /run/systemd/system/"
     + SMOKE_UNIT
     + " >/dev/null && sudo systemctl daemon-reload"
@@ -222,13 +223,13 @@ def boot_and_check(vm: Vm, timeout: float, fakes: bool) -> bool:
     state = wait_kiosk_ready(vm, timeout, unit)
     ping = f"systemctl show -p WatchdogTimestampMonotonic --value {unit}"
     first_ping = vm.ssh(ping).stdout.strip()
-    time.sleep(60)  # WATCHDOG=1 from the main loop must keep coming, with no restart
+    time.sleep(75)  # WATCHDOG=1 from the main loop (every WatchdogSec/2) keeps coming
     later_ping = vm.ssh(ping).stdout.strip()
     restarts = vm.ssh(f"systemctl show -p NRestarts --value {unit}").stdout.strip()
     journal = vm.ssh(f"sudo journalctl -b -u {unit} --no-pager | tail -n 30").stdout
     results = [
         check(f"{unit} reached READY (Type=notify, active)", state == "active", journal),
-        check("no watchdog kill or restart for 60 s", restarts == "0", restarts),
+        check("no watchdog kill or restart for 75 s", restarts == "0", restarts),
         check(
             "watchdog pings arrive (WatchdogTimestamp advances)",
             first_ping.isdigit() and later_ping.isdigit() and int(later_ping) > int(first_ping),
@@ -248,9 +249,9 @@ def boot_and_check(vm: Vm, timeout: float, fakes: bool) -> bool:
     vpcd = vm.ssh("! ls /usr/lib/pcsc/drivers | grep -i vpcd")
     results.append(check("no vpcd in the image", vpcd.returncode == 0))
     size = vm.ssh("findmnt -n -b -o SIZE /data").stdout.strip()
-    results.append(
-        check("data partition grown to the disk", size.isdigit() and int(size) > 4 * 2**30, size)
-    )
+    # 8 GiB disk - 256 MiB boot - 2 x 2560 MiB slots = about 2.7 GiB (1 GiB as flashed)
+    grown = size.isdigit() and int(size) > 2 * 2**30
+    results.append(check("data partition grown to the disk", grown, size))
     return all(results)
 
 
