@@ -68,7 +68,9 @@ def open_engine(
     """An Engine for a JHCIS database (MySQL 5.6, MariaDB or SQLite)."""
     parsed = normalise_url(url, read_only=read_only)
     connect_args: dict[str, Any] = {}
-    kwargs: dict[str, Any] = {"pool_pre_ping": True}
+    # A driver error's text would otherwise quote the statement's parameters (citizen
+    # IDs, names, phone numbers) into every traceback and log line that shows it.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True, "hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         connect_args["timeout"] = lock_timeout_s
         connect_args["check_same_thread"] = False

@@ -60,3 +60,24 @@ def test_from_settings_never_invents_a_demo_database(tmp_path) -> None:  # type:
     db = ClinicDatabase.from_settings(settings)
     assert db.unit_code() == "99901"
     db.dispose()
+
+
+def test_driver_errors_do_not_quote_statement_parameters(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from backoffice.jhcis.engine import open_engine
+
+    engine = open_engine(f"sqlite:///{tmp_path / 'p.sqlite'}")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE TABLE t (idcard CHAR(13) PRIMARY KEY, fname TEXT)"))
+            row = {"cid": CID, "name": "ทดสอบลับ"}
+            conn.execute(text("INSERT INTO t VALUES (:cid, :name)"), row)
+            with pytest.raises(IntegrityError) as caught:
+                conn.execute(text("INSERT INTO t VALUES (:cid, :name)"), row)
+        message = str(caught.value)
+        assert "INSERT INTO t" in message  # the statement is still there to debug
+        assert CID not in message and "ทดสอบลับ" not in message
+    finally:
+        engine.dispose()
