@@ -88,7 +88,10 @@ def write_secret(path: Path, name: str, value: str) -> None:
     lines = [f"{key} = {_toml_string(str(val))}" for key, val in sorted(current.items())]
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    # A leftover temporary file (a crash, another tool) would keep its own, possibly
+    # looser, mode under O_TRUNC, or be a symlink: start from a fresh private file.
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
     os.replace(tmp, path)

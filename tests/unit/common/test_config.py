@@ -73,6 +73,17 @@ def test_secrets_refused_when_readable(tmp_path: Path) -> None:
     assert "abc" not in repr(secrets)
 
 
+def test_write_secret_ignores_a_leftover_readable_temp_file(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.toml"
+    leftover = path.with_suffix(".tmp")
+    leftover.write_text("stale\n", encoding="utf-8")
+    os.chmod(leftover, 0o644)
+    write_secret(path, "nhso_token", "fresh-token")
+    assert (path.stat().st_mode & 0o777) == 0o600
+    token = load_secrets(path).nhso_token
+    assert token is not None and token.get_secret_value() == "fresh-token"
+
+
 def test_write_secret_keeps_file_private(tmp_path: Path) -> None:
     path = tmp_path / "s" / "secrets.toml"
     write_secret(path, "nhso_token", 'to"ken')
