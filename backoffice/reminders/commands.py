@@ -102,6 +102,14 @@ def register(subparsers: Any) -> None:
     add_json_argument(release)
     release.set_defaults(handler=release_command)
 
+    box = sub.add_parser("sandbox", help="run the local SMS gateway + MOPH IC sandbox (demo)")
+    box.add_argument("--port", type=int, default=0, help="0 = any free port")
+    box.add_argument("--sms-key", default="demo-sms-key", help="API key the sandbox accepts")
+    box.add_argument("--moph-user", default="demo")
+    box.add_argument("--moph-password", default="demo")
+    box.add_argument("--hcode", default="99901")
+    box.set_defaults(handler=sandbox_command)
+
 
 def _dated(parser: argparse.ArgumentParser, *, days: int | None, kinds: bool = True) -> None:
     parser.add_argument("--date", type=parse_day, help="YYYY-MM-DD (default today)")
@@ -348,3 +356,17 @@ def release_command(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print("released" if released else "nothing to release (sent reminders stay sent)")
     return 0 if released else 1
+
+
+def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve until interrupted; prints the URLs to put in the configuration."""
+    from backoffice.moph.sandbox import MophSandboxState
+    from backoffice.reminders.sandbox import ReminderSandbox, ReminderSandboxState
+
+    state = ReminderSandboxState(
+        args.sms_key, MophSandboxState(args.moph_user, args.moph_password, args.hcode)
+    )
+    box = ReminderSandbox(state, port=args.port)
+    print(f"SMS gateway: {box.sms_url}\nMOPH IC (moph.ic_base_url): {box.url}", flush=True)
+    box.serve_until_interrupted()
+    return 0

@@ -12,7 +12,9 @@ walks three steps, each its own committed transaction:
 
 A crash between 1 and 3 leaves ``claimed``: the message may or may not have left, so
 it is never sent again automatically; the log shows it as *uncertain* for staff, who
-can check with the person and ``release`` it. ``dry-run`` claims nothing.
+can check with the person and ``release`` it. ``dry-run`` claims nothing. Nothing
+here DELETEs (the backoffice account has no DELETE privilege): release and opt-in
+are UPDATEs.
 
 The log holds no name, citizen ID or phone: the person is ``(pcucodeperson, pid)``
 and the appointment its key (see :attr:`Appointment.key`).
@@ -35,7 +37,6 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    delete,
     insert,
     inspect,
     select,
@@ -49,6 +50,8 @@ CLAIMED = "claimed"
 SENT = "sent"
 FAILED = "failed"
 SKIPPED = "skipped"  # opted out or no address: recorded so staff see why
+RELEASED = "released"  # staff allowed a failed/uncertain reminder to go again
+RETAKEABLE = (FAILED, SKIPPED, RELEASED)  # nothing reached the person: may be claimed again
 ANY_CHANNEL = "*"
 
 reminder_metadata = MetaData()
@@ -78,6 +81,7 @@ kiosk_reminder_optout = Table(
     Column("pcucodeperson", CHAR(5), primary_key=True),
     Column("pid", Integer, primary_key=True, autoincrement=False),
     Column("channel", String(20), primary_key=True),  # "*" = every channel
+    Column("active", Integer, nullable=False, default=1),  # 0 = opted back in
     Column("created_at", JhcisDateTime, nullable=False),
     Column("created_by", String(35)),
     mysql_engine="InnoDB",
@@ -179,7 +183,7 @@ class ReminderLedger:
             result = conn.execute(
                 update(log)
                 .where(log.c.appointment_key == key, log.c.channel == channel)
-                .where(log.c.state.in_([FAILED, SKIPPED]))
+                .where(log.c.state.in_(RETAKEABLE))
                 .values(
                     state=CLAIMED, attempts=log.c.attempts + 1, claimed_at=now, finished_at=None
                 )
@@ -238,15 +242,20 @@ class ReminderLedger:
             )
 
     def release(self, key: str, channel: str) -> bool:
-        """Staff checked an uncertain or failed reminder: allow it to be sent again."""
+        """Staff checked an uncertain or failed reminder: allow it to be sent again.
+
+        An UPDATE, not a DELETE: the backoffice account has no DELETE privilege, and the
+        row keeps its attempt count."""
         log = kiosk_reminder_log
         with self.engine.begin() as conn:
             result = conn.execute(
-                delete(log).where(
+                update(log)
+                .where(
                     log.c.appointment_key == key,
                     log.c.channel == channel,
-                    log.c.state.in_([CLAIMED, FAILED, SKIPPED]),
+                    log.c.state.in_([CLAIMED, FAILED]),
                 )
+                .values(state=RELEASED, note="released by staff")
             )
             return bool(result.rowcount)
 
@@ -274,13 +283,24 @@ class ReminderLedger:
         self, person: tuple[str, int], channel: str, now: dt.datetime, by: str = ""
     ) -> bool:
         """Stop reminders to a person on one channel (or ``*``); False when already out."""
+        o = kiosk_reminder_optout
+        where = (o.c.pcucodeperson == person[0], o.c.pid == person[1], o.c.channel == channel)
+        with self.engine.begin() as conn:
+            again = conn.execute(
+                update(o)
+                .where(*where, o.c.active == 0)
+                .values(active=1, created_at=now, created_by=by[:35] or None)
+            )
+            if again.rowcount:
+                return True
         try:
             with self.engine.begin() as conn:
                 conn.execute(
-                    insert(kiosk_reminder_optout).values(
+                    insert(o).values(
                         pcucodeperson=person[0],
                         pid=person[1],
                         channel=channel,
+                        active=1,
                         created_at=now,
                         created_by=by[:35] or None,
                     )
@@ -293,16 +313,19 @@ class ReminderLedger:
         o = kiosk_reminder_optout
         with self.engine.begin() as conn:
             result = conn.execute(
-                delete(o).where(
-                    o.c.pcucodeperson == person[0], o.c.pid == person[1], o.c.channel == channel
+                update(o)
+                .where(
+                    o.c.pcucodeperson == person[0],
+                    o.c.pid == person[1],
+                    o.c.channel == channel,
+                    o.c.active == 1,
                 )
+                .values(active=0)
             )
             return bool(result.rowcount)
 
     def opted_out(self) -> set[tuple[str, int, str]]:
         o = kiosk_reminder_optout
+        query = select(o.c.pcucodeperson, o.c.pid, o.c.channel).where(o.c.active == 1)
         with self.engine.connect() as conn:
-            return {
-                (row.pcucodeperson, int(row.pid), row.channel)
-                for row in conn.execute(select(o.c.pcucodeperson, o.c.pid, o.c.channel))
-            }
+            return {(row.pcucodeperson, int(row.pid), row.channel) for row in conn.execute(query)}

@@ -150,6 +150,15 @@ class ReminderSandbox(MophSandboxServer):
     def sms_url(self) -> str:
         return self.url + "/sms/send"
 
+    def serve_until_interrupted(self) -> None:
+        """Serve in this thread until Ctrl-C / SIGINT (the demo's foreground use)."""
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.server_close()
+
     def __enter__(self) -> ReminderSandbox:
         self.start()
         return self

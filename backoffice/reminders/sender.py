@@ -18,7 +18,7 @@ from typing import Any
 
 from backoffice.reminders.channels import Channel, reminder_text
 from backoffice.reminders.errors import BadReminderOption, ReminderError
-from backoffice.reminders.ledger import ANY_CHANNEL, FAILED, SENT, SKIPPED, ReminderLedger
+from backoffice.reminders.ledger import ANY_CHANNEL, FAILED, RETAKEABLE, SENT, ReminderLedger
 from backoffice.reminders.queries import Appointment
 
 log = logging.getLogger(__name__)
@@ -140,7 +140,7 @@ def _one(
 ) -> Outcome:
     key, name = a.key, channel.name
     previous = done.get((key, name))
-    if previous is not None and previous.state not in {FAILED, SKIPPED}:
+    if previous is not None and previous.state not in RETAKEABLE:
         result = "uncertain" if previous.uncertain else "already"
         return Outcome(key, name, result, previous.state)
     if {(*a.person, name), (*a.person, ANY_CHANNEL)} & opted:

@@ -62,6 +62,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "state_sent": ("ส่งแล้ว", "sent"),
     "state_failed": ("ส่งไม่สำเร็จ (จะลองใหม่)", "failed (will retry)"),
     "state_skipped": ("ไม่ส่ง", "skipped"),
+    "state_released": ("อนุญาตให้ส่งใหม่แล้ว", "released for resending"),
     "state_uncertain": ("ไม่ทราบผล (ไม่ส่งซ้ำอัตโนมัติ)", "uncertain (not resent)"),
 }
 

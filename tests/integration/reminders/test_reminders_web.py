@@ -96,4 +96,6 @@ def test_log_and_release_with_csrf(deps: WebDeps) -> None:
         data={"key": key, "channel": "sms", "csrf_token": csrf.group(1)},
         follow_redirects=False,
     )
-    assert done.status_code == 303 and ledger.entries() == []
+    assert done.status_code == 303
+    assert [e.state for e in ledger.entries()] == ["released"]
+    assert "อนุญาตให้ส่งใหม่แล้ว" in client.get("/reminders/log").text

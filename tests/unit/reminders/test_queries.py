@@ -86,3 +86,20 @@ def test_keys_and_dicts_carry_no_contact_unless_asked(
     a = q.due(engine, TODAY, 2, kinds=("epi",))[0]
     assert a.cid not in a.key and "phone" not in a.as_dict()
     assert a.as_dict(with_contact=True)["phone"] == "0812345671"
+
+
+def test_ticket_line_and_a_database_without_the_tables(
+    engine: Engine, keys: dict[str, KnownCase], tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    from backoffice.reminders.ticket import ticket_next_appointment
+    from hardware.printer import NextAppointment
+
+    assert ticket_next_appointment(engine, UNIT, 1, TODAY) == NextAppointment(
+        dt.date(2027, 3, 2), "รับวัคซีน วัคซีนบีซีจี"
+    )
+    assert ticket_next_appointment(engine, UNIT, 6, TODAY) is None
+    empty = open_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
+    try:
+        assert ticket_next_appointment(empty, UNIT, 1, TODAY) is None  # no such table: no crash
+    finally:
+        empty.dispose()
