@@ -25,7 +25,26 @@ Sex = Literal["male", "female"]
 # Our models
 
 
-class Model(BaseModel):
+# Fields that identify a person. They stay out of repr()/str(), so a model that ends up
+# in a log line, an exception or a traceback carries no personal data (the log filter
+# is the last line of defence, and it cannot know an address or a birth date).
+PERSONAL_FIELDS = frozenset(
+    {
+        "cid", "pid", "personal_id", "recorder_pid", "hn",
+        "title_name", "first_name", "last_name", "fname", "lname",
+        "birth_date", "birth_date_partial", "birth_date_new", "age",
+        "mobile", "phone", "image",
+    }
+)  # fmt: skip
+
+
+class _NoPersonalRepr(BaseModel):
+    def __repr_args__(self) -> Any:
+        for name, value in super().__repr_args__():
+            yield name, ("***" if name in PERSONAL_FIELDS and value is not None else value)
+
+
+class Model(_NoPersonalRepr):
     model_config = ConfigDict(frozen=True)
 
 
@@ -240,7 +259,7 @@ def partial_birth_date(raw: object) -> PartialDate | None:
     return None
 
 
-class Wire(BaseModel):
+class Wire(_NoPersonalRepr):
     model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
 
 
