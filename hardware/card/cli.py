@@ -20,12 +20,12 @@ from pathlib import Path
 from types import FrameType
 
 from common.cli import add_config_argument, settings_or_exit
+from common.private_files import write_private
 
 from .applet import Fault
 from .errors import CardError
 from .profile import DEMO_PROFILE, ProfileError
 from .reader import ThaiIdCardReader
-from .transport import write_private
 from .virtual import DEFAULT_HOST, DEFAULT_PORT, VirtualCard, VirtualCardError
 
 EXIT_OK = 0

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from common.private_files import write_private
+
 from .errors import CardRemoved
 
 
@@ -40,14 +42,6 @@ class CountingTransport:
     def transmit(self, apdu: bytes) -> bytes:
         self.exchanges += 1
         return self.inner.transmit(apdu)
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """Write a file only its owner can read: traces and photos are personal data."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # an existing file keeps its mode otherwise
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import io
 import logging
 import re
 import shutil
@@ -34,6 +35,7 @@ from escpos.printer import Dummy, File, Network, Serial, Usb
 from PIL import Image
 
 from common.config import Settings
+from common.private_files import write_private
 from hardware.printer.errors import (
     PrinterConfigError,
     PrinterError,
@@ -168,7 +170,7 @@ class PreviewPrinter(TicketPrinter):
 
     def status(self) -> PrinterStatus:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError:
             return PrinterStatus.unreachable()
         return PrinterStatus(True, True, PaperState.OK, False, False)
@@ -177,9 +179,12 @@ class PreviewPrinter(TicketPrinter):
         safe = re.sub(r"[^A-Za-z0-9-]+", "_", label) or "ticket"
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
         path = self.directory / f"ticket-{stamp}-{safe}.png"
+        # HN, visit number and claim code identify a visit: owner-only, like card traces.
+        buffer = io.BytesIO()
+        image.save(buffer, format="PNG")
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            image.save(path, format="PNG")
+            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            write_private(path, buffer.getvalue())
         except OSError as exc:
             raise PrintFailed(f"preview not written: {type(exc).__name__}") from exc
         ready = PrinterStatus(True, True, PaperState.OK, False, False)

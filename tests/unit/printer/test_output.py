@@ -121,6 +121,15 @@ def test_preview_writes_the_rendered_ticket(tmp_path: Path) -> None:
     assert same_picture(Image.open(result.preview_path), render_ticket(sample_ticket(), 384))
 
 
+def test_preview_tickets_are_private(tmp_path: Path) -> None:
+    # HN, visit number and claim code identify a visit: nobody else may read them.
+    printer = PreviewPrinter(tmp_path / "out", 384)
+    assert printer.status().ready
+    path = printer.print_ticket(sample_ticket()).preview_path
+    assert path is not None
+    assert (path.stat().st_mode & 0o077, path.parent.stat().st_mode & 0o077) == (0, 0)
+
+
 def test_preview_into_an_unwritable_place_fails(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("")
