@@ -27,11 +27,11 @@ from pydantic import SecretStr
 from backoffice.claims import ledger
 from backoffice.claims.errors import NotInState, RecorderMissing
 from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right
-from backoffice.claims.visit_marks import write_close_right
 from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import identity_problems, inscl_of
 from backoffice.exports.source import ClaimSource, Visit
+from backoffice.jhcis.clinic import ClinicDatabase
 from backoffice.nhso.errors import NhsoError
 from backoffice.nhso.models import CancelClaimResponse, ClaimDetailRequest, Department
 from backoffice.nhso.ratelimit import TokenBucket
@@ -188,6 +188,8 @@ class CloseRightService:
     ) -> None:
         self.source = source
         self.engine = source.engine
+        # The visit's close-right columns are JHCIS's: only backoffice/jhcis writes them.
+        self.clinic = ClinicDatabase(source.engine, hcode=hcode)
         self.client = client
         self.hcode = hcode
         self.recorder_pid = recorder_pid
@@ -319,14 +321,26 @@ class CloseRightService:
             self.engine, kiosk_close_right, row_id,
             status="closed", seq=str(result.seq), authen_code=result.authen_code, error_code=None,
         )  # fmt: skip
-        write_close_right(
-            self.engine, self.source.profile, visit.pcucode, visit.visitno,
+        self._mark_visit(
+            visit.pcucode, visit.visitno,
             seq=str(result.seq), authen_code=result.authen_code,
             amount=Decimal(str(request.total_amount)),
         )  # fmt: skip
         return CloseRightOutcome(
             visit.pcucode, visit.visitno, "closed", str(result.seq), result.authen_code
         )
+
+    def _mark_visit(
+        self,
+        pcucode: str,
+        visitno: int,
+        *,
+        seq: str | None,
+        authen_code: str | None,
+        amount: Decimal | None,
+    ) -> list[str]:
+        target = self.clinic.get_visit(pcucode, visitno)
+        return self.clinic.set_close_right(target, seq=seq, authen_code=authen_code, amount=amount)
 
     # -- cancel and rollback ------------------------------------------------------------
 
@@ -342,10 +356,7 @@ class CloseRightService:
             return CloseRightOutcome(pcucode, visitno, "dry_run", row["seq"], row["authen_code"])
         self.client.cancel_close_right(int(row["seq"]), row["transaction_id"])
         ledger.set_row(self.engine, kiosk_close_right, int(row["id"]), status="cancelled")
-        write_close_right(
-            self.engine, self.source.profile, pcucode, visitno,
-            seq=None, authen_code=None, amount=None,
-        )  # fmt: skip
+        self._mark_visit(pcucode, visitno, seq=None, authen_code=None, amount=None)
         return CloseRightOutcome(pcucode, visitno, "cancelled", row["seq"], row["authen_code"])
 
     def rollback(self, pcucode: str, visitno: int, *, dry_run: bool = False) -> CloseRightOutcome:
@@ -357,8 +368,8 @@ class CloseRightService:
             raise NotInState("no rollback client configured")
         self.rollback_client.rollback(int(row["seq"]), row["transaction_id"])
         ledger.set_row(self.engine, kiosk_close_right, int(row["id"]), status="closed")
-        write_close_right(
-            self.engine, self.source.profile, pcucode, visitno,
+        self._mark_visit(
+            pcucode, visitno,
             seq=row["seq"], authen_code=row["authen_code"], amount=row["total_amount"],
         )  # fmt: skip
         return CloseRightOutcome(pcucode, visitno, "restored", row["seq"], row["authen_code"])
