@@ -8,7 +8,6 @@ recorder that writes a trace, and a strict replayer of such a trace.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, runtime_checkable
