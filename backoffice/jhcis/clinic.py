@@ -232,10 +232,15 @@ class ClinicDatabase:
         hcode: str = "",
         lock_timeout_s: float = 10.0,
         connect_timeout_s: float = 5.0,
+        read_timeout_s: float | None = None,
         **kwargs: Any,
     ) -> ClinicDatabase:
+        """`read_timeout_s` defaults to well beyond the numbering lock's wait."""
         engine = open_engine(
-            url, connect_timeout_s=connect_timeout_s, lock_timeout_s=lock_timeout_s
+            url,
+            connect_timeout_s=connect_timeout_s,
+            lock_timeout_s=lock_timeout_s,
+            read_timeout_s=read_timeout_s or max(60.0, lock_timeout_s + 30.0),
         )
         return cls(engine, hcode=hcode, lock_timeout_s=lock_timeout_s, **kwargs)
 

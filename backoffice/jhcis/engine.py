@@ -64,8 +64,14 @@ def open_engine(
     lock_timeout_s: float = 10.0,
     read_only: bool = False,
     pool_size: int = 2,
+    read_timeout_s: float | None = None,
 ) -> Engine:
-    """An Engine for a JHCIS database (MySQL 5.6, MariaDB or SQLite)."""
+    """An Engine for a JHCIS database (MySQL 5.6, MariaDB or SQLite).
+
+    ``read_timeout_s`` bounds each wait for the server's answer (MySQL/MariaDB). The
+    JHCIS server is another PC on the clinic's LAN: without it, a pulled cable or a
+    hung server blocks a query (even the handshake) until TCP gives up, many minutes.
+    """
     parsed = normalise_url(url, read_only=read_only)
     connect_args: dict[str, Any] = {}
     # A driver error's text would otherwise quote the statement's parameters (citizen
@@ -76,6 +82,8 @@ def open_engine(
         connect_args["check_same_thread"] = False
     else:
         connect_args["connect_timeout"] = max(1, round(connect_timeout_s))
+        if read_timeout_s is not None:
+            connect_args["read_timeout"] = connect_args["write_timeout"] = read_timeout_s
         kwargs.update(pool_size=pool_size, max_overflow=2, pool_recycle=3600)
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     engine_setup(engine, read_only=read_only)

@@ -81,3 +81,36 @@ def test_driver_errors_do_not_quote_statement_parameters(tmp_path) -> None:  # t
         assert CID not in message and "ทดสอบลับ" not in message
     finally:
         engine.dispose()
+
+
+def test_a_server_that_stops_answering_is_unavailable_not_a_hang() -> None:
+    """A JHCIS PC that accepts the connection and then says nothing (cable, hang)."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    db = ClinicDatabase.from_url(
+        f"mysql+pymysql://kiosk:pw@127.0.0.1:{port}/jhcisdb",
+        connect_timeout_s=1,
+        read_timeout_s=0.5,
+    )
+    outcome: list[BaseException] = []
+
+    def look_up() -> None:
+        try:
+            db.find_person_by_cid(CID)
+        except BaseException as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=look_up, daemon=True)
+    try:
+        worker.start()
+        worker.join(60)  # a ceiling for a broken build, not a measurement
+        assert not worker.is_alive(), "the query hung on a silent server"
+        assert len(outcome) == 1 and isinstance(outcome[0], JhcisUnavailable)
+    finally:
+        db.dispose()
+        listener.close()
