@@ -17,6 +17,7 @@ from kiosk.wiring import demo_profile_path
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
+ROOT = Path(__file__).resolve().parents[2]
 MOBILE = "0812345678"  # what the scripted patient types (kiosk.ui.scripted.DEMO_MOBILE)
 
 
@@ -51,9 +52,11 @@ def test_debug_logs_of_a_full_checkin_hold_no_personal_data(tmp_path: Path, vpcd
     }
     env.pop("KIVY_NO_CONSOLELOG", None)
     done = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", "out"],  # relative
+        # A relative --out, from the repository: a subprocess elsewhere would measure
+        # coverage without the project's settings and spoil the run's combined data.
+        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", os.path.relpath(out, ROOT)],
         env=env,
-        cwd=tmp_path,
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=240,
