@@ -13,17 +13,21 @@ from __future__ import annotations
 from sqlalchemy import (
     CHAR,
     Column,
+    ColumnElement,
     Engine,
+    FromClause,
     Index,
     Integer,
     MetaData,
     String,
     Table,
     UniqueConstraint,
+    and_,
     inspect,
 )
 from sqlalchemy.exc import DBAPIError
 
+from backoffice.jhcis.tables import visit
 from backoffice.jhcis.types import JhcisDate, JhcisDateTime
 
 own_metadata = MetaData()
@@ -116,3 +120,19 @@ def ensure_own_tables(engine: Engine, *, include_demo_marker: bool = False) -> l
 def _exists(engine: Engine, name: str) -> bool:
     with engine.connect() as conn:
         return bool(inspect(conn).has_table(name))
+
+
+def belongs_to_visit(own: FromClause) -> ColumnElement[bool]:
+    """Join condition of a per-visit row of ours (`own`: kiosk_visit, kiosk_pending_authen
+    or a subquery keeping their columns) to the JHCIS ``visit`` it was written for.
+
+    Unit and visitno alone are not enough: staff may delete JHCIS's newest visit, and
+    the next one gets its visitno; the person and the day tell the two apart.
+    """
+    return and_(
+        own.c.pcucode == visit.c.pcucode,
+        own.c.visitno == visit.c.visitno,
+        own.c.pcucodeperson == visit.c.pcucodeperson,
+        own.c.pid == visit.c.pid,
+        own.c.visitdate == visit.c.visitdate,
+    )
