@@ -45,7 +45,7 @@ from sqlalchemy import (
 
 from backoffice.jhcis.clinic import ClinicDatabase
 from backoffice.jhcis.errors import ClaimCodeConflict, JhcisError
-from backoffice.jhcis.own_tables import kiosk_pending_authen, kiosk_visit
+from backoffice.jhcis.own_tables import belongs_to_visit, kiosk_pending_authen, kiosk_visit
 from backoffice.jhcis.records import Visit, VisitClaim
 from backoffice.jhcis.tables import person, visit
 from backoffice.jhcis.types import JhcisDate
@@ -360,13 +360,7 @@ class ClaimSync:
                         person.c.pcucodeperson == visit.c.pcucodeperson,
                         person.c.pid == visit.c.pid,
                     ),
-                ).outerjoin(
-                    kiosk_visit,
-                    and_(
-                        kiosk_visit.c.pcucode == visit.c.pcucode,
-                        kiosk_visit.c.visitno == visit.c.visitno,
-                    ),
-                )
+                ).outerjoin(kiosk_visit, belongs_to_visit(kiosk_visit))
             )
             .where(
                 visit.c.pcucode == unit,
@@ -401,15 +395,7 @@ class ClaimSync:
         code = claim_expr(self.clinic, "claimcode_nhso", "claim_code")
         query = (
             select(visit.c.pcucodeperson, visit.c.pid, code.label("code"))
-            .select_from(
-                visit.outerjoin(
-                    kiosk_visit,
-                    and_(
-                        kiosk_visit.c.pcucode == visit.c.pcucode,
-                        kiosk_visit.c.visitno == visit.c.visitno,
-                    ),
-                )
-            )
+            .select_from(visit.outerjoin(kiosk_visit, belongs_to_visit(kiosk_visit)))
             .where(visit.c.pcucode == unit, visit.c.visitdate == day, code.is_not(None))
         )
         out: dict[tuple[str, int], set[str]] = {}
@@ -421,8 +407,11 @@ class ClaimSync:
 
     def _open_pending(self, start: dt.date, end: dt.date) -> dict[tuple[str, int], list[int]]:
         p = kiosk_pending_authen
-        query = select(p.c.id, p.c.pcucode, p.c.visitno).where(
-            p.c.resolved_at.is_(None), p.c.visitdate >= start, p.c.visitdate <= end
+        # Only rows of the visit that holds the number now (not of a deleted one).
+        query = (
+            select(p.c.id, p.c.pcucode, p.c.visitno)
+            .select_from(p.join(visit, belongs_to_visit(p)))
+            .where(p.c.resolved_at.is_(None), p.c.visitdate >= start, p.c.visitdate <= end)
         )
         out: dict[tuple[str, int], list[int]] = {}
         with self.clinic.engine.connect() as conn:

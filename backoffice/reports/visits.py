@@ -15,7 +15,7 @@ from sqlalchemy import Select, and_, func, select
 
 from backoffice.claims.sync import as_time, claim_expr, on_days
 from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.own_tables import kiosk_pending_authen, kiosk_visit
+from backoffice.jhcis.own_tables import belongs_to_visit, kiosk_pending_authen, kiosk_visit
 from backoffice.jhcis.tables import ctitle, person, visit
 from common.cid import mask_cid, mask_name
 
@@ -68,10 +68,11 @@ class VisitDetail:
 
 def _pending_open() -> Any:
     p = kiosk_pending_authen
+    keys = (p.c.pcucode, p.c.visitno, p.c.pcucodeperson, p.c.pid, p.c.visitdate)
     return (
-        select(p.c.pcucode, p.c.visitno, func.count().label("n"))
+        select(*keys, func.count().label("n"))
         .where(p.c.resolved_at.is_(None))
-        .group_by(p.c.pcucode, p.c.visitno)
+        .group_by(*keys)
         .subquery("pending_open")
     )
 
@@ -106,16 +107,8 @@ def _base_query(clinic: ClinicDatabase) -> Select[Any]:
             and_(person.c.pcucodeperson == visit.c.pcucodeperson, person.c.pid == visit.c.pid),
         )
         .outerjoin(ctitle, ctitle.c.titlecode == person.c.prename)
-        .outerjoin(
-            kiosk_visit,
-            and_(
-                kiosk_visit.c.pcucode == visit.c.pcucode, kiosk_visit.c.visitno == visit.c.visitno
-            ),
-        )
-        .outerjoin(
-            pending,
-            and_(pending.c.pcucode == visit.c.pcucode, pending.c.visitno == visit.c.visitno),
-        )
+        .outerjoin(kiosk_visit, belongs_to_visit(kiosk_visit))
+        .outerjoin(pending, belongs_to_visit(pending))
     )
 
 
