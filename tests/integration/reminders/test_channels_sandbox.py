@@ -132,3 +132,21 @@ def test_crash_in_the_middle_of_a_batch(engine: Engine, box: ReminderSandbox) ->
     received = [m["reference"] for m in box.reminders.snapshot()["sms"]]
     assert len(received) == len(set(received)) == 4
     assert counts == {"already": 1, "uncertain": 1, "sent": 2, "no_address": 1}
+
+
+def test_no_personal_data_in_logs_or_the_reminder_log(
+    engine: Engine, box: ReminderSandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    due = q.due(engine, TODAY, 30)
+    secrets = {v for a in due for v in (a.cid, a.phone, a.first_name, a.last_name) if v}
+    httpx.post(box.url + "/_sandbox/faults", json={"server_error": True})
+    with caplog.at_level("DEBUG"):
+        _run(engine, [SmsGatewayChannel(box.sms_url, SMS_KEY), _push(box)])
+        httpx.post(box.url + "/_sandbox/faults", json={})
+        _run(engine, [SmsGatewayChannel(box.sms_url, SMS_KEY), _push(box)])
+    assert len(box.reminders.snapshot()["sms"]) == 4  # the retry went through
+    text = caplog.text
+    rows = " ".join(str(e.as_dict()) for e in ReminderLedger(engine).entries())
+    for value in secrets:
+        assert value not in text
+        assert value not in rows
