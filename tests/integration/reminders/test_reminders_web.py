@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from backoffice.reminders import web as reminders_web
@@ -32,10 +31,7 @@ def deps(jhcis_sqlite_url: str, tmp_path: Path) -> Iterator[WebDeps]:
 
 
 def client_as(deps: WebDeps, username: str) -> TestClient:
-    app = create_app(deps)
-    for path, method, endpoint in reminders_web.ROUTES:
-        app.router.routes.insert(0, Route(path, endpoint, methods=[method]))
-    client = TestClient(app, base_url="http://testserver")
+    client = TestClient(create_app(deps), base_url="http://testserver")
     token = re.search(r'name="login_token" value="([^"]+)"', client.get("/login").text)
     assert token
     client.post(
@@ -72,9 +68,14 @@ def test_pdf_download_and_roles(deps: WebDeps) -> None:
     viewer = client_as(deps, "t_viewer")
     assert viewer.get("/reminders").status_code == 403
     anonymous = TestClient(create_app(deps), base_url="http://testserver")
-    for path, _method, endpoint in reminders_web.ROUTES:
-        anonymous.app.router.routes.insert(0, Route(path, endpoint, methods=[_method]))  # type: ignore[attr-defined]
     assert anonymous.get("/reminders", follow_redirects=False).status_code == 303
+
+
+def test_the_pages_are_mounted_in_the_web_app() -> None:
+    from backoffice.web.app import ROUTES
+
+    mounted = {(spec.path, spec.method) for spec in ROUTES}
+    assert {(p, m) for p, m, _ in reminders_web.ROUTES} <= mounted
 
 
 def test_log_and_release_with_csrf(deps: WebDeps) -> None:
