@@ -2,7 +2,7 @@
 
 The kiosk reads a few code tables, registers walk-ins (INSERT/UPDATE ``person``),
 opens visits (INSERT/UPDATE ``visit``) and keeps its own ``kiosk_`` tables, which it
-may create (table-level CREATE on exactly those names). Nothing else: no DELETE, no
+may create (table-level CREATE and INDEX on exactly those names). Nothing else: no DELETE, no
 DROP or ALTER anywhere, no access to ``user`` (JHCIS's accounts and passwords).
 
 The backoffice also reads the clinical tables (claims, exports, reminders) and
@@ -20,7 +20,30 @@ from backoffice.jhcis.tables import JHCIS_TABLES
 
 Role = Literal["kiosk", "backoffice"]
 
-_OWN = {t.name: ("SELECT", "INSERT", "UPDATE", "CREATE") for t in RUNTIME_TABLES}
+# CREATE INDEX needs INDEX: without it our tables were created without their indexes
+# (and ensure_own_tables took the half-made table for a finished one).
+_OWN_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "CREATE", "INDEX")
+_OWN = {t.name: _OWN_PRIVILEGES for t in RUNTIME_TABLES}
+# The tables the backoffice's other parts keep (web sign-in and sessions, audit, claim
+# sync, close right, MOPH claims, reminders), by name: this module imports none of
+# them. Expired sessions and sign-in counters are deleted; they are ours, not JHCIS's.
+_BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "kiosk_audit_log",
+            "kiosk_claim_sync_item",
+            "kiosk_claim_sync_run",
+            "kiosk_close_right",
+            "kiosk_moph_claim",
+            "kiosk_reminder_log",
+            "kiosk_reminder_optout",
+            "kiosk_staff_role",
+        ),
+        _OWN_PRIVILEGES,
+    ),
+    "kiosk_login_state": (*_OWN_PRIVILEGES, "DELETE"),
+    "kiosk_web_session": (*_OWN_PRIVILEGES, "DELETE"),
+}
 
 KIOSK_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "office": ("SELECT",),
@@ -39,6 +62,7 @@ BACKOFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "person": ("SELECT", "INSERT", "UPDATE"),
     "visit": ("SELECT", "INSERT", "UPDATE"),
     **_OWN,
+    **_BACKOFFICE_OWN,
 }
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_$.%-]{1,64}$")

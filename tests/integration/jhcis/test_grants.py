@@ -7,7 +7,7 @@ import secrets
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
@@ -77,6 +77,9 @@ def test_kiosk_grants_are_enough_and_no_more(account: tuple[str, str, str]) -> N
     db.resolve_pending_authen(item.id, outcome="authenticated", claim_code="PP5", at=at)
     assert db.visit_claim(opened).claim_code == "PP5"
     assert db.find_today_visit(who, at.date()) is not None
+    # The account created our tables whole, indexes included.
+    indexes = {i["name"] for i in inspect(db.engine).get_indexes("kiosk_visit")}
+    assert "kiosk_visit_visit" in indexes
     db.dispose()
 
     assert (
@@ -125,3 +128,18 @@ def test_doctor_reports_the_accounts_privileges(account: tuple[str, str, str]) -
     admin_report = run_doctor(admin_url)
     assert admin_report.account == {"kiosk": [], "backoffice": []}
     assert any("DELETE, DROP or ALTER" in w.en for w in admin_report.warnings)
+
+
+def test_backoffice_account_keeps_the_web_tables(account: tuple[str, str, str]) -> None:
+    from backoffice.web.tables import ensure_web_tables
+
+    admin_url, user, password = account
+    url = grant(admin_url, "backoffice", user, password)
+    engine = create_engine(url)
+    try:
+        ensure_web_tables(engine)  # created by the least-privilege account itself
+    finally:
+        engine.dispose()
+    assert refused(url, "DELETE FROM kiosk_web_session WHERE id_hash = 'x'") == 0
+    assert refused(url, "SELECT COUNT(*) FROM kiosk_audit_log") == 0
+    assert refused(url, "DELETE FROM visit") in ACCESS_DENIED
