@@ -16,6 +16,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backoffice.claims import web as claims_web
+from backoffice.exports import web as exports_web
 from backoffice.reminders import web as reminders_web
 from backoffice.web import pages_admin, pages_auth, pages_checkin, pages_claims, pages_queue
 from backoffice.web.deps import WebDeps
@@ -61,6 +63,8 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("/reports/authen.csv", "GET", pages_claims.report_csv),
     RouteSpec("/reports/authen.xlsx", "GET", pages_claims.report_xlsx),
     *(RouteSpec(path, method, endpoint) for path, method, endpoint in reminders_web.ROUTES),
+    *(RouteSpec(path, method, endpoint) for path, method, endpoint in exports_web.ROUTES),
+    *(RouteSpec(path, method, endpoint) for path, method, endpoint in claims_web.ROUTES),
 )
 
 

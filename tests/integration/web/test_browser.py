@@ -225,3 +225,34 @@ def test_forged_cross_site_post_is_refused(page: Any, site: Site) -> None:
     with page.expect_navigation():
         page.evaluate("document.getElementById('f').submit()")
     assert page.get_attribute("[data-error-code]", "data-error-code") == "auth.csrf"
+
+
+ROOM_PAGES = {
+    "exports": ("/exports", "ส่งออกข้อมูลเคลม"),
+    "moph": ("/claims/moph", "ส่งเคลม MOPH"),
+    "close-right": ("/claims/close-right", "ปิดสิทธิ สปสช."),
+    "reminders": ("/reminders", "นัดหมาย"),
+}
+
+
+def test_mounted_room_pages_render_for_staff_with_nav_links(page: Any) -> None:
+    sign_in(page, "t_staff")
+    page.wait_for_url("**/queue")
+    for name, (path, label) in ROOM_PAGES.items():
+        page.click(f"nav.main >> text={label}")  # reached from the menu, not by URL only
+        page.wait_for_url(f"**{path}")
+        assert page.locator("h1").count() >= 1, path
+        assert page.locator("[data-error-code]").count() == 0, path
+        assert page.get_attribute("nav.main a.on", "href") == path
+        shot(page, f"page-{name}")
+
+
+def test_mounted_room_pages_are_refused_to_a_viewer(page: Any) -> None:
+    sign_in(page, "t_viewer")
+    page.wait_for_url("**/queue")
+    nav = page.inner_text("nav.main")
+    for path, label in ROOM_PAGES.values():
+        assert label not in nav
+        reply = page.goto(path)
+        assert reply.status == 403, path
+        assert page.get_attribute("[data-error-code]", "data-error-code") == "auth.forbidden"

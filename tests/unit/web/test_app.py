@@ -14,6 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from backoffice.claims import web as claims_web
+from backoffice.exports import web as exports_web
+from backoffice.reminders import web as reminders_web
 from backoffice.web.app import ROUTES, RouteSpec, create_app
 from backoffice.web.auth import role_rank
 from backoffice.web.deps import WebDeps
@@ -28,13 +31,22 @@ PUBLIC = {"/", "/login", "/lang/{lang}"}
 
 def _path(spec: RouteSpec, deps: WebDeps) -> str:
     unit = deps.clinic.unit_code()
-    return spec.path.format(pcucode=unit, visitno=1, lang="en")
+    # Mounted rooms' pages (exports, claims, reminders) take a job, file or action too.
+    return spec.path.format(
+        pcucode=unit, visitno=1, lang="en", job_id="nojob", name="x.txt", action="cancel"
+    )
 
 
 def _audit(deps: WebDeps, action: str) -> list[dict[str, object]]:
     with deps.clinic.engine.connect() as conn:
         rows = conn.execute(select(audit_log).where(audit_log.c.action == action)).mappings()
         return [dict(r) for r in rows]
+
+
+def test_the_rooms_pages_are_mounted() -> None:
+    mounted = {(spec.path, spec.method) for spec in ROUTES}
+    for room in (exports_web, claims_web, reminders_web):
+        assert {(path, method) for path, method, _ in room.ROUTES} <= mounted, room.__name__
 
 
 def test_every_route_declares_a_role_and_every_private_route_has_one() -> None:
