@@ -26,6 +26,7 @@ def test_one_manifest_with_per_arch_additions(arch: str) -> None:
         "fonts-thai-tlwg",
         "python3-systemd",
         "rauc",
+        "rauc-service",  # rauc install/status talk to it over D-Bus
         "systemd-timesyncd",
         "openssh-server",
     ):
