@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from common.cid import mask_cid
 from common.config import ConfigError, Settings, config_path_from, load_settings
 from common.logs import setup_logging
 from common.secrets import load_secrets
@@ -35,6 +36,8 @@ def effective_config(settings: Settings, config_arg: str | None) -> dict[str, An
     # A clinic may keep the database password in the URL itself: never print it.
     if data["database"]["url"]:
         data["database"]["url"] = _redact_url(data["database"]["url"])
+    if data["nhso"]["recorder_pid"]:  # a citizen ID: shown masked, like everywhere else
+        data["nhso"]["recorder_pid"] = mask_cid(data["nhso"]["recorder_pid"])
     path = config_path_from(config_arg)
     return {
         "config_file": str(path) if path else "(none: embedded defaults)",

@@ -78,6 +78,39 @@ class NhsoSettings(Section):
     timeout_s: float = Field(10.0, gt=0, le=120)
     rate_per_second: float = Field(5.0, gt=0, le=50)
     ca_bundle: str = Field("", description="Extra CA bundle; verification is never turned off")
+    province: str = Field(
+        "",
+        description=(
+            "NHSO province id (4 digits, e.g. 1000) sent with AuthenCode in endpoint mode; "
+            "empty = the web check-in reads JHCIS chospital.provcode, the kiosk/CLI refuse"
+        ),
+    )
+    recorder_pid: str = Field(
+        "",
+        description=(
+            "citizen ID recorded on the kiosk's AuthenCode requests; empty = the patient's "
+            "own (self-service); the web check-in prefers the signed-in staff member's"
+        ),
+    )
+
+    @field_validator("province")
+    @classmethod
+    def _province_id(cls, value: str) -> str:
+        value = value.strip()
+        if value and not (len(value) == 4 and value.isascii() and value.isdigit()):
+            raise ValueError("must be empty or NHSO's 4-digit province id, e.g. 1000")
+        return value
+
+    @field_validator("recorder_pid")
+    @classmethod
+    def _recorder_cid(cls, value: str) -> str:
+        from common.cid import is_valid_cid
+
+        value = value.strip()
+        if value and not is_valid_cid(value):
+            # The value itself is never quoted: it is a citizen ID.
+            raise ValueError("must be empty or a valid 13-digit citizen ID")
+        return value
 
 
 class PrinterSettings(Section):
