@@ -403,7 +403,11 @@ def authen_provider_from_settings(
     recorder_pid: str | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> AuthenProvider:
-    """The provider `settings.nhso.mode` asks for (sandbox = the agent API of our sandbox)."""
+    """The provider `settings.nhso.mode` asks for (sandbox = the agent API of our sandbox).
+
+    Endpoint mode: `province` / `recorder_pid` given here win over ``nhso.province`` /
+    ``nhso.recorder_pid``; with no recorder at all the patient's own CID is sent.
+    """
     nhso = settings.nhso
     limiter = shared_limiter(nhso.rate_per_second)
     hcode = settings.clinic.hcode or None
@@ -411,8 +415,8 @@ def authen_provider_from_settings(
         return EndpointAuthenProvider(
             web_client_from_settings(settings, secrets, transport=transport),
             hcode=settings.clinic.hcode,
-            province=province,
-            recorder_pid=recorder_pid,
+            province=province or nhso.province,
+            recorder_pid=recorder_pid or nhso.recorder_pid or None,
         )
     url = sandbox_url(settings) if nhso.mode == NhsoMode.sandbox else nhso.agent_url
     agent = AgentClient(url, limiter=limiter, timeout_s=nhso.timeout_s, transport=transport)

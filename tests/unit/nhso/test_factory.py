@@ -56,6 +56,23 @@ def test_endpoint_mode_uses_web_apis() -> None:
     provider.close()
 
 
+def test_endpoint_mode_takes_province_and_recorder_from_settings() -> None:
+    overrides = {"nhso.mode": "endpoint", "clinic.hcode": "12345", "nhso.province": "1000"}
+    settings = load_settings(overrides={**overrides, "nhso.recorder_pid": "1998000000016"})
+    secrets = Secrets(nhso_token=SecretStr("t"))
+    provider = authen_provider_from_settings(settings, secrets)
+    assert isinstance(provider, EndpointAuthenProvider)
+    assert (provider.province, provider.recorder_pid) == ("1000", "1998000000016")
+    provider.close()
+    # An argument (the CLI's --province) wins; no recorder anywhere = the patient's own.
+    provider = authen_provider_from_settings(
+        load_settings(overrides=overrides), secrets, province="7300"
+    )
+    assert isinstance(provider, EndpointAuthenProvider)
+    assert (provider.province, provider.recorder_pid) == ("7300", None)
+    provider.close()
+
+
 def test_web_client_in_sandbox_mode_defaults_to_the_sandbox_token() -> None:
     settings = load_settings(overrides={"nhso.sandbox_port": 18189})
     client = web_client_from_settings(settings, Secrets())
