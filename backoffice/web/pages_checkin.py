@@ -147,8 +147,13 @@ def _authen(page: Page, who: Person, claim_type: str, mobile: str) -> AuthenResu
     provider = EndpointAuthenProvider(
         deps.nhso_client(),
         hcode=clinic.unit_code(),
-        province=_province(clinic),
-        recorder_pid=_recorder(clinic, page.session.username),
+        # Configured values first for the province (NHSO's id may differ from JHCIS's);
+        # the signed-in staff member is the recorder, else the configured one, else the
+        # patient (the provider's self-service default).
+        province=deps.settings.nhso.province or _province(clinic),
+        recorder_pid=(
+            _recorder(clinic, page.session.username) or deps.settings.nhso.recorder_pid or None
+        ),
         now=deps.clock,
         today=lambda: deps.clock().date(),
     )

@@ -40,7 +40,8 @@ def _find(client: TestClient, cid: str) -> tuple[str, str]:
     return page.text, idem.group(1)
 
 
-def test_authen_without_card_sends_the_staff_recorder(deps: WebDeps, client_for: ClientFor) -> None:
+def _recording_nhso(deps: WebDeps) -> list[dict[str, object]]:
+    """NHSO answers AuthenCode with a code and records each request body."""
     sent: list[dict[str, object]] = []
 
     def nhso(request: httpx.Request) -> httpx.Response:
@@ -58,11 +59,11 @@ def test_authen_without_card_sends_the_staff_recorder(deps: WebDeps, client_for:
         token="t",
         transport=httpx.MockTransport(nhso),
     )
-    unit, pid, cid = _a_person(deps)
-    client = client_for("t_staff")
-    page, idem = _find(client, cid)
-    assert cid not in page and "x-xxxx-xxxxx-" in page
-    form = {
+    return sent
+
+
+def _authen_form(client: TestClient, unit: str, pid: int, idem: str) -> dict[str, str]:
+    return {
         "csrf_token": csrf_of(client),
         "mode": "authen",
         "pcucodeperson": unit,
@@ -71,6 +72,28 @@ def test_authen_without_card_sends_the_staff_recorder(deps: WebDeps, client_for:
         "claim_type": "PG0060001",
         "mobile": "081-234-5678",
     }
+
+
+def test_configured_province_and_recorder_are_used(deps: WebDeps, client_for: ClientFor) -> None:
+    configured = "1101700203450"  # checksum-valid, synthetic
+    nhso = deps.settings.nhso.model_copy(update={"province": "1000", "recorder_pid": configured})
+    deps.settings = deps.settings.model_copy(update={"nhso": nhso})
+    sent = _recording_nhso(deps)
+    unit, pid, cid = _a_person(deps)
+    client = client_for("t_admin")  # no idcard in JHCIS user: the configured recorder
+    _page, idem = _find(client, cid)
+    reply = client.post("/checkin/open", data=_authen_form(client, unit, pid, idem))
+    assert reply.status_code == 200, reply.text[:500]
+    assert [(b["province"], b["recorderPid"]) for b in sent] == [("1000", configured)]
+
+
+def test_authen_without_card_sends_the_staff_recorder(deps: WebDeps, client_for: ClientFor) -> None:
+    sent = _recording_nhso(deps)
+    unit, pid, cid = _a_person(deps)
+    client = client_for("t_staff")
+    page, idem = _find(client, cid)
+    assert cid not in page and "x-xxxx-xxxxx-" in page
+    form = _authen_form(client, unit, pid, idem)
     reply = client.post("/checkin/open", data=form, follow_redirects=False)
     assert reply.status_code == 303, reply.text[:500]
     assert len(sent) == 1
