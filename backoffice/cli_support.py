@@ -20,8 +20,16 @@ def add_json_argument(parser: argparse.ArgumentParser) -> None:
 
 
 def db_url(args: argparse.Namespace, settings: Settings) -> str:
+    """--db as given, else the configured database with the secrets file's password.
+
+    The configuration names the account only; without the password a provisioned
+    appliance would be refused by MySQL. The result is handed to engines (and to
+    export worker processes), never printed.
+    """
+    from backoffice.jhcis.engine import configured_url
+
     url: str | None = getattr(args, "db", None)
-    return url or settings.effective_db_url
+    return url or configured_url(settings).render_as_string(hide_password=False)
 
 
 def print_json(data: Any) -> None:

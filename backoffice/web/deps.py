@@ -10,7 +10,7 @@ from pathlib import Path
 
 from backoffice.claims.sync import ClaimSync, SyncReport, ensure_sync_tables
 from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.engine import open_engine
+from backoffice.jhcis.engine import configured_url, open_engine
 from backoffice.nhso.web import NhsoWebClient
 from backoffice.web.audit import AuditLog
 from backoffice.web.auth import StaffDirectory
@@ -76,7 +76,7 @@ def build_deps(
     from backoffice.nhso.providers import web_client_from_settings
 
     engine = open_engine(
-        db_url or settings.effective_db_url,
+        db_url or configured_url(settings),
         connect_timeout_s=settings.database.connect_timeout_s,
         lock_timeout_s=settings.database.lock_timeout_s,
         # Several staff PCs refresh the queue at once; each request holds one connection.

@@ -22,6 +22,8 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+# Our tables are utf8mb4/InnoDB whatever the clinic database defaults to (often tis620).
+
 # Role names, lowest to highest; "none" in kiosk_staff_role disables an account here.
 ROLES: tuple[str, ...] = ("viewer", "staff", "admin")
 ROLE_NONE = "none"
@@ -33,6 +35,8 @@ staff_role = Table(
     Column("role", String(10), nullable=False),
     Column("updated_by", String(35)),
     Column("updated_at", DateTime),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
 )
 
 login_state = Table(
@@ -43,6 +47,8 @@ login_state = Table(
     Column("failures", Integer, nullable=False, default=0),
     Column("last_failure_at", DateTime),
     Column("locked_until", DateTime),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
 )
 
 web_session = Table(
@@ -58,6 +64,8 @@ web_session = Table(
     Column("last_seen_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
     Index("kiosk_web_session_user", "username"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
 )
 
 audit_log = Table(
@@ -73,6 +81,8 @@ audit_log = Table(
     Column("detail", Text),
     Column("client", String(64)),
     Index("kiosk_audit_log_at", "at"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
 )
 
 WEB_TABLES: tuple[Table, ...] = tuple(metadata.sorted_tables)
