@@ -62,7 +62,11 @@ def test_returning_patient_one_touch(tmp_path: Path) -> None:
 
 def test_new_number_typed_on_the_keypad(tmp_path: Path) -> None:
     result = scripted(tmp_path, "", "th")
-    steps = result["steps"]
-    assert steps[4:7] == ["claim_type_chosen", "claim_type_chosen", "mobile_confirmed"]  # type: ignore[index]
-    assert steps[-2:] == ["done", "idle"]  # type: ignore[index]
+    steps: list[str] = result["steps"]  # type: ignore[assignment]
+    # Digits typed between two frames share one picture, so how many keypad pictures
+    # there are depends on timing: at least the empty keypad and the typed number.
+    collapsed = [s for i, s in enumerate(steps) if i == 0 or steps[i - 1] != s]
+    assert collapsed[4:6] == ["claim_type_chosen", "mobile_confirmed"]
+    assert steps.count("claim_type_chosen") >= 2
+    assert steps[-2:] == ["done", "idle"]
     assert result["mobiles"] == ["0812345678"]
