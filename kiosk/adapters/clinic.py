@@ -86,6 +86,10 @@ class JhcisClinic:
                 person = self.db.get_person(patient.pcucode, patient.pid)
             if person is None:  # journaled while the database was down: resolve it now
                 person = self._person(request.identity)
+            if patient.offline:
+                existing = self._same_day_visit(person, request, at)
+                if existing is not None:
+                    return visit_ref(existing, opened_at=at)
             visit = self.db.open_visit(
                 person,
                 at=at,
@@ -100,3 +104,26 @@ class JhcisClinic:
             if request.mobile_changed and request.mobile:
                 self.db.update_mobile(person, request.mobile)
         return visit_ref(visit, opened_at=at)
+
+    def _same_day_visit(
+        self, person: Person, request: VisitRequest, at: dt.datetime
+    ) -> Visit | None:
+        """Today's visit of this person for the same claim type, opened by another check-in.
+
+        A check-in journaled while the database was down could not see today's visits,
+        so the flow's rule (one visit per person, day and claim type; a repeat reprints)
+        is applied here on replay. A replay of this very check-in is left to
+        ``open_visit``, which answers it idempotently.
+        """
+        if self.db.find_visit_by_key(request.checkin_id) is not None:
+            return None
+        for visit in self.db.visits_on(person, at.date()):
+            if visit.claim_type == request.claim_type:
+                if request.claim_code and request.claim_type and not visit.claim_code:
+                    self.db.set_claim_code(
+                        visit, request.claim_code, request.claim_type, at,
+                        request.correlation_id or None,
+                    )  # fmt: skip
+                    return self.db.get_visit(visit.pcucode, visit.visitno)
+                return visit
+        return None

@@ -156,6 +156,21 @@ def test_clinic_unreachable_is_database_unavailable(tmp_path: Path) -> None:
 # --- NHSO ---------------------------------------------------------------------------------
 
 
+def test_journaled_repeat_of_the_day_reuses_the_visit(clinic: JhcisClinic) -> None:
+    """Database down at a returning patient's second check-in: the replay opens no second visit."""
+    identity = dataclasses.replace(sample_identity(), cid=synthetic_cid(880003))
+    online = clinic.open_visit(request_for(identity, clinic.identify(identity), "c" * 32))
+    offline = request_for(identity, Patient.unresolved(), "d" * 32)
+    replayed = clinic.open_visit(offline)
+    assert replayed.visitno == online.visitno
+    assert clinic.open_visit(offline).visitno == online.visitno  # replayed twice
+    assert [v.visitno for v in clinic.identify(identity).visits_today] == [online.visitno]
+    # Another claim type the same day is a visit of its own.
+    other = clinic.open_visit(request_for(identity, Patient.unresolved(), "e" * 32,
+                                          claim_type="PG0110001", claim_code=None))  # fmt: skip
+    assert other.visitno != online.visitno
+
+
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer(port=0, card_cid=DEMO_CID) as server:
