@@ -9,6 +9,7 @@ readable by every local account is a leak waiting to happen. Environment variabl
 from __future__ import annotations
 
 import os
+import re
 import stat
 import tomllib
 from pathlib import Path
@@ -73,7 +74,9 @@ def load_secrets(path: Path | None) -> Secrets:
 
 
 def _line_of(exc: tomllib.TOMLDecodeError) -> str:
-    return str(getattr(exc, "lineno", "?"))
+    # Python 3.11's decoder has no lineno attribute; its message ends "(at line N, column M)".
+    found = re.search(r"at line (\d+)", str(exc))
+    return found.group(1) if found else "?"
 
 
 def write_secret(path: Path, name: str, value: str) -> None:

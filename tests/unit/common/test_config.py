@@ -132,3 +132,13 @@ def test_config_check_reports_bad_config(
         main(["--config", str(cfg), "config", "check"])
     assert info.value.code == 2
     assert "kiosk.language" in capsys.readouterr().err
+
+
+def test_broken_secrets_file_names_the_line_not_the_secret(tmp_path: Path) -> None:
+    path = tmp_path / "secrets.toml"
+    path.write_text('nhso_token = "abc"\ndatabase_password = "hunter2\n', encoding="utf-8")
+    os.chmod(path, 0o600)
+    with pytest.raises(ConfigError) as info:
+        load_secrets(path)
+    assert "line 2" in str(info.value)
+    assert "hunter2" not in str(info.value)
