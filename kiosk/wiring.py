@@ -174,6 +174,7 @@ def _start(
 ) -> Runtime:
     from backoffice.jhcis import ClinicDatabase
     from backoffice.nhso.providers import authen_provider_from_settings
+    from kiosk.adapters.appointments import appointment_lookup
 
     # Clinic database.
     if settings.is_demo_db:
@@ -217,6 +218,7 @@ def _start(
         clinic_name=settings.clinic.name,
         footer=settings.printer.footer,
         sandbox=sandbox is not None,
+        appointment=appointment_lookup(db),
     )
 
     services = KioskServices(

@@ -8,8 +8,14 @@ the printer's failures to ``PrinterFailure`` kinds the flow and the backoffice k
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
+import logging
+from collections.abc import Callable
+
 from hardware.printer import (
     CoverOpen,
+    NextAppointment,
     PaperOut,
     PrinterError,
     PrinterOffline,
@@ -17,7 +23,12 @@ from hardware.printer import (
     TicketData,
     TicketPrinter,
 )
-from kiosk.services import PrinterFailure, TicketRequest
+from kiosk.services import PrinterFailure, TicketRequest, VisitRef
+
+log = logging.getLogger(__name__)
+
+# The patient's next vaccine appointment for a visit, if one is due soon (issue 10.4).
+AppointmentLookup = Callable[[VisitRef, dt.date], NextAppointment | None]
 
 COUNTER_TH = "กรุณายื่นบัตรคิวนี้ที่เคาน์เตอร์ เจ้าหน้าที่จะดำเนินการต่อให้"
 COUNTER_EN = "Please hand this ticket in at the counter; the staff will finish your check-in."
@@ -65,8 +76,10 @@ class TicketPrinterPort:
         clinic_name: str,
         footer: str = "",
         sandbox: bool = False,
+        appointment: AppointmentLookup | None = None,
     ) -> None:
         self.printer = printer
+        self.appointment = appointment
         self.clinic_name = clinic_name
         self.footer = footer
         self.sandbox = sandbox
@@ -77,8 +90,21 @@ class TicketPrinterPort:
         data = ticket_data(
             ticket, clinic_name=self.clinic_name, footer=self.footer, sandbox=self.sandbox
         )
+        upcoming = self._next_appointment(ticket)
+        if upcoming is not None:
+            data = dataclasses.replace(data, next_appointment=upcoming)
         try:
             self.last = self.printer.print_ticket(data)
         except PrinterError as exc:
             raise PrinterFailure(exc.code, kind=failure_kind(exc)) from None
         self.last_ticket = data
+
+    def _next_appointment(self, ticket: TicketRequest) -> NextAppointment | None:
+        # A ticket with a local queue number has no JHCIS visit to look the person up by.
+        if self.appointment is None or ticket.local:
+            return None
+        try:
+            return self.appointment(ticket.visit, ticket.issued_at.date())
+        except Exception as exc:  # the reminder line is a courtesy; the ticket must print
+            log.warning("next appointment not read: %s", type(exc).__name__)
+            return None

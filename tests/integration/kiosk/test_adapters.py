@@ -290,3 +290,35 @@ def test_printer_faults_become_failure_kinds(
         port.print_ticket(ticket())
     assert caught.value.kind == kind
     assert not any(job.printed for job in loopback.jobs)
+
+
+def test_ticket_shows_the_next_vaccine_appointment(
+    loopback: LoopbackPrinter, jhcis_sqlite_url: str
+) -> None:
+    from backoffice.reminders.testing import FIRST_VISITNO, TODAY, UNIT, seed_known_appointments
+    from kiosk.adapters.appointments import appointment_lookup
+
+    db = ClinicDatabase.from_url(jhcis_sqlite_url)
+    seed_known_appointments(db.engine)  # pid 1: BCG due the day after TODAY
+    port = TicketPrinterPort(
+        printer_from_uri(loopback.uri), clinic_name="x", appointment=appointment_lookup(db)
+    )
+    at = dt.datetime.combine(TODAY, dt.time(9, 0))
+    booking_visit = VisitRef(UNIT, FIRST_VISITNO, 1, "PG0060001", "PP2000000002")
+    port.print_ticket(ticket(visit=booking_visit, issued_at=at))
+    assert port.last_ticket is not None and port.last_ticket.next_appointment is not None
+    assert port.last_ticket.next_appointment.date == TODAY + dt.timedelta(days=1)
+    assert port.last_ticket.next_appointment.description.startswith("รับวัคซีน ")
+
+    # A local ticket has no JHCIS visit to look up; a failing lookup never stops the print.
+    port.print_ticket(ticket(None, visit=booking_visit, issued_at=at, local=True))
+    assert port.last_ticket.next_appointment is None
+
+    def broken(visit: VisitRef, today: dt.date) -> None:
+        raise RuntimeError("database went away")
+
+    port.appointment = broken
+    port.print_ticket(ticket(visit=booking_visit, issued_at=at))
+    assert port.last_ticket.next_appointment is None
+    assert len(loopback.wait_for_jobs(3)) == 3
+    db.dispose()
