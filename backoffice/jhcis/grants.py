@@ -1,9 +1,10 @@
 """Least-privilege MySQL accounts for the kiosk and the backoffice.
 
-The kiosk reads a few code tables, registers walk-ins (INSERT/UPDATE ``person``),
-opens visits (INSERT/UPDATE ``visit``) and keeps its own ``kiosk_`` tables, which it
-may create (table-level CREATE and INDEX on exactly those names). Nothing else: no DELETE, no
-DROP or ALTER anywhere, no access to ``user`` (JHCIS's accounts and passwords).
+The kiosk reads a few code tables and the vaccine appointments (for the ticket),
+registers walk-ins (INSERT/UPDATE ``person``), opens visits (INSERT/UPDATE ``visit``)
+and keeps its own ``kiosk_`` tables, which it may create (table-level CREATE and INDEX
+on exactly those names). Nothing else: no DELETE, no DROP or ALTER anywhere, no access
+to ``user`` (JHCIS's accounts and passwords).
 
 The backoffice also reads the clinical tables (claims, exports, reminders) and
 ``user`` (staff sign-in with JHCIS accounts), and updates ``visit`` (claim codes,
@@ -54,6 +55,10 @@ KIOSK_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "house": ("SELECT",),
     "person": ("SELECT", "INSERT", "UPDATE"),
     "visit": ("SELECT", "INSERT", "UPDATE"),
+    # The ticket's "next vaccine appointment" line (backoffice.reminders.ticket).
+    "visitepiappoint": ("SELECT",),
+    "visitepi": ("SELECT",),
+    "cdrug": ("SELECT",),
     **_OWN,
 }
 

@@ -77,6 +77,10 @@ def test_kiosk_grants_are_enough_and_no_more(account: tuple[str, str, str]) -> N
     db.resolve_pending_authen(item.id, outcome="authenticated", claim_code="PP5", at=at)
     assert db.visit_claim(opened).claim_code == "PP5"
     assert db.find_today_visit(who, at.date()) is not None
+    # The ticket's next-vaccine line reads appointments, vaccinations and vaccine names.
+    from backoffice.reminders.queries import next_vaccine_appointment
+
+    assert next_vaccine_appointment(db.engine, who.pcucodeperson, who.pid, at.date()) is None
     # The account created our tables whole, indexes included.
     indexes = {i["name"] for i in inspect(db.engine).get_indexes("kiosk_visit")}
     assert "kiosk_visit_visit" in indexes
