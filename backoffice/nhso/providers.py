@@ -250,7 +250,14 @@ class AgentAuthenProvider(_NoDoubleProvider):
 
     def rights(self, cid: str) -> Rights:
         cid = check_cid(cid)
-        rights = self.read_inserted()
+        try:
+            rights = self.read_inserted()
+        except NoRights as exc:
+            # Someone else's card without rights is a wrong card, not "no rights" for
+            # this patient.
+            if exc.rights is not None and exc.rights.cid != cid:
+                raise CardMismatch("the card's citizen ID differs from the patient's") from None
+            raise
         if rights.cid != cid:
             raise CardMismatch("the card's citizen ID differs from the patient's")
         return rights

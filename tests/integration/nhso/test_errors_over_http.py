@@ -85,6 +85,14 @@ def test_card_mismatch(agent_provider: AgentAuthenProvider) -> None:
         agent_provider.rights(SSS)
 
 
+def test_someone_elses_card_without_rights_is_a_mismatch(
+    sandbox: SandboxServer, agent_provider: AgentAuthenProvider
+) -> None:
+    sandbox.insert_card(NO_CLAIM_TYPES)
+    with pytest.raises(CardMismatch):
+        agent_provider.rights(SSS)
+
+
 def test_no_rights_keeps_what_nhso_said(
     sandbox: SandboxServer, agent_provider: AgentAuthenProvider
 ) -> None:
