@@ -35,6 +35,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from _support import mariadb_admin_url  # bench/ is on sys.path when run as a script
 from sqlalchemy import create_engine, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,16 +60,6 @@ SYNC_DAY = END - dt.timedelta(days=400)  # a day outside the synthetic year: onl
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
-
-
-def mariadb_admin_url() -> str | None:
-    env = ROOT / "var" / "test" / "services.env"
-    if not env.exists():
-        return None
-    for line in env.read_text().splitlines():
-        if line.startswith("TEST_MARIADB_URL="):
-            return line.split("=", 1)[1].strip()
-    return None
 
 
 @contextmanager

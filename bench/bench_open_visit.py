@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from _support import mariadb_admin_url  # bench/ is on sys.path when run as a script
 from sqlalchemy import create_engine, func, select, text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,16 +39,6 @@ DAY = dt.date(2027, 6, 1)
 
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1]
-
-
-def mariadb_admin_url() -> str | None:
-    env = ROOT / "var" / "test" / "services.env"
-    if not env.exists():
-        return None
-    for line in env.read_text().splitlines():
-        if line.startswith("TEST_MARIADB_URL="):
-            return line.split("=", 1)[1].strip()
-    return None
 
 
 @contextmanager
