@@ -17,6 +17,6 @@ if ! pgrep -x pcscd >/dev/null; then
   fi
 fi
 # vpcd serves one card per slot: wait for a test run that holds slot 0 (the tests' lock).
-LOCK="${VPCD_LOCK:-var/test/vpcd-35963.lock}"
+LOCK="${VPCD_LOCK:-${TMPDIR:-/tmp}/jhcis-kiosk-vpcd-35963.lock}"
 mkdir -p "$(dirname "$LOCK")"
 flock -w 300 "$LOCK" .venv/bin/kiosk demo --out demo-out "$@"

@@ -7,10 +7,14 @@ REQUIRE_SERVICES=1 so that a missing service fails the run instead of skipping.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import os
 import shutil
+import tempfile
+import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -178,3 +182,24 @@ def jhcis_mariadb_utf8_url(_module_mariadb_databases: MariaDBDatabases) -> str:
 def jhcis_mariadb_tis620_url(_module_mariadb_databases: MariaDBDatabases) -> str:
     """A seeded tis620 JHCIS database on the test MariaDB, shared by one test module."""
     return _module_mariadb_databases.jhcis("tis620")
+
+
+def vpcd_lock_path(port: int) -> Path:
+    """Machine-wide, so that test runs in two clones (and `make demo`) take turns too."""
+    return Path(tempfile.gettempdir()) / f"jhcis-kiosk-vpcd-{port}.lock"
+
+
+@contextmanager
+def vpcd_slot_lock(port: int, what: str) -> Iterator[None]:
+    """Hold vpcd slot `port` for one test: vpcd serves one card per slot."""
+    with vpcd_lock_path(port).open("w") as lock:
+        deadline = time.monotonic() + 240
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    pytest.fail(f"{what} stayed in use by another test run")
+                time.sleep(0.2)
+        yield

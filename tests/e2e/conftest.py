@@ -5,11 +5,9 @@ screen would drive it (no Kivy: the screens have their own offscreen tests)."""
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import socket
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from kiosk.app import build_controller
 from kiosk.controller import Controller
 from kiosk.testing import synthetic_cid
 from kiosk.wiring import Runtime, demo_profile_path, start_runtime, vpcd_reader_name
+from tests.conftest import vpcd_slot_lock
 
 ROOT = Path(__file__).resolve().parents[2]
 MOBILE = "0812345678"
@@ -36,18 +35,7 @@ def vpcd_slot(vpcd_ports: list[int]) -> Iterator[int]:
     from hardware.card.pcsc import wait_for_card
 
     port = vpcd_ports[0]
-    lock_path = ROOT / "var" / "test" / f"vpcd-{port}.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as lock:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    pytest.fail("vpcd slot 0 stayed in use by another test run")
-                time.sleep(0.2)
+    with vpcd_slot_lock(port, "vpcd slot 0"):
         if not wait_for_card(vpcd_reader_name(port), present=False, timeout_s=5):
             pytest.fail("vpcd slot 0 holds a card before the test")
         yield port

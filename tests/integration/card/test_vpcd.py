@@ -6,7 +6,6 @@ learns of insertions and removals by polling, so waits are short, bounded polls.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import signal
@@ -38,6 +37,7 @@ from hardware.card.pcsc import PcscContext, wait_for_card
 from hardware.card.profile import DEMO_PROFILE, CardProfile
 from hardware.card.reader import ThaiIdCardReader, read_card
 from hardware.card.virtual import VirtualCard
+from tests.conftest import vpcd_slot_lock
 
 pytestmark = pytest.mark.integration
 
@@ -80,18 +80,7 @@ def slot(vpcd_ports: list[int]) -> Iterator[tuple[int, str]]:
     """
     port = vpcd_ports[0]
     reader = f"Virtual PCD 00 {port - 35963:02d}"
-    lock_path = ROOT / "var" / "test" / f"vpcd-{port}.lock"
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("w") as lock:
-        deadline = time.monotonic() + 240
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    pytest.fail(f"{reader} stayed in use by another test run")
-                time.sleep(0.2)
+    with vpcd_slot_lock(port, reader):
         if not wait_for_card(reader, present=False, timeout_s=5):
             pytest.fail(f"{reader} holds a card before the test: another virtual card is running")
         yield port, reader
