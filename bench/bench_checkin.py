@@ -37,11 +37,35 @@ from kiosk.controller import Controller
 from kiosk.effects import Effects, SyncDriver
 from kiosk.health import HealthRecorder
 from kiosk.journal import Journal
-from kiosk.services import AuthenRequest, Identity, TicketRequest, VisitRequest
+from kiosk.services import (
+    AuthenRequest,
+    ClaimType,
+    Identity,
+    TicketRequest,
+    VisitRef,
+    VisitRequest,
+)
 from kiosk.testing import GENERAL, FakeWorld, sample_identity
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2026, 11, 25, 9, 0)
+
+
+def ticket_for(
+    visit: VisitRef, identity: Identity, claim: ClaimType, code: str | None
+) -> TicketRequest:
+    """The ticket of an authenticated check-in, as the flow would ask for it."""
+    return TicketRequest(
+        visit.queue_label,
+        False,
+        identity.masked_name,
+        claim.code,
+        claim.name,
+        code,
+        "ok",
+        visit,
+        NOW,
+    )
 
 
 def world_with(n: int) -> FakeWorld:
@@ -72,19 +96,7 @@ def baseline_checkin(world: FakeWorld, i: int) -> None:
     visit = world.clinic.open_visit(
         VisitRequest(f"b{i}", identity, patient, claim.code, claim.name, "ok", outcome.claim_code)
     )
-    world.printer.print_ticket(
-        TicketRequest(
-            visit.queue_label,
-            False,
-            identity.masked_name,
-            claim.code,
-            claim.name,
-            outcome.claim_code,
-            "ok",
-            visit,
-            NOW,
-        )
-    )
+    world.printer.print_ticket(ticket_for(visit, identity, claim, outcome.claim_code))
 
 
 def timed(run: Callable[[int], None], n: int, world: FakeWorld) -> list[float]:
@@ -310,19 +322,7 @@ def real_adapters(tmp: Path, n: int) -> None:
                 requested_at=dt.datetime.now(),
             )
         )
-        services.printer.print_ticket(
-            TicketRequest(
-                visit.queue_label,
-                False,
-                identity.masked_name,
-                claim.code,
-                claim.name,
-                outcome.claim_code,
-                "ok",
-                visit,
-                NOW,
-            )
-        )
+        services.printer.print_ticket(ticket_for(visit, identity, claim, outcome.claim_code))
 
     def timed_real(run: Callable[[int], None]) -> list[float]:
         samples = []
