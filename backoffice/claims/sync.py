@@ -45,7 +45,12 @@ from sqlalchemy import (
 
 from backoffice.jhcis.clinic import ClinicDatabase
 from backoffice.jhcis.errors import ClaimCodeConflict, JhcisError
-from backoffice.jhcis.own_tables import belongs_to_visit, kiosk_pending_authen, kiosk_visit
+from backoffice.jhcis.own_tables import (
+    belongs_to_visit,
+    ensure_kiosk_tables,
+    kiosk_pending_authen,
+    kiosk_visit,
+)
 from backoffice.jhcis.records import Visit, VisitClaim
 from backoffice.jhcis.tables import person, visit
 from backoffice.jhcis.types import JhcisDate
@@ -122,8 +127,8 @@ assert all(t.name.startswith("kiosk_") for t in sync_metadata.sorted_tables)
 
 
 def ensure_sync_tables(engine: Engine) -> None:
-    """Create the sync's ``kiosk_`` tables if missing (idempotent, never alters)."""
-    sync_metadata.create_all(engine, checkfirst=True)
+    """Create or complete the sync's ``kiosk_`` tables (idempotent, never alters)."""
+    ensure_kiosk_tables(engine, sync_metadata.sorted_tables)
 
 
 def on_days(column: Any, start: dt.date, end: dt.date) -> Any:

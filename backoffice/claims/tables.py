@@ -19,9 +19,9 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    inspect,
 )
 
+from backoffice.jhcis.own_tables import ensure_kiosk_tables
 from backoffice.jhcis.types import JhcisDateTime
 
 claims_metadata = MetaData()
@@ -81,9 +81,5 @@ assert all(t.name.startswith("kiosk_") for t in CLAIM_TABLES)
 
 
 def ensure_claim_tables(engine: Engine) -> list[str]:
-    """Create the missing tables of this module (never touches any other table)."""
-    with engine.begin() as conn:
-        existing = set(inspect(conn).get_table_names())
-        missing = [t for t in CLAIM_TABLES if t.name not in existing]
-        claims_metadata.create_all(conn, tables=missing, checkfirst=True)
-    return [t.name for t in missing]
+    """Create or complete the tables of this module (never touches any other table)."""
+    return ensure_kiosk_tables(engine, CLAIM_TABLES)

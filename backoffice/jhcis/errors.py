@@ -89,3 +89,28 @@ class NotADemoDatabase(JhcisError):
         "This database already holds JHCIS tables and was not made by create-demo; "
         "a clinic's database is never touched."
     )
+
+
+class OwnTableIncomplete(JhcisError):
+    code = "jhcis_own_table_incomplete"
+    message_th = (
+        "ตาราง kiosk_ ของระบบในฐานข้อมูลขาดคอลัมน์ ระบบจะไม่แก้ไขเอง "
+        "กรุณาให้ผู้ดูแลระบบตรวจตาราง (ชื่อตารางและคอลัมน์อยู่ในบันทึกระบบ)"
+    )
+    message_en = (
+        "One of our kiosk_ tables in the database lacks a column; it is not altered "
+        "automatically. Ask the administrator to check the table (named in the log)."
+    )
+
+
+class OwnTableDuplicates(JhcisError):
+    code = "jhcis_own_table_duplicates"
+    message_th = (
+        "สร้างดัชนีไม่ซ้ำของตาราง kiosk_ ไม่ได้ เพราะมีแถวซ้ำกันอยู่ ระบบจะไม่ลบข้อมูลเอง "
+        "กรุณาให้ผู้ดูแลระบบลบแถวที่ซ้ำ แล้วเริ่มโปรแกรมใหม่"
+    )
+    message_en = (
+        "A unique index of a kiosk_ table cannot be created because duplicate rows exist; "
+        "no row is deleted automatically. Ask the administrator to remove the duplicates "
+        "and restart."
+    )

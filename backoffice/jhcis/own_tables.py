@@ -10,6 +10,9 @@ for the backoffice's claim-code catch-up.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
+
 from sqlalchemy import (
     CHAR,
     Column,
@@ -23,12 +26,17 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     and_,
+    func,
     inspect,
+    select,
 )
 from sqlalchemy.exc import DBAPIError
 
+from backoffice.jhcis.errors import OwnTableDuplicates, OwnTableIncomplete
 from backoffice.jhcis.tables import visit
 from backoffice.jhcis.types import JhcisDate, JhcisDateTime
+
+log = logging.getLogger(__name__)
 
 own_metadata = MetaData()
 
@@ -96,30 +104,111 @@ RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen)
 
 
 def ensure_own_tables(engine: Engine, *, include_demo_marker: bool = False) -> list[str]:
-    """Create the missing ``kiosk_`` tables; never touches any other table.
-
-    Safe when several kiosks start at once: a table another process created in the
-    meantime counts as present. Returns the names of the tables this call created.
-    """
+    """Create or complete the kiosk's ``kiosk_`` tables (see :func:`ensure_kiosk_tables`)."""
     tables = [*RUNTIME_TABLES, *([kiosk_demo] if include_demo_marker else [])]
-    assert all(t.name.startswith("kiosk_") for t in tables)
+    return ensure_kiosk_tables(engine, tables)
+
+
+def ensure_kiosk_tables(engine: Engine, tables: Iterable[Table]) -> list[str]:
+    """Create the missing ``kiosk_`` tables and the missing indexes of present ones.
+
+    Every module keeping ``kiosk_`` tables creates them through here. On MySQL and
+    MariaDB DDL is not transactional and SQLAlchemy emits each ``Index`` as its own
+    ``CREATE INDEX`` after ``CREATE TABLE``: a crash in between leaves a table without
+    its (possibly unique) indexes, so a present table is checked, never trusted.
+    A missing column or a unique index that duplicates prevent is refused loudly
+    (:class:`OwnTableIncomplete`, :class:`OwnTableDuplicates`): we never alter a column
+    nor delete a row to repair one. Safe when several kiosks start at once: a table or
+    index another process created in the meantime counts as present. Returns the names
+    of the tables this call created.
+    """
     created = []
     for table in tables:
-        if _exists(engine, table.name):
-            continue
-        try:
-            with engine.begin() as conn:
-                table.create(conn)
-            created.append(table.name)
-        except DBAPIError:
-            if not _exists(engine, table.name):
-                raise
+        assert table.name.startswith("kiosk_"), table.name
+        if not _exists(engine, table.name):
+            try:
+                with engine.begin() as conn:
+                    table.create(conn)
+                created.append(table.name)
+            except DBAPIError:
+                if not _exists(engine, table.name):
+                    raise
+        _complete(engine, table)
     return created
 
 
 def _exists(engine: Engine, name: str) -> bool:
     with engine.connect() as conn:
         return bool(inspect(conn).has_table(name))
+
+
+_Signature = tuple[tuple[str, ...], bool]  # columns, unique
+
+
+def _present_indexes(engine: Engine, name: str) -> tuple[set[str], dict[str, _Signature]]:
+    """Column names and {index name: signature} of a table as the database has it."""
+    with engine.connect() as conn:
+        inspector = inspect(conn)
+        columns = {c["name"] for c in inspector.get_columns(name)}
+        indexes: dict[str, _Signature] = {}
+        for ix in inspector.get_indexes(name):
+            cols = tuple(c for c in ix["column_names"] if c is not None)
+            indexes[str(ix["name"])] = (cols, bool(ix["unique"]))
+        for uc in inspector.get_unique_constraints(name):
+            indexes[str(uc["name"])] = (tuple(uc["column_names"]), True)
+    return columns, indexes
+
+
+def _wanted_indexes(table: Table) -> list[tuple[str, _Signature]]:
+    wanted = [
+        (str(ix.name), (tuple(c.name for c in ix.columns), bool(ix.unique))) for ix in table.indexes
+    ]
+    for constraint in table.constraints:
+        if isinstance(constraint, UniqueConstraint):
+            wanted.append((str(constraint.name), (tuple(c.name for c in constraint.columns), True)))
+    return wanted
+
+
+def _has(present: dict[str, _Signature], name: str, signature: _Signature) -> bool:
+    cols, unique = signature
+    return name in present or any(
+        have_cols == cols and (have_unique or not unique)
+        for have_cols, have_unique in present.values()
+    )
+
+
+def _complete(engine: Engine, table: Table) -> None:
+    columns, present = _present_indexes(engine, table.name)
+    missing_columns = [c.name for c in table.columns if c.name not in columns]
+    if missing_columns:
+        log.error("table %s lacks columns %s", table.name, ", ".join(missing_columns))
+        raise OwnTableIncomplete(f"{table.name}: {', '.join(missing_columns)}")
+    for name, signature in _wanted_indexes(table):
+        if _has(present, name, signature):
+            continue
+        cols, unique = signature
+        # A detached copy: an Index built on `table` itself would join its metadata.
+        bare = Table(table.name, MetaData(), *(Column(c, table.c[c].type) for c in cols))
+        index = Index(name, *(bare.c[c] for c in cols), unique=unique)
+        try:
+            with engine.begin() as conn:
+                index.create(conn)
+            log.warning("index %s of %s was missing and has been created", name, table.name)
+        except DBAPIError:
+            if _has(_present_indexes(engine, table.name)[1], name, signature):
+                continue  # another kiosk created it meanwhile
+            if unique and _has_duplicates(engine, bare, cols):
+                log.error("unique index %s of %s: duplicate rows exist", name, table.name)
+                raise OwnTableDuplicates(f"{table.name}.{name}") from None
+            raise
+
+
+def _has_duplicates(engine: Engine, bare: Table, cols: tuple[str, ...]) -> bool:
+    """Whether rows share a value of `cols` (the values themselves are never read out)."""
+    keys = [bare.c[c] for c in cols]
+    query = select(func.count()).select_from(bare).group_by(*keys).having(func.count() > 1).limit(1)
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
 
 
 def belongs_to_visit(own: FromClause) -> ColumnElement[bool]:

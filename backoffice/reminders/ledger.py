@@ -38,12 +38,12 @@ from sqlalchemy import (
     String,
     Table,
     insert,
-    inspect,
     select,
     update,
 )
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
+from backoffice.jhcis.own_tables import ensure_kiosk_tables
 from backoffice.jhcis.types import JhcisDate, JhcisDateTime
 
 CLAIMED = "claimed"
@@ -92,19 +92,8 @@ REMINDER_TABLES = (kiosk_reminder_log, kiosk_reminder_optout)
 
 
 def ensure_reminder_tables(engine: Engine) -> None:
-    """Create our two tables when missing (never touches a JHCIS table)."""
-    for table in REMINDER_TABLES:
-        assert table.name.startswith("kiosk_")
-        with engine.connect() as conn:
-            if inspect(conn).has_table(table.name):
-                continue
-        try:
-            with engine.begin() as conn:
-                table.create(conn)
-        except DBAPIError:
-            with engine.connect() as conn:
-                if not inspect(conn).has_table(table.name):
-                    raise
+    """Create or complete our two tables (never touches a JHCIS table)."""
+    ensure_kiosk_tables(engine, REMINDER_TABLES)
 
 
 @dataclass(frozen=True)

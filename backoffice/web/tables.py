@@ -20,6 +20,8 @@ from sqlalchemy import (
     Text,
 )
 
+from backoffice.jhcis.own_tables import ensure_kiosk_tables
+
 metadata = MetaData()
 
 # Our tables are utf8mb4/InnoDB whatever the clinic database defaults to (often tis620).
@@ -90,5 +92,5 @@ assert all(t.name.startswith("kiosk_") for t in WEB_TABLES)
 
 
 def ensure_web_tables(engine: Engine) -> None:
-    """Create the missing ``kiosk_`` tables of the backoffice (idempotent)."""
-    metadata.create_all(engine, checkfirst=True)
+    """Create or complete the ``kiosk_`` tables of the backoffice (idempotent)."""
+    ensure_kiosk_tables(engine, WEB_TABLES)
