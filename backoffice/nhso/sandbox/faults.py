@@ -16,6 +16,7 @@ class Faults:
     malformed: bool = False  # HTTP 200 with a body that is not JSON
     rate_limit: bool = False  # HTTP 429
     token_invalid: bool = False  # answer as NHSO does to a wrong or expired token
+    client_error: int = 0  # this HTTP 4xx status (400..499) with a Spring error body
     hang_s: float = 30.0  # how long timeout / lose_answer hang (stop() cuts it short)
     paths: tuple[str, ...] = ()  # only requests whose path contains one of these
     count: int | None = None  # only this many matching requests, then all clear
@@ -32,6 +33,7 @@ class Faults:
                 self.malformed,
                 self.rate_limit,
                 self.token_invalid,
+                self.client_error > 0,
             )
         )
 
@@ -108,6 +110,13 @@ def _coerce(name: str, value: Any) -> Any:
             return tuple(value or ())
     elif name == "count":
         if value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0):
+            return value
+    elif name == "client_error":
+        if (
+            isinstance(value, int)
+            and not isinstance(value, bool)
+            and (value == 0 or 400 <= value < 500)
+        ):
             return value
     elif name in _INTS:
         if isinstance(value, int) and not isinstance(value, bool) and value >= 0:

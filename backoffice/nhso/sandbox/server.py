@@ -184,6 +184,8 @@ class Sandbox:
             if path.startswith("/authencodestatus/"):
                 return Reply(401, {"statusAuthen": False, "statusMessage": "Invalid Token"})
             return Reply(200, {"dataError": "Invalid Token"})
+        if faults.client_error:
+            return spring_error(faults.client_error, "Client Error", "sandbox fault", path)
         if faults.server_error:
             return spring_error(503, "Service Unavailable", "NHSO service unavailable", path)
         if faults.malformed:
