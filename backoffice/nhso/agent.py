@@ -143,17 +143,12 @@ class AgentClient:
         return self._latest(LATEST_5 + cid, "latest-5-authen-code-all-hospital/{pid}")
 
     def _latest(self, path: str, template: str) -> list[AuthenResult]:
+        # Only a 2xx answer without a claimCode means "no authen" (reference §1.5). A
+        # refusal settles nothing: read as "none" it would let a second authen through,
+        # so every 4xx (and an "error" body) raises like any other agent refusal.
         reply = self.http.request("GET", path, template=template)
-        refused = 400 <= reply.status < 500 or (
-            isinstance(reply.data, dict) and "error" in reply.data
-        )
-        if refused:
-            # How the agent says "no authen yet" is not documented (only that claimCode is
-            # then absent); a refusal here means "none", and NHSO's own same-day rule still
-            # stands behind confirm-save. Timeouts and 5xx stay errors: they settle nothing.
-            log.info("%s: HTTP %s, read as no authen", template, reply.status)
-            return []
+        data = _check(reply, template)
         try:
-            return parse_latest(reply.data)
+            return parse_latest(data)
         except ValueError:
             raise MalformedResponse(f"{template}: unexpected shape") from None

@@ -36,6 +36,7 @@ from backoffice.nhso.models import (
     CloseRightResult,
     RealPerson,
     parse_authen_status,
+    parse_bool,
 )
 from backoffice.nhso.ratelimit import TokenBucket
 from backoffice.nhso.transport import JsonHttp, Reply, parse_model
@@ -140,12 +141,14 @@ class NhsoWebClient:
         except ValueError:
             raise MalformedResponse(f"{template}: unexpected shape") from None
         message = status.message.strip()
-        # "found" / "not found" are answers; any other message is a refusal.
-        if not status.status_authen and not message.lower().startswith(_ANSWERS):
-            error = data_error(message, template)
-            if error is not None:
-                raise error
-        return status
+        # "found" / "not found" are answers; any other message is a refusal. Without a
+        # message only the older {success: true, results} shape is an answer: anything
+        # unexplained read as "none" would let a second authen through.
+        if status.status_authen or message.lower().startswith(_ANSWERS):
+            return status
+        if not message and _older_answer(reply.data):
+            return status
+        raise data_error(message, template) or MalformedResponse(f"{template}: no status message")
 
     def real_person(self, cid: str, source_id: str) -> RealPerson:
         """Rights by citizen ID, no card (RealPerson); dataError becomes an error."""
@@ -216,6 +219,16 @@ def _value(token: SecretStr | str | None) -> str:
     if token is None:
         return ""
     return token.get_secret_value() if isinstance(token, SecretStr) else token
+
+
+def _older_answer(data: object) -> bool:
+    """The older check-authen-status shape ``{success, results}`` with success true."""
+    return (
+        isinstance(data, dict)
+        and "statusAuthen" not in data
+        and "results" in data
+        and parse_bool(data.get("success"))
+    )
 
 
 def _refuse_4xx(reply: Reply, template: str) -> None:

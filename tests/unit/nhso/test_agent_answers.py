@@ -43,13 +43,26 @@ def client(status: int, body: Any) -> AgentClient:
         (200, {}),
         (200, None),
         (200, {"pid": CID}),
+    ],
+)
+def test_no_authen_yet_in_any_of_its_forms(status: int, body: Any) -> None:
+    assert client(status, body).latest_authen_code(CID) == []
+
+
+@pytest.mark.parametrize(
+    ("status", "body"),
+    [
         (404, {"status": 404, "error": "Not Found"}),
         (400, {"status": 400, "error": "Bad Request", "message": "not found"}),
         (200, {"error": "ไม่พบข้อมูล"}),
     ],
 )
-def test_no_authen_yet_in_any_of_its_forms(status: int, body: Any) -> None:
-    assert client(status, body).latest_authen_code(CID) == []
+def test_a_refused_lookup_is_not_no_authen(status: int, body: Any) -> None:
+    # Read as "none", a refusal would let a second authen through (reference §1.5).
+    with pytest.raises(InvalidRequest):
+        client(status, body).latest_authen_code(CID)
+    with pytest.raises(InvalidRequest):
+        client(status, body).latest_5_all_hospitals(CID)
 
 
 def test_latest_lookup_failures_that_settle_nothing_stay_errors() -> None:
