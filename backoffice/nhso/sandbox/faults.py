@@ -16,6 +16,7 @@ class Faults:
     malformed: bool = False  # HTTP 200 with a body that is not JSON
     rate_limit: bool = False  # HTTP 429
     token_invalid: bool = False  # answer as NHSO does to a wrong or expired token
+    duplicate: bool = False  # e-Claim send: answer "already imported" (HTTP 409)
     client_error: int = 0  # this HTTP 4xx status (400..499) with a Spring error body
     hang_s: float = 30.0  # how long timeout / lose_answer hang (stop() cuts it short)
     paths: tuple[str, ...] = ()  # only requests whose path contains one of these
@@ -33,6 +34,7 @@ class Faults:
                 self.malformed,
                 self.rate_limit,
                 self.token_invalid,
+                self.duplicate,
                 self.client_error > 0,
             )
         )

@@ -22,6 +22,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from backoffice.nhso.sandbox.cards import CardSource, FixedCard
+from backoffice.nhso.sandbox.eclaim import AUTH_PATH as ECLAIM_AUTH
+from backoffice.nhso.sandbox.eclaim import SEND_PATH as ECLAIM_SEND
+from backoffice.nhso.sandbox.eclaim import EclaimSandbox
 from backoffice.nhso.sandbox.faults import Faults, FaultSwitch
 from backoffice.nhso.sandbox.state import (
     MSG_BAD_MOBILE,
@@ -63,6 +66,7 @@ class Request:
     query: dict[str, str]
     headers: dict[str, str]
     body: Any
+    size: int = 0  # bytes of the request body as received
 
     def bearer(self) -> str:
         value = self.headers.get("authorization", "")
@@ -107,9 +111,16 @@ class Sandbox:
     """Routing and the APIs' answer shapes over a :class:`SandboxState`."""
 
     def __init__(
-        self, state: SandboxState, faults: FaultSwitch, *, token: str, claim_token: str
+        self,
+        state: SandboxState,
+        faults: FaultSwitch,
+        *,
+        token: str,
+        claim_token: str,
+        eclaim: EclaimSandbox | None = None,
     ) -> None:
         self.state = state
+        self.eclaim = eclaim or EclaimSandbox()
         self.faults = faults
         self.token = token
         self.claim_token = claim_token
@@ -145,6 +156,8 @@ class Sandbox:
                 re.compile(r"/nhsoendpoint/api/nhso-claim-detail/cancel/?"),
                 self.claim_cancel,
             ),
+            ("POST", ECLAIM_AUTH, self.eclaim_auth),
+            ("POST", ECLAIM_SEND, self.eclaim_send),
         ]
 
     # -- dispatch -----------------------------------------------------------------
@@ -176,6 +189,11 @@ class Sandbox:
         return Reply(200, {"dataError": "Invalid Token"})
 
     def fault_reply(self, path: str, faults: Faults) -> Reply | None:
+        if path.startswith("/FMU/ecimp/"):
+            if faults.token_invalid:
+                return Reply(401, {"status": 401, "message": "Unauthorized: token expired"})
+            if faults.duplicate and ECLAIM_SEND.fullmatch(path):
+                return Reply(409, {"status": 409, "message": "พบข้อมูลซ้ำในระบบ e-Claim (duplicate)"})
         if faults.rate_limit:
             return Reply(429, {"status": 429, "error": "Too Many Requests"}, {"Retry-After": "1"})
         if faults.token_invalid:
@@ -467,6 +485,16 @@ class Sandbox:
             return Reply(200, {"status": "N", "authenCode": None, "dataError": exc.message})
         return Reply(200, {"status": "Y", "authenCode": record.authen_code, "dataError": None})
 
+    # -- e-Claim API (§4.4) --------------------------------------------------------
+
+    def eclaim_auth(self, request: Request) -> Reply:
+        status, body = self.eclaim.auth(request.body)
+        return Reply(status, body)
+
+    def eclaim_send(self, request: Request) -> Reply:
+        status, body = self.eclaim.send(request.headers, request.body, request.size)
+        return Reply(status, body)
+
     # -- control panel -------------------------------------------------------------
 
     def control(self, request: Request) -> Reply:
@@ -480,6 +508,11 @@ class Sandbox:
             except (TypeError, ValueError) as exc:
                 return Reply(400, {"error": str(exc)})
             return Reply(200, self.faults.get().to_dict())
+        if path == "/_sandbox/eclaim" and request.method == "POST":
+            try:
+                return Reply(200, self.eclaim.control(body))
+            except (TypeError, ValueError) as exc:
+                return Reply(400, {"error": str(exc)})
         if path == "/_sandbox/card" and request.method == "POST":
             card = self.state.card
             if not isinstance(card, FixedCard):
@@ -505,6 +538,7 @@ class Sandbox:
                     {**asdict(r), "created": _now_iso(r.created)} for r in self.state.authens
                 ],
                 "claims": [asdict(c) for c in self.state.claims],
+                "eclaim": self.eclaim.snapshot(),
             }
 
 
@@ -577,6 +611,7 @@ class _Handler(BaseHTTPRequestHandler):
             query={k: v[0] for k, v in parse_qs(parts.query).items()},
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
+            size=len(raw),
         )
         if request.path.startswith("/_sandbox/"):
             self._send(sandbox.control(request))
@@ -658,11 +693,15 @@ class SandboxServer:
         faults: Faults | None = None,
         now: Any = None,
         tls: ssl.SSLContext | None = None,
+        eclaim: EclaimSandbox | None = None,
     ) -> None:
         self.card: CardSource = card_source or FixedCard(card_cid)
         self.state = SandboxState(self.card, seed_path=seed_path, hcode=hcode, now=now)
         self.faults = FaultSwitch(faults)
-        self.sandbox = Sandbox(self.state, self.faults, token=token, claim_token=claim_token)
+        self.eclaim = eclaim or EclaimSandbox()
+        self.sandbox = Sandbox(
+            self.state, self.faults, token=token, claim_token=claim_token, eclaim=self.eclaim
+        )
         self._server = _Server((host, port), _Handler)
         self._server.sandbox = self.sandbox
         self.scheme = "http"

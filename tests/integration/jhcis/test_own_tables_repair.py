@@ -38,6 +38,7 @@ from backoffice.jhcis.own_tables import (
     kiosk_demo,
     kiosk_visit,
 )
+from backoffice.nhso.eclaim_ledger import ECLAIM_TABLES, ensure_eclaim_tables
 from backoffice.reminders.ledger import REMINDER_TABLES, ensure_reminder_tables
 from backoffice.web.tables import WEB_TABLES, ensure_web_tables
 
@@ -51,6 +52,7 @@ CREATORS: list[tuple[Callable[[Engine], Any], tuple[Table, ...]]] = [
     (ensure_web_tables, WEB_TABLES),
     (ensure_sync_tables, tuple(sync_metadata.sorted_tables)),
     (ensure_claim_tables, CLAIM_TABLES),
+    (ensure_eclaim_tables, ECLAIM_TABLES),
 ]
 COVERED = {t.name: t for _creator, tables in CREATORS for t in tables}
 
