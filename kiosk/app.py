@@ -20,6 +20,7 @@ from common.config import Settings
 from common.secrets import load_secrets
 from kiosk import flow as f
 from kiosk.controller import Controller
+from kiosk.device_status import DeviceWatcher
 from kiosk.effects import Effects
 from kiosk.health import HealthRecorder, health_path
 from kiosk.journal import Journal
@@ -112,10 +113,16 @@ def create_app(
             register_thai_font(settings.kiosk.font_path)
             Window.clearcolor = PAPER
             journal = controller.effects.journal
+            self.devices = DeviceWatcher(
+                controller.effects.services,
+                controller.effects.health,
+                on_change=lambda _status: Clock.schedule_once(lambda _dt: self._devices_changed()),
+            )
             ui = UiContext(
                 post=controller.post,
                 submit_pin=controller.submit_pin,
                 journal_pending=journal.pending_count if journal else (lambda: 0),
+                device_notes=lambda: self.devices.status.notes,
             )
             self.root_widget = KioskRoot(ui, settings.clinic.name)
             controller.subscribe(
@@ -136,8 +143,14 @@ def create_app(
             action()
             return True
 
+        def _devices_changed(self) -> None:
+            state = controller.state
+            if state.step == f.Step.IDLE:  # never redraw a screen a patient is using
+                self.root_widget.render(state)
+
         def on_start(self) -> None:
             controller.start()
+            self.devices.start()
             self.root_widget.render(controller.state)
             # Ready once a frame with the idle screen has been drawn.
             Clock.schedule_once(self._ready, 0)
@@ -161,6 +174,7 @@ def create_app(
 
         def on_stop(self) -> None:
             notify("STOPPING=1")
+            self.devices.stop()
             controller.stop()
 
     app = KioskApp()

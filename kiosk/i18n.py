@@ -18,6 +18,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "เสียบบัตรที่ช่องด้านล่าง หันชิปขึ้น แล้วรอสักครู่",
         "Insert the card in the slot below, chip facing up, and wait a moment",
     ),
+    # idle: what the device watcher (kiosk.device_status) found wrong
+    "reader_missing": (
+        "เครื่องอ่านบัตรไม่ได้เชื่อมต่อ กรุณาแจ้งเจ้าหน้าที่",
+        "The card reader is not connected; please tell the staff",
+    ),
+    "database_down": (
+        "ติดต่อระบบ JHCIS ของหน่วยบริการไม่ได้ บัตรคิวจะใช้หมายเลขชั่วคราว",
+        "The clinic's JHCIS cannot be reached; tickets carry a temporary number",
+    ),
     # busy steps
     "reading_card": ("กำลังอ่านบัตร", "Reading your card"),
     "card_read": ("กำลังค้นหาประวัติของท่าน", "Looking up your record"),

@@ -87,6 +87,14 @@ class PcscCardMonitor:
         self._monitor = CardMonitor(self.reader_name, settle_s=self.settle_s, on_event=deliver)
         self._monitor.start()
 
+    @property
+    def connected(self) -> bool | None:
+        """Whether the watched reader is there (None before the monitor started)."""
+        monitor = self._monitor
+        if monitor is None or not monitor.running:
+            return None
+        return monitor.reader_name is not None
+
     def stop(self) -> None:
         monitor, self._monitor = self._monitor, None
         if monitor is not None:

@@ -14,7 +14,11 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
 from backoffice.jhcis import ClinicDatabase, JhcisUnavailable, Person, Visit, WalkinIdentity
+from backoffice.jhcis.clinic import classify_db_error
 from kiosk.services import DatabaseUnavailable, Identity, Patient, VisitRef, VisitRequest
 
 
@@ -57,6 +61,20 @@ class JhcisClinic:
     ) -> None:
         self.db = db
         self.clock = clock
+
+    def ping(self) -> None:
+        """Does JHCIS answer now? (kiosk.device_status asks while the kiosk is idle.)
+
+        The first contact reads the schema's profile (and creates our kiosk_ tables); the
+        profile is kept, so every later call also runs a trivial query.
+        """
+        with _reachable():
+            _ = self.db.profile
+            try:
+                with self.db.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+            except DBAPIError as exc:
+                raise classify_db_error(exc) from None
 
     def _person(self, identity: Identity) -> Person:
         found = self.db.find_person_by_cid(identity.cid)

@@ -34,6 +34,8 @@ class UiContext:
     post: Callable[[f.Event], None]
     submit_pin: Callable[[str], None]
     journal_pending: Callable[[], int] = field(default=lambda: 0)
+    # i18n keys of device problems for the idle screen (kiosk.device_status)
+    device_notes: Callable[[], tuple[str, ...]] = field(default=lambda: ())
 
 
 class StepScreen(Screen):  # type: ignore[misc]
@@ -80,12 +82,18 @@ class IdleScreen(StepScreen):
         super().__init__(ui, **kwargs)
         self.title = Text(role="title", bold=True, size_hint_y=0.55)
         self.hint = Text(role="body", color=MUTED, size_hint_y=0.45)
+        # Empty (and taking no room) unless the reader or the database is down.
+        self.devices = Text(role="body", color=WARNING, size_hint_y=0)
         self.body.add_widget(self.title)
         self.body.add_widget(self.hint)
+        self.body.add_widget(self.devices)
 
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
         self.title.text = self.t("idle_title")
         self.hint.text = self.t("idle_hint")
+        notes = self.ui.device_notes()
+        self.devices.text = "\n".join(self.t(key) for key in notes)
+        self.devices.size_hint_y = 0.3 if notes else 0
 
 
 class BusyScreen(StepScreen):
