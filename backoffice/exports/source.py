@@ -1,27 +1,39 @@
 """Reading visits for claims, in bounded memory, on MySQL 5.6, MariaDB and SQLite.
 
-Visits of a date range are read on one connection as a stream (a server-side
-cursor on MySQL: ``stream_results`` + ``yield_per``; SQLite's cursor is lazy by
-nature) in chunks of ``chunk_size``. For each chunk, the diagnoses, items, labs and
-vaccinations of exactly those visits are read on a second connection with
-``visitno IN (...)``. Nothing is ever held beyond one chunk, so memory stays flat
-however many visits a batch has.
+A date range is read with five queries, whatever its size: the visits (joined to
+person, cright and ctitle), and the diagnoses, items, labs and vaccinations of the
+same visits (each child table joined to ``visit`` under the same conditions). All
+five are ordered by the visit's ``(visitdate, visitno, pcucode)`` and read at the
+same time, each on its own connection as a stream (a server-side cursor on MySQL:
+``stream_results``; SQLite's cursor is lazy by nature), ``chunk_size`` rows per
+fetch. The children are then attached to their visit by a merge in that order, so
+nothing is held beyond one visit and one fetch per stream: memory stays flat however
+many visits a batch has, and no ``visitno IN (...)`` list is ever built.
+
+The selected columns are typeless (``type_coerce(..., NullType())``): rows carry the
+driver's own values and are converted here, by position, once, instead of by the
+column types' result processors (on 100,000 visits those cost more than the
+queries). The conversions give exactly the values the typed columns gave (dates
+parsed, zero dates as ``None``, decimals at their column's scale, TIME as
+``datetime.time``), so the files do not change.
 
 Only the columns each export needs are selected; the optional JHCIS columns (claim
-code, claim type, card inscl) are selected only where the database has them.
+code, claim type, card inscl) are selected only where the database has them
+(``NULL`` in their place otherwise).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, and_, select
+from sqlalchemy import Connection, Engine, Numeric, Select, and_, func, null, select, type_coerce
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import NullType
 
 from backoffice.exports.formats import quantity
 from backoffice.jhcis import tables as t
@@ -157,6 +169,77 @@ def _d(value: object) -> Decimal:
     return Decimal(0) if found is None else found
 
 
+def _scaled(scale: int) -> Any:
+    """A DECIMAL(p, scale) column's value as SQLAlchemy's Numeric gave it.
+
+    MySQL's driver already returns Decimal; SQLite returns float or int, which
+    SQLAlchemy formatted at the column's scale (``37`` -> ``Decimal('37.0')``).
+    """
+    pattern = f"%.{scale}f"
+
+    def convert(value: object) -> Decimal | None:
+        if value is None or isinstance(value, Decimal):
+            return value
+        if isinstance(value, float | int):
+            return Decimal(pattern % value)
+        return Decimal(str(value))
+
+    return convert
+
+
+def _scale(column: Any) -> int:
+    kind = column.type
+    return int(kind.scale or 0) if isinstance(kind, Numeric) else 0
+
+
+def _time(value: object) -> dt.time | None:
+    """TIME: SQLite gives text, PyMySQL a timedelta; both become ``datetime.time``."""
+    if value is None or isinstance(value, dt.time):
+        return value
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds()) % 86400
+        return dt.time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+    try:
+        return dt.time.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def _untyped(query: Select[Any]) -> Select[Any]:
+    """The same query with its result columns typeless: rows carry the driver's values."""
+    columns = [type_coerce(column, NullType()) for column in query.selected_columns]
+    return cast("Select[Any]", query.with_only_columns(*columns, maintain_column_froms=True))
+
+
+def _stream(conn: Connection, query: Select[Any], size: int) -> Iterator[Any]:
+    """The rows of `query` with the driver's values, fetched `size` at a time."""
+    result = conn.execution_options(stream_results=True, yield_per=size).execute(_untyped(query))
+    try:
+        while rows := result.fetchmany(size):
+            yield from rows
+    finally:
+        result.close()
+
+
+class _End:
+    """Sorts after every visit: what a finished stream shows the merge."""
+
+    def __lt__(self, other: object) -> bool:
+        return False
+
+    def __gt__(self, other: object) -> bool:
+        return True
+
+
+_END = _End()
+
+
+def _ended(rows: Iterator[Any]) -> Iterator[tuple[Any, ...]]:
+    """The rows, then one row of sentinels (so the merge needs no StopIteration)."""
+    yield from rows
+    yield (_END, _END, _END)
+
+
 class ClaimSource:
     """Streams :class:`VisitBundle` objects of a date range from a JHCIS database."""
 
@@ -173,19 +256,42 @@ class ClaimSource:
         with self.engine.connect() as conn:
             return unit_code_from_office(conn)
 
-    def _visit_query(
+    def _has(self, table: str, column: str) -> bool:
+        return self.profile.has_column(table, column)
+
+    def _conditions(
         self,
         date_from: dt.date,
         date_to: dt.date,
         pcucode: str | None,
         visitnos: Sequence[int] | None,
-    ) -> Any:
+    ) -> list[ColumnElement[bool]]:
+        v = t.visit
+        conditions: list[ColumnElement[bool]] = [
+            v.c.visitdate >= date_from,
+            v.c.visitdate <= date_to,
+        ]
+        if pcucode:
+            conditions.append(v.c.pcucode == pcucode)
+        if visitnos is not None:
+            conditions.append(v.c.visitno.in_(list(visitnos)))
+        return conditions
+
+    # The merge key every query starts with, in the order all of them are sorted by.
+    # Date and number first: their order is the same in SQL and in Python whatever
+    # the collation; pcucode only separates two units' visits with the same number.
+    _KEY = (t.visit.c.visitdate, t.visit.c.visitno, t.visit.c.pcucode)
+
+    def _visit_query(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
         v, p = t.visit, t.person
-        optional = [v.c[name] for name in OPTIONAL_VISIT_COLUMNS if self._has("visit", name)]
+        optional = [
+            v.c[name] if self._has("visit", name) else null().label(name)
+            for name in OPTIONAL_VISIT_COLUMNS
+        ]
         columns = [
-            v.c.pcucode, v.c.visitno, v.c.visitdate, v.c.timestart, v.c.pcucodeperson,
-            v.c.pid, v.c.rightcode, v.c.hosmain, v.c.hossub, v.c.pressure, v.c.temperature,
-            v.c.money1, v.c.moneynoclaim, v.c.symptoms, *optional,
+            *self._KEY, v.c.timestart, v.c.pcucodeperson, v.c.pid, v.c.rightcode,
+            v.c.hosmain, v.c.hossub, v.c.pressure, v.c.temperature, v.c.money1,
+            v.c.moneynoclaim, v.c.symptoms, *optional,
             p.c.idcard, p.c.fname, p.c.lname, p.c.birth, p.c.sex, p.c.nation,
             p.c.provcodemoi, p.c.distcodemoi,
             t.cright.c.rightgroup, t.cright.c.mapright, t.ctitle.c.titlename,
@@ -195,23 +301,27 @@ class ClaimSource:
             .outerjoin(t.cright, t.cright.c.rightcode == v.c.rightcode)
             .outerjoin(t.ctitle, t.ctitle.c.titlecode == p.c.prename)
         )
-        conditions: list[ColumnElement[bool]] = [
-            v.c.visitdate >= date_from,
-            v.c.visitdate <= date_to,
-        ]
-        if pcucode:
-            conditions.append(v.c.pcucode == pcucode)
-        if visitnos is not None:
-            conditions.append(v.c.visitno.in_(list(visitnos)))
+        return select(*columns).select_from(joined).where(and_(*conditions)).order_by(*self._KEY)
+
+    def _child_query(
+        self,
+        child: Any,
+        columns: list[Any],
+        conditions: list[ColumnElement[bool]],
+        order: list[Any],
+        joins: Sequence[tuple[Any, ColumnElement[bool]]] = (),
+    ) -> Select[Any]:
+        """A child table's rows for the same visits, in the visits' order."""
+        v = t.visit
+        joined = child.join(v, and_(v.c.pcucode == child.c.pcucode, v.c.visitno == child.c.visitno))
+        for table, on in joins:
+            joined = joined.outerjoin(table, on)
         return (
-            select(*columns)
+            select(*self._KEY, *columns)
             .select_from(joined)
             .where(and_(*conditions))
-            .order_by(v.c.visitdate, v.c.pcucode, v.c.visitno)
+            .order_by(*self._KEY, *order)
         )
-
-    def _has(self, table: str, column: str) -> bool:
-        return self.profile.has_column(table, column)
 
     def bundles(
         self,
@@ -222,170 +332,129 @@ class ClaimSource:
         visitnos: Sequence[int] | None = None,
     ) -> Iterator[VisitBundle]:
         """Every visit of [date_from, date_to] with its children, in date order."""
-        query = self._visit_query(date_from, date_to, pcucode, visitnos)
-        with self.engine.connect() as stream, self.engine.connect() as lookup:
-            result = stream.execution_options(
-                stream_results=True, yield_per=self.chunk_size
-            ).execute(query)
-            for partition in result.mappings().partitions(self.chunk_size):
-                visits = [self._visit(row) for row in partition]
-                yield from self._attach(lookup, visits)
+        conditions = self._conditions(date_from, date_to, pcucode, visitnos)
+        size = self.chunk_size
+        d, c, u = t.visitdiag, t.cdisease, t.user
+        vd, cd = t.visitdrug, t.cdrug
+        lab, e = t.visitlabchcyhembmsse, t.visitepi
+        children = (
+            self._child_query(
+                d, [d.c.diagcode, d.c.dxtype, d.c.clinic, c.c.mapdisease, u.c.licenseno],
+                conditions, [d.c.dxtype, d.c.diagcode],
+                [(c, c.c.diseasecode == d.c.diagcode), (u, u.c.username == d.c.doctordiag)],
+            ),
+            self._child_query(
+                vd, [vd.c.drugcode, vd.c.unit, vd.c.dose, vd.c.realprice, vd.c.costprice,
+                     cd.c.drugname, cd.c.drugtype, cd.c.tmtcode, cd.c.drugcode24, cd.c.unitsell],
+                conditions, [vd.c.drugcode], [(cd, cd.c.drugcode == vd.c.drugcode)],
+            ),
+            self._child_query(
+                lab, [lab.c.labcode, lab.c.labresultdigit, lab.c.labresulttext, lab.c.datecheck],
+                conditions, [lab.c.labcode, lab.c.seqonday],
+            ),
+            self._child_query(
+                e, [e.c.vaccinecode, e.c.lotno, e.c.dateepi, cd.c.files18epi],
+                conditions, [e.c.vaccinecode], [(cd, cd.c.drugcode == e.c.vaccinecode)],
+            ),
+        )  # fmt: skip
+        with ExitStack() as stack:
+            streams = [
+                _ended(_stream(stack.enter_context(self.engine.connect()), query, size))
+                for query in (self._visit_query(conditions), *children)
+            ]
+            yield from self._assemble(*streams)
+
+    def _assemble(
+        self,
+        visits: Iterator[tuple[Any, ...]],
+        diagnoses: Iterator[tuple[Any, ...]],
+        items: Iterator[tuple[Any, ...]],
+        labs: Iterator[tuple[Any, ...]],
+        vaccinations: Iterator[tuple[Any, ...]],
+    ) -> Iterator[VisitBundle]:
+        """Visits with their children, by a merge on the shared sort key.
+
+        A child row whose visit is not in the visit stream (a visit written between
+        two of the queries) sorts before the current visit and is skipped; a child
+        stream never runs ahead, because every query has the same order.
+        """
+        s, date, scaled = _s, parse_db_date, _scaled
+        temperature = scaled(_scale(t.visit.c.temperature))
+        money = scaled(_scale(t.visit.c.money1))
+        qty = scaled(_scale(t.visitdrug.c.unit))
+        price = scaled(_scale(t.visitdrug.c.realprice))
+        cost = scaled(_scale(t.visitdrug.c.costprice))
+        labdigit = scaled(_scale(t.visitlabchcyhembmsse.c.labresultdigit))
+        zero = Decimal(0)
+        dx = next(diagnoses)
+        it = next(items)
+        lb = next(labs)
+        ep = next(vaccinations)
+        for row in visits:
+            if row[0] is _END:
+                break
+            (day, visitno, unit, timestart, pcucodeperson, pid, rightcode, hosmain, hossub,
+             pressure, temp, money1, moneynoclaim, symptoms, claimcode, claimtype, main_inscl,
+             sub_inscl, idcard, fname, lname, birth, sex, nation, provcode, distcode,
+             rightgroup, mapright, titlename) = row  # fmt: skip
+            key = (day, visitno, unit)
+            visit = Visit(
+                s(unit), int(visitno), date(day), _time(timestart), s(pcucodeperson), int(pid),
+                s(rightcode), s(rightgroup), s(mapright), s(hosmain), s(hossub), s(pressure),
+                temperature(temp), money(money1), money(moneynoclaim), s(claimcode),
+                s(claimtype), s(main_inscl), s(sub_inscl), s(idcard), s(titlename), s(fname),
+                s(lname), s(symptoms), date(birth), s(sex), s(nation), s(provcode),
+                s(distcode),
+            )  # fmt: skip
+            bundle = VisitBundle(visit)
+            while dx[:3] < key:
+                dx = next(diagnoses)
+            while dx[:3] == key:
+                _d0, _u0, _v0, diagcode, dxtype, clinic, mapdisease, licence = dx
+                code = s(mapdisease) or s(diagcode)
+                bundle.diagnoses.append(
+                    Diagnosis(
+                        code.replace(".", "").upper(), s(dxtype)[-1:] or "1", s(clinic),
+                        s(licence),
+                    )
+                )  # fmt: skip
+                dx = next(diagnoses)
+            while it[:3] < key:
+                it = next(items)
+            while it[:3] == key:
+                (_d1, _u1, _v1, drugcode, unit_qty, dose, realprice, costprice, drugname,
+                 drugtype, tmtcode, code24, unitsell) = it  # fmt: skip
+                bundle.items.append(
+                    Item(
+                        s(drugcode), s(drugname), s(drugtype),
+                        qty(unit_qty) or zero, price(realprice) or zero,
+                        cost(costprice) or zero, s(tmtcode), s(code24), s(unitsell), s(dose),
+                    )
+                )  # fmt: skip
+                it = next(items)
+            while lb[:3] < key:
+                lb = next(labs)
+            while lb[:3] == key:
+                _d2, _u2, _v2, labcode, digit, text, datecheck = lb
+                value = labdigit(digit)
+                result = s(text) if value is None else quantity(value)
+                bundle.labs.append(Lab(s(labcode), result, date(datecheck)))
+                lb = next(labs)
+            while ep[:3] < key:
+                ep = next(vaccinations)
+            while ep[:3] == key:
+                _d3, _u3, _v3, vaccinecode, lotno, dateepi, files18epi = ep
+                bundle.vaccinations.append(
+                    Vaccination(s(vaccinecode), s(files18epi), s(lotno), date(dateepi))
+                )
+                ep = next(vaccinations)
+            yield bundle
 
     def count(self, date_from: dt.date, date_to: dt.date, pcucode: str | None = None) -> int:
         """How many visits the range holds (for progress bars)."""
-        from sqlalchemy import func
-
         v = t.visit
         query = select(func.count()).where(v.c.visitdate >= date_from, v.c.visitdate <= date_to)
         if pcucode:
             query = query.where(v.c.pcucode == pcucode)
         with self.engine.connect() as conn:
             return int(conn.execute(query).scalar_one())
-
-    def _visit(self, row: Any) -> Visit:
-        get = row.get
-        return Visit(
-            pcucode=_s(row["pcucode"]),
-            visitno=int(row["visitno"]),
-            visitdate=parse_db_date(row["visitdate"]),
-            timestart=row["timestart"],
-            pcucodeperson=_s(row["pcucodeperson"]),
-            pid=int(row["pid"]),
-            rightcode=_s(row["rightcode"]),
-            rightgroup=_s(row["rightgroup"]),
-            mapright=_s(row["mapright"]),
-            hosmain=_s(row["hosmain"]),
-            hossub=_s(row["hossub"]),
-            pressure=_s(row["pressure"]),
-            temperature=_dn(row["temperature"]),
-            money1=_dn(row["money1"]),
-            moneynoclaim=_dn(row["moneynoclaim"]),
-            claim_code=_s(get("claimcode_nhso")),
-            claim_type=_s(get("hiciauthen_nhso")),
-            main_inscl=_s(get("main_inscl")),
-            sub_inscl=_s(get("sub_inscl")),
-            cid=_s(row["idcard"]),
-            title=_s(row["titlename"]),
-            first_name=_s(row["fname"]),
-            last_name=_s(row["lname"]),
-            symptoms=_s(row["symptoms"]),
-            birth=parse_db_date(row["birth"]),
-            sex=_s(row["sex"]),
-            nation=_s(row["nation"]),
-            provcode=_s(row["provcodemoi"]),
-            distcode=_s(row["distcodemoi"]),
-        )
-
-    def _attach(self, conn: Connection, visits: list[Visit]) -> Iterator[VisitBundle]:
-        bundles = {v.key: VisitBundle(v) for v in visits}
-        by_unit: dict[str, list[int]] = defaultdict(list)
-        for v in visits:
-            by_unit[v.pcucode].append(v.visitno)
-        for unit, numbers in by_unit.items():
-            self._diagnoses(conn, unit, numbers, bundles)
-            self._items(conn, unit, numbers, bundles)
-            self._labs(conn, unit, numbers, bundles)
-            self._vaccinations(conn, unit, numbers, bundles)
-        for v in visits:
-            yield bundles[v.key]
-
-    def _diagnoses(
-        self, conn: Connection, unit: str, numbers: list[int], out: dict[Any, VisitBundle]
-    ) -> None:
-        d, c, u = t.visitdiag, t.cdisease, t.user
-        query = (
-            select(d.c.visitno, d.c.diagcode, d.c.dxtype, d.c.clinic, c.c.mapdisease, u.c.licenseno)
-            .select_from(
-                d.outerjoin(c, c.c.diseasecode == d.c.diagcode).outerjoin(
-                    u, u.c.username == d.c.doctordiag
-                )
-            )
-            .where(d.c.pcucode == unit, d.c.visitno.in_(numbers))
-            .order_by(d.c.visitno, d.c.dxtype, d.c.diagcode)
-        )
-        for row in conn.execute(query).all():  # one chunk: fetched at once
-            code = _s(row.mapdisease) or _s(row.diagcode)
-            dxtype = _s(row.dxtype)[-1:] or "1"
-            out[(unit, int(row.visitno))].diagnoses.append(
-                Diagnosis(code.replace(".", "").upper(), dxtype, _s(row.clinic), _s(row.licenseno))
-            )
-
-    def _items(
-        self, conn: Connection, unit: str, numbers: list[int], out: dict[Any, VisitBundle]
-    ) -> None:
-        vd, cd = t.visitdrug, t.cdrug
-        query = (
-            select(
-                vd.c.visitno,
-                vd.c.drugcode,
-                vd.c.unit,
-                vd.c.dose,
-                vd.c.realprice,
-                vd.c.costprice,
-                cd.c.drugname,
-                cd.c.drugtype,
-                cd.c.tmtcode,
-                cd.c.drugcode24,
-                cd.c.unitsell,
-            )
-            .select_from(vd.outerjoin(cd, cd.c.drugcode == vd.c.drugcode))
-            .where(vd.c.pcucode == unit, vd.c.visitno.in_(numbers))
-            .order_by(vd.c.visitno, vd.c.drugcode)
-        )
-        for row in conn.execute(query).all():  # one chunk: fetched at once
-            out[(unit, int(row.visitno))].items.append(
-                Item(
-                    drugcode=_s(row.drugcode),
-                    name=_s(row.drugname),
-                    drugtype=_s(row.drugtype),
-                    qty=_d(row.unit),
-                    price=_d(row.realprice),
-                    cost=_d(row.costprice),
-                    tmtcode=_s(row.tmtcode),
-                    code24=_s(row.drugcode24),
-                    unit=_s(row.unitsell),
-                    dose=_s(row.dose),
-                )
-            )
-
-    def _labs(
-        self, conn: Connection, unit: str, numbers: list[int], out: dict[Any, VisitBundle]
-    ) -> None:
-        lab = t.visitlabchcyhembmsse
-        query = (
-            select(
-                lab.c.visitno,
-                lab.c.labcode,
-                lab.c.labresultdigit,
-                lab.c.labresulttext,
-                lab.c.datecheck,
-            )
-            .where(lab.c.pcucode == unit, lab.c.visitno.in_(numbers))
-            .order_by(lab.c.visitno, lab.c.labcode, lab.c.seqonday)
-        )
-        for row in conn.execute(query).all():  # one chunk: fetched at once
-            result = row.labresultdigit
-            text = _s(row.labresulttext) if result is None else quantity(_d(result))
-            out[(unit, int(row.visitno))].labs.append(
-                Lab(_s(row.labcode), text, parse_db_date(row.datecheck))
-            )
-
-    def _vaccinations(
-        self, conn: Connection, unit: str, numbers: list[int], out: dict[Any, VisitBundle]
-    ) -> None:
-        e, cd = t.visitepi, t.cdrug
-        query = (
-            select(e.c.visitno, e.c.vaccinecode, e.c.lotno, e.c.dateepi, cd.c.files18epi)
-            .select_from(e.outerjoin(cd, cd.c.drugcode == e.c.vaccinecode))
-            .where(e.c.pcucode == unit, e.c.visitno.in_(numbers))
-            .order_by(e.c.visitno, e.c.vaccinecode)
-        )
-        for row in conn.execute(query).all():  # one chunk: fetched at once
-            out[(unit, int(row.visitno))].vaccinations.append(
-                Vaccination(
-                    _s(row.vaccinecode),
-                    _s(row.files18epi),
-                    _s(row.lotno),
-                    parse_db_date(row.dateepi),
-                )
-            )
