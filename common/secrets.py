@@ -28,6 +28,10 @@ class Secrets(BaseModel):
     database_password: SecretStr | None = None
     nhso_token: SecretStr | None = None  # Bearer token for NHSO web APIs (endpoint mode)
     nhso_claim_token: SecretStr | None = None  # token for close right (nhso-claim-detail)
+    # NHSO e-Claim API (FMU/ecimp): the unit's DCenter account (the user name is
+    # often a citizen ID, so it is a secret too).
+    nhso_eclaim_username: SecretStr | None = None
+    nhso_eclaim_password: SecretStr | None = None
     moph_username: SecretStr | None = None
     moph_password: SecretStr | None = None
     sms_api_key: SecretStr | None = None

@@ -15,6 +15,8 @@ from backoffice.exports.rules import load_rules
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
 from backoffice.jhcis.engine import open_engine
+from backoffice.nhso.eclaim_upload import PROD_BASE as ECLAIM_PROD
+from backoffice.nhso.eclaim_upload import TEST_BASE as ECLAIM_TEST
 from common.config import Settings
 from common.errors import BilingualError
 
@@ -55,6 +57,21 @@ def register(subparsers: Any) -> None:
     )
     eclaim.add_argument("--fdh-url", default=FDH_PROD, help="FDH base URL (its UAT for tests)")
     eclaim.add_argument(
+        "--upload-nhso",
+        action="store_true",
+        help="send the batch to the NHSO e-Claim API (DCenter account from the secrets file)",
+    )
+    eclaim.add_argument(
+        "--nhso-eclaim-url",
+        default=ECLAIM_PROD,
+        help=f"e-Claim API base URL (default production; NHSO's test zone: {ECLAIM_TEST})",
+    )
+    eclaim.add_argument(
+        "--resend",
+        action="store_true",
+        help="send content e-Claim already has (or may have) again, with importDup",
+    )
+    eclaim.add_argument(
         "--workers", type=int, default=1, help="processes for large ranges (same files)"
     )
     eclaim.set_defaults(handler=eclaim_command)
@@ -76,9 +93,9 @@ def _source(args: argparse.Namespace, settings: Settings) -> tuple[ClaimSource, 
     return source, source.own_hcode(settings.clinic.hcode)
 
 
-def _print(result: BatchResult, as_json: bool) -> None:
+def _print(result: BatchResult, as_json: bool, nhso: dict[str, Any] | None = None) -> None:
     if as_json:
-        print_json(result.as_dict())
+        print_json({**result.as_dict(), **({"nhso_upload": nhso} if nhso else {})})
         return
     summary = result.summary
     print(f"batch: {result.name}{' (dry run: no files written)' if result.dry_run else ''}")
@@ -91,6 +108,23 @@ def _print(result: BatchResult, as_json: bool) -> None:
     )
     for code, count in dict(summary["problems"]).items():  # type: ignore[call-overload]
         print(f"  {code}: {count}")
+    if nhso:
+        _print_nhso(nhso)
+
+
+def _print_nhso(nhso: dict[str, Any]) -> None:
+    if nhso.get("dry_run"):
+        print("NHSO e-Claim: dry run, nothing sent / ทดลอง ไม่ได้ส่ง")
+        return
+    where = " (sandbox)" if nhso.get("sandbox") else ""
+    print(f"NHSO e-Claim{where}: {nhso.get('base_url')}")
+    if not nhso.get("parts"):
+        print("  nothing to send / ไม่มีข้อมูลที่ต้องส่ง")
+    for part in nhso.get("parts", []):
+        line = f"  {part['maininscl']}: {part['visits']} visits, {part['request_bytes']} bytes"
+        print(f"{line}, {part['status']} (attempt {part['attempt']})")
+        if "error_code" in part:
+            print(f"    {part['error_code']}\n    {part['message_th']}\n    {part['message_en']}")
 
 
 def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -111,10 +145,46 @@ def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
                 )  # fmt: skip
             if args.upload_fdh and not args.dry_run and result.folder is not None:
                 result.upload = upload_fdh(result.folder, args.fdh_url, hcode, settings)
+            nhso = None
+            if args.upload_nhso:
+                nhso = upload_nhso(result, args, hcode, settings)
     except BilingualError as error:
         return fail(error, as_json=args.json)
-    _print(result, args.json)
-    return 0
+    _print(result, args.json, nhso)
+    return 0 if nhso is None or nhso.get("dry_run") or nhso["ok"] else 1
+
+
+def upload_nhso(
+    result: BatchResult, args: argparse.Namespace, hcode: str, settings: Settings
+) -> dict[str, Any]:
+    """Send the batch to the NHSO e-Claim API, recorded in kiosk_eclaim_upload (never twice).
+
+    ``--dry-run`` never sends: the batch was not even written.
+    """
+    if args.dry_run or result.folder is None:
+        return {"dry_run": True, "sent": False}
+    import getpass
+
+    from backoffice.nhso.eclaim_ledger import EclaimUploader
+    from backoffice.nhso.eclaim_upload import batch_encoding, client_from_settings
+    from common.secrets import load_secrets
+
+    client = client_from_settings(
+        settings, load_secrets(settings.secrets_file), hcode=hcode, base_url=args.nhso_eclaim_url
+    )
+    # The ledger is ours (kiosk_ table): a writable connection, unlike the export's.
+    engine = open_engine(
+        db_url(args, settings), connect_timeout_s=settings.database.connect_timeout_s
+    )
+    try:
+        uploader = EclaimUploader(engine, client, sent_by=f"cli:{getpass.getuser()}")
+        report = uploader.upload(
+            result.folder, encoding=batch_encoding(result.folder), resend=args.resend
+        )
+        return report.as_dict()
+    finally:
+        client.close()
+        engine.dispose()
 
 
 def upload_fdh(folder: Path, base_url: str, hcode: str, settings: Settings) -> dict[str, Any]:

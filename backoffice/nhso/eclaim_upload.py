@@ -40,7 +40,7 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from backoffice.exports.formats import ECLAIM_FILES
+from backoffice.exports.formats import ECLAIM_ENCODING, ECLAIM_FILES, FDH_ENCODING
 from backoffice.nhso.eclaim_errors import (
     EclaimBadBatch,
     EclaimDuplicate,
@@ -51,9 +51,11 @@ from backoffice.nhso.eclaim_errors import (
     EclaimUnsendableRight,
 )
 from backoffice.nhso.errors import MalformedResponse, TokenInvalid
-from backoffice.nhso.ratelimit import TokenBucket
+from backoffice.nhso.ratelimit import TokenBucket, shared_limiter
 from backoffice.nhso.transport import JsonHttp, reveal
+from common.config import NhsoMode, Settings
 from common.logs import redact, register_sensitive
+from common.secrets import Secrets
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +237,8 @@ def request_size(body: Mapping[str, Any]) -> int:
     return len(json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
-def check_size(part: Part, body: Mapping[str, Any], limit: int = MAX_REQUEST_BYTES) -> int:
+def check_size(part: Part, body: Mapping[str, Any], limit: int | None = None) -> int:
+    limit = MAX_REQUEST_BYTES if limit is None else limit
     size = request_size(body)
     if size > limit:
         mb = f"{size / 1_000_000:.1f}"
@@ -367,3 +370,42 @@ class EclaimApiClient:
         if any(marker in lowered for marker in _DUPLICATE_MARKERS):
             raise EclaimDuplicate(f"{template}: HTTP {reply.status} status {status}: {message}")
         raise EclaimRejected(f"{template}: HTTP {reply.status} status {status}: {message}")
+
+
+def batch_encoding(folder: Path) -> str:
+    """The codec an export batch was written in (its name says: FDH_ batches are UTF-8)."""
+    return FDH_ENCODING if folder.name.startswith("FDH_") else ECLAIM_ENCODING
+
+
+def client_from_settings(
+    settings: Settings,
+    secrets: Secrets,
+    *,
+    hcode: str,
+    base_url: str | None = None,
+    transport: httpx.BaseTransport | None = None,
+) -> EclaimApiClient:
+    """The unit's client. ``base_url`` None: our sandbox in sandbox mode, else production.
+
+    The DCenter account comes from the secrets file only; the sandbox's public test
+    login stands in only when the configuration runs the sandbox and no account is set.
+    """
+    username: SecretStr | str | None = secrets.nhso_eclaim_username
+    password: SecretStr | str | None = secrets.nhso_eclaim_password
+    if base_url is None:
+        if settings.nhso.mode == NhsoMode.sandbox:
+            from backoffice.nhso.sandbox.eclaim import (
+                DEFAULT_ECLAIM_PASSWORD,
+                DEFAULT_ECLAIM_USERNAME,
+            )
+
+            base_url = f"http://127.0.0.1:{settings.nhso.sandbox_port}/FMU/ecimp/v1/"
+            if not (username and password):
+                username, password = DEFAULT_ECLAIM_USERNAME, DEFAULT_ECLAIM_PASSWORD
+        else:
+            base_url = PROD_BASE
+    return EclaimApiClient(
+        base_url, username=username, password=password, hcode=hcode,
+        limiter=shared_limiter(settings.nhso.rate_per_second),
+        ca_bundle=settings.nhso.ca_bundle, transport=transport,
+    )  # fmt: skip
