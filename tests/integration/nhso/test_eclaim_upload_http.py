@@ -1,0 +1,315 @@
+"""e-Claim API upload against the NHSO sandbox over real HTTP: auth, send, 401 renewal,
+5xx, lost answers, duplicates refused, resend, the size limit, TLS, the CLI, MariaDB."""
+
+from __future__ import annotations
+
+import base64
+import json
+import runpy
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import Engine, create_engine, select
+
+from backoffice.nhso import eclaim_upload
+from backoffice.nhso.eclaim_errors import EclaimLoginFailed, EclaimTooLarge
+from backoffice.nhso.eclaim_ledger import EclaimUploader, UploadReport, kiosk_eclaim_upload
+from backoffice.nhso.eclaim_upload import (
+    EclaimApiClient,
+    read_batch,
+    request_body,
+    split_by_right,
+)
+from backoffice.nhso.errors import NhsoUnavailable
+from backoffice.nhso.ratelimit import TokenBucket
+from backoffice.nhso.sandbox import (
+    DEFAULT_ECLAIM_PASSWORD,
+    DEFAULT_ECLAIM_USERNAME,
+    SandboxServer,
+)
+
+from .conftest import CLIENT_TIMEOUT_S, HANG_S
+from .test_tls_and_logs import ca_and_server  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.integration
+
+GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "exports" / "eclaim"
+SEED = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
+HCODE = "99901"
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[Engine]:
+    db = create_engine(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    yield db
+    db.dispose()
+
+
+def api(sandbox: SandboxServer) -> str:
+    return f"{sandbox.url}/FMU/ecimp/v1/"
+
+
+def client_for(
+    sandbox: SandboxServer, *, password: str = DEFAULT_ECLAIM_PASSWORD, **kw: Any
+) -> EclaimApiClient:
+    options = {"timeout_s": CLIENT_TIMEOUT_S, **kw}
+    return EclaimApiClient(
+        api(sandbox), username=DEFAULT_ECLAIM_USERNAME, password=password, hcode=HCODE,
+        limiter=TokenBucket(1000), **options,
+    )  # fmt: skip
+
+
+def upload(
+    engine: Engine, sandbox: SandboxServer, *, resend: bool = False, **kw: Any
+) -> UploadReport:
+    with client_for(sandbox, **kw) as client:
+        return EclaimUploader(engine, client).upload(GOLDEN, encoding="cp874", resend=resend)
+
+
+def codes(report: UploadReport) -> list[tuple[str, str, str | None]]:
+    return [(p.maininscl, p.status, p.error.code if p.error else None) for p in report.parts]
+
+
+def statuses(engine: Engine) -> list[tuple[str, int, str]]:
+    table = kiosk_eclaim_upload
+    with engine.connect() as conn:
+        rows = conn.execute(select(table).order_by(table.c.id)).mappings()
+        return [(r["maininscl"], r["attempts"], r["status"]) for r in rows]
+
+
+def test_a_batch_goes_up_once_per_right_and_the_sandbox_read_every_file(
+    engine: Engine, sandbox: SandboxServer
+) -> None:
+    report = upload(engine, sandbox)
+    assert report.ok and report.sandbox
+    assert codes(report) == [("LGO", "sent", None), ("UCS", "sent", None)]
+    state = sandbox.eclaim.snapshot()
+    assert state["auth_requests"] == 1 and state["send_requests"] == 2
+    ucs = state["uploads"][1]
+    assert ucs["maininscl"] == "UCS" and ucs["hcode"] == HCODE
+    assert ucs["encoding"] == "windows-874" and ucs["user_agent"] == "JHCIS-Kiosk/0.1 99901"
+    assert ucs["visits"] == 3 and ucs["rows"]["pat"] == 3 and ucs["rows"]["ins"] == 3
+    golden_rows = len(read_batch(GOLDEN)["ODX"].splitlines()) - 1
+    assert sum(u["rows"]["odx"] for u in state["uploads"]) == golden_rows
+    # The same content again: refused by our ledger, NHSO never asked.
+    again = upload(engine, sandbox)
+    assert [c[2] for c in codes(again)] == ["nhso.eclaim.already_sent"] * 2
+    assert sandbox.eclaim.snapshot()["send_requests"] == 2
+
+
+def test_an_expired_token_is_renewed_once(engine: Engine, sandbox: SandboxServer) -> None:
+    with client_for(sandbox) as client:
+        uploader = EclaimUploader(engine, client)
+        client.token()
+        httpx.post(f"{sandbox.url}/_sandbox/eclaim", json={"expire_tokens": True})
+        assert uploader.upload(GOLDEN, encoding="cp874").ok
+        assert client.token_fetches == 2
+    state = sandbox.eclaim.snapshot()
+    assert state["auth_requests"] == 2 and state["send_requests"] == 3  # one 401, two sent
+
+
+def test_a_token_refused_even_when_fresh_stops_and_may_go_again_later(
+    engine: Engine, sandbox: SandboxServer
+) -> None:
+    sandbox.set_faults(token_invalid=True, paths=["ecimp/v1/send"])
+    report = upload(engine, sandbox)
+    assert {c[2] for c in codes(report)} == {"nhso.eclaim.login_failed"}
+    assert statuses(engine) == [("LGO", 1, "failed"), ("UCS", 1, "failed")]
+    sandbox.clear_faults()
+    assert upload(engine, sandbox).ok  # refused at the door: nothing there to duplicate
+    assert sandbox.eclaim.snapshot()["auth_requests"] == 3 + 1
+
+
+def test_a_wrong_password_writes_no_row(engine: Engine, sandbox: SandboxServer) -> None:
+    with pytest.raises(EclaimLoginFailed):
+        upload(engine, sandbox, password="wrong")
+    assert statuses(engine) == [] and sandbox.eclaim.snapshot()["send_requests"] == 0
+
+
+def test_a_server_error_is_an_unknown_outcome_that_only_resend_overrides(
+    engine: Engine, sandbox: SandboxServer
+) -> None:
+    sandbox.set_faults(server_error=True, paths=["ecimp/v1/send"], count=1)
+    first = upload(engine, sandbox)
+    assert codes(first) == [("LGO", "unknown", "nhso.unavailable"), ("UCS", "sent", None)]
+    again = upload(engine, sandbox)
+    assert codes(again)[0] == ("LGO", "refused", "nhso.eclaim.outcome_unknown")
+    resent = upload(engine, sandbox, resend=True)
+    assert resent.ok and [p.import_dup for p in resent.parts] == [True, True]
+    uploads = sandbox.eclaim.snapshot()["uploads"]
+    assert [(u["maininscl"], u["import_dup"], u["replaced"]) for u in uploads] == [
+        ("UCS", False, 0),
+        ("LGO", True, 0),
+        ("UCS", True, 3),
+    ]
+
+
+def test_a_lost_answer_is_unknown_and_nhso_refuses_the_blind_second_copy(
+    engine: Engine, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    sandbox.set_faults(lose_answer=True, hang_s=HANG_S, paths=["ecimp/v1/send"], count=1)
+    first = upload(engine, sandbox)
+    assert codes(first)[0][1:] == ("unknown", "nhso.timeout")
+    assert len(sandbox.eclaim.snapshot()["uploads"]) == 2  # NHSO did take it
+    # Another machine (its own ledger) sending the same visits: NHSO's duplicate answer.
+    elsewhere = create_engine(f"sqlite:///{tmp_path / 'other.sqlite'}")
+    other = upload(elsewhere, sandbox)
+    assert {c[1:] for c in codes(other)} == {("duplicate", "nhso.eclaim.duplicate")}
+    assert [s[2] for s in statuses(elsewhere)] == ["duplicate", "duplicate"]
+    assert {c[2] for c in codes(upload(elsewhere, sandbox))} == {"nhso.eclaim.already_sent"}
+    assert upload(elsewhere, sandbox, resend=True).ok
+    elsewhere.dispose()
+
+
+def test_the_duplicate_switch_and_slow_answers(engine: Engine, sandbox: SandboxServer) -> None:
+    sandbox.set_faults(duplicate=True, paths=["ecimp/v1/send"], count=1)
+    assert codes(upload(engine, sandbox))[0] == ("LGO", "duplicate", "nhso.eclaim.duplicate")
+    sandbox.set_faults(latency_s=CLIENT_TIMEOUT_S * 3, paths=["ecimp/v1/send"])
+    slow = upload(engine, sandbox, resend=True)
+    assert {c[1:] for c in codes(slow)} == {("unknown", "nhso.timeout")}
+
+
+def test_the_size_limit_is_checked_before_sending_and_by_the_sandbox(
+    engine: Engine, sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(eclaim_upload, "MAX_REQUEST_BYTES", 5000)
+    with pytest.raises(EclaimTooLarge) as caught:
+        upload(engine, sandbox)
+    assert "UCS" in caught.value.en
+    assert sandbox.eclaim.snapshot()["send_requests"] == 0 and statuses(engine) == []
+    monkeypatch.undo()
+    httpx.post(f"{sandbox.url}/_sandbox/eclaim", json={"max_bytes": 5000})
+    report = upload(engine, sandbox)
+    assert codes(report) == [("LGO", "sent", None), ("UCS", "failed", "nhso.eclaim.too_large")]
+
+
+def valid_body() -> dict[str, Any]:
+    part = split_by_right(read_batch(GOLDEN))[1]
+    return request_body(part, encoding="cp874", import_dup=False)
+
+
+def post_send(sandbox: SandboxServer, body: Any, agent: str = "JHCIS-Kiosk/0.1 99901") -> Any:
+    token = httpx.post(
+        f"{api(sandbox)}auth",
+        json={"username": DEFAULT_ECLAIM_USERNAME, "password": DEFAULT_ECLAIM_PASSWORD},
+    ).json()["token"]
+    headers = {"Authorization": f"Bearer {token}", "User-Agent": agent}
+    return httpx.post(f"{api(sandbox)}send", json=body, headers=headers)
+
+
+def _recode(body: dict[str, Any], key: str, data: bytes) -> None:
+    body["file"][key]["blob"] = base64.b64encode(data).decode()
+    body["file"][key]["size"] = len(data)
+
+
+def test_the_sandbox_checks_what_it_receives(sandbox: SandboxServer) -> None:
+    assert post_send(sandbox, valid_body()).json() == {"status": 200, "message": "Successful"}
+    cases: list[tuple[str, Any]] = []
+    body = valid_body()
+    del body["file"]["lab"]
+    cases.append(("17 keys", body))
+    body = valid_body()
+    del body["assignToMe"]
+    cases.append(("missing: assignToMe", body))
+    body = valid_body()
+    body["file"]["odx"]["blob"] = "not base64!"
+    cases.append(("not valid base64", body))
+    body = valid_body()
+    body["file"]["odx"]["size"] += 1
+    cases.append(("decoded length", body))
+    body = valid_body()
+    _recode(body, "opd", base64.b64decode(body["file"]["opd"]["blob"]).replace(b"|CLINIC|", b"|"))
+    cases.append(("OPD header", body))
+    body = valid_body()
+    _recode(body, "odx", base64.b64decode(body["file"]["odx"]["blob"]).replace(b"\r\n", b"\n"))
+    cases.append(("CRLF", body))
+    body = valid_body()
+    body["maininscl"] = "OFC"
+    cases.append(("INSCL is not OFC", body))
+    body = valid_body()
+    body["file"]["pat"]["encoding"] = "UTF-8"  # windows-874 bytes are not UTF-8
+    cases.append(("text is not UTF-8", body))
+    for expected, bad in cases:
+        answer = post_send(sandbox, bad)
+        assert answer.status_code == 400, expected
+        assert expected in answer.json()["message"], (expected, answer.json())
+    answer = post_send(sandbox, valid_body(), agent="python-httpx/0.29")
+    assert answer.status_code == 400 and "User-Agent" in answer.json()["message"]
+    assert httpx.post(f"{api(sandbox)}send", json=valid_body()).status_code == 401
+
+
+def test_tls_is_verified(
+    engine: Engine,
+    ca_and_server: tuple[Path, Any],  # noqa: F811 - the imported fixture
+) -> None:
+    ca, context = ca_and_server
+    with SandboxServer(port=0, tls=context) as tls_sandbox:
+        with pytest.raises(NhsoUnavailable, match="TLS certificate not trusted"):
+            upload(engine, tls_sandbox)
+        assert upload(engine, tls_sandbox, ca_bundle=str(ca)).ok
+
+
+def test_the_ledger_on_mariadb(mariadb_databases: Any, sandbox: SandboxServer) -> None:
+    db = create_engine(mariadb_databases.empty("tis620"))
+    try:
+        assert upload(db, sandbox).ok
+        assert {c[2] for c in codes(upload(db, sandbox))} == {"nhso.eclaim.already_sent"}
+        assert statuses(db) == [("LGO", 1, "sent"), ("UCS", 1, "sent")]
+    finally:
+        db.dispose()
+
+
+# -- the command ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clinic(tmp_path: Path) -> Iterator[Engine]:
+    seed = SimpleNamespace(**runpy.run_path(str(SEED)))
+    db = create_engine(f"sqlite:///{tmp_path / 'clinic.sqlite'}")
+    seed.seed_clinic(db)
+    yield db
+    db.dispose()
+
+
+def test_the_command_uploads_refuses_a_second_time_and_resends(
+    clinic: Engine,
+    sandbox: SandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    from backoffice.cli import main as backoffice_main
+
+    monkeypatch.setenv("KIOSK_SECRET_NHSO_ECLAIM_USERNAME", DEFAULT_ECLAIM_USERNAME)
+    monkeypatch.setenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD", DEFAULT_ECLAIM_PASSWORD)
+    day = ["--from", "2026-03-02", "--to", "2026-03-02"]
+    common = [*day, "--upload-nhso", "--nhso-eclaim-url", api(sandbox), "--db", str(clinic.url)]
+
+    def run(*extra: str) -> tuple[int, dict[str, Any]]:
+        code = backoffice_main(["export", "eclaim", *common, "--out", str(tmp_path), *extra])
+        return code, json.loads(capsys.readouterr().out)
+
+    code, out = run("--dry-run", "--json")
+    assert code == 0 and out["nhso_upload"] == {"dry_run": True, "sent": False}
+    assert sandbox.eclaim.snapshot()["send_requests"] == 0
+    code, out = run("--json")
+    assert code == 0, out
+    parts = out["nhso_upload"]["parts"]
+    assert out["nhso_upload"]["ok"] and out["nhso_upload"]["sandbox"]
+    assert {p["status"] for p in parts} == {"sent"} and sum(p["visits"] for p in parts) >= 1
+    code, out = run("--json")  # a new batch folder, the same content
+    assert code == 1
+    assert {p["error_code"] for p in out["nhso_upload"]["parts"]} == {"nhso.eclaim.already_sent"}
+    code, out = run("--json", "--resend")
+    assert code == 0 and all(p["import_dup"] for p in out["nhso_upload"]["parts"])
+    code = backoffice_main(["export", "eclaim", *common, "--out", str(tmp_path)])
+    text = capsys.readouterr()
+    assert code == 1 and "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว" in text.out
+    assert "already sent" in text.out
+    monkeypatch.delenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD")
+    code, out = run("--json")
+    assert code == 1 and out["error_code"] == "nhso.eclaim.not_configured"
