@@ -24,9 +24,13 @@ from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
+from backoffice.nhso.eclaim_ledger import EclaimUploader
+from backoffice.nhso.eclaim_upload import batch_encoding, client_from_settings
 from backoffice.web import framework
-from backoffice.web.errors import BadInput, NotFound
+from backoffice.web.auth import role_rank
+from backoffice.web.errors import BadInput, Forbidden, NotFound
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
+from common.errors import BilingualError
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_RANGE_DAYS = 366
@@ -48,7 +52,37 @@ TEXT: dict[str, tuple[str, str]] = {
     "download": ("ดาวน์โหลด", "Download"),
     "problems": ("ปัญหาที่พบ", "Problems found"),
     "running": ("กำลังทำงาน… หน้านี้จะโหลดใหม่เอง", "Working… this page reloads itself"),
+    "upload_nhso": (
+        "ส่งเข้า e-Claim ของ สปสช. ทันที (API, ไม่ส่งซ้ำ)",
+        "Send to NHSO e-Claim now (API, never twice)",
+    ),
+    "resend": (
+        "ส่งซ้ำโดยตั้งใจ (ข้อมูลที่เคยส่งแล้ว หรือไม่ทราบผล)",
+        "Send again on purpose (content already sent, or of unknown outcome)",
+    ),
+    "nhso_upload": ("ผลการส่งเข้า e-Claim", "e-Claim upload"),
+    "right": ("สิทธิ", "Right"),
+    "visits": ("จำนวนครั้งบริการ", "Visits"),
+    "status": ("ผล", "Result"),
+    "message": ("ข้อความ", "Message"),
+    "sandbox_note": (
+        "ส่งเข้าระบบทดสอบ (sandbox) ไม่ใช่ สปสช. จริง",
+        "Sent to the sandbox, not real NHSO",
+    ),
+    "nothing_to_send": ("ไม่มีข้อมูลที่ต้องส่ง", "Nothing to send"),
+    "dry_run_no_upload": ("ตรวจสอบอย่างเดียว ไม่ได้ส่ง", "Check only: nothing was sent"),
 }
+
+#: An upload part's status in both languages (the page shows both).
+UPLOAD_STATUS: dict[str, tuple[str, str]] = {
+    "sent": ("ส่งแล้ว", "Sent"),
+    "duplicate": ("สปสช. มีข้อมูลนี้แล้ว", "NHSO has it already"),
+    "failed": ("ส่งไม่สำเร็จ", "Failed"),
+    "unknown": ("ไม่ทราบผล ห้ามส่งซ้ำจนกว่าจะตรวจสอบ", "Outcome unknown: check before sending again"),
+    "refused": ("ไม่ได้ส่ง", "Not sent"),
+}
+#: Who may send a batch to NHSO: whoever may export.
+UPLOAD_ROLE = "staff"
 
 
 def add_template_folder(folder: Path) -> None:
@@ -89,8 +123,31 @@ async def exports_page(page: Page) -> Response:
     today = page.deps.clock().date()
     first = today.replace(day=1)
     return page.render(
-        "exports_form.html", L=texts(TEXT, page.lang), kinds=KINDS, date_from=first, date_to=today
-    )
+        "exports_form.html", L=texts(TEXT, page.lang), kinds=KINDS, date_from=first,
+        date_to=today, can_upload=_may_upload(page),
+    )  # fmt: skip
+
+
+def _may_upload(page: Page) -> bool:
+    return page.session is not None and role_rank(page.session.role) >= role_rank(UPLOAD_ROLE)
+
+
+def upload_to_nhso(page: Page, folder: Path, hcode: str, *, resend: bool) -> dict[str, Any]:
+    """Send a written batch to NHSO e-Claim; every outcome (and error) as plain data."""
+    by = page.session.username if page.session else ""
+    try:
+        client = client_from_settings(page.deps.settings, page.deps.secrets(), hcode=hcode)
+        try:
+            uploader = EclaimUploader(page.deps.clinic.engine, client, sent_by=f"web:{by}")
+            report = uploader.upload(folder, encoding=batch_encoding(folder), resend=resend)
+        finally:
+            client.close()
+    except BilingualError as error:
+        return {"ok": False, "parts": [], "error": error.as_dict()}
+    data = report.as_dict()
+    for part in data["parts"]:
+        part["status_th"], part["status_en"] = UPLOAD_STATUS[part["status"]]
+    return data
 
 
 @guard("staff")
@@ -102,6 +159,10 @@ async def exports_run(page: Page) -> Response:
     if kind not in KINDS or end < start or (end - start).days > MAX_RANGE_DAYS:
         return error_page(page, BadInput("bad export request"))
     dry_run = page.field("dry_run") == "1"
+    upload = page.field("upload_nhso") == "1" and kind != "ssop"
+    resend = upload and page.field("resend") == "1"
+    if upload and not _may_upload(page):
+        raise Forbidden(f"needs {UPLOAD_ROLE}")
     settings = page.deps.settings
     engine = page.deps.clinic.engine
     folder = out_dir(page)
@@ -120,7 +181,14 @@ async def exports_run(page: Page) -> Response:
                 dry_run=dry_run, progress=job.progress,
             )  # fmt: skip
         job.files = _batch_files(result)
-        return {**result.as_dict(), "sample": [p.as_dict() for p in result.sample[:50]]}
+        answer = {**result.as_dict(), "sample": [p.as_dict() for p in result.sample[:50]]}
+        if upload:
+            answer["nhso_upload"] = (
+                {"dry_run": True, "ok": False, "parts": []}
+                if dry_run or result.folder is None
+                else upload_to_nhso(page, result.folder, hcode, resend=resend)
+            )
+        return answer
 
     by = page.session.username if page.session else ""
     job = BOARD.start(f"export-{kind}", by, work)
@@ -128,7 +196,13 @@ async def exports_run(page: Page) -> Response:
         page.audit,
         "export",
         target=kind,
-        detail={"from": start.isoformat(), "to": end.isoformat(), "dry_run": dry_run},
+        detail={
+            "from": start.isoformat(),
+            "to": end.isoformat(),
+            "dry_run": dry_run,
+            "upload_nhso": upload,
+            "resend": resend,
+        },
     )
     return RedirectResponse(f"/exports/jobs/{job.id}", status_code=303)
 

@@ -64,10 +64,13 @@ class EclaimAlreadySent(EclaimError):
     """Our own ledger says this content went to NHSO already."""
 
     code = "nhso.eclaim.already_sent"
-    message_th = "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว ระบบไม่ส่งซ้ำ หากต้องการส่งทับจริง ให้ใช้ --resend"
+    message_th = (
+        "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว ระบบไม่ส่งซ้ำ หากต้องการส่งทับจริง ให้ใช้ --resend "
+        "(หรือเลือก 'ส่งซ้ำโดยตั้งใจ' ในหน้าส่งออก)"
+    )
     message_en = (
         "This content was already sent to e-Claim and is not sent twice. To replace it on "
-        "purpose, use --resend."
+        "purpose, use --resend (or tick 'Send again on purpose' on the export page)."
     )
 
 
@@ -77,11 +80,12 @@ class EclaimOutcomeUnknown(EclaimError):
     code = "nhso.eclaim.outcome_unknown"
     message_th = (
         "ไม่ทราบผลการส่งข้อมูลชุดนี้ (ไม่ได้รับคำตอบ) กรุณาตรวจสอบในเว็บ e-Claim ก่อน "
-        "ห้ามส่งซ้ำจนกว่าจะตรวจสอบ แล้วจึงใช้ --resend หากไม่พบข้อมูล"
+        "ห้ามส่งซ้ำจนกว่าจะตรวจสอบ แล้วจึงใช้ --resend (ส่งซ้ำโดยตั้งใจ) หากไม่พบข้อมูล"
     )
     message_en = (
         "The outcome of sending this content is unknown (no answer). Check on the e-Claim "
-        "web site first; do not send again until then, and use --resend only if it is missing."
+        "web site first; do not send again until then, and use --resend (send again on "
+        "purpose) only if it is missing."
     )
 
 

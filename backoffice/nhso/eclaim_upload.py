@@ -36,6 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from pydantic import SecretStr
@@ -394,12 +395,15 @@ def client_from_settings(
     password: SecretStr | str | None = secrets.nhso_eclaim_password
     if base_url is None:
         if settings.nhso.mode == NhsoMode.sandbox:
+            from backoffice.nhso.providers import sandbox_url
             from backoffice.nhso.sandbox.eclaim import (
                 DEFAULT_ECLAIM_PASSWORD,
                 DEFAULT_ECLAIM_USERNAME,
             )
 
-            base_url = f"http://127.0.0.1:{settings.nhso.sandbox_port}/FMU/ecimp/v1/"
+            # The sandbox the rest of the NHSO clients use (api_base_url, else the port).
+            root = urlsplit(settings.nhso.api_base_url or sandbox_url(settings))
+            base_url = f"{root.scheme}://{root.netloc}/FMU/ecimp/v1/"
             if not (username and password):
                 username, password = DEFAULT_ECLAIM_USERNAME, DEFAULT_ECLAIM_PASSWORD
         else:

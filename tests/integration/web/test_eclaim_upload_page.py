@@ -1,0 +1,80 @@
+"""The export page's "send to NHSO e-Claim" option, in Chromium, against the sandbox.
+
+Staff export a range with the upload ticked: the job page shows each right's result in
+Thai and English; the same range again is refused by our ledger (nothing reaches the
+sandbox twice); a viewer never sees the page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from .conftest import NOW, Site, shot, sign_in
+
+pytestmark = pytest.mark.integration
+
+RANGE = (NOW.date().replace(day=1).isoformat(), NOW.date().isoformat())
+
+
+def export_with_upload(page: Any, *, resend: bool = False) -> None:
+    page.goto("/exports")
+    page.fill("input[name=date_from]", RANGE[0])
+    page.fill("input[name=date_to]", RANGE[1])
+    page.check("input[name=kind][value=eclaim]")
+    page.check("input[name=upload_nhso]")
+    if resend:
+        page.check("input[name=resend]")
+    page.click("form[action='/exports/run'] button[type=submit]")
+    page.wait_for_url("**/exports/jobs/**")
+    # The job page reloads itself every 2 s until the job is done.
+    page.wait_for_selector("#nhso-upload-result", timeout=60_000)
+
+
+def test_staff_send_a_batch_once_and_see_the_result_in_both_languages(
+    page: Any, site: Site
+) -> None:
+    sign_in(page, "t_staff")
+    page.wait_for_url("**/queue")
+    before = site.sandbox.eclaim.snapshot()["send_requests"]
+    export_with_upload(page)
+    rows = page.locator("table.nhso-parts tr[data-status]")
+    assert int(page.inner_text("#included")) > 0
+    assert rows.count() >= 1
+    statuses = {rows.nth(i).get_attribute("data-status") for i in range(rows.count())}
+    assert statuses == {"sent"}, page.inner_text("#nhso-upload-result")
+    text = page.inner_text("#nhso-upload-result")
+    assert "ส่งแล้ว" in text and "Sent" in text and "sandbox" in text
+    sent = site.sandbox.eclaim.snapshot()["send_requests"] - before
+    assert sent == rows.count()
+    shot(page, "exports-nhso-upload-sent")
+
+    export_with_upload(page)  # the same range: the same content
+    rows = page.locator("table.nhso-parts tr[data-status]")
+    statuses = {rows.nth(i).get_attribute("data-status") for i in range(rows.count())}
+    assert statuses == {"refused"}
+    codes = page.locator("#nhso-upload-result [data-error-code]")
+    assert {codes.nth(i).get_attribute("data-error-code") for i in range(codes.count())} == {
+        "nhso.eclaim.already_sent"
+    }
+    text = page.inner_text("#nhso-upload-result")
+    assert "เคยส่งเข้า e-Claim แล้ว" in text and "already sent" in text
+    assert site.sandbox.eclaim.snapshot()["send_requests"] - before == sent  # nothing more
+    assert page.get_attribute("#nhso-upload-result", "data-ok") == "false"
+    shot(page, "exports-nhso-upload-refused")
+
+    export_with_upload(page, resend=True)
+    rows = page.locator("table.nhso-parts tr[data-status]")
+    statuses = {rows.nth(i).get_attribute("data-status") for i in range(rows.count())}
+    assert statuses == {"sent"}
+    uploads = site.sandbox.eclaim.snapshot()["uploads"]
+    assert all(u["import_dup"] for u in uploads[-rows.count() :])
+
+
+def test_a_viewer_cannot_export_or_upload(page: Any, site: Site) -> None:
+    sign_in(page, "t_viewer")
+    page.wait_for_url("**/queue")
+    reply = page.goto("/exports")
+    assert reply.status == 403
+    assert page.locator("input[name=upload_nhso]").count() == 0
