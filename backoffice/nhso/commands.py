@@ -1,5 +1,7 @@
 """`backoffice nhso read|authen|status|sandbox` (issue 5's command-line contract).
 
+Citizen IDs and mobile numbers never come from argv (see :mod:`.person_input`).
+
 With --json the answer is JSON on stdout; a failure exits non-zero and prints
 {error_code, message_th, message_en} (JSON with --json, two lines on stderr without).
 """
@@ -17,6 +19,7 @@ from typing import Any
 from backoffice.cli_support import add_json_argument, fail, print_json
 from backoffice.nhso.agent import AgentClient
 from backoffice.nhso.errors import InvalidRequest, NhsoError
+from backoffice.nhso.person_input import add_person_arguments, read_person
 from backoffice.nhso.providers import (
     AgentAuthenProvider,
     AuthenProvider,
@@ -37,15 +40,27 @@ def register(subparsers: Any) -> None:
 
     read = sub.add_parser("read", help="rights of the card in the agent's reader")
     read.add_argument("--agent-url", help="agent base URL (default: from the configuration)")
-    read.add_argument("--cid", help="rights of this citizen ID instead (endpoint mode)")
+    read.add_argument(
+        "--by-cid",
+        action="store_true",
+        help="rights of a citizen ID instead of the card (endpoint mode); the ID is asked "
+        "on stdin or read with --from-file",
+    )
+    add_person_arguments(read, ("cid",))
     add_json_argument(read)
     read.set_defaults(handler=read_command)
 
-    authen = sub.add_parser("authen", help="get a claim code (never twice a day)")
+    authen = sub.add_parser(
+        "authen",
+        help="get a claim code (never twice a day)",
+        description="The citizen ID and mobile number are asked on stdin (prompts on "
+        "stderr) or read with --from-file (lines cid=... and mobile=..., mode 600), never "
+        "taken from argv (ps, shell history). A script: printf '%s\\n%s\\n' \"$CID\" "
+        '"$MOBILE" | backoffice nhso authen --claim-type PG0060001 --json',
+    )
     authen.add_argument("--agent-url", help="agent base URL (default: from the configuration)")
-    authen.add_argument("--cid", required=True)
     authen.add_argument("--claim-type", required=True, help="e.g. PG0060001")
-    authen.add_argument("--mobile", required=True, help="0XXXXXXXXX")
+    add_person_arguments(authen, ("cid", "mobile"))
     authen.add_argument("--hn")
     authen.add_argument("--hcode")
     authen.add_argument("--province", default="", help="province code (endpoint mode)")
@@ -53,10 +68,10 @@ def register(subparsers: Any) -> None:
     authen.set_defaults(handler=authen_command)
 
     status = sub.add_parser("status", help="claim codes NHSO holds for a person on a day")
-    status.add_argument("--cid", required=True)
     status.add_argument("--date", required=True, type=_iso_date, help="YYYY-MM-DD")
     status.add_argument("--service-code", help="only this claim type")
     status.add_argument("--api-url", help="NHSO web API root (default: from the configuration)")
+    add_person_arguments(status, ("cid",))
     add_json_argument(status)
     status.set_defaults(handler=status_command)
 
@@ -135,12 +150,15 @@ def _print_plain(result: Any) -> None:
 
 def read_command(args: argparse.Namespace, settings: Settings) -> int:
     def action() -> dict[str, Any]:
+        cid = read_person(args, ("cid",))["cid"] if args.by_cid else None
+        if not args.by_cid:
+            read_person(args, ())  # refuses a CID given in argv
         provider = _provider(args, settings)
         try:
-            if args.cid:
-                return provider.rights(args.cid).cli_dict()
+            if cid:
+                return provider.rights(cid).cli_dict()
             if not isinstance(provider, AgentAuthenProvider):
-                raise InvalidRequest("endpoint mode reads no card: give --cid or --agent-url")
+                raise InvalidRequest("endpoint mode reads no card: give --by-cid or --agent-url")
             return provider.read_inserted().cli_dict()
         finally:
             provider.close()
@@ -150,10 +168,11 @@ def read_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def authen_command(args: argparse.Namespace, settings: Settings) -> int:
     def action() -> dict[str, Any]:
+        person = read_person(args, ("cid", "mobile"))
         provider = _provider(args, settings)
         try:
             result = provider.authen(
-                args.cid, args.claim_type, args.mobile, hn=args.hn, hcode=args.hcode
+                person["cid"], args.claim_type, person["mobile"], hn=args.hn, hcode=args.hcode
             )
         finally:
             provider.close()
@@ -164,7 +183,7 @@ def authen_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def status_command(args: argparse.Namespace, settings: Settings) -> int:
     def action() -> list[dict[str, Any]]:
-        cid = check_cid(args.cid)
+        cid = check_cid(read_person(args, ("cid",))["cid"])
         if args.api_url:
             settings.nhso.api_base_url = args.api_url
         web = web_client_from_settings(settings, _secrets(settings))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import httpx
 import pytest
@@ -24,6 +26,18 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, object]:
     code = main(list(argv))
     out = capsys.readouterr().out
     return code, json.loads(out)
+
+
+def typed(monkeypatch: pytest.MonkeyPatch, *lines: str) -> None:
+    """What a person (or a script's pipe) gives the prompts on stdin."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
+
+
+def private_file(tmp_path: Path, text: str, mode: int = 0o600) -> Path:
+    path = tmp_path / "person.txt"
+    path.write_text(text, encoding="utf-8")
+    path.chmod(mode)
+    return path
 
 
 def test_read_json_contract(sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]) -> None:
@@ -60,47 +74,97 @@ def test_read_failure_prints_the_error_and_exits_non_zero(
 
 
 def test_authen_json_and_same_day_repeat(
-    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+    sandbox: SandboxServer,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
 ) -> None:
-    argv = ["nhso", "authen", "--agent-url", sandbox.url, "--cid", DEMO]
-    argv += ["--claim-type", GENERAL, "--mobile", MOBILE, "--hn", "12", "--json"]
+    argv = ["nhso", "authen", "--agent-url", sandbox.url]
+    argv += ["--claim-type", GENERAL, "--hn", "12", "--json"]
+    typed(monkeypatch, DEMO, MOBILE)  # the prompts, answered on stdin
     code, first = run(capsys, *argv)
     assert code == 0 and isinstance(first, dict)
     assert list(first) == ["claim_code", "claim_type", "created_at"]
     assert first["claim_type"] == GENERAL
     assert dt.datetime.fromisoformat(str(first["created_at"])).date() == dt.date.today()
-    code, again = run(capsys, *argv)
+    person = private_file(tmp_path, f"# for a script\ncid = {DEMO}\nmobile={MOBILE}\n")
+    code, again = run(capsys, *argv, "--from-file", str(person))
     assert code == 0 and again == first
     assert len(sandbox.authens(DEMO)) == 1
 
 
 def test_authen_refusal_without_json_goes_to_stderr(
-    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    argv = ["nhso", "authen", "--agent-url", sandbox.url, "--cid", BAD_CHECKSUM]
-    code = main([*argv, "--claim-type", GENERAL, "--mobile", MOBILE])
+    typed(monkeypatch, BAD_CHECKSUM, MOBILE)
+    code = main(["nhso", "authen", "--agent-url", sandbox.url, "--claim-type", GENERAL])
     captured = capsys.readouterr()
     assert code != 0 and captured.out == ""
     assert "The citizen ID is not valid" in captured.err
     assert BAD_CHECKSUM not in captured.err
 
 
+def test_cid_and_mobile_in_argv_are_refused_unechoed(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for option, value in (("--cid", DEMO), ("--mobile", MOBILE)):
+        argv = ["nhso", "authen", "--agent-url", sandbox.url, "--claim-type", GENERAL]
+        code = main([*argv, option, value])
+        captured = capsys.readouterr()
+        assert code != 0 and "argv" in captured.err
+        assert value not in captured.out + captured.err
+    assert sandbox.authens(DEMO) == []
+
+
+def test_a_person_file_others_can_read_is_refused(
+    sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    person = private_file(tmp_path, f"cid={DEMO}\nmobile={MOBILE}\n", mode=0o644)
+    argv = ["nhso", "authen", "--agent-url", sandbox.url, "--claim-type", GENERAL]
+    code = main([*argv, "--from-file", str(person)])
+    captured = capsys.readouterr()
+    assert code != 0 and "chmod 600" in captured.err
+    assert DEMO not in captured.out + captured.err
+    assert sandbox.authens(DEMO) == []
+    person.chmod(0o600)
+    person.write_text(f"cid={DEMO}\n", encoding="utf-8")  # no mobile
+    code = main([*argv, "--from-file", str(person), "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code != 0 and out["error_code"] == "nhso.rejected" and DEMO not in json.dumps(out)
+
+
+def test_authen_over_a_pipe_keeps_the_cid_out_of_argv(sandbox: SandboxServer) -> None:
+    command = [sys.executable, "-m", "backoffice.cli", "nhso", "authen", "--agent-url"]
+    command += [sandbox.url, "--claim-type", GENERAL, "--json"]
+    done = subprocess.run(
+        command,
+        input=f"{DEMO}\n{MOBILE}\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["claim_code"] == sandbox.authens(DEMO)[0].claim_code
+    assert "Citizen ID" in done.stderr and DEMO not in done.stderr  # prompts, never values
+
+
 def test_status_lists_service_histories(
     sandbox: SandboxServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("KIOSK_NHSO__SANDBOX_PORT", str(sandbox.port))  # mode sandbox (default)
-    code, issued = run(
-        capsys, "nhso", "authen", "--cid", DEMO, "--claim-type", GENERAL, "--mobile", MOBILE,
-        "--json",
-    )  # fmt: skip
+    typed(monkeypatch, DEMO, MOBILE)
+    code, issued = run(capsys, "nhso", "authen", "--claim-type", GENERAL, "--json")
     assert code == 0 and isinstance(issued, dict)
     today = dt.date.today().isoformat()
-    code, out = run(capsys, "nhso", "status", "--cid", DEMO, "--date", today, "--json")
+    typed(monkeypatch, DEMO)
+    code, out = run(capsys, "nhso", "status", "--date", today, "--json")
     assert code == 0 and isinstance(out, list)
     (history,) = out
     assert history["claim_code"] == issued["claim_code"]
     assert history["service_code"] == GENERAL and history["hcode"] == "99999"
-    code, out = run(capsys, "nhso", "status", "--cid", DEMO, "--date", "2020-01-01", "--json")
+    typed(monkeypatch, DEMO)
+    code, out = run(capsys, "nhso", "status", "--date", "2020-01-01", "--json")
     assert code == 0 and out == []
 
 
@@ -110,10 +174,12 @@ def test_endpoint_mode_reads_rights_by_cid(
     monkeypatch.setenv("KIOSK_NHSO__MODE", "endpoint")
     monkeypatch.setenv("KIOSK_NHSO__API_BASE_URL", sandbox.url)
     monkeypatch.setenv("KIOSK_SECRET_NHSO_TOKEN", "wrong-token")
-    code, out = run(capsys, "nhso", "read", "--cid", SSS, "--json")
+    typed(monkeypatch, SSS)
+    code, out = run(capsys, "nhso", "read", "--by-cid", "--json")
     assert code != 0 and isinstance(out, dict) and out["error_code"] == "nhso.token_invalid"
     monkeypatch.setenv("KIOSK_SECRET_NHSO_TOKEN", "sandbox-token")
-    code, out = run(capsys, "nhso", "read", "--cid", SSS, "--json")
+    typed(monkeypatch, SSS)
+    code, out = run(capsys, "nhso", "read", "--by-cid", "--json")
     assert code == 0 and isinstance(out, dict)
     assert out["main_inscl_code"] == "SSS" and out["correlation_id"] is None
 
