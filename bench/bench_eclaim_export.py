@@ -81,29 +81,110 @@ def run_parallel(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     return {"folder": str(result.folder), "summary": result.summary}
 
 
+def _text(value: object) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _naive_bundle(conn: Any, visit: Any, person: Any, right: Any, title: Any) -> Any:
+    """One visit and its children, one query per child table, from typed ORM-style rows."""
+    from decimal import Decimal
+
+    from backoffice.exports.formats import quantity
+    from backoffice.exports.source import Diagnosis, Item, Lab, Vaccination, Visit, VisitBundle
+    from backoffice.jhcis import tables as t
+
+    bundle = VisitBundle(
+        Visit(
+            pcucode=_text(visit["pcucode"]), visitno=int(visit["visitno"]),
+            visitdate=visit["visitdate"], timestart=visit["timestart"],
+            pcucodeperson=_text(visit["pcucodeperson"]), pid=int(visit["pid"]),
+            rightcode=_text(visit["rightcode"]), rightgroup=_text(right.get("rightgroup")),
+            mapright=_text(right.get("mapright")), hosmain=_text(visit["hosmain"]),
+            hossub=_text(visit["hossub"]), pressure=_text(visit["pressure"]),
+            temperature=visit["temperature"], money1=visit["money1"],
+            moneynoclaim=visit["moneynoclaim"], claim_code=_text(visit["claimcode_nhso"]),
+            claim_type=_text(visit["hiciauthen_nhso"]), main_inscl=_text(visit["main_inscl"]),
+            sub_inscl=_text(visit["sub_inscl"]), cid=_text(person.get("idcard")),
+            title=_text(title.get("titlename")), first_name=_text(person.get("fname")),
+            last_name=_text(person.get("lname")), symptoms=_text(visit["symptoms"]),
+            birth=person.get("birth"), sex=_text(person.get("sex")),
+            nation=_text(person.get("nation")), provcode=_text(person.get("provcodemoi")),
+            distcode=_text(person.get("distcodemoi")),
+        )
+    )  # fmt: skip
+    unit, number = visit["pcucode"], visit["visitno"]
+    d, c, u = t.visitdiag, t.cdisease, t.user
+    for row in conn.execute(
+        select(d, c.c.mapdisease, u.c.licenseno)
+        .select_from(d.outerjoin(c, c.c.diseasecode == d.c.diagcode)
+                     .outerjoin(u, u.c.username == d.c.doctordiag))
+        .where(d.c.pcucode == unit, d.c.visitno == number)
+        .order_by(d.c.dxtype, d.c.diagcode)
+    ).mappings():  # fmt: skip
+        code = _text(row["mapdisease"]) or _text(row["diagcode"])
+        bundle.diagnoses.append(
+            Diagnosis(code.replace(".", "").upper(), _text(row["dxtype"])[-1:] or "1",
+                      _text(row["clinic"]), _text(row["licenseno"]))
+        )  # fmt: skip
+    vd, cd = t.visitdrug, t.cdrug
+    for row in conn.execute(
+        select(vd, cd.c.drugname, cd.c.drugtype, cd.c.tmtcode, cd.c.drugcode24, cd.c.unitsell)
+        .select_from(vd.outerjoin(cd, cd.c.drugcode == vd.c.drugcode))
+        .where(vd.c.pcucode == unit, vd.c.visitno == number)
+        .order_by(vd.c.drugcode)
+    ).mappings():  # fmt: skip
+        bundle.items.append(
+            Item(
+                _text(row["drugcode"]), _text(row["drugname"]), _text(row["drugtype"]),
+                row["unit"] or Decimal(0), row["realprice"] or Decimal(0),
+                row["costprice"] or Decimal(0), _text(row["tmtcode"]),
+                _text(row["drugcode24"]), _text(row["unitsell"]), _text(row["dose"]),
+            )
+        )  # fmt: skip
+    lab = t.visitlabchcyhembmsse
+    for row in conn.execute(
+        select(lab).where(lab.c.pcucode == unit, lab.c.visitno == number)
+        .order_by(lab.c.labcode, lab.c.seqonday)
+    ).mappings():  # fmt: skip
+        digit = row["labresultdigit"]
+        result = _text(row["labresulttext"]) if digit is None else quantity(digit)
+        bundle.labs.append(Lab(_text(row["labcode"]), result, row["datecheck"]))
+    e = t.visitepi
+    for row in conn.execute(
+        select(e, cd.c.files18epi)
+        .select_from(e.outerjoin(cd, cd.c.drugcode == e.c.vaccinecode))
+        .where(e.c.pcucode == unit, e.c.visitno == number)
+        .order_by(e.c.vaccinecode)
+    ).mappings():  # fmt: skip
+        bundle.vaccinations.append(
+            Vaccination(_text(row["vaccinecode"]), _text(row["files18epi"]),
+                        _text(row["lotno"]), row["dateepi"])
+        )  # fmt: skip
+    return bundle
+
+
 def run_naive(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     """Row at a time, everything in memory, written at the end (the baseline)."""
     from backoffice.exports.eclaim import EclaimRows, batch_name
     from backoffice.exports.formats import ECLAIM_ENCODING, ECLAIM_FIELDS
     from backoffice.exports.rules import RuleSet
     from backoffice.exports.screening import screen_eclaim
-    from backoffice.exports.source import ClaimSource, VisitBundle
     from backoffice.exports.writer import DelimitedFile
     from backoffice.jhcis import tables as t
+    from backoffice.jhcis.clinic import unit_code_from_office
     from backoffice.jhcis.engine import open_engine
 
     engine = open_engine(f"sqlite:///{db}", read_only=True)
-    source = ClaimSource(engine, chunk_size=1)  # only its row mappers are used
-    hcode = source.own_hcode()
     rules = RuleSet()
-    builder = EclaimRows(rules, hcode)
-    rows: dict[str, list[dict[str, object]]] = defaultdict(list)
+    rows: dict[str, list[tuple[str, ...]]] = defaultdict(list)
     seen: set[tuple[str, int]] = set()
     v, p = t.visit, t.person
     with engine.connect() as conn:
+        hcode = unit_code_from_office(conn)
+        builder = EclaimRows(rules, hcode)
         visits = conn.execute(
-            select(v).where(v.c.visitdate >= first, v.c.visitdate <= END)
-            .order_by(v.c.visitdate, v.c.pcucode, v.c.visitno)
+            select(v).where(v.c.visitdate >= first, v.c.visitdate <= END, v.c.pcucode == hcode)
+            .order_by(v.c.visitdate, v.c.visitno)
         ).mappings().all()  # fmt: skip
         for visit in visits:
             person: Any = (
@@ -128,28 +209,19 @@ def run_naive(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
                 .first()
                 or {}
             )
-            merged = {**visit, **person, **right, "titlename": title.get("titlename")}
-            bundle = VisitBundle(source._visit(merged))
-            numbers = [bundle.visit.visitno]
-            key = {bundle.visit.key: bundle}
-            source._diagnoses(conn, bundle.visit.pcucode, numbers, key)
-            source._items(conn, bundle.visit.pcucode, numbers, key)
-            source._labs(conn, bundle.visit.pcucode, numbers, key)
-            source._vaccinations(conn, bundle.visit.pcucode, numbers, key)
+            bundle = _naive_bundle(conn, visit, person, right, title)
             verdict = screen_eclaim(bundle, rules, hcode)
             if verdict.included:
                 person_key = (bundle.visit.pcucodeperson, bundle.visit.pid)
-                for name, file_rows in builder.rows(
-                    bundle, verdict, with_pat=person_key not in seen
-                ).items():
-                    rows[name].extend(file_rows)
+                for name, row in builder.rows(bundle, verdict, with_pat=person_key not in seen):
+                    rows[name].append(row)
                 seen.add(person_key)
     folder = out / batch_name("ECLAIM", hcode, first, END, NOW)
     folder.mkdir(parents=True)
     for name, fields in ECLAIM_FIELDS.items():
         writer = DelimitedFile(folder / f"{name}.txt", fields, ECLAIM_ENCODING)
         for row in rows[name]:
-            writer.write(row)
+            writer.write_row(row)
         writer.close()
     return {"folder": str(folder)}
 

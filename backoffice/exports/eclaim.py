@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from backoffice.exports import formats as f
 from backoffice.exports import report as r
 from backoffice.exports.formats import (
     ECLAIM_ENCODING,
@@ -32,13 +32,15 @@ from backoffice.exports.formats import (
 )
 from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
-from backoffice.exports.screening import Verdict, record, screen_eclaim
+from backoffice.exports.screening import Screen, Verdict, record
 from backoffice.exports.source import ClaimSource, VisitBundle
 from backoffice.exports.writer import DelimitedFile, zip_files
 
 log = logging.getLogger(__name__)
 
-Row = dict[str, object]
+# (file, row): the row is the file's row type of backoffice.exports.formats.
+Pair = tuple[str, tuple[str, ...]]
+_ZERO = Decimal(0)
 
 
 @dataclass
@@ -78,128 +80,156 @@ def split_pressure(pressure: str) -> tuple[str, str]:
 
 
 class EclaimRows:
-    """Turns one screened visit into the rows of each file."""
+    """Turns one screened visit into the rows of each file, as ``(file, row)`` pairs."""
 
     def __init__(self, rules: RuleSet, hcode: str) -> None:
         self.rules = rules
         self.hcode = hcode
+        self._drug_types = frozenset(rules.drug_drugtypes)
+        self._service_fee = rules.chrgitem("06")
 
-    def rows(
-        self, bundle: VisitBundle, verdict: Verdict, *, with_pat: bool
-    ) -> dict[str, list[Row]]:
+    def rows(self, bundle: VisitBundle, verdict: Verdict, *, with_pat: bool) -> list[Pair]:
         v = bundle.visit
-        rules = self.rules
+        rules, hcode = self.rules, self.hcode
+        hn, seq, cid = str(v.pid), str(v.visitno), v.cid
         date = ymd(v.visitdate)
         clinic = next((d.clinic for d in bundle.diagnoses if d.clinic), rules.default_clinic)
-        out: dict[str, list[Row]] = defaultdict(list)
-        out["INS"].append(
-            {
-                "HN": v.hn, "INSCL": verdict.inscl, "SUBTYPE": v.rightcode, "CID": v.cid,
-                "HCODE": self.hcode, "DATEEXP": "", "HOSPMAIN": v.hosmain, "HOSPSUB": v.hossub,
-                "GOVCODE": "", "GOVNAME": "", "PERMITNO": v.claim_code, "DOCNO": "",
-                "OWNRPID": "", "OWNNAME": "", "AN": "", "SEQ": v.seq, "SUBINSCL": v.sub_inscl,
-                "RELINSCL": "", "HTYPE": "",
-            }
-        )  # fmt: skip
+        out: list[Pair] = [
+            (
+                "INS",
+                f.INS(
+                    HN=hn, INSCL=verdict.inscl, SUBTYPE=v.rightcode, CID=cid, HCODE=hcode,
+                    DATEEXP="", HOSPMAIN=v.hosmain, HOSPSUB=v.hossub, GOVCODE="", GOVNAME="",
+                    PERMITNO=v.claim_code, DOCNO="", OWNRPID="", OWNNAME="", AN="", SEQ=seq,
+                    SUBINSCL=v.sub_inscl, RELINSCL="", HTYPE="",
+                ),
+            )
+        ]  # fmt: skip
         if with_pat:
-            out["PAT"].append(
-                {
-                    "HCODE": self.hcode, "HN": v.hn, "CHANGWAT": v.provcode,
-                    "AMPHUR": v.distcode, "DOB": ymd(v.birth), "SEX": v.sex, "MARRIAGE": "",
-                    "OCCUPA": "", "NATION": (v.nation or "99").zfill(3), "PERSON_ID": v.cid,
-                    "NAMEPAT": f"{v.title}{v.first_name} {v.last_name}".strip(),
-                    "TITLE": v.title, "FNAME": v.first_name, "LNAME": v.last_name, "IDTYPE": "1",
-                }
+            out.append(
+                (
+                    "PAT",
+                    f.PAT(
+                        HCODE=hcode, HN=hn, CHANGWAT=v.provcode, AMPHUR=v.distcode,
+                        DOB=ymd(v.birth), SEX=v.sex, MARRIAGE="", OCCUPA="",
+                        NATION=(v.nation or "99").zfill(3), PERSON_ID=cid,
+                        NAMEPAT=f"{v.title}{v.first_name} {v.last_name}".strip(),
+                        TITLE=v.title, FNAME=v.first_name, LNAME=v.last_name, IDTYPE="1",
+                    ),
+                )
             )  # fmt: skip
         sbp, dbp = split_pressure(v.pressure)
         rule = rules.categories.get(verdict.category)
-        out["OPD"].append(
-            {
-                "HN": v.hn, "CLINIC": clinic, "DATEOPD": date, "TIMEOPD": hhmm(v.timestart),
-                "SEQ": v.seq, "UUC": "1", "DETAIL": v.symptoms[:255],
-                "BTEMP": "" if v.temperature is None else str(v.temperature), "SBP": sbp,
-                "DBP": dbp, "PR": "", "RR": "", "OPTYPE": rule.optype if rule else "",
-                "TYPEIN": "1", "TYPEOUT": "1",
-            }
+        out.append(
+            (
+                "OPD",
+                f.OPD(
+                    HN=hn, CLINIC=clinic, DATEOPD=date, TIMEOPD=hhmm(v.timestart), SEQ=seq,
+                    UUC="1", DETAIL=v.symptoms[:255],
+                    BTEMP="" if v.temperature is None else str(v.temperature), SBP=sbp,
+                    DBP=dbp, PR="", RR="", OPTYPE=rule.optype if rule else "", TYPEIN="1",
+                    TYPEOUT="1",
+                ),
+            )
         )  # fmt: skip
         for d in bundle.diagnoses:
-            out["ODX"].append(
-                {
-                    "HN": v.hn, "DATEDX": date, "CLINIC": d.clinic or clinic, "DIAG": d.code,
-                    "DXTYPE": d.dxtype, "DRDX": d.provider_licence, "PERSON_ID": v.cid,
-                    "SEQ": v.seq,
-                }
+            out.append(
+                (
+                    "ODX",
+                    f.ODX(
+                        HN=hn, DATEDX=date, CLINIC=d.clinic or clinic, DIAG=d.code,
+                        DXTYPE=d.dxtype, DRDX=d.provider_licence, PERSON_ID=cid, SEQ=seq,
+                    ),
+                )
             )  # fmt: skip
-        self._charges(bundle, date, out)
-        self._items(bundle, date, clinic, out)
+        self._charges(bundle, hn, seq, date, out)
+        self._items(bundle, out, hn=hn, seq=seq, date=date, clinic=clinic)
         for lab in bundle.labs:
-            out["LABFU"].append(
-                {
-                    "HCODE": self.hcode, "HN": v.hn, "PERSON_ID": v.cid,
-                    "DATESERV": ymd(lab.day or v.visitdate), "SEQ": v.seq,
-                    "LABTEST": rules.lab_code_map.get(lab.labcode, lab.labcode),
-                    "LABRESULT": lab.result,
-                }
+            out.append(
+                (
+                    "LABFU",
+                    f.LABFU(
+                        HCODE=hcode, HN=hn, PERSON_ID=cid,
+                        DATESERV=ymd(lab.day or v.visitdate), SEQ=seq,
+                        LABTEST=rules.lab_code_map.get(lab.labcode, lab.labcode),
+                        LABRESULT=lab.result,
+                    ),
+                )
             )  # fmt: skip
         return out
 
-    def _charges(self, bundle: VisitBundle, date: str, out: dict[str, list[Row]]) -> None:
+    def _charges(self, bundle: VisitBundle, hn: str, seq: str, date: str, out: list[Pair]) -> None:
         v = bundle.visit
-        by_item: dict[str, Decimal] = defaultdict(Decimal)
+        by_item: dict[str, Decimal] = {}
+        chrgitem = self.rules.chrgitem
         for item in bundle.items:
-            by_item[self.rules.chrgitem(item.drugtype)] += item.total
-        items_total = sum(by_item.values(), Decimal(0))
+            key = chrgitem(item.drugtype)
+            by_item[key] = by_item.get(key, _ZERO) + item.total
+        items_total = sum(by_item.values(), _ZERO)
         total = v.money1 if v.money1 is not None else items_total
         if total > items_total:
             # What JHCIS charged beyond the listed items is the service fee.
-            by_item[self.rules.chrgitem("06")] += total - items_total
-        for chrgitem in sorted(by_item):
-            out["CHA"].append(
-                {
-                    "HN": v.hn, "AN": "", "DATE": date, "CHRGITEM": chrgitem,
-                    "AMOUNT": money(by_item[chrgitem]), "PERSON_ID": v.cid, "SEQ": v.seq,
-                }
+            fee = self._service_fee
+            by_item[fee] = by_item.get(fee, _ZERO) + (total - items_total)
+        for key in sorted(by_item):
+            out.append(
+                (
+                    "CHA",
+                    f.CHA(
+                        HN=hn, AN="", DATE=date, CHRGITEM=key, AMOUNT=money(by_item[key]),
+                        PERSON_ID=v.cid, SEQ=seq,
+                    ),
+                )
             )  # fmt: skip
-        out["CHT"].append(
-            {
-                "HN": v.hn, "AN": "", "DATE": date, "TOTAL": money(max(total, items_total)),
-                "PAID": money(v.moneynoclaim), "PTTYPE": v.rightcode, "PERSON_ID": v.cid,
-                "SEQ": v.seq, "OPD_MEMO": "", "INVOICE_NO": f"{v.pcucode}{v.visitno}",
-                "INVOICE_LT": "",
-            }
+        out.append(
+            (
+                "CHT",
+                f.CHT(
+                    HN=hn, AN="", DATE=date, TOTAL=money(max(total, items_total)),
+                    PAID=money(v.moneynoclaim), PTTYPE=v.rightcode, PERSON_ID=v.cid, SEQ=seq,
+                    OPD_MEMO="", INVOICE_NO=f"{v.pcucode}{v.visitno}", INVOICE_LT="",
+                ),
+            )
         )  # fmt: skip
 
     def _items(
-        self, bundle: VisitBundle, date: str, clinic: str, out: dict[str, list[Row]]
+        self, bundle: VisitBundle, out: list[Pair], *, hn: str, seq: str, date: str, clinic: str
     ) -> None:
         v = bundle.visit
         rules = self.rules
+        adp_types = rules.adp_type_by_drugtype
         for item in bundle.items:
-            if item.drugtype in rules.drug_drugtypes:
-                out["DRU"].append(
-                    {
-                        "HCODE": self.hcode, "HN": v.hn, "AN": "", "CLINIC": clinic,
-                        "PERSON_ID": v.cid, "DATE_SERV": date, "DID": item.drugcode,
-                        "DIDNAME": item.name, "AMOUNT": quantity(item.qty),
-                        "DRUGPRICE": money(item.price), "DRUGCOST": money(item.cost),
-                        "DIDSTD": item.std_code, "UNIT": item.unit, "UNIT_PACK": "",
-                        "SEQ": v.seq, "DRUGREMARK": "", "PA_NO": "", "TOTCOPAY": "0.00",
-                        "USE_STATUS": rules.dru_use_status, "TOTAL": money(item.total),
-                        "SIGCODE": "", "SIGTEXT": item.dose, "PROVIDER": "", "SP_ITEM": "",
-                    }
+            if item.drugtype in self._drug_types:
+                out.append(
+                    (
+                        "DRU",
+                        f.DRU(
+                            HCODE=self.hcode, HN=hn, AN="", CLINIC=clinic, PERSON_ID=v.cid,
+                            DATE_SERV=date, DID=item.drugcode, DIDNAME=item.name,
+                            AMOUNT=quantity(item.qty), DRUGPRICE=money(item.price),
+                            DRUGCOST=money(item.cost), DIDSTD=item.std_code, UNIT=item.unit,
+                            UNIT_PACK="", SEQ=seq, DRUGREMARK="", PA_NO="", TOTCOPAY="0.00",
+                            USE_STATUS=rules.dru_use_status, TOTAL=money(item.total),
+                            SIGCODE="", SIGTEXT=item.dose, PROVIDER="", SP_ITEM="",
+                        ),
+                    )
                 )  # fmt: skip
-            adp_type = rules.adp_type_by_drugtype.get(item.drugtype)
+            adp_type = adp_types.get(item.drugtype)
             if adp_type is not None:
-                row: Row = dict.fromkeys(ECLAIM_FIELDS["ADP"], "")
-                row.update(
-                    {
-                        "HN": v.hn, "DATEOPD": date, "TYPE": adp_type,
-                        "CODE": item.std_code or item.drugcode, "QTY": quantity(item.qty),
-                        "RATE": money(item.price), "SEQ": v.seq, "TOTCOPAY": "0.00",
-                        "TOTAL": money(item.total), "CLINIC": clinic,
-                    }
+                out.append(
+                    (
+                        "ADP",
+                        f.ADP(
+                            HN=hn, AN="", DATEOPD=date, TYPE=adp_type,
+                            CODE=item.std_code or item.drugcode, QTY=quantity(item.qty),
+                            RATE=money(item.price), SEQ=seq, CAGCODE="", DOSE="", CA_TYPE="",
+                            SERIALNO="", TOTCOPAY="0.00", USE_STATUS="",
+                            TOTAL=money(item.total), QTYDAY="", TMLTCODE="", STATUS1="", BI="",
+                            CLINIC=clinic, ITEMSRC="", PROVIDER="", GRAVIDA="", GA_WEEK="",
+                            DCIP_E_SCREEN="", LMP="", SP_ITEM="",
+                        ),
+                    )
                 )  # fmt: skip
-                out["ADP"].append(row)
 
 
 def batch_name(
@@ -234,20 +264,20 @@ def export_eclaim(
     }
     report = r.ValidationReport(folder)
     builder = EclaimRows(rules, hcode)
+    screen = Screen(rules, hcode)
     seen_people: set[tuple[str, int]] = set()
     total = source.count(date_from, date_to, hcode) if progress else 0
     done = 0
     try:
         for bundle in source.bundles(date_from, date_to, pcucode=hcode):
-            verdict = screen_eclaim(bundle, rules, hcode)
+            verdict = screen.eclaim(bundle)
             if verdict.included:
                 person = (bundle.visit.pcucodeperson, bundle.visit.pid)
                 rows = builder.rows(bundle, verdict, with_pat=person not in seen_people)
                 seen_people.add(person)
                 clean = True
-                for key, file_rows in rows.items():
-                    for row in file_rows:
-                        clean = files[key].write(row) and clean
+                for key, row in rows:
+                    clean = files[key].write_row(row) and clean
                 if not clean:
                     verdict.warnings.append((r.NOT_ENCODABLE, ""))
             record(report, bundle, verdict)

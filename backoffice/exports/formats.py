@@ -7,57 +7,66 @@ neither go missing nor move.
 from __future__ import annotations
 
 import datetime as dt
+from collections import namedtuple
 from decimal import Decimal
 
 # e-Claim "16+1" (reference jhcis-and-exports.md §3a), in the order the files are listed.
+# One row type per file, its fields in the file's order; a row can only be built with
+# every field named (mypy and the constructor both check), so none can go missing or
+# move. The file's header is the type's field names ("DCIP/E_SCREEN" is the one name
+# that is not an identifier).
+INS = namedtuple(
+    "INS",
+    "HN INSCL SUBTYPE CID HCODE DATEEXP HOSPMAIN HOSPSUB GOVCODE GOVNAME PERMITNO DOCNO "
+    "OWNRPID OWNNAME AN SEQ SUBINSCL RELINSCL HTYPE",
+)
+PAT = namedtuple(
+    "PAT",
+    "HCODE HN CHANGWAT AMPHUR DOB SEX MARRIAGE OCCUPA NATION PERSON_ID NAMEPAT TITLE FNAME "
+    "LNAME IDTYPE",
+)
+OPD = namedtuple(
+    "OPD", "HN CLINIC DATEOPD TIMEOPD SEQ UUC DETAIL BTEMP SBP DBP PR RR OPTYPE TYPEIN TYPEOUT"
+)
+ORF = namedtuple("ORF", "HN DATEOPD CLINIC REFER REFERTYPE SEQ REFERDATE")
+ODX = namedtuple("ODX", "HN DATEDX CLINIC DIAG DXTYPE DRDX PERSON_ID SEQ")
+OOP = namedtuple("OOP", "HN DATEOPD CLINIC OPER DROPID PERSON_ID SEQ SERVPRICE")
+IPD = namedtuple(
+    "IPD", "HN AN DATEADM TIMEADM DATEDSC TIMEDSC DISCHS DISCHT WARDDSC DEPT ADM_W UUC SVCTYPE"
+)
+IRF = namedtuple("IRF", "AN REFER REFERTYPE")
+IDX = namedtuple("IDX", "AN DIAG DXTYPE DRDX")
+IOP = namedtuple("IOP", "AN OPER OPTYPE DROPID DATEIN TIMEIN DATEOUT TIMEOUT")
+CHT = namedtuple("CHT", "HN AN DATE TOTAL PAID PTTYPE PERSON_ID SEQ OPD_MEMO INVOICE_NO INVOICE_LT")
+CHA = namedtuple("CHA", "HN AN DATE CHRGITEM AMOUNT PERSON_ID SEQ")
+AER = namedtuple(
+    "AER",
+    "HN AN DATEOPD AUTHAE AEDATE AETIME AETYPE REFER_NO REFMAINI IREFTYPE REFMAINO OREFTYPE "
+    "UCAE EMTYPE SEQ AESTATUS DALERT TALERT",
+)
+ADP = namedtuple(
+    "ADP",
+    "HN AN DATEOPD TYPE CODE QTY RATE SEQ CAGCODE DOSE CA_TYPE SERIALNO TOTCOPAY USE_STATUS "
+    "TOTAL QTYDAY TMLTCODE STATUS1 BI CLINIC ITEMSRC PROVIDER GRAVIDA GA_WEEK DCIP_E_SCREEN "
+    "LMP SP_ITEM",
+)
+LVD = namedtuple("LVD", "SEQLVD AN DATEOUT TIMEOUT DATEIN TIMEIN QTYDAY")
+DRU = namedtuple(
+    "DRU",
+    "HCODE HN AN CLINIC PERSON_ID DATE_SERV DID DIDNAME AMOUNT DRUGPRICE DRUGCOST DIDSTD UNIT "
+    "UNIT_PACK SEQ DRUGREMARK PA_NO TOTCOPAY USE_STATUS TOTAL SIGCODE SIGTEXT PROVIDER "
+    "SP_ITEM",
+)
+LABFU = namedtuple("LABFU", "HCODE HN PERSON_ID DATESERV SEQ LABTEST LABRESULT")
+
+ECLAIM_ROWS: tuple[type[tuple[str, ...]], ...] = (
+    INS, PAT, OPD, ORF, ODX, OOP, IPD, IRF, IDX, IOP, CHT, CHA, AER, ADP, LVD, DRU, LABFU,
+)  # fmt: skip
+_NOT_IDENTIFIERS = {"DCIP_E_SCREEN": "DCIP/E_SCREEN"}
 ECLAIM_FIELDS: dict[str, tuple[str, ...]] = {
-    "INS": (
-        "HN", "INSCL", "SUBTYPE", "CID", "HCODE", "DATEEXP", "HOSPMAIN", "HOSPSUB",
-        "GOVCODE", "GOVNAME", "PERMITNO", "DOCNO", "OWNRPID", "OWNNAME", "AN", "SEQ",
-        "SUBINSCL", "RELINSCL", "HTYPE",
-    ),
-    "PAT": (
-        "HCODE", "HN", "CHANGWAT", "AMPHUR", "DOB", "SEX", "MARRIAGE", "OCCUPA", "NATION",
-        "PERSON_ID", "NAMEPAT", "TITLE", "FNAME", "LNAME", "IDTYPE",
-    ),
-    "OPD": (
-        "HN", "CLINIC", "DATEOPD", "TIMEOPD", "SEQ", "UUC", "DETAIL", "BTEMP", "SBP", "DBP",
-        "PR", "RR", "OPTYPE", "TYPEIN", "TYPEOUT",
-    ),
-    "ORF": ("HN", "DATEOPD", "CLINIC", "REFER", "REFERTYPE", "SEQ", "REFERDATE"),
-    "ODX": ("HN", "DATEDX", "CLINIC", "DIAG", "DXTYPE", "DRDX", "PERSON_ID", "SEQ"),
-    "OOP": ("HN", "DATEOPD", "CLINIC", "OPER", "DROPID", "PERSON_ID", "SEQ", "SERVPRICE"),
-    "IPD": (
-        "HN", "AN", "DATEADM", "TIMEADM", "DATEDSC", "TIMEDSC", "DISCHS", "DISCHT", "WARDDSC",
-        "DEPT", "ADM_W", "UUC", "SVCTYPE",
-    ),
-    "IRF": ("AN", "REFER", "REFERTYPE"),
-    "IDX": ("AN", "DIAG", "DXTYPE", "DRDX"),
-    "IOP": ("AN", "OPER", "OPTYPE", "DROPID", "DATEIN", "TIMEIN", "DATEOUT", "TIMEOUT"),
-    "CHT": (
-        "HN", "AN", "DATE", "TOTAL", "PAID", "PTTYPE", "PERSON_ID", "SEQ", "OPD_MEMO",
-        "INVOICE_NO", "INVOICE_LT",
-    ),
-    "CHA": ("HN", "AN", "DATE", "CHRGITEM", "AMOUNT", "PERSON_ID", "SEQ"),
-    "AER": (
-        "HN", "AN", "DATEOPD", "AUTHAE", "AEDATE", "AETIME", "AETYPE", "REFER_NO", "REFMAINI",
-        "IREFTYPE", "REFMAINO", "OREFTYPE", "UCAE", "EMTYPE", "SEQ", "AESTATUS", "DALERT",
-        "TALERT",
-    ),
-    "ADP": (
-        "HN", "AN", "DATEOPD", "TYPE", "CODE", "QTY", "RATE", "SEQ", "CAGCODE", "DOSE",
-        "CA_TYPE", "SERIALNO", "TOTCOPAY", "USE_STATUS", "TOTAL", "QTYDAY", "TMLTCODE",
-        "STATUS1", "BI", "CLINIC", "ITEMSRC", "PROVIDER", "GRAVIDA", "GA_WEEK",
-        "DCIP/E_SCREEN", "LMP", "SP_ITEM",
-    ),
-    "LVD": ("SEQLVD", "AN", "DATEOUT", "TIMEOUT", "DATEIN", "TIMEIN", "QTYDAY"),
-    "DRU": (
-        "HCODE", "HN", "AN", "CLINIC", "PERSON_ID", "DATE_SERV", "DID", "DIDNAME", "AMOUNT",
-        "DRUGPRICE", "DRUGCOST", "DIDSTD", "UNIT", "UNIT_PACK", "SEQ", "DRUGREMARK", "PA_NO",
-        "TOTCOPAY", "USE_STATUS", "TOTAL", "SIGCODE", "SIGTEXT", "PROVIDER", "SP_ITEM",
-    ),
-    "LABFU": ("HCODE", "HN", "PERSON_ID", "DATESERV", "SEQ", "LABTEST", "LABRESULT"),
-}  # fmt: skip
+    row.__name__: tuple(_NOT_IDENTIFIERS.get(f, f) for f in row._fields)  # type: ignore[attr-defined]
+    for row in ECLAIM_ROWS
+}
 
 ECLAIM_FILES: tuple[str, ...] = tuple(ECLAIM_FIELDS)
 

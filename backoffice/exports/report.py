@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
@@ -105,6 +107,18 @@ class Problem:
 
 
 REPORT_FIELDS: tuple[str, ...] = tuple(Problem.__dataclass_fields__)
+SAMPLE_SIZE = 200  # the first problems kept in memory, for screens and --json
+
+# The JSON string quoting json.dumps(..., ensure_ascii=False) uses.
+_quote: Callable[[str], str] = json.encoder.encode_basestring
+
+
+@functools.cache
+def _json_parts(kind: ProblemKind) -> tuple[str, str]:
+    """The fixed text of a kind's JSON record: around "item", and after it."""
+    middle = f', "code": {_quote(kind.code)}, "severity": {_quote(kind.severity)}, "item": '
+    tail = f', "message_th": {_quote(kind.message_th)}, "message_en": {_quote(kind.message_en)}}}'
+    return middle, tail
 
 
 class ValidationReport:
@@ -116,7 +130,7 @@ class ValidationReport:
         self.warned_visits = 0
         self.included_visits = 0
         self.by_category: Counter[str] = Counter()
-        self.sample: list[Problem] = []  # the first problems, for screens and --json
+        self.sample: list[Problem] = []  # the first SAMPLE_SIZE problems
         self._csv: IO[str] | None = None
         self._json: IO[str] | None = None
         self._first_json = True
@@ -142,21 +156,31 @@ class ValidationReport:
         visitdate: dt.date | None,
         category: str = "",
         item: str = "",
-    ) -> Problem:
-        problem = Problem(
-            pcucode, seq, hn, visitdate.isoformat() if visitdate else "", category,
-            kind.code, kind.severity, item, kind.message_th, kind.message_en,
-        )  # fmt: skip
+    ) -> None:
+        day = visitdate.isoformat() if visitdate else ""
         self.counts[kind.code] += 1
-        if len(self.sample) < 200:
-            self.sample.append(problem)
+        if len(self.sample) < SAMPLE_SIZE:
+            self.sample.append(
+                Problem(
+                    pcucode, seq, hn, day, category, kind.code, kind.severity, item,
+                    kind.message_th, kind.message_en,
+                )
+            )  # fmt: skip
         if self._csv is not None and self._json is not None:
-            values = [getattr(problem, f) for f in REPORT_FIELDS]
-            self._writer.writerow(values)
-            record = _dumps(dict(zip(REPORT_FIELDS, values, strict=True)))
-            self._json.write(("" if self._first_json else ",\n") + record)
+            self._writer.writerow(
+                (pcucode, seq, hn, day, category, kind.code, kind.severity, item,
+                 kind.message_th, kind.message_en)
+            )  # fmt: skip
+            middle, tail = _json_parts(kind)
+            # What json.dumps(problem.as_dict(), ensure_ascii=False) writes, without
+            # a dict and the generic encoder per problem (a batch can list 100,000s).
+            record = (
+                '{"pcucode": ' + _quote(pcucode) + ', "seq": ' + _quote(seq)
+                + ', "hn": ' + _quote(hn) + ', "visitdate": ' + _quote(day)
+                + ', "category": ' + _quote(category) + middle + _quote(item) + tail
+            )  # fmt: skip
+            self._json.write(record if self._first_json else ",\n" + record)
             self._first_json = False
-        return problem
 
     def summary(self) -> dict[str, object]:
         return {

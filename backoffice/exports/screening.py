@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from backoffice.exports import report as r
-from backoffice.exports.rules import Category, RuleSet
+from backoffice.exports.rules import CATEGORY_ORDER, Category, RuleSet
 from backoffice.exports.source import Visit, VisitBundle
 from common.cid import is_valid_cid
+
+# A person has many visits: check each citizen ID once (bounded, a few MB at most).
+_valid_cid = functools.lru_cache(maxsize=1 << 15)(is_valid_cid)
 
 
 @dataclass
@@ -29,7 +33,7 @@ def identity_problems(visit: Visit) -> list[r.ProblemKind]:
         problems.append(r.NO_VISIT_DATE)
     if not visit.cid:
         problems.append(r.MISSING_CID)
-    elif not is_valid_cid(visit.cid):
+    elif not _valid_cid(visit.cid):
         problems.append(r.INVALID_CID)
     return problems
 
@@ -40,75 +44,117 @@ def inscl_of(visit: Visit, rules: RuleSet) -> str:
     return visit.main_inscl or mapped or ""
 
 
+class Screen:
+    """A rule set made ready for many visits: prefixes as tuples, each right mapped once.
+
+    Gives exactly the verdicts of :meth:`RuleSet.category_for` and :func:`inscl_of`;
+    a batch builds one and screens every visit with it.
+    """
+
+    def __init__(self, rules: RuleSet, own_hcode: str = "") -> None:
+        self.rules = rules
+        self.own_hcode = own_hcode
+        self._drug_types = frozenset(rules.drug_drugtypes)
+        self._uc_codes = frozenset(rules.uc_codes)
+        self._categories: list[tuple[Category, tuple[str, ...]]] = [
+            (name, tuple(rule.diag_prefixes))
+            for name in CATEGORY_ORDER
+            if (rule := rules.categories.get(name)) is not None
+        ]
+        self._inscl: dict[tuple[str, str, str], str] = {}
+
+    def inscl(self, visit: Visit) -> str:
+        if visit.main_inscl:
+            return visit.main_inscl
+        key = (visit.rightcode, visit.rightgroup, visit.mapright)
+        found = self._inscl.get(key)
+        if found is None:  # the rights table is small: this dict stays small
+            found = self._inscl[key] = self.rules.inscl_for(*key) or ""
+        return found
+
+    def category(self, bundle: VisitBundle) -> Category:
+        fallback: Category = "OP"
+        for name, prefixes in self._categories:
+            if not prefixes:
+                fallback = name
+                continue
+            if any(d.code.startswith(prefixes) for d in bundle.diagnoses):
+                return name
+        return fallback
+
+    def item_warnings(self, bundle: VisitBundle) -> list[tuple[r.ProblemKind, str]]:
+        """One warning per kind and visit, naming every item concerned."""
+        drug_types = self._drug_types
+        no_code = [i.drugcode for i in bundle.items if i.drugtype in drug_types and not i.std_code]
+        no_lot = [x.vaccinecode for x in bundle.vaccinations if not x.lot]
+        warnings: list[tuple[r.ProblemKind, str]] = []
+        if no_code:
+            warnings.append((r.MISSING_DRUG_CODE, " ".join(no_code)))
+        if no_lot:
+            warnings.append((r.MISSING_LOT, " ".join(no_lot)))
+        return warnings
+
+    def eclaim(self, bundle: VisitBundle) -> Verdict:
+        """The seed's §12.3 rules, as configured, applied to one visit."""
+        visit = bundle.visit
+        rules = self.rules
+        category = self.category(bundle)
+        verdict = Verdict(category, self.inscl(visit))
+        verdict.excluded.extend(identity_problems(visit))
+        if rules.require_claim_code and not visit.claim_code:
+            verdict.excluded.append(r.MISSING_CLAIM_CODE)
+        rule = rules.categories.get(category)
+        own = self.own_hcode
+        if not verdict.inscl:
+            verdict.excluded.append(r.UNMAPPED_RIGHT)
+        elif rule is None or not rule.admits(verdict.inscl):
+            verdict.excluded.append(r.RIGHT_NOT_IN_CATEGORY)
+        elif (
+            rule.uc_only_other_main_unit
+            and verdict.inscl in self._uc_codes
+            and (visit.hosmain or own) == own
+        ):
+            verdict.excluded.append(r.UC_OWN_MAIN_UNIT)
+        verdict.warnings.extend(self.item_warnings(bundle))
+        return verdict
+
+    def ssop(self, bundle: VisitBundle) -> Verdict:
+        visit = bundle.visit
+        verdict = Verdict(self.category(bundle), self.inscl(visit))
+        verdict.excluded.extend(identity_problems(visit))
+        if not verdict.inscl:
+            verdict.excluded.append(r.UNMAPPED_RIGHT)
+        elif verdict.inscl not in self.rules.ssop_inscl:
+            verdict.excluded.append(r.NOT_SSS)
+        verdict.warnings.extend(self.item_warnings(bundle))
+        return verdict
+
+
 def item_warnings(bundle: VisitBundle, rules: RuleSet) -> list[tuple[r.ProblemKind, str]]:
     """One warning per kind and visit, naming every item concerned."""
-    no_code = [
-        i.drugcode for i in bundle.items if i.drugtype in rules.drug_drugtypes and not i.std_code
-    ]
-    no_lot = [x.vaccinecode for x in bundle.vaccinations if not x.lot]
-    warnings: list[tuple[r.ProblemKind, str]] = []
-    if no_code:
-        warnings.append((r.MISSING_DRUG_CODE, " ".join(no_code)))
-    if no_lot:
-        warnings.append((r.MISSING_LOT, " ".join(no_lot)))
-    return warnings
+    return Screen(rules).item_warnings(bundle)
 
 
 def screen_eclaim(bundle: VisitBundle, rules: RuleSet, own_hcode: str) -> Verdict:
-    """The seed's §12.3 rules, as configured, applied to one visit."""
-    visit = bundle.visit
-    category = rules.category_for([d.code for d in bundle.diagnoses])
-    verdict = Verdict(category, inscl_of(visit, rules))
-    verdict.excluded.extend(identity_problems(visit))
-    if rules.require_claim_code and not visit.claim_code:
-        verdict.excluded.append(r.MISSING_CLAIM_CODE)
-    rule = rules.categories.get(category)
-    if not verdict.inscl:
-        verdict.excluded.append(r.UNMAPPED_RIGHT)
-    elif rule is None or not rule.admits(verdict.inscl):
-        verdict.excluded.append(r.RIGHT_NOT_IN_CATEGORY)
-    elif (
-        rule.uc_only_other_main_unit
-        and verdict.inscl in rules.uc_codes
-        and (visit.hosmain or own_hcode) == own_hcode
-    ):
-        verdict.excluded.append(r.UC_OWN_MAIN_UNIT)
-    verdict.warnings.extend(item_warnings(bundle, rules))
-    return verdict
+    """One visit screened on its own (a batch keeps one :class:`Screen` instead)."""
+    return Screen(rules, own_hcode).eclaim(bundle)
 
 
 def screen_ssop(bundle: VisitBundle, rules: RuleSet) -> Verdict:
-    visit = bundle.visit
-    verdict = Verdict(rules.category_for([d.code for d in bundle.diagnoses]), "")
-    verdict.inscl = inscl_of(visit, rules)
-    verdict.excluded.extend(identity_problems(visit))
-    if not verdict.inscl:
-        verdict.excluded.append(r.UNMAPPED_RIGHT)
-    elif verdict.inscl not in rules.ssop_inscl:
-        verdict.excluded.append(r.NOT_SSS)
-    verdict.warnings.extend(item_warnings(bundle, rules))
-    return verdict
+    return Screen(rules).ssop(bundle)
 
 
 def record(report: r.ValidationReport, bundle: VisitBundle, verdict: Verdict) -> None:
     """Put a verdict in the report and the counters."""
     visit = bundle.visit
-
-    def add(kind: r.ProblemKind, item: str = "") -> None:
-        report.add(
-            kind,
-            pcucode=visit.pcucode,
-            seq=visit.seq,
-            hn=visit.hn,
-            visitdate=visit.visitdate,
-            category=verdict.category,
-            item=item,
-        )
-
-    for kind in verdict.excluded:
-        add(kind)
-    for kind, item in verdict.warnings:
-        add(kind, item)
+    problems = [*((kind, "") for kind in verdict.excluded), *verdict.warnings]
+    if problems:
+        seq, hn = str(visit.visitno), str(visit.pid)
+        for kind, item in problems:
+            report.add(
+                kind, pcucode=visit.pcucode, seq=seq, hn=hn, visitdate=visit.visitdate,
+                category=verdict.category, item=item,
+            )  # fmt: skip
     if verdict.excluded:
         report.excluded_visits += 1
     else:

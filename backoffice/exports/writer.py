@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -20,9 +20,12 @@ class FieldMismatch(ValueError):
 class DelimitedFile:
     """One claim file. ``path=None`` counts rows without writing (dry runs).
 
-    Rows are mappings keyed by field name; a missing or unknown key raises, so a file
-    can never silently lose or shift a column. Characters the encoding lacks are
-    replaced by ``?`` and reported by :meth:`write` returning False.
+    Rows are mappings keyed by field name (:meth:`write`; a missing or unknown key
+    raises) or the file's row type of :mod:`backoffice.exports.formats`, whose fields
+    are its columns in order (:meth:`write_row`; the type itself checks the names, the
+    writer the count), so a file can never silently lose or shift a column.
+    Characters the encoding lacks are replaced by ``?`` and reported by the write
+    returning False.
     """
 
     def __init__(
@@ -34,7 +37,8 @@ class DelimitedFile:
         self.rows = 0
         self._handle: IO[bytes] | None = None
         self._field_set = frozenset(fields)
-        self._separators = len(fields) - 1
+        self._width = len(fields)
+        self._separators = self._width - 1
         if path is not None:
             self._handle = path.open("wb", buffering=256 * 1024)
             if header:
@@ -56,8 +60,12 @@ class DelimitedFile:
             missing = sorted(self._field_set - row.keys())
             extra = sorted(set(row) - self._field_set)
             raise FieldMismatch(f"row fields differ: missing {missing}, unknown {extra}")
+        return self.write_row([row[f] for f in self.fields])
+
+    def write_row(self, values: Sequence[object]) -> bool:
+        if len(values) != self._width:
+            raise FieldMismatch(f"row has {len(values)} fields, the file {self._width}")
         self.rows += 1
-        values = [row[f] for f in self.fields]
         try:
             line = "|".join(values)  # type: ignore[arg-type]
         except TypeError:  # a value that is not text yet
