@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import runpy
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +30,10 @@ from backoffice.nhso.ratelimit import TokenBucket
 from backoffice.nhso.sandbox import (
     DEFAULT_ECLAIM_PASSWORD,
     DEFAULT_ECLAIM_USERNAME,
+    EclaimSandbox,
     SandboxServer,
 )
+from common.logs import redact
 
 from .conftest import CLIENT_TIMEOUT_S, HANG_S
 from .test_tls_and_logs import ca_and_server  # noqa: F401 - a fixture
@@ -313,3 +316,23 @@ def test_the_command_uploads_refuses_a_second_time_and_resends(
     monkeypatch.delenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD")
     code, out = run("--json")
     assert code == 1 and out["error_code"] == "nhso.eclaim.not_configured"
+
+
+def test_the_dcenter_login_and_token_never_reach_a_log(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    user, password = "1909900123450", "s3cret-DCenter-pw"  # user names are often CIDs
+    with SandboxServer(port=0, eclaim=EclaimSandbox(username=user, password=password)) as box:
+        box.set_faults(token_invalid=True, paths=["ecimp/v1/send"], count=1)
+        caplog.set_level(logging.DEBUG)
+        with EclaimApiClient(
+            api(box), username=user, password=password, hcode=HCODE, limiter=TokenBucket(1000)
+        ) as client:
+            report = EclaimUploader(engine, client).upload(GOLDEN, encoding="cp874")
+            token = client.token()
+        assert report.ok and box.eclaim.snapshot()["auth_requests"] == 2
+    assert "e-Claim upload" in caplog.text and "token refused" in caplog.text
+    for secret in (user, password, token):
+        assert secret not in caplog.text
+        # ...and the log filter masks them should any other code print them.
+        assert secret not in redact(f"login {user} {password} token {token}")
