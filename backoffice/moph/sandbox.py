@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from backoffice.moph.client import password_hash
+from common.server_errors import GenericErrors, TypeOnlyErrors
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "dmht": ("hn", "pid", "hcode", "visit_date_time", "diagnosis", "claim_services"),
@@ -159,7 +160,7 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(GenericErrors, BaseHTTPRequestHandler):
     server: _Server
     _raw: bytes = b""
 
@@ -285,7 +286,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(TypeOnlyErrors, ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 

@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 from PIL import Image
 
 from common.config import Settings
+from common.server_errors import TypeOnlyErrors
 from hardware.printer.escpos_stream import Kind, parse, stack
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ class _Handler(socketserver.BaseRequestHandler):
         self.server.printer._serve(lambda: sock.recv(_CHUNK), sock.sendall)
 
 
-class _Server(socketserver.ThreadingTCPServer):
+class _Server(TypeOnlyErrors, socketserver.ThreadingTCPServer):
     allow_reuse_address = True
     daemon_threads = True
     printer: LoopbackPrinter

@@ -38,6 +38,7 @@ from backoffice.nhso.sandbox.state import (
 from backoffice.nhso.transport import SANDBOX_HEADER
 from common.cid import is_valid_cid
 from common.logs import redact
+from common.server_errors import GenericErrors, TypeOnlyErrors
 
 log = logging.getLogger(__name__)
 
@@ -582,7 +583,7 @@ def _age_text(birth_be: str, today: dt.date) -> str:
     return f"{years} ปี"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class _Handler(GenericErrors, BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"
 
@@ -670,7 +671,7 @@ class _Handler(BaseHTTPRequestHandler):
         log.debug("sandbox: %s", redact(format % args))
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(TypeOnlyErrors, ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     sandbox: Sandbox
