@@ -75,6 +75,13 @@ def register(subparsers: Any) -> None:
         "--workers", type=int, default=1, help="processes for large ranges (same files)"
     )
     eclaim.set_defaults(handler=eclaim_command)
+    history = sub.add_parser(
+        "eclaim-uploads", help="what was sent to the NHSO e-Claim API (kiosk_eclaim_upload)"
+    )
+    history.add_argument("--limit", type=int, default=50)
+    add_db_argument(history)
+    add_json_argument(history)
+    history.set_defaults(handler=eclaim_uploads_command)
     ssop = sub.add_parser("ssop", help="Social Security SSOP (BILLTRAN, BILLDISP, OPServices)")
     add_range_arguments(ssop)
     ssop.add_argument("--out", type=Path, required=True, help="folder for the batch")
@@ -202,6 +209,35 @@ def upload_fdh(folder: Path, base_url: str, hcode: str, settings: Settings) -> d
         return client.upload_16_files([folder / f"{name}.txt" for name in ECLAIM_FILES])
     finally:
         client.close()
+
+
+def eclaim_uploads_command(args: argparse.Namespace, settings: Settings) -> int:
+    """The upload attempts, newest first: what an operator checks before a --resend."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from backoffice.nhso.eclaim_errors import EclaimLedgerUnavailable
+    from backoffice.nhso.eclaim_ledger import recent_uploads
+
+    engine = open_engine(
+        db_url(args, settings), connect_timeout_s=settings.database.connect_timeout_s,
+        read_only=True,
+    )  # fmt: skip
+    try:
+        rows = recent_uploads(engine, max(1, args.limit))
+    except SQLAlchemyError as exc:
+        return fail(EclaimLedgerUnavailable(type(exc).__name__), as_json=args.json)
+    finally:
+        engine.dispose()
+    if args.json:
+        print_json({"uploads": rows})
+        return 0
+    for row in rows:
+        print(
+            f"{row['updated_at']:%Y-%m-%d %H:%M}  {row['batch']}  {row['maininscl']:<3}  "
+            f"attempt {row['attempts']}  {row['status']}"
+            f"{'  importDup' if row['import_dup'] else ''}  {row['error_code'] or ''}"
+        )
+    return 0
 
 
 def ssop_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -12,11 +12,13 @@ Files are written under ``<data_dir>/exports`` and served only from there.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from jinja2 import ChoiceLoader, FileSystemLoader
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from backoffice.exports.eclaim import BatchResult, export_eclaim
@@ -24,13 +26,15 @@ from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
-from backoffice.nhso.eclaim_ledger import EclaimUploader
+from backoffice.nhso.eclaim_ledger import EclaimUploader, recent_uploads
 from backoffice.nhso.eclaim_upload import batch_encoding, client_from_settings
 from backoffice.web import framework
 from backoffice.web.auth import role_rank
 from backoffice.web.errors import BadInput, Forbidden, NotFound
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
+
+log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_RANGE_DAYS = 366
@@ -65,6 +69,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "visits": ("จำนวนครั้งบริการ", "Visits"),
     "status": ("ผล", "Result"),
     "message": ("ข้อความ", "Message"),
+    "history": ("ประวัติการส่งเข้า e-Claim (ล่าสุด)", "Sent to e-Claim (latest)"),
+    "when": ("เวลา", "Time"),
+    "batch": ("ชุดข้อมูล", "Batch"),
+    "attempt": ("ครั้งที่", "Attempt"),
     "sandbox_note": (
         "ส่งเข้าระบบทดสอบ (sandbox) ไม่ใช่ สปสช. จริง",
         "Sent to the sandbox, not real NHSO",
@@ -80,6 +88,7 @@ UPLOAD_STATUS: dict[str, tuple[str, str]] = {
     "failed": ("ส่งไม่สำเร็จ", "Failed"),
     "unknown": ("ไม่ทราบผล ห้ามส่งซ้ำจนกว่าจะตรวจสอบ", "Outcome unknown: check before sending again"),
     "refused": ("ไม่ได้ส่ง", "Not sent"),
+    "sending": ("กำลังส่ง หรือถูกขัดจังหวะ", "Sending, or interrupted"),
 }
 #: Who may send a batch to NHSO: whoever may export.
 UPLOAD_ROLE = "staff"
@@ -122,10 +131,20 @@ def _batch_files(result: BatchResult) -> dict[str, str]:
 async def exports_page(page: Page) -> Response:
     today = page.deps.clock().date()
     first = today.replace(day=1)
+    can_upload = _may_upload(page)
+    uploads = await threaded(_recent_uploads, page) if can_upload else []
     return page.render(
         "exports_form.html", L=texts(TEXT, page.lang), kinds=KINDS, date_from=first,
-        date_to=today, can_upload=_may_upload(page),
+        date_to=today, can_upload=can_upload, uploads=uploads, statuses=UPLOAD_STATUS,
     )  # fmt: skip
+
+
+def _recent_uploads(page: Page) -> list[dict[str, Any]]:
+    try:
+        return recent_uploads(page.deps.clinic.engine, 20)
+    except SQLAlchemyError:
+        log.warning("e-Claim upload history unreadable", exc_info=False)
+        return []
 
 
 def _may_upload(page: Page) -> bool:

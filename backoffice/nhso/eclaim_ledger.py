@@ -44,6 +44,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
     select,
 )
 from sqlalchemy.exc import SQLAlchemyError
@@ -129,8 +130,11 @@ def last_attempt(engine: Engine, hcode: str, content_sha256: str) -> dict[str, A
 
 
 def recent_uploads(engine: Engine, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest attempts first; none when the table was never created."""
     table = kiosk_eclaim_upload
     with engine.connect() as conn:
+        if not inspect(conn).has_table(table.name):
+            return []
         rows = conn.execute(select(table).order_by(table.c.id.desc()).limit(limit)).mappings()
         return [dict(r) for r in rows]
 

@@ -68,8 +68,16 @@ def test_staff_send_a_batch_once_and_see_the_result_in_both_languages(
     rows = page.locator("table.nhso-parts tr[data-status]")
     statuses = {rows.nth(i).get_attribute("data-status") for i in range(rows.count())}
     assert statuses == {"sent"}
+    parts = rows.count()
     uploads = site.sandbox.eclaim.snapshot()["uploads"]
-    assert all(u["import_dup"] for u in uploads[-rows.count() :])
+    assert all(u["import_dup"] for u in uploads[-parts:])
+    # The export page lists every attempt (the refused one wrote none), newest first.
+    page.goto("/exports")
+    history = page.locator("#eclaim-uploads tr[data-status]")
+    assert history.count() == 2 * parts
+    assert {history.nth(i).get_attribute("data-status") for i in range(history.count())} == {"sent"}
+    assert "(importDup)" in history.nth(0).inner_text()
+    shot(page, "exports-nhso-upload-history")
 
 
 def test_a_viewer_cannot_export_or_upload(page: Any, site: Site) -> None:
