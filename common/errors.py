@@ -36,3 +36,13 @@ class BilingualError(Exception):
 
     def as_dict(self) -> dict[str, str]:
         return {"error_code": self.code, "message_th": self.th, "message_en": self.en}
+
+
+def error_label(exc: BaseException) -> str:
+    """What may be written about an unexpected failure: its type and stable code.
+
+    Never the exception's text: a database driver, a parser or a card library may
+    quote the values it was given (a citizen ID, a name).
+    """
+    name = type(exc).__name__
+    return f"{name} [{exc.code}]" if isinstance(exc, BilingualError) else name

@@ -19,6 +19,7 @@ from backoffice.jhcis import tables as t
 from backoffice.jhcis.clinic import ClinicDatabase
 from backoffice.jhcis.records import WalkinIdentity
 from common.cid import cid_check_digit
+from common.errors import error_label
 
 
 @dataclass
@@ -131,7 +132,7 @@ def _writer_process(results: Any, barrier: Any, url: str, worker: int, **kwargs:
         results.put(run_writer(url, worker, **kwargs))
     except Exception as exc:
         barrier.abort()  # the others must not wait for a writer that died
-        results.put(f"writer {worker}: {type(exc).__name__}: {exc}")
+        results.put(f"writer {worker}: {error_label(exc)}")
 
 
 def split(total: int, parts: int) -> list[int]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from common.config import Settings
+from common.errors import error_label
 from kiosk import flow as f
 from kiosk.controller import Controller
 
@@ -76,7 +77,7 @@ def scripted_checkin(
                 Clock.unschedule(self.pump)
                 self.stop()
             except Exception as exc:  # report, never hang the demo
-                result.error = f"{type(exc).__name__}: {exc}"
+                result.error = error_label(exc)
                 Clock.unschedule(self.pump)
                 self.stop()
 

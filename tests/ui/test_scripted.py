@@ -70,3 +70,39 @@ def test_new_number_typed_on_the_keypad(tmp_path: Path) -> None:
     assert steps.count("claim_type_chosen") >= 2
     assert steps[-2:] == ["done", "idle"]
     assert result["mobiles"] == ["0812345678"]
+
+
+FAILING = """
+import json, sys
+from pathlib import Path
+from common.config import load_settings
+from common.errors import BilingualError
+from kiosk.app import build_controller, configure_kivy
+from kiosk.testing import FakeWorld
+out, kind = Path(sys.argv[1]), sys.argv[2]
+settings = load_settings(overrides={"data_dir": str(out / "data"), "kiosk.width": 800,
+                                    "kiosk.height": 480})
+configure_kivy(settings)
+from kiosk.ui.scripted import scripted_checkin
+class ReaderBroke(BilingualError):
+    code = "card.reader_broke"
+def insert():
+    cid = "1909900123450"  # what an exception's text may carry
+    raise ReaderBroke(cid) if kind == "bilingual" else ValueError(f"no person {cid}")
+world = FakeWorld()
+controller = build_controller(settings, world.services())
+run = scripted_checkin(settings, controller, insert=insert, remove=world.monitor.remove,
+                       out_dir=out / "shots", languages=("th",))
+print(json.dumps({"error": run.error}))
+"""
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [("plain", "ValueError"), ("bilingual", "ReaderBroke [card.reader_broke]")],
+)
+def test_a_failing_script_reports_type_and_code_never_the_text(
+    tmp_path: Path, kind: str, expected: str
+) -> None:
+    done = run_offscreen(["-c", FAILING, str(tmp_path), kind], tmp_path / "kivy")
+    assert last_json_line(done) == {"error": expected}
