@@ -316,6 +316,14 @@ def test_the_command_uploads_refuses_a_second_time_and_resends(
     monkeypatch.delenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD")
     code, out = run("--json")
     assert code == 1 and out["error_code"] == "nhso.eclaim.not_configured"
+    assert backoffice_main(["export", "eclaim-uploads", "--db", str(clinic.url), "--json"]) == 0
+    history = json.loads(capsys.readouterr().out)["uploads"]
+    assert [(h["attempts"], h["status"], h["import_dup"]) for h in history][:1] == [
+        (2, "sent", True)
+    ]
+    assert len(history) == 2 * len(parts)
+    assert backoffice_main(["export", "eclaim-uploads", "--db", str(clinic.url)]) == 0
+    assert "attempt 2  sent  importDup" in capsys.readouterr().out
 
 
 def test_the_dcenter_login_and_token_never_reach_a_log(
