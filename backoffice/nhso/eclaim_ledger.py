@@ -237,8 +237,10 @@ class EclaimUploader:
             body = request_body(part, encoding=encoding, import_dup=resend)
             bodies[part.maininscl] = (body, check_size(part, body))
         report = UploadReport(batch or folder.name, self.client.base_url)
-        if parts:
-            self.client.token()  # a wrong password is found before any row is written
+        if any(self._may_go(part, resend) for part in parts):
+            # Signed in before any row is written: a wrong password or an unreachable
+            # NHSO leaves no row behind; content the ledger refuses costs no sign-in.
+            self.client.token()
         for part in parts:
             body, size = bodies[part.maininscl]
             outcome = PartOutcome(
@@ -248,11 +250,20 @@ class EclaimUploader:
             try:
                 self._send_part(part, body, outcome, hcode=hcode, resend=resend, batch=report.batch)
             except EclaimNotRecorded:
-                raise
+                raise  # the ledger is broken: stop here
             except BilingualError as error:
                 outcome.error = error
         report.sandbox = self.client.sandbox_seen
         return report
+
+    def _may_go(self, part: Part, resend: bool) -> bool:
+        try:
+            _plan(self.engine, self.client.hcode, part, resend=resend, moment=now())
+        except SQLAlchemyError as exc:
+            raise EclaimLedgerUnavailable(f"{part.maininscl}: {type(exc).__name__}") from None
+        except EclaimError:
+            return False
+        return True
 
     def _send_part(
         self,
@@ -266,6 +277,9 @@ class EclaimUploader:
     ) -> None:
         try:
             attempt, import_dup = _plan(self.engine, hcode, part, resend=resend, moment=now())
+        except SQLAlchemyError as exc:
+            raise EclaimLedgerUnavailable(f"{part.maininscl}: {type(exc).__name__}") from None
+        try:
             row_id = self._take(part, outcome, hcode=hcode, attempt=attempt,
                                 import_dup=import_dup, batch=batch)  # fmt: skip
         except SQLAlchemyError as exc:

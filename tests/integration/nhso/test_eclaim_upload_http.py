@@ -101,7 +101,8 @@ def test_a_batch_goes_up_once_per_right_and_the_sandbox_read_every_file(
     # The same content again: refused by our ledger, NHSO never asked.
     again = upload(engine, sandbox)
     assert [c[2] for c in codes(again)] == ["nhso.eclaim.already_sent"] * 2
-    assert sandbox.eclaim.snapshot()["send_requests"] == 2
+    state = sandbox.eclaim.snapshot()
+    assert state["send_requests"] == 2 and state["auth_requests"] == 1  # not even a sign-in
 
 
 def test_an_expired_token_is_renewed_once(engine: Engine, sandbox: SandboxServer) -> None:
@@ -314,7 +315,7 @@ def test_the_command_uploads_refuses_a_second_time_and_resends(
     assert code == 1 and "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว" in text.out
     assert "already sent" in text.out
     monkeypatch.delenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD")
-    code, out = run("--json")
+    code, out = run("--json", "--resend")
     assert code == 1 and out["error_code"] == "nhso.eclaim.not_configured"
     assert backoffice_main(["export", "eclaim-uploads", "--db", str(clinic.url), "--json"]) == 0
     history = json.loads(capsys.readouterr().out)["uploads"]
