@@ -1,7 +1,8 @@
 """The NHSO sandbox: a real HTTP server speaking the agent's API and NHSO's web APIs.
 
 It answers like the NHSO Secure SmartCard Agent on ``/api/...`` and like NHSO on
-``/authencodestatus/api/...`` and ``/nhsoendpoint/api/...``; every response carries
+``/authencodestatus/api/...``, ``/nhsoendpoint/api/...`` and ``/FMU/ecimp/v1/...``
+(the e-Claim API, :mod:`backoffice.nhso.sandbox.eclaim`); every response carries
 ``X-NHSO-Sandbox: true``. ``/_sandbox/...`` is its control panel (faults, the card in
 the reader, state), never affected by faults. Start it in-process with
 :class:`SandboxServer` (port 0 picks a free port) or as ``backoffice nhso sandbox``.
