@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
+from common.atomic_files import write_atomic
 from common.config import ConfigError, describe_validation_error
 
 SECRET_ENV_PREFIX = "KIOSK_SECRET_"  # noqa: S105 - a name prefix, not a secret
@@ -93,15 +94,7 @@ def write_secret(path: Path, name: str, value: str) -> None:
         current = tomllib.loads(path.read_text(encoding="utf-8"))
     current[name] = value
     lines = [f"{key} = {_toml_string(str(val))}" for key, val in sorted(current.items())]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    # A leftover temporary file (a crash, another tool) would keep its own, possibly
-    # looser, mode under O_TRUNC, or be a symlink: start from a fresh private file.
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o600)
 
 
 def _toml_string(value: str) -> str:

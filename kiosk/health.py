@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from common.atomic_files import write_atomic
 from common.config import Settings
 
 log = logging.getLogger(__name__)
@@ -161,12 +161,10 @@ class HealthRecorder:
         with self._lock:
             self._data["updated_at"] = self._stamp()
             text = json.dumps(self._data, ensure_ascii=False, indent=1)
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
         with self._file_lock:
             try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                tmp.write_text(text, encoding="utf-8")
-                os.replace(tmp, self.path)
+                # Rewritten every few seconds and advisory: not worth an fsync each time.
+                write_atomic(self.path, text.encode("utf-8"), durable=False)
             except OSError as exc:
                 # Health is advisory; a full disk must not stop check-ins.
                 log.warning("cannot write health file: %s", type(exc).__name__)

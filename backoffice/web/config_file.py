@@ -8,7 +8,6 @@ tokens go to the secrets file through :func:`common.secrets.write_secret`.
 
 from __future__ import annotations
 
-import os
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from common.atomic_files import write_atomic
 from common.config import ConfigError, Settings, describe_validation_error
 
 #: dotted key -> what the page calls it (the only keys the page may change)
@@ -64,11 +64,5 @@ def update_config(path: Path, changes: Mapping[str, Any]) -> Settings:
         settings = Settings(**data)
     except ValidationError as exc:
         raise ConfigError(describe_validation_error(exc, path)) from None
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(dumps(data))
-    os.replace(tmp, path)
+    write_atomic(path, dumps(data).encode("utf-8"))  # keeps the file's mode (new: 644)
     return settings

@@ -60,8 +60,12 @@ def test_unhandled_error_is_a_generic_500_logged_by_type(
     start: Callable[[], AbstractContextManager[str]],
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # Only pytest's handler: a stale one from another test (a closed stream) would
+    # print "--- Logging error ---" with a traceback of its own.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [caplog.handler])
     request = (
         f"POST /api/nhso-service/confirm-save HTTP/1.1\r\nHost: x\r\n"
         f"Content-Length: {MARKER}x\r\nConnection: close\r\n\r\n"

@@ -25,9 +25,14 @@ class _Server(TypeOnlyErrors, socketserver.ThreadingTCPServer):
 
 
 def test_unhandled_error_logged_by_type_only(
-    caplog: pytest.LogCaptureFixture, capfd: pytest.CaptureFixture[str]
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     caplog.set_level(logging.DEBUG)
+    # Only pytest's handler: a stale one from another test (a closed stream) would
+    # print "--- Logging error ---" with a traceback of its own.
+    monkeypatch.setattr(logging.getLogger(), "handlers", [caplog.handler])
     with _Server(("127.0.0.1", 0), _Raising) as server:
         thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
         thread.start()
