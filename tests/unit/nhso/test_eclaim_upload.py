@@ -425,3 +425,35 @@ def test_nothing_is_sent_when_the_ledger_or_the_size_says_no(
     with pytest.raises(EclaimTooLarge):
         upload(engine, fake)
     assert fake.sends() == [] and rows(engine) == []
+
+
+# -- which NHSO, which account ----------------------------------------------------------
+
+
+def test_the_client_from_settings_picks_url_and_account(tmp_path: Path) -> None:
+    from backoffice.nhso.sandbox import DEFAULT_ECLAIM_USERNAME
+    from backoffice.web.testing import scratch_settings
+    from common.secrets import Secrets
+
+    settings = scratch_settings(tmp_path, nhso_url="http://127.0.0.1:4567/nhsoendpoint/")
+    with eclaim_upload.client_from_settings(settings, Secrets(), hcode="99901") as client:
+        assert client.base_url == "http://127.0.0.1:4567/FMU/ecimp/v1/"
+        assert client._username == DEFAULT_ECLAIM_USERNAME  # the sandbox's public login
+    own = Secrets(nhso_eclaim_username="1909900123450", nhso_eclaim_password="pw")
+    explicit = "https://tnhsoapi.nhso.go.th/ecimp/v1/"
+    with eclaim_upload.client_from_settings(
+        settings, own, hcode="99901", base_url=explicit
+    ) as client:
+        assert client.base_url == explicit and client._username == "1909900123450"
+    with (
+        eclaim_upload.client_from_settings(
+            settings, Secrets(), hcode="99901", base_url=explicit
+        ) as client,
+        pytest.raises(EclaimNotConfigured),
+    ):
+        client.token()  # outside sandbox mode the sandbox login never stands in
+    endpoint = settings.model_copy(
+        update={"nhso": settings.nhso.model_copy(update={"mode": "endpoint"})}
+    )
+    with eclaim_upload.client_from_settings(endpoint, own, hcode="99901") as client:
+        assert client.base_url == eclaim_upload.PROD_BASE
