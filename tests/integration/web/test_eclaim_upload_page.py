@@ -18,10 +18,10 @@ pytestmark = pytest.mark.integration
 RANGE = (NOW.date().replace(day=1).isoformat(), NOW.date().isoformat())
 
 
-def export_with_upload(page: Any, *, resend: bool = False) -> None:
+def export_with_upload(page: Any, *, resend: bool = False, days: tuple[str, str] = RANGE) -> None:
     page.goto("/exports")
-    page.fill("input[name=date_from]", RANGE[0])
-    page.fill("input[name=date_to]", RANGE[1])
+    page.fill("input[name=date_from]", days[0])
+    page.fill("input[name=date_to]", days[1])
     page.check("input[name=kind][value=eclaim]")
     page.check("input[name=upload_nhso]")
     if resend:
@@ -78,6 +78,23 @@ def test_staff_send_a_batch_once_and_see_the_result_in_both_languages(
     assert {history.nth(i).get_attribute("data-status") for i in range(history.count())} == {"sent"}
     assert "(importDup)" in history.nth(0).inner_text()
     shot(page, "exports-nhso-upload-history")
+
+
+def test_nhso_down_is_said_in_both_languages_and_nothing_is_recorded(page: Any, site: Site) -> None:
+    sign_in(page, "t_staff")
+    page.wait_for_url("**/queue")
+    site.sandbox.set_faults(server_error=True, paths=["ecimp/v1/auth"], count=1)
+    try:
+        export_with_upload(page, days=(RANGE[0], RANGE[0]))
+    finally:
+        site.sandbox.clear_faults()
+    alert = page.locator("#nhso-upload-result [data-error-code]")
+    assert alert.get_attribute("data-error-code") == "nhso.unavailable"
+    text = alert.inner_text()
+    assert "สปสช." in text and "NHSO" in text
+    assert page.locator("table.nhso-parts").count() == 0
+    assert page.locator("ul.downloads a").count() >= 1  # the export itself is there
+    shot(page, "exports-nhso-upload-error")
 
 
 def test_a_viewer_cannot_export_or_upload(page: Any, site: Site) -> None:
