@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from backoffice.nhso.eclaim_ledger import recent_uploads
+
 from .conftest import NOW, Site, shot, sign_in
 
 pytestmark = pytest.mark.integration
@@ -94,6 +96,9 @@ def test_nhso_down_is_said_in_both_languages_and_nothing_is_recorded(page: Any, 
     assert "สปสช." in text and "NHSO" in text
     assert page.locator("table.nhso-parts").count() == 0
     assert page.locator("ul.downloads a").count() >= 1  # the export itself is there
+    day = RANGE[0].replace("-", "")
+    recorded = recent_uploads(site.deps.clinic.engine, 100)
+    assert [r for r in recorded if f"_{day}-{day}_" in r["batch"]] == []
     shot(page, "exports-nhso-upload-error")
 
 
