@@ -9,6 +9,9 @@ to see the staff, and check-ins while the database is down go to the local journ
 
 Only ports that can answer are asked: a clinic port with ``ping()`` and a card monitor
 with ``connected``. The in-memory fakes have neither, so their status stays unknown.
+A monitor that also reports the reader coming and going (``on_presence``, as
+:class:`~kiosk.adapters.card.PcscCardMonitor` does) is heard at once, without waiting
+for the next look and without asking the database.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from kiosk.health import HealthRecorder
@@ -37,6 +40,12 @@ class ReaderPresence(Protocol):
     @property
     def connected(self) -> bool | None:
         """True when the reader is there, False when it is missing, None when not known yet."""
+
+
+@runtime_checkable
+class ReaderEvents(Protocol):
+    def on_presence(self, listener: Callable[[bool], None]) -> None:
+        """Call `listener` (on the monitor's thread) when the reader comes or goes."""
 
 
 @dataclass(frozen=True)
@@ -60,14 +69,18 @@ class DeviceStatus:
         return f"reader {self.reader}, database {self.database}"
 
 
-def probe(services: KioskServices) -> DeviceStatus:
-    """Ask the ports that can answer; never raises."""
-    reader = "unknown"
+def reader_status(services: KioskServices) -> str:
     monitor = services.monitor
     if isinstance(monitor, ReaderPresence):
         connected = monitor.connected
         if connected is not None:
-            reader = "ok" if connected else "missing"
+            return "ok" if connected else "missing"
+    return "unknown"
+
+
+def probe(services: KioskServices) -> DeviceStatus:
+    """Ask the ports that can answer; never raises."""
+    reader = reader_status(services)
     database = "unknown"
     clinic = services.clinic
     if isinstance(clinic, Pingable):
@@ -102,8 +115,14 @@ class DeviceWatcher:
         self.status = DeviceStatus()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()  # the watcher's and the monitor's threads both report
+        self._listening = False
 
     def start(self) -> None:
+        monitor = self.services.monitor
+        if not self._listening and isinstance(monitor, ReaderEvents):
+            self._listening = True
+            monitor.on_presence(self._reader_changed)
         if self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="kiosk-devices", daemon=True)
@@ -116,7 +135,18 @@ class DeviceWatcher:
             self._thread = None
 
     def check_now(self) -> DeviceStatus:
-        status = probe(self.services)
+        probed = probe(self.services)
+        with self._lock:
+            # The reader may have come or gone while the database was being asked.
+            return self._record(replace(probed, reader=reader_status(self.services)))
+
+    def _reader_changed(self, _present: bool) -> None:
+        if self._stop.is_set():
+            return
+        with self._lock:
+            self._record(replace(self.status, reader=reader_status(self.services)))
+
+    def _record(self, status: DeviceStatus) -> DeviceStatus:
         if status.reader != "unknown":
             self.health.component("reader", status.reader)
         if status.database != "unknown":

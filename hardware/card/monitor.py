@@ -5,7 +5,10 @@ timeout (``poll_s``) so that it notices ``stop()``; nothing polls in a busy loop
 A card must stay in for ``settle_s`` before it is reported inserted (readers and
 hands bounce). While the reader is missing (unplugged, pcscd restarting) the
 monitor re-checks once per ``retry_s`` and reports a removal if a card had been
-reported; when the reader comes back, watching resumes by itself.
+reported; when the reader comes back, watching resumes by itself. With
+``reader_events`` the monitor also says so: ``reader_absent`` when the reader goes (or
+is missing at start, or pcscd is unreachable) and ``reader_present`` when it is found,
+each once per change, so a kiosk can tell its idle screen at once.
 
 Delivery: if ``on_event`` is given it is called on the monitor thread; otherwise
 events are queued and :meth:`CardMonitor.wait_event` blocks for the next one.
@@ -34,6 +37,8 @@ log = logging.getLogger(__name__)
 class CardEventKind(enum.StrEnum):
     INSERTED = "inserted"
     REMOVED = "removed"
+    READER_PRESENT = "reader_present"  # only with reader_events=True
+    READER_ABSENT = "reader_absent"
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class CardMonitor:
         retry_s: float = 1.0,
         on_event: Callable[[CardEvent], None] | None = None,
         source_factory: Callable[[], StatusSource] = PcscContext,
+        reader_events: bool = False,
     ) -> None:
         self.reader = reader or None
         self.settle_s = settle_s
@@ -85,6 +91,8 @@ class CardMonitor:
         self._source: StatusSource | None = None
         self.present = False  # a card has been reported inserted and not yet removed
         self.reader_name: str | None = None  # the reader being watched, None while missing
+        self.reader_events = reader_events
+        self._reader_known: bool | None = None  # last reader presence reported
 
     def start(self) -> CardMonitor:
         if self._thread is None:
@@ -127,7 +135,8 @@ class CardMonitor:
     # -- the thread --------------------------------------------------------------
 
     def _emit(self, kind: CardEventKind, reader: str, atr: bytes = b"") -> None:
-        self.present = kind is CardEventKind.INSERTED
+        if kind in (CardEventKind.INSERTED, CardEventKind.REMOVED):
+            self.present = kind is CardEventKind.INSERTED
         event = CardEvent(kind, reader, atr, time.monotonic())
         log.info("card %s (%s)", kind.value, reader)
         if self.on_event is not None:
@@ -142,6 +151,20 @@ class CardMonitor:
         if self.present:
             self._emit(CardEventKind.REMOVED, reader or "")
         self.reader_name = None
+        self._reader_is(False, reader or self.reader or "")
+
+    def _found(self, reader: str) -> None:
+        self.reader_name = reader
+        self._reader_is(True, reader)
+
+    def _reader_is(self, present: bool, reader: str) -> None:
+        """Report a change of reader presence (reader_name is already set)."""
+        if self._reader_known is present:
+            return
+        self._reader_known = present
+        if self.reader_events:
+            kind = CardEventKind.READER_PRESENT if present else CardEventKind.READER_ABSENT
+            self._emit(kind, reader)
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -155,7 +178,7 @@ class CardMonitor:
                 self._lost(self.reader_name)
                 self._stop.wait(self.retry_s)
                 continue
-            self.reader_name = reader
+            self._found(reader)
             try:
                 self._watch(self._source, reader)
             except CardError as exc:

@@ -66,13 +66,19 @@ class PcscCardMonitor:
     """CardMonitor port over :class:`hardware.card.CardMonitor` (its own thread).
 
     A card already in the reader when the monitor starts is reported as an insertion
-    (the hardware monitor starts from "no card known").
+    (the hardware monitor starts from "no card known"). The reader coming and going
+    (unplugged, pcscd restarting) goes to the :meth:`on_presence` listeners at once.
     """
 
     def __init__(self, reader_name: str | None = None, *, settle_s: float = 0.5) -> None:
         self.reader_name = reader_name or None
         self.settle_s = settle_s
         self._monitor: CardMonitor | None = None
+        self._presence: list[Callable[[bool], None]] = []
+
+    def on_presence(self, listener: Callable[[bool], None]) -> None:
+        """Call `listener(connected)` on the monitor's thread when the reader comes or goes."""
+        self._presence.append(listener)
 
     def start(self, on_inserted: Callable[[], None], on_removed: Callable[[], None]) -> None:
         from hardware.card import CardEventKind, CardMonitor
@@ -80,11 +86,17 @@ class PcscCardMonitor:
         def deliver(event: CardEvent) -> None:
             if event.kind is CardEventKind.INSERTED:
                 on_inserted()
-            else:
+            elif event.kind is CardEventKind.REMOVED:
                 on_removed()
+            else:
+                connected = event.kind is CardEventKind.READER_PRESENT
+                for listener in list(self._presence):
+                    listener(connected)
 
         self.stop()
-        self._monitor = CardMonitor(self.reader_name, settle_s=self.settle_s, on_event=deliver)
+        self._monitor = CardMonitor(
+            self.reader_name, settle_s=self.settle_s, on_event=deliver, reader_events=True
+        )
         self._monitor.start()
 
     @property

@@ -91,7 +91,12 @@ class FakeWorld:
 
 
 def _monitor(
-    world: FakeWorld, *, settle_s: float = 0.05, poll_s: float = 0.2, retry_s: float = 0.05
+    world: FakeWorld,
+    *,
+    settle_s: float = 0.05,
+    poll_s: float = 0.2,
+    retry_s: float = 0.05,
+    reader_events: bool = False,
 ) -> CardMonitor:
     return CardMonitor(
         "ACR39U",
@@ -99,6 +104,7 @@ def _monitor(
         poll_s=poll_s,
         retry_s=retry_s,
         source_factory=lambda: FakeSource(world),
+        reader_events=reader_events,
     )
 
 
@@ -218,3 +224,60 @@ def test_stop_is_prompt_and_emits_nothing() -> None:
     stopper.join(2)
     assert not stopper.is_alive()
     assert monitor.wait_event(0.1) is None
+
+
+PRESENT, ABSENT = CardEventKind.READER_PRESENT, CardEventKind.READER_ABSENT
+
+
+def test_reader_events_unplug_with_a_card_in_and_replug() -> None:
+    world = FakeWorld()
+    world.set(card=True)
+    with _monitor(world, reader_events=True) as monitor:
+        first = monitor.wait_event(2)
+        assert first is not None and first.kind is PRESENT and first.reader == READER
+        assert _kind(monitor.wait_event(2)) is CardEventKind.INSERTED
+        world.set(plugged=False)
+        assert _kind(monitor.wait_event(2)) is CardEventKind.REMOVED
+        assert _kind(monitor.wait_event(2)) is ABSENT
+        assert monitor.reader_name is None and not monitor.present
+        assert monitor.wait_event(0.3) is None  # retries do not repeat the news
+        world.set(plugged=True)
+        assert _kind(monitor.wait_event(2)) is PRESENT
+        assert monitor.reader_name == READER
+        world.set(card=True)
+        assert _kind(monitor.wait_event(2)) is CardEventKind.INSERTED
+
+
+def test_reader_missing_at_start_is_reported_once() -> None:
+    world = FakeWorld()
+    world.set(plugged=False)
+    with _monitor(world, reader_events=True) as monitor:
+        assert _kind(monitor.wait_event(2)) is ABSENT
+        assert monitor.wait_event(0.3) is None
+        world.set(plugged=True)
+        assert _kind(monitor.wait_event(2)) is PRESENT
+        assert not monitor.present  # a reader event is not a card
+
+
+def test_service_down_is_reader_absent() -> None:
+    world = FakeWorld()
+    with _monitor(world, reader_events=True) as monitor:
+        assert _kind(monitor.wait_event(2)) is PRESENT
+        with world.cond:
+            world.service_down = True
+            world.plugged = False
+            world.cond.notify_all()
+        assert _kind(monitor.wait_event(2)) is ABSENT
+        with world.cond:
+            world.service_down = False
+            world.plugged = True
+            world.cond.notify_all()
+        assert _kind(monitor.wait_event(2)) is PRESENT
+
+
+def test_reader_events_are_opt_in() -> None:
+    world = FakeWorld()
+    with _monitor(world) as monitor:
+        assert monitor.wait_event(0.3) is None
+        world.set(plugged=False)
+        assert monitor.wait_event(0.3) is None

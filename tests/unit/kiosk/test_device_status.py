@@ -4,6 +4,7 @@ are checked against pcscd and the databases in tests/integration/kiosk)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 from kiosk.device_status import DeviceStatus, DeviceWatcher, probe
@@ -79,3 +80,43 @@ def test_watcher_writes_health_and_tells_only_changes(tmp_path: Path) -> None:
     assert seen[-1] == DeviceStatus(reader="ok", database="down")
     assert json.loads(health_file.read_text())["components"]["database"]["status"] == "down"
     assert clinic.pings == 3
+
+
+class EventMonitor(Monitor):
+    """A monitor that says when the reader comes and goes (PcscCardMonitor does)."""
+
+    def __init__(self, connected: bool | None) -> None:
+        super().__init__(connected)
+        self.listeners: list[Callable[[bool], None]] = []
+
+    def on_presence(self, listener: Callable[[bool], None]) -> None:
+        self.listeners.append(listener)
+
+    def plug(self, connected: bool) -> None:
+        self.connected = connected
+        for listener in self.listeners:
+            listener(connected)
+
+
+def test_reader_events_reach_health_and_screen_at_once(tmp_path: Path) -> None:
+    health_file = tmp_path / "health.json"
+    health = HealthRecorder(health_file, write_interval_s=0)
+    clinic, monitor = Clinic(up=True), EventMonitor(connected=True)
+    seen: list[DeviceStatus] = []
+    # The periodic check would come only after an hour: only the events can be seen.
+    watcher = DeviceWatcher(
+        services(clinic, monitor), health, on_change=seen.append, first_after_s=3600
+    )
+    watcher.start()
+    try:
+        monitor.plug(False)
+        assert seen == [DeviceStatus(reader="missing", database="unknown")]
+        assert seen[-1].notes == ("reader_missing",)
+        components = json.loads(health_file.read_text())["components"]
+        assert components["reader"]["status"] == "missing"
+        monitor.plug(True)
+        assert seen[-1].reader == "ok" and seen[-1].notes == ()
+        assert json.loads(health_file.read_text())["components"]["reader"]["status"] == "ok"
+        assert clinic.pings == 0  # a reader event never waits on the database
+    finally:
+        watcher.stop()
