@@ -13,6 +13,7 @@ tables this export reads, so OOP, ORF and AER do too; e-Claim accepts empty file
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -70,6 +71,7 @@ class BatchResult:
         }
 
 
+@functools.lru_cache(maxsize=4096)
 def split_pressure(pressure: str) -> tuple[str, str]:
     """'120/80' -> ('120', '80'); anything unreadable -> blanks."""
     parts = pressure.split("/")

@@ -7,6 +7,7 @@ neither go missing nor move.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import namedtuple
 from decimal import Decimal
 
@@ -126,11 +127,18 @@ SSOP_ENCODING = "cp874"
 CRLF = "\r\n"
 
 
+# The formatters below run for every field of every row, on a handful of distinct
+# values (days, prices, clock times): each keeps its last few thousand answers.
+_memo = functools.lru_cache(maxsize=4096, typed=True)
+
+
+@_memo
 def ymd(day: dt.date | None) -> str:
     """YYYYMMDD in the Christian era, as e-Claim wants; empty when unknown."""
     return f"{day.year:04d}{day.month:02d}{day.day:02d}" if day else ""
 
 
+@_memo
 def hhmm(moment: dt.time | dt.timedelta | str | None) -> str:
     """HHMM from a TIME column (MySQL hands TIME back as a timedelta)."""
     if moment is None:
@@ -144,6 +152,7 @@ def hhmm(moment: dt.time | dt.timedelta | str | None) -> str:
     return digits[:4] if len(digits) >= 4 else ""
 
 
+@_memo
 def money(value: Decimal | float | int | None) -> str:
     """Two decimals, the way every claim file writes amounts."""
     if value is None:
@@ -152,6 +161,7 @@ def money(value: Decimal | float | int | None) -> str:
     return f"{amount:.2f}"
 
 
+@_memo
 def quantity(value: Decimal | float | int | None) -> str:
     """A count without a useless fraction: 10 not 10.00, 1.5 stays 1.5."""
     if value is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import functools
+import io
 import json
 from collections import Counter
 from collections.abc import Callable
@@ -114,6 +115,14 @@ _quote: Callable[[str], str] = json.encoder.encode_basestring
 
 
 @functools.cache
+def _csv_tail(kind: ProblemKind) -> str:
+    """The messages as csv.writer quotes them, and the line end: the same per kind."""
+    out = io.StringIO()
+    csv.writer(out).writerow((kind.message_th, kind.message_en))
+    return "," + out.getvalue()
+
+
+@functools.cache
 def _json_parts(kind: ProblemKind) -> tuple[str, str]:
     """The fixed text of a kind's JSON record: around "item", and after it."""
     middle = f', "code": {_quote(kind.code)}, "severity": {_quote(kind.severity)}, "item": '
@@ -141,8 +150,9 @@ class ValidationReport:
             self.json_path = folder / "report.json"
             # UTF-8 with BOM: Excel on Thai Windows opens it with the Thai text intact.
             self._csv = self.csv_path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._csv)
-            self._writer.writerow(REPORT_FIELDS)
+            csv.writer(self._csv).writerow(REPORT_FIELDS)
+            # Rows are written up to "item"; the kind's fixed tail follows (see _csv_tail).
+            self._writer = csv.writer(self._csv, lineterminator="")
             self._json = self.json_path.open("w", encoding="utf-8")
             self._json.write('{"problems": [\n')
 
@@ -167,10 +177,8 @@ class ValidationReport:
                 )
             )  # fmt: skip
         if self._csv is not None and self._json is not None:
-            self._writer.writerow(
-                (pcucode, seq, hn, day, category, kind.code, kind.severity, item,
-                 kind.message_th, kind.message_en)
-            )  # fmt: skip
+            self._writer.writerow((pcucode, seq, hn, day, category, kind.code, kind.severity, item))
+            self._csv.write(_csv_tail(kind))
             middle, tail = _json_parts(kind)
             # What json.dumps(problem.as_dict(), ensure_ascii=False) writes, without
             # a dict and the generic encoder per problem (a batch can list 100,000s).

@@ -25,6 +25,9 @@ code, claim type, card inscl) are selected only where the database has them
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -169,16 +172,21 @@ def _d(value: object) -> Decimal:
     return Decimal(0) if found is None else found
 
 
-def _scaled(scale: int) -> Any:
-    """A DECIMAL(p, scale) column's value as SQLAlchemy's Numeric gave it.
+def _scaled(scale: int, null: Decimal | None = None) -> Any:
+    """A DECIMAL(p, scale) column's value as SQLAlchemy's Numeric gave it (`null` for NULL).
 
     MySQL's driver already returns Decimal; SQLite returns float or int, which
     SQLAlchemy formatted at the column's scale (``37`` -> ``Decimal('37.0')``).
     """
     pattern = f"%.{scale}f"
 
+    # Prices, amounts and temperatures repeat: the conversion is kept for the last few
+    # thousand values (Decimals are immutable, so sharing one is safe).
+    @functools.lru_cache(maxsize=4096, typed=True)
     def convert(value: object) -> Decimal | None:
-        if value is None or isinstance(value, Decimal):
+        if value is None:
+            return null
+        if isinstance(value, Decimal):
             return value
         if isinstance(value, float | int):
             return Decimal(pattern % value)
@@ -192,6 +200,7 @@ def _scale(column: Any) -> int:
     return int(kind.scale or 0) if isinstance(kind, Numeric) else 0
 
 
+@functools.lru_cache(maxsize=4096)
 def _time(value: object) -> dt.time | None:
     """TIME: SQLite gives text, PyMySQL a timedelta; both become ``datetime.time``."""
     if value is None or isinstance(value, dt.time):
@@ -234,10 +243,15 @@ class _End:
 _END = _End()
 
 
-def _ended(rows: Iterator[Any]) -> Iterator[tuple[Any, ...]]:
-    """The rows, then one row of sentinels (so the merge needs no StopIteration)."""
-    yield from rows
-    yield (_END, _END, _END)
+_KEY_OF = operator.itemgetter(0, 1, 2)
+_LAST = ((_END, _END, _END), (_END, _END, _END))
+
+
+def _keyed(rows: Iterator[Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    """``(merge key, row)`` pairs, then a sentinel pair (so the merge needs no StopIteration)."""
+    keys, values = itertools.tee(rows)
+    yield from zip(map(_KEY_OF, keys), values, strict=True)
+    yield _LAST
 
 
 class ClaimSource:
@@ -359,18 +373,18 @@ class ClaimSource:
         )  # fmt: skip
         with ExitStack() as stack:
             streams = [
-                _ended(_stream(stack.enter_context(self.engine.connect()), query, size))
+                _keyed(_stream(stack.enter_context(self.engine.connect()), query, size))
                 for query in (self._visit_query(conditions), *children)
             ]
             yield from self._assemble(*streams)
 
     def _assemble(
         self,
-        visits: Iterator[tuple[Any, ...]],
-        diagnoses: Iterator[tuple[Any, ...]],
-        items: Iterator[tuple[Any, ...]],
-        labs: Iterator[tuple[Any, ...]],
-        vaccinations: Iterator[tuple[Any, ...]],
+        visits: Iterator[tuple[tuple[Any, ...], Any]],
+        diagnoses: Iterator[tuple[tuple[Any, ...], Any]],
+        items: Iterator[tuple[tuple[Any, ...], Any]],
+        labs: Iterator[tuple[tuple[Any, ...], Any]],
+        vaccinations: Iterator[tuple[tuple[Any, ...], Any]],
     ) -> Iterator[VisitBundle]:
         """Visits with their children, by a merge on the shared sort key.
 
@@ -378,28 +392,30 @@ class ClaimSource:
         two of the queries) sorts before the current visit and is skipped; a child
         stream never runs ahead, because every query has the same order.
         """
-        s, date, scaled = _s, parse_db_date, _scaled
+        s, scaled = _s, _scaled
+        # Service days repeat across a batch, birthdays hardly: only the first are kept.
+        day_of = functools.lru_cache(maxsize=1024)(parse_db_date)
+        date = parse_db_date
         temperature = scaled(_scale(t.visit.c.temperature))
         money = scaled(_scale(t.visit.c.money1))
-        qty = scaled(_scale(t.visitdrug.c.unit))
-        price = scaled(_scale(t.visitdrug.c.realprice))
-        cost = scaled(_scale(t.visitdrug.c.costprice))
-        labdigit = scaled(_scale(t.visitlabchcyhembmsse.c.labresultdigit))
         zero = Decimal(0)
-        dx = next(diagnoses)
-        it = next(items)
-        lb = next(labs)
-        ep = next(vaccinations)
-        for row in visits:
-            if row[0] is _END:
+        qty = scaled(_scale(t.visitdrug.c.unit), zero)
+        price = scaled(_scale(t.visitdrug.c.realprice), zero)
+        cost = scaled(_scale(t.visitdrug.c.costprice), zero)
+        labdigit = scaled(_scale(t.visitlabchcyhembmsse.c.labresultdigit))
+        dk, dx = next(diagnoses)
+        ik, it = next(items)
+        lk, lb = next(labs)
+        ek, ep = next(vaccinations)
+        for key, row in visits:
+            if key[0] is _END:
                 break
             (day, visitno, unit, timestart, pcucodeperson, pid, rightcode, hosmain, hossub,
              pressure, temp, money1, moneynoclaim, symptoms, claimcode, claimtype, main_inscl,
              sub_inscl, idcard, fname, lname, birth, sex, nation, provcode, distcode,
              rightgroup, mapright, titlename) = row  # fmt: skip
-            key = (day, visitno, unit)
             visit = Visit(
-                s(unit), int(visitno), date(day), _time(timestart), s(pcucodeperson), int(pid),
+                s(unit), int(visitno), day_of(day), _time(timestart), s(pcucodeperson), int(pid),
                 s(rightcode), s(rightgroup), s(mapright), s(hosmain), s(hossub), s(pressure),
                 temperature(temp), money(money1), money(moneynoclaim), s(claimcode),
                 s(claimtype), s(main_inscl), s(sub_inscl), s(idcard), s(titlename), s(fname),
@@ -407,9 +423,9 @@ class ClaimSource:
                 s(distcode),
             )  # fmt: skip
             bundle = VisitBundle(visit)
-            while dx[:3] < key:
-                dx = next(diagnoses)
-            while dx[:3] == key:
+            while dk < key:
+                dk, dx = next(diagnoses)
+            while dk == key:
                 _d0, _u0, _v0, diagcode, dxtype, clinic, mapdisease, licence = dx
                 code = s(mapdisease) or s(diagcode)
                 bundle.diagnoses.append(
@@ -418,36 +434,36 @@ class ClaimSource:
                         s(licence),
                     )
                 )  # fmt: skip
-                dx = next(diagnoses)
-            while it[:3] < key:
-                it = next(items)
-            while it[:3] == key:
+                dk, dx = next(diagnoses)
+            while ik < key:
+                ik, it = next(items)
+            while ik == key:
                 (_d1, _u1, _v1, drugcode, unit_qty, dose, realprice, costprice, drugname,
                  drugtype, tmtcode, code24, unitsell) = it  # fmt: skip
                 bundle.items.append(
                     Item(
                         s(drugcode), s(drugname), s(drugtype),
-                        qty(unit_qty) or zero, price(realprice) or zero,
-                        cost(costprice) or zero, s(tmtcode), s(code24), s(unitsell), s(dose),
+                        qty(unit_qty), price(realprice), cost(costprice), s(tmtcode),
+                        s(code24), s(unitsell), s(dose),
                     )
                 )  # fmt: skip
-                it = next(items)
-            while lb[:3] < key:
-                lb = next(labs)
-            while lb[:3] == key:
+                ik, it = next(items)
+            while lk < key:
+                lk, lb = next(labs)
+            while lk == key:
                 _d2, _u2, _v2, labcode, digit, text, datecheck = lb
                 value = labdigit(digit)
                 result = s(text) if value is None else quantity(value)
-                bundle.labs.append(Lab(s(labcode), result, date(datecheck)))
-                lb = next(labs)
-            while ep[:3] < key:
-                ep = next(vaccinations)
-            while ep[:3] == key:
+                bundle.labs.append(Lab(s(labcode), result, day_of(datecheck)))
+                lk, lb = next(labs)
+            while ek < key:
+                ek, ep = next(vaccinations)
+            while ek == key:
                 _d3, _u3, _v3, vaccinecode, lotno, dateepi, files18epi = ep
                 bundle.vaccinations.append(
-                    Vaccination(s(vaccinecode), s(files18epi), s(lotno), date(dateepi))
+                    Vaccination(s(vaccinecode), s(files18epi), s(lotno), day_of(dateepi))
                 )
-                ep = next(vaccinations)
+                ek, ep = next(vaccinations)
             yield bundle
 
     def count(self, date_from: dt.date, date_to: dt.date, pcucode: str | None = None) -> int:

@@ -73,7 +73,16 @@ class DelimitedFile:
         # The fast path holds when every value is text with no delimiter or line break.
         if not line or line.count("|") != self._separators or _BREAK_RE.search(line):
             line = "|".join(clean_field(v) for v in values)
-        return self._raw(line + CRLF)
+        line += CRLF
+        try:  # _raw, inline: this runs once per line of every file
+            data = line.encode(self.encoding)
+            clean = True
+        except UnicodeEncodeError:
+            data = line.encode(self.encoding, errors="replace")
+            clean = False
+        if self._handle is not None:
+            self._handle.write(data)
+        return clean
 
     def write_line(self, line: str) -> bool:
         """A raw line (SSOP section tags); CRLF is added."""
@@ -85,10 +94,17 @@ class DelimitedFile:
             self._handle = None
 
 
+# Deflate level 1: a quarter of level 6's time for about a quarter more bytes
+# (100,000 visits: 0.35 s and 8.0 MB against 1.3 s and 6.4 MB).
+ZIP_LEVEL = 1
+
+
 def zip_files(zip_path: Path, files: Iterable[Path]) -> Path:
     """One zip with the files under their bare names (what the upload pages expect)."""
     tmp = zip_path.with_suffix(".zip.part")
-    with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(
+        tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL
+    ) as archive:
         for file in files:
             archive.write(file, arcname=file.name)
     tmp.replace(zip_path)
