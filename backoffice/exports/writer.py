@@ -73,16 +73,7 @@ class DelimitedFile:
         # The fast path holds when every value is text with no delimiter or line break.
         if not line or line.count("|") != self._separators or _BREAK_RE.search(line):
             line = "|".join(clean_field(v) for v in values)
-        line += CRLF
-        try:  # _raw, inline: this runs once per line of every file
-            data = line.encode(self.encoding)
-            clean = True
-        except UnicodeEncodeError:
-            data = line.encode(self.encoding, errors="replace")
-            clean = False
-        if self._handle is not None:
-            self._handle.write(data)
-        return clean
+        return self._raw(line + CRLF)
 
     def write_line(self, line: str) -> bool:
         """A raw line (SSOP section tags); CRLF is added."""
