@@ -22,6 +22,10 @@ PACKAGES=(
   libzbar0
   # image-build checks (systemd-analyze verify, loadkeys --parse, grub-script-check)
   systemd kbd grub-common
+  # the ci image `make test` builds and boots (image-build/Makefile: ci-image, ci-boot):
+  # mmdebstrap, genimage (mke2fs, mtools, FAT), the RAUC bundle check, QEMU with OVMF, ssh
+  mmdebstrap genimage dosfstools mtools e2fsprogs fdisk rauc squashfs-tools
+  grub-efi-amd64-bin qemu-system-x86 ovmf openssh-client
   # a throwaway CA for the NHSO clients' TLS (custom CA bundle) tests
   openssl
 )

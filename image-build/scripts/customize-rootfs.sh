@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mmdebstrap customize hook: turn a Debian tree into the kiosk's read-only root.
-#   customize-rootfs.sh ROOT ARCH full|quick WHEELDIR
+#   customize-rootfs.sh ROOT ARCH full|quick|ci WHEELDIR
 set -euo pipefail
 ROOT=$1
 ARCH=$2
@@ -15,6 +15,10 @@ in_root() { chroot "$ROOT" "$@"; }
 # --- files of the appliance --------------------------------------------------------
 cp -a --no-preserve=ownership "$HERE/overlay/." "$ROOT/"
 cp -a --no-preserve=ownership "$HERE/overlay-$ARCH/." "$ROOT/"
+if [ "$MODE" = ci ]; then
+  flavour_overlay=$(python3 "$HERE/scripts/imagebuild.py" flavour --arch "$ARCH" --flavour ci --field overlay)
+  cp -a --no-preserve=ownership "$HERE/$flavour_overlay/." "$ROOT/"
+fi
 chmod 0440 "$ROOT/etc/sudoers.d/50-kioskadmin"
 install -d -m 0755 "$ROOT/usr/share/doc/jhcis-kiosk"
 install -m 0644 "$HERE/README.md" "$HERE/README.th.md" "$ROOT/usr/share/doc/jhcis-kiosk/"
@@ -61,6 +65,13 @@ if [ "$MODE" = quick ]; then
   mapfile -t reqs < <(python3 "$HERE/scripts/imagebuild.py" requirements --skip pyscard --skip Kivy)
   pip_in_root install --quiet --no-cache-dir --no-deps "/tmp/wheels/$wheel"
   pip_in_root install --quiet --no-cache-dir "${reqs[@]}"
+elif [ "$MODE" = ci ]; then
+  # The release image's venv, with pyscard from the wheel compiled on the build machine
+  # (installed first, so the project's requirement is already met) and Debian's
+  # python3-systemd instead of compiling systemd-python: no compiler in the tree.
+  pyscard=$(cd "$ROOT/tmp/wheels" && ls pyscard-*.whl)
+  pip_in_root install --quiet --no-cache-dir "/tmp/wheels/$pyscard"
+  pip_in_root install --quiet --no-cache-dir "/tmp/wheels/$wheel"
 else
   # pyscard compiles against pcsc-lite: bring a compiler in for the install, then remove
   # every package that came with it (not only build-essential: autoremove keeps what

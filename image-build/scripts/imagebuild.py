@@ -3,7 +3,8 @@
 Called by the Makefile and the shell scripts next to it; stdlib only, so it runs with
 the build machine's python3 before any virtual environment exists.
 
-    imagebuild.py packages --arch amd64 [--quick]   one package per line
+    imagebuild.py packages --arch amd64 [--quick | --flavour ci]   one package per line
+    imagebuild.py flavour --arch amd64 --flavour ci --field overlay  a flavour's setting
     imagebuild.py genimage --arch amd64 --stage DIR --out FILE
     imagebuild.py budget --arch amd64 --rootfs DIR  fail when the rootfs outgrows its slot
     imagebuild.py key                                a hash of the manifest (cache key)
@@ -44,8 +45,18 @@ def load_manifest(path: Path = MANIFEST) -> dict[str, Any]:
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 
-def packages(arch: str, quick: bool, manifest: dict[str, Any] | None = None) -> list[str]:
-    """Every package for `arch`; `quick` leaves out heavy groups, kernels and firmware."""
+def packages(
+    arch: str,
+    quick: bool,
+    manifest: dict[str, Any] | None = None,
+    *,
+    flavour: str | None = None,
+) -> list[str]:
+    """Every package for `arch`; `quick` leaves out heavy groups, kernels and firmware.
+
+    `flavour` (a [flavours.NAME] section) starts from the release list and swaps the
+    packages it removes for the ones it adds.
+    """
     if arch not in ARCHES:
         raise ValueError(f"unknown architecture {arch!r}; expected one of {ARCHES}")
     data = manifest if manifest is not None else load_manifest()
@@ -58,12 +69,33 @@ def packages(arch: str, quick: bool, manifest: dict[str, Any] | None = None) -> 
     chosen += per_arch["packages"]
     if not quick:
         chosen += per_arch.get("heavy", [])
+    if flavour is not None:
+        if quick:
+            raise ValueError("a flavour builds on the release list, not on the quick one")
+        spec = flavour_spec(flavour, arch, data)
+        unknown = set(spec.get("remove", [])) - set(chosen)
+        if unknown:
+            raise ValueError(f"flavour {flavour!r} removes unlisted packages: {sorted(unknown)}")
+        chosen = [p for p in chosen if p not in set(spec.get("remove", []))]
+        chosen += spec.get("add", [])
     seen: set[str] = set()
     unique = [p for p in chosen if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
     forbidden = set(data["forbidden"]["packages"]) & set(unique)
     if forbidden:
         raise ValueError(f"manifest lists forbidden packages: {sorted(forbidden)}")
     return unique
+
+
+def flavour_spec(name: str, arch: str, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The [flavours.NAME] section, checked against `arch`."""
+    data = manifest if manifest is not None else load_manifest()
+    flavours: dict[str, dict[str, Any]] = data.get("flavours", {})
+    if name not in flavours:
+        raise ValueError(f"unknown flavour {name!r}; the manifest has {sorted(flavours)}")
+    spec = flavours[name]
+    if arch not in spec.get("arches", ARCHES):
+        raise ValueError(f"flavour {name!r} is not built for {arch}")
+    return spec
 
 
 def manifest_key(arch: str, quick: bool) -> str:
@@ -224,7 +256,12 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("packages")
     p.add_argument("--arch", required=True, choices=ARCHES)
     p.add_argument("--quick", action="store_true")
+    p.add_argument("--flavour", default=None)
     p.add_argument("--separator", default="\n")
+    fl = sub.add_parser("flavour")
+    fl.add_argument("--arch", required=True, choices=ARCHES)
+    fl.add_argument("--flavour", required=True)
+    fl.add_argument("--field", required=True)
     g = sub.add_parser("genimage")
     g.add_argument("--arch", required=True, choices=ARCHES)
     g.add_argument("--stage", required=True, type=Path)
@@ -243,7 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     if args.command == "packages":
-        print(args.separator.join(packages(args.arch, args.quick)))
+        print(args.separator.join(packages(args.arch, args.quick, flavour=args.flavour)))
+    elif args.command == "flavour":
+        print(flavour_spec(args.flavour, args.arch).get(args.field, ""))
     elif args.command == "genimage":
         args.out.write_text(genimage_config(args.arch, args.stage.resolve()), encoding="utf-8")
     elif args.command == "budget":

@@ -91,10 +91,14 @@ class Vm:
         run("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(self.key))
         self.fat = f"{self.disk}@@{boot_offset(self.disk)}"
 
-    def provision(self, fakes: bool) -> None:
-        pub = (self.workdir / "id_ed25519.pub").read_text().strip()
+    @property
+    def public_key(self) -> str:
+        return (self.workdir / "id_ed25519.pub").read_text().strip()
+
+    def provision(self, fakes: bool, text: str | None = None) -> None:
+        """Put `text` (default: PROVISION, nothing listening behind it) on the boot partition."""
         source = self.workdir / "kiosk-provision.toml"
-        source.write_text(PROVISION.format(key=pub), encoding="utf-8")
+        source.write_text(text or PROVISION.format(key=self.public_key), encoding="utf-8")
         run("mcopy", "-o", "-i", self.fat, str(source), "::kiosk-provision.toml")
         env = self.workdir / "grubenv"
         run("mcopy", "-o", "-i", self.fat, "::EFI/BOOT/grubenv", str(env))

@@ -46,6 +46,29 @@ def test_kernels_and_bootloaders_per_arch() -> None:
     assert {"linux-image-arm64", "raspi-firmware", "u-boot-rpi", "libubootenv-tool"} <= set(arm64)
 
 
+def test_ci_flavour_swaps_only_the_kernel_and_microcode() -> None:
+    release = imagebuild.packages("amd64", quick=False)
+    ci = imagebuild.packages("amd64", quick=False, flavour="ci")
+    assert set(release) - set(ci) == {"linux-image-amd64", "intel-microcode", "amd64-microcode"}
+    assert set(ci) - set(release) == {"linux-image-cloud-amd64"}
+    spec = imagebuild.flavour_spec("ci", "amd64")
+    drop_ins = IMAGE_BUILD / spec["overlay"] / "usr/lib/systemd/system/jhcis-kiosk.service.d"
+    assert [p.name for p in drop_ins.iterdir()] == ["50-ci-offscreen.conf"]
+
+
+def test_flavours_are_checked() -> None:
+    with pytest.raises(ValueError, match="unknown flavour"):
+        imagebuild.packages("amd64", quick=False, flavour="nightly")
+    with pytest.raises(ValueError, match="not built for arm64"):
+        imagebuild.packages("arm64", quick=False, flavour="ci")
+    with pytest.raises(ValueError, match="quick"):
+        imagebuild.packages("amd64", quick=True, flavour="ci")
+    broken = copy.deepcopy(MANIFEST)
+    broken["flavours"]["ci"]["remove"].append("no-such-package")
+    with pytest.raises(ValueError, match="no-such-package"):
+        imagebuild.packages("amd64", quick=False, manifest=broken, flavour="ci")
+
+
 def test_forbidden_packages_are_refused() -> None:
     broken = copy.deepcopy(MANIFEST)
     broken["groups"]["base"]["packages"].append("vsmartcard-vpcd")

@@ -36,6 +36,7 @@ pytestmark = [
 ]
 
 ARCH = os.environ.get("IMAGE_ARCH", "amd64")
+FLAVOUR = os.environ.get("IMAGE_FLAVOUR") or None  # a [flavours.NAME] of manifest.toml
 VENV = "opt/jhcis-kiosk/venv"
 MANIFEST = imagebuild.load_manifest()
 
@@ -81,7 +82,20 @@ def rootfs(build_dir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def quick() -> bool:
+    if FLAVOUR is not None:
+        return False
     return os.environ.get("IMAGE_ROOTFS") is None or os.environ.get("IMAGE_QUICK") == "1"
+
+
+def test_flavour_drop_ins_only_in_their_flavour(rootfs: Path) -> None:
+    drop_in = rootfs / "usr/lib/systemd/system/jhcis-kiosk.service.d/50-ci-offscreen.conf"
+    assert drop_in.exists() == (FLAVOUR == "ci")
+    if FLAVOUR == "ci":
+        kernels = sorted(p.name for p in (rootfs / "boot").glob("vmlinuz-*"))
+        assert kernels and all(k.endswith("-cloud-amd64") for k in kernels), kernels
+        # No compiler came in for pyscard: its wheel was built on the build machine.
+        assert not (rootfs / "usr/bin/gcc").exists()
+        assert list((rootfs / VENV).glob("lib/python3*/site-packages/smartcard/scard/_scard*.so"))
 
 
 def installed_packages(root: Path) -> set[str]:
@@ -96,7 +110,7 @@ def installed_packages(root: Path) -> set[str]:
 
 def test_manifest_packages_are_installed(rootfs: Path, quick: bool) -> None:
     installed = installed_packages(rootfs)
-    wanted = set(imagebuild.packages(ARCH, quick=quick))
+    wanted = set(imagebuild.packages(ARCH, quick=quick and FLAVOUR is None, flavour=FLAVOUR))
     assert wanted - installed == set()
 
 
@@ -263,6 +277,9 @@ def test_size_budget(rootfs: Path) -> None:
 def disk_image(rootfs: Path, build_dir: Path) -> Path:
     if ARCH != "amd64":
         pytest.skip("the disk-image assertions cover the amd64 layout")
+    given = os.environ.get("IMAGE_DIR")
+    if given:  # already assembled from this rootfs (make -C image-build ci-image)
+        return Path(given)
     _need("genimage", "mkfs.vfat", "mcopy", "grub-editenv", "sfdisk")
     out = build_dir / "assembled"
     subprocess.run(

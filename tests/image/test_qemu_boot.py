@@ -1,0 +1,252 @@
+"""The appliance image booted in QEMU (software emulation) with the shipped kiosk unit.
+
+IMAGE_DISK names the disk image (``make -C image-build ci-boot`` for the ``ci`` flavour,
+which `make test` runs; ``qemu-boot`` for the release image). Without it the module is
+skipped. The image is booted as flashed: OVMF, GRUB's A/B choice, a provisioning file
+on the boot partition. The VM reaches this machine as 10.0.2.2 (QEMU user networking),
+where this module starts what a clinic has on its LAN:
+
+* JHCIS: a synthetic JHCIS database on the test MariaDB, reached with a least-privilege
+  kiosk account (``backoffice.jhcis.grants``), which the kiosk's first contact uses to
+  create its own ``kiosk_`` tables;
+* NHSO: the NHSO sandbox (the kiosk is provisioned in ``agent`` mode, pointed at it);
+* the ticket printer: a loopback ESC/POS printer.
+
+There is no card reader (pcscd in the VM lists none). READY therefore means: the kiosk
+came up, drew its idle screen with "the card reader is not connected" on it, told
+systemd READY=1, and keeps pinging the watchdog without a restart; its health file says
+the database answers and the reader is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.image.conftest import IMAGE_BUILD, load_script
+
+DISK = os.environ.get("IMAGE_DISK")
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.integration,
+    pytest.mark.timeout(2400),
+    pytest.mark.skipif(
+        not DISK,
+        reason="QEMU boot is opt-in: make -C image-build ci-boot (or IMAGE_DISK=IMG)",
+    ),
+]
+
+qemu = load_script(IMAGE_BUILD / "scripts" / "qemu_kiosk.py", "qemu_kiosk")
+
+UNIT = "jhcis-kiosk.service"
+HCODE = "99901"  # backoffice.jhcis.synth's unit
+HOST = "10.0.2.2"  # this machine, seen from QEMU's user network
+BOOT_TIMEOUT_S = float(os.environ.get("IMAGE_BOOT_TIMEOUT", "1200"))
+HEALTH = "/var/lib/jhcis-kiosk/kiosk-health.json"
+
+
+@dataclass
+class Booted:
+    vm: Any
+    state: str
+    boot_s: float
+    facts: dict[str, str] = field(default_factory=dict)
+
+    def ssh(self, command: str) -> str:
+        return str(self.vm.ssh(command).stdout)
+
+
+def _need(*tools: str) -> None:
+    missing = [tool for tool in tools if shutil.which(tool) is None]
+    if missing:
+        pytest.fail(f"missing tools {missing}: run make -C image-build deps")
+
+
+@pytest.fixture(scope="module")
+def clinic_account(
+    _module_mariadb_databases: Any, mariadb_url: str
+) -> Iterator[tuple[str, str, str, int]]:
+    """(database, user, password, port) of a synthetic JHCIS with a kiosk-only account."""
+    from sqlalchemy import create_engine, text
+
+    from backoffice.jhcis.grants import grant_statements
+
+    url = make_url(_module_mariadb_databases.jhcis("utf8"))
+    database = str(url.database)
+    user = f"kiosk_vm_{secrets.token_hex(4)}"
+    password = secrets.token_urlsafe(16)
+    admin = create_engine(mariadb_url)
+    # Provisioning names one database account for the kiosk and the backoffice (both run
+    # in the image), so it holds both least-privilege roles.
+    statements = [
+        *grant_statements("kiosk", database=database, user=user, host="%"),
+        *grant_statements("backoffice", database=database, user=user, host="%"),
+    ]
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY :pw"), {"pw": password})
+        for statement in statements:
+            conn.execute(text(statement))
+    try:
+        yield database, user, password, int(url.port or 3306)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def lan(clinic_account: tuple[str, str, str, int]) -> Iterator[dict[str, Any]]:
+    """The NHSO sandbox and the loopback printer, on this machine's loopback."""
+    from backoffice.nhso.sandbox import SandboxServer
+    from hardware.printer import LoopbackPrinter
+
+    sandbox = SandboxServer(port=0, hcode=HCODE).start()
+    printer = LoopbackPrinter("127.0.0.1", 0).start()
+    try:
+        yield {"nhso_port": sandbox.port, "printer": printer, "printer_port": printer.port}
+    finally:
+        printer.stop()
+        sandbox.stop()
+
+
+def provisioning(key: str, account: tuple[str, str, str, int], lan: dict[str, Any]) -> str:
+    database, user, password, port = account
+    return f"""
+[clinic]
+hcode = "{HCODE}"
+name = "QEMU test"
+
+[database]
+host = "{HOST}"
+port = {port}
+name = "{database}"
+user = "{user}"
+password = "{password}"
+
+[nhso]
+mode = "agent"
+agent_url = "http://{HOST}:{lan["nhso_port"]}"
+
+[printer]
+uri = "tcp://{HOST}:{lan["printer_port"]}"
+
+[kiosk]
+# A 7-inch panel: llvmpipe under emulation draws it ~3x faster than the default 1280x800.
+width = 800
+height = 480
+
+[access]
+ssh_authorized_keys = ["{key}"]
+"""
+
+
+def wait_health(booted: Booted, timeout_s: float = 120) -> dict[str, Any]:
+    """The health file once the device watcher has written both components."""
+    deadline = time.monotonic() + timeout_s
+    health: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        raw = booted.ssh(f"sudo cat {HEALTH}")
+        try:
+            health = json.loads(raw)
+        except json.JSONDecodeError:
+            health = {}
+        parts = health.get("components", {})
+        known = [parts.get(c, {}).get("status", "unknown") for c in ("reader", "database")]
+        if "unknown" not in known:
+            return health
+        time.sleep(5)
+    return health
+
+
+@pytest.fixture(scope="module")
+def booted(
+    tmp_path_factory: pytest.TempPathFactory,
+    clinic_account: tuple[str, str, str, int],
+    lan: dict[str, Any],
+) -> Iterator[Booted]:
+    assert DISK is not None
+    _need("qemu-system-x86_64", "mcopy", "grub-editenv", "sfdisk", "ssh", "ssh-keygen")
+    workdir = tmp_path_factory.mktemp("qemu")
+    vm = qemu.Vm(Path(DISK), workdir)
+    vm.provision(False, provisioning(vm.public_key, clinic_account, lan))
+    started = time.monotonic()
+    vm.start()
+    try:
+        if not vm.wait_ssh(BOOT_TIMEOUT_S):
+            pytest.fail(f"no SSH with the provisioned key; serial log in {workdir}")
+        state = qemu.wait_kiosk_ready(vm, BOOT_TIMEOUT_S - (time.monotonic() - started), UNIT)
+        result = Booted(vm, state, time.monotonic() - started, {"password": clinic_account[2]})
+        print(f"\nqemu: kiosk {state} {result.boot_s:.0f} s after power-on; logs in {workdir}")
+        yield result
+    finally:
+        vm.stop()
+
+
+def test_kiosk_reaches_ready_with_the_shipped_unit(booted: Booted) -> None:
+    journal = booted.ssh(f"sudo journalctl -b -u {UNIT} --no-pager | tail -n 40")
+    assert booted.state == "active", journal
+    unit = booted.ssh(f"systemctl cat {UNIT}")
+    shipped = "ExecStart=/opt/jhcis-kiosk/venv/bin/kiosk --config /etc/jhcis-kiosk/config.toml run"
+    assert shipped + "\n" in unit
+    assert "--fakes" not in unit
+    shown = booted.ssh(f"systemctl show -p User -p Type -p WatchdogUSec -p MainPID {UNIT}")
+    assert "User=kiosk" in shown and "Type=notify" in shown, shown
+    assert "kiosk ready in" in journal, journal
+
+
+def test_database_reachable_and_reader_missing(booted: Booted) -> None:
+    health = wait_health(booted)
+    parts = health.get("components", {})
+    assert parts.get("database", {}).get("status") == "ok", health
+    assert parts.get("reader", {}).get("status") == "missing", health
+    assert health.get("state") == "idle", health
+    status = booted.ssh(f"systemctl show -p StatusText --value {UNIT}").strip()
+    assert status == "reader missing, database ok", status
+    journal = booted.ssh(f"sudo journalctl -b -u {UNIT} --no-pager")
+    assert "devices: reader missing, database ok" in journal, journal[-3000:]
+
+
+def test_watchdog_pings_keep_coming_without_restarts(booted: Booted) -> None:
+    ping = f"systemctl show -p WatchdogTimestampMonotonic --value {UNIT}"
+    first = booted.ssh(ping).strip()
+    time.sleep(45)  # WATCHDOG=1 every WatchdogSec/2 (15 s) from the UI's main loop
+    later = booted.ssh(ping).strip()
+    restarts = booted.ssh(f"systemctl show -p NRestarts --value {UNIT}").strip()
+    assert first.isdigit() and later.isdigit() and int(later) > int(first), (first, later)
+    assert restarts == "0"
+    assert booted.ssh(f"systemctl is-active {UNIT}").strip() == "active"
+
+
+def test_root_read_only_and_provisioning_moved_the_secrets(booted: Booted) -> None:
+    assert booted.ssh("findmnt -n -o OPTIONS /").startswith("ro")
+    moved = booted.vm.ssh(
+        "test ! -e /boot/efi/kiosk-provision.toml && test -e /boot/efi/kiosk-provision.applied.toml"
+        " && sudo test -s /etc/jhcis-kiosk/secrets.toml"
+        " && test \"$(sudo stat -c '%U %a' /etc/jhcis-kiosk/secrets.toml)\" = 'kiosk 600'"
+    )
+    assert moved.returncode == 0, moved.stdout + moved.stderr
+    applied = booted.ssh("cat /boot/efi/kiosk-provision.applied.toml")
+    assert "(moved to the data partition)" in applied
+    assert booted.facts["password"] not in applied
+    journal = booted.ssh("sudo journalctl -b --no-pager")
+    assert booted.facts["password"] not in journal
+
+
+def test_no_vpcd_and_data_partition_grown(booted: Booted) -> None:
+    drivers = booted.vm.ssh("ls -R /usr/lib/pcsc/drivers 2>/dev/null | grep -i vpcd")
+    assert drivers.returncode == 1, drivers.stdout  # grep found nothing
+    size = booted.ssh("findmnt -n -b -o SIZE /data").strip()
+    # 8 GiB disk - 256 MiB boot - 2 x 2560 MiB slots = about 2.7 GiB (1 GiB as flashed)
+    assert size.isdigit() and int(size) > 2 * 2**30, size
+    cmdline = booted.ssh("cat /proc/cmdline")
+    assert "rauc.slot=A" in cmdline, cmdline
