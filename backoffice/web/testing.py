@@ -2,8 +2,9 @@
 
 Builds real dependencies (the clinic database, our tables, a secrets file with a
 generated session key, the preview printer) in a scratch directory; nothing here
-is a fake of product code. Also a few staff accounts with known passwords in the
-JHCIS ``user`` table of a *synthetic* database, one per role.
+is a fake of product code. Also a few staff accounts with known passwords in a
+*synthetic* database, one per role (written by ``backoffice.jhcis.synth_cases``: only
+that room writes JHCIS tables).
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert
+from sqlalchemy import Engine
 
 from backoffice.jhcis.clinic import ClinicDatabase
 from backoffice.jhcis.records import Visit
-from backoffice.jhcis.tables import user
+from backoffice.jhcis.synth_cases import StaffAccount, add_staff_accounts
 from backoffice.web.deps import WebDeps, build_deps
 from common.config import Settings, load_settings
 
@@ -34,25 +35,22 @@ TEST_RECORDER_CID = "1998000000016"  # checksum-valid, synthetic (province digit
 
 
 def add_test_accounts(engine: Engine, unit: str) -> None:
-    """(Re)create the test staff accounts in a synthetic database's ``user`` table."""
+    """(Re)create the test staff accounts in a synthetic database, with their roles."""
     from backoffice.web.auth import StaffDirectory
 
-    with engine.begin() as conn:
-        conn.execute(delete(user).where(user.c.username.in_(list(TEST_ACCOUNTS))))
-        for name, (password, officertype, _role) in TEST_ACCOUNTS.items():
-            conn.execute(
-                insert(user).values(
-                    username=name,
-                    password=password,
-                    pcucode=unit,
-                    markdelete="1" if name == "t_gone" else None,
-                    officertype=officertype,
-                    idcard=TEST_RECORDER_CID if name == "t_staff" else None,
-                    prename="น.ส.",
-                    fname="ทดสอบ",
-                    lname=name.removeprefix("t_"),
-                )
+    add_staff_accounts(
+        engine,
+        unit,
+        {
+            name: StaffAccount(
+                password,
+                officertype,
+                deleted=name == "t_gone",
+                idcard=TEST_RECORDER_CID if name == "t_staff" else None,
             )
+            for name, (password, officertype, _role) in TEST_ACCOUNTS.items()
+        },
+    )
     directory = StaffDirectory(engine)
     for name, (_password, _type, role) in TEST_ACCOUNTS.items():
         if role:

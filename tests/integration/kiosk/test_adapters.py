@@ -295,7 +295,7 @@ def test_printer_faults_become_failure_kinds(
 def test_ticket_shows_the_next_vaccine_appointment(
     loopback: LoopbackPrinter, jhcis_sqlite_url: str
 ) -> None:
-    from backoffice.reminders.testing import FIRST_VISITNO, TODAY, UNIT, seed_known_appointments
+    from backoffice.jhcis.synth_cases import FIRST_VISITNO, TODAY, UNIT, seed_known_appointments
     from kiosk.adapters.appointments import appointment_lookup
 
     db = ClinicDatabase.from_url(jhcis_sqlite_url)

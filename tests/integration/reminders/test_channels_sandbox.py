@@ -10,13 +10,13 @@ import pytest
 from sqlalchemy import Engine
 
 from backoffice.jhcis.engine import open_engine
+from backoffice.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
 from backoffice.moph.sandbox import MophSandboxState
 from backoffice.reminders import queries as q
 from backoffice.reminders.channels import MophIcClient, MophPushChannel, SmsGatewayChannel
 from backoffice.reminders.ledger import ReminderLedger
 from backoffice.reminders.sandbox import ReminderSandbox, ReminderSandboxState
 from backoffice.reminders.sender import send_reminders
-from backoffice.reminders.testing import TODAY, UNIT, seed_known_appointments
 from common.cid import is_valid_cid
 
 pytestmark = pytest.mark.integration

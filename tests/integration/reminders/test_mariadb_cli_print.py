@@ -13,18 +13,18 @@ from sqlalchemy import Engine, inspect
 
 from backoffice.cli import main
 from backoffice.jhcis.engine import open_engine
-from backoffice.reminders import queries as q
-from backoffice.reminders.channels import SlipChannel
-from backoffice.reminders.ledger import ReminderLedger
-from backoffice.reminders.pdf import appointments_pdf
-from backoffice.reminders.sender import send_reminders
-from backoffice.reminders.testing import (
+from backoffice.jhcis.synth_cases import (
     TODAY,
     UNIT,
     KnownCase,
     keys_expecting,
     seed_known_appointments,
 )
+from backoffice.reminders import queries as q
+from backoffice.reminders.channels import SlipChannel
+from backoffice.reminders.ledger import ReminderLedger
+from backoffice.reminders.pdf import appointments_pdf
+from backoffice.reminders.sender import send_reminders
 from hardware.printer import LoopbackPrinter, printer_from_uri
 
 pytestmark = pytest.mark.integration

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from backoffice.jhcis.synth_cases import TODAY, seed_known_appointments
 from backoffice.reminders import web as reminders_web
 from backoffice.reminders.ledger import ReminderLedger
-from backoffice.reminders.testing import TODAY, seed_known_appointments
 from backoffice.web.app import create_app
 from backoffice.web.deps import WebDeps
 from backoffice.web.testing import TEST_ACCOUNTS, make_deps

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import Engine
 
 from backoffice.jhcis.engine import open_engine
-from backoffice.reminders import queries as q
-from backoffice.reminders.testing import (
+from backoffice.jhcis.synth_cases import (
     TODAY,
     UNIT,
     KnownCase,
     keys_expecting,
     seed_known_appointments,
 )
+from backoffice.reminders import queries as q
 
 
 @pytest.fixture

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import Engine
 
 from backoffice.jhcis.engine import open_engine
+from backoffice.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
 from backoffice.reminders import queries as q
 from backoffice.reminders.channels import Channel, normalise_phone, reminder_text
 from backoffice.reminders.errors import ChannelUnavailable, ChannelUncertain
 from backoffice.reminders.ledger import CLAIMED, FAILED, SENT, SKIPPED, ReminderLedger
 from backoffice.reminders.sender import QuietHours, send_reminders
-from backoffice.reminders.testing import TODAY, UNIT, seed_known_appointments
 
 NOON = dt.datetime.combine(TODAY, dt.time(12, 0))
 

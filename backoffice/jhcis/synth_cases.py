@@ -1,19 +1,54 @@
-"""Known appointments added to a *synthetic* JHCIS database, for the tests and the demo.
+"""Known cases added to a *synthetic* JHCIS database, for the tests, the demo and benches.
 
-The synthetic generator's own appointments end about three months after its last
-visit; everything here lies in March 2027, after them, so each case's expected
-outcome is known exactly. Never run against a clinic's database.
+Staff accounts with known passwords (the web sign-in tests) and appointments whose
+reminder outcome is known (the reminder tests). They live here because only this room
+writes JHCIS tables. The synthetic generator's own appointments end about three
+months after its last visit; every appointment here lies in March 2027, after them,
+so each case's expected outcome is known exactly. Never run against a clinic's
+database.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, delete, insert, update
 
 from backoffice.jhcis import tables as t
 from backoffice.jhcis.profile import detect_profile
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    password: str
+    officertype: str  # JHCIS user.officertype
+    deleted: bool = False  # user.markdelete
+    idcard: str | None = None
+
+
+def add_staff_accounts(engine: Engine, unit: str, accounts: Mapping[str, StaffAccount]) -> None:
+    """(Re)create staff accounts in a synthetic database's ``user`` table."""
+    with engine.begin() as conn:
+        conn.execute(delete(t.user).where(t.user.c.username.in_(list(accounts))))
+        for name, account in accounts.items():
+            conn.execute(
+                insert(t.user).values(
+                    username=name,
+                    password=account.password,
+                    pcucode=unit,
+                    markdelete="1" if account.deleted else None,
+                    officertype=account.officertype,
+                    idcard=account.idcard,
+                    prename="น.ส.",
+                    fname="ทดสอบ",
+                    lname=name.removeprefix("t_"),
+                )
+            )
+
+
+# -- appointments with known reminder outcomes ----------------------------------------
 
 TODAY = dt.date(2027, 3, 1)
 BOOKED = dt.date(2027, 2, 1)
