@@ -35,6 +35,7 @@ _BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
             "kiosk_claim_sync_item",
             "kiosk_claim_sync_run",
             "kiosk_close_right",
+            "kiosk_eclaim_upload",
             "kiosk_moph_claim",
             "kiosk_reminder_log",
             "kiosk_reminder_optout",
