@@ -88,6 +88,7 @@ class EclaimRows:
         self.rules = rules
         self.hcode = hcode
         self._drug_types = frozenset(rules.drug_drugtypes)
+        self._procedure_types = frozenset(rules.oop_drugtypes)
         self._service_fee = rules.chrgitem("06")
 
     def rows(self, bundle: VisitBundle, verdict: Verdict, *, with_pat: bool) -> list[Pair]:
@@ -144,6 +145,21 @@ class EclaimRows:
                     ),
                 )
             )  # fmt: skip
+        for refer, kind in (
+            (v.refer_from, rules.orf_refertype_in),
+            (v.refer_to, rules.orf_refertype_out),
+        ):
+            if refer:
+                out.append(
+                    (
+                        "ORF",
+                        f.ORF(
+                            HN=hn, DATEOPD=date, CLINIC=clinic, REFER=refer, REFERTYPE=kind,
+                            SEQ=seq, REFERDATE=date,
+                        ),
+                    )
+                )  # fmt: skip
+        self._procedures(bundle, out, hn=hn, seq=seq, date=date, clinic=clinic)
         self._charges(bundle, hn, seq, date, out)
         self._items(bundle, out, hn=hn, seq=seq, date=date, clinic=clinic)
         for lab in bundle.labs:
@@ -159,6 +175,26 @@ class EclaimRows:
                 )
             )  # fmt: skip
         return out
+
+    def _procedures(
+        self, bundle: VisitBundle, out: list[Pair], *, hn: str, seq: str, date: str, clinic: str
+    ) -> None:
+        """OOP: one row per procedure item with a known ICD-9-CM code."""
+        procedures = self._procedure_types
+        code = self.rules.procedure_code
+        provider = next((d.provider_licence for d in bundle.diagnoses), "")
+        for item in bundle.items:
+            if item.drugtype in procedures and (oper := code(item.drugcode, item.std_code)):
+                out.append(
+                    (
+                        "OOP",
+                        f.OOP(
+                            HN=hn, DATEOPD=date, CLINIC=clinic, OPER=oper.replace(".", ""),
+                            DROPID=provider, PERSON_ID=bundle.visit.cid, SEQ=seq,
+                            SERVPRICE=money(item.total),
+                        ),
+                    )
+                )  # fmt: skip
 
     def _charges(self, bundle: VisitBundle, hn: str, seq: str, date: str, out: list[Pair]) -> None:
         v = bundle.visit

@@ -83,6 +83,11 @@ MISSING_LOT = _kind(
     "วัคซีนไม่มีเลขล็อต (Lot number): บันทึกเลขล็อตในการรับบริการ",
     "A vaccination has no lot number: record it on the visit.",
 )  # fmt: skip
+MISSING_PROCEDURE_CODE = _kind(
+    "missing_procedure_code", "warning",
+    "หัตถการไม่มีรหัส ICD-9-CM จึงไม่อยู่ในแฟ้ม OOP: เพิ่มรหัสในตารางยา (cdrug) หรือไฟล์กฎ",
+    "A procedure has no ICD-9-CM code, so it is not in OOP: add one in cdrug or the rules file.",
+)  # fmt: skip
 NOT_ENCODABLE = _kind(
     "not_encodable", "warning",
     "มีอักขระที่แปลงเป็น windows-874 ไม่ได้ จึงถูกแทนด้วย '?'",

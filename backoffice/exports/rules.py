@@ -118,6 +118,17 @@ class RuleSet(_Strict):
         default_factory=lambda: {"02": "3", "05": "3", "06": "3"}
     )
     dru_use_status: str = "2"  # DRU.USE_STATUS for OP drugs (unconfirmed)
+    # OOP: visitdrug items of these drugtypes are procedures (02 procedure, 08 dental;
+    # reference §1.9). Where JHCIS keeps an item's ICD-9-CM code is not known
+    # (unconfirmed): OPER is this map's code for the item, else the item's standard
+    # code (cdrug.drugcode24, else tmtcode); an item with neither gets no OOP row and a
+    # missing_procedure_code warning naming it.
+    oop_drugtypes: list[str] = Field(default_factory=lambda: ["02", "08"])
+    oop_code_by_drugcode: dict[str, str] = Field(default_factory=dict)
+    # ORF REFERTYPE for a patient referred here (visit.receivefromhos) and referred out
+    # (visit.refertohos) (unconfirmed).
+    orf_refertype_in: str = "1"
+    orf_refertype_out: str = "2"
     vaccine_drugtype: str = "05"
     lab_code_map: dict[str, str] = Field(default_factory=dict)  # JHCIS labcode -> LABTEST
     # SSOP: which INSCL codes go to the Social Security files.
@@ -143,6 +154,10 @@ class RuleSet(_Strict):
             if any(code.startswith(tuple(rule.diag_prefixes)) for code in diag_codes):
                 return name
         return fallback
+
+    def procedure_code(self, drugcode: str, std_code: str) -> str:
+        """OOP's OPER for a procedure item: mapped, else its standard code, else ""."""
+        return self.oop_code_by_drugcode.get(drugcode) or std_code
 
     def chrgitem(self, drugtype: str | None) -> str:
         return self.chrgitem_by_drugtype.get((drugtype or "").strip(), self.chrgitem_fallback)

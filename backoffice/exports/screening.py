@@ -55,6 +55,7 @@ class Screen:
         self.rules = rules
         self.own_hcode = own_hcode
         self._drug_types = frozenset(rules.drug_drugtypes)
+        self._procedure_types = frozenset(rules.oop_drugtypes)
         self._uc_codes = frozenset(rules.uc_codes)
         self._categories: list[tuple[Category, tuple[str, ...]]] = [
             (name, tuple(rule.diag_prefixes))
@@ -94,6 +95,16 @@ class Screen:
             warnings.append((r.MISSING_LOT, " ".join(no_lot)))
         return warnings
 
+    def procedure_warnings(self, bundle: VisitBundle) -> list[tuple[r.ProblemKind, str]]:
+        """Procedures OOP cannot carry: no ICD-9-CM code known (e-Claim only)."""
+        procedures, code = self._procedure_types, self.rules.procedure_code
+        no_oper = [
+            i.drugcode
+            for i in bundle.items
+            if i.drugtype in procedures and not code(i.drugcode, i.std_code)
+        ]
+        return [(r.MISSING_PROCEDURE_CODE, " ".join(no_oper))] if no_oper else []
+
     def eclaim(self, bundle: VisitBundle) -> Verdict:
         """The seed's §12.3 rules, as configured, applied to one visit."""
         visit = bundle.visit
@@ -116,6 +127,7 @@ class Screen:
         ):
             verdict.excluded.append(r.UC_OWN_MAIN_UNIT)
         verdict.warnings.extend(self.item_warnings(bundle))
+        verdict.warnings.extend(self.procedure_warnings(bundle))
         return verdict
 
     def ssop(self, bundle: VisitBundle) -> Verdict:

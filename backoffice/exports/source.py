@@ -1,14 +1,15 @@
 """Reading visits for claims, in bounded memory, on MySQL 5.6, MariaDB and SQLite.
 
-A date range is read with five queries, whatever its size: the visits (joined to
-person, cright and ctitle), and the diagnoses, items, labs and vaccinations of the
-same visits (each child table joined to ``visit`` under the same conditions). All
-five are ordered by the visit's ``(visitdate, visitno, pcucode)`` and read at the
-same time, each on its own connection as a stream (a server-side cursor on MySQL:
-``stream_results``; SQLite's cursor is lazy by nature), ``chunk_size`` rows per
-fetch. The children are then attached to their visit by a merge in that order, so
-nothing is held beyond one visit and one fetch per stream: memory stays flat however
-many visits a batch has, and no ``visitno IN (...)`` list is ever built.
+The visits of a date range (joined to person, cright and ctitle) are read as one
+stream on one connection (a server-side cursor on MySQL: ``stream_results``;
+SQLite's cursor is lazy by nature), ordered by ``(visitdate, visitno, pcucode)``,
+``chunk_size`` rows at a time. For each chunk, the diagnoses, items, labs and
+vaccinations are read on a second connection with one query per child table: the
+child joined to ``visit`` under the same conditions, limited to the visits that sort
+between the chunk's first and last visit, in the same order. The children are then
+attached to their visit by a merge on that order. Nothing is held beyond one chunk, so
+memory stays flat however many visits a batch has; no ``visitno IN (...)`` list is
+built, and the queries are the same four statements for every chunk.
 
 The selected columns are typeless (``type_coerce(..., NullType())``): rows carry the
 driver's own values and are converted here, by position, once, instead of by the
@@ -18,8 +19,8 @@ parsed, zero dates as ``None``, decimals at their column's scale, TIME as
 ``datetime.time``), so the files do not change.
 
 Only the columns each export needs are selected; the optional JHCIS columns (claim
-code, claim type, card inscl) are selected only where the database has them
-(``NULL`` in their place otherwise).
+code, claim type, card inscl, referrals) are selected only where the database has
+them (``NULL`` in their place otherwise).
 """
 
 from __future__ import annotations
@@ -28,13 +29,24 @@ import datetime as dt
 import functools
 import itertools
 import operator
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Numeric, Select, and_, func, null, select, type_coerce
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Numeric,
+    Select,
+    and_,
+    bindparam,
+    func,
+    null,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
@@ -45,7 +57,9 @@ from backoffice.jhcis.profile import SchemaProfile, detect_profile
 from common.thaidate import parse_db_date
 
 DEFAULT_CHUNK = 1000
-OPTIONAL_VISIT_COLUMNS = ("claimcode_nhso", "hiciauthen_nhso", "main_inscl", "sub_inscl")
+OPTIONAL_VISIT_COLUMNS = (
+    "claimcode_nhso", "hiciauthen_nhso", "main_inscl", "sub_inscl", "refertohos", "receivefromhos",
+)  # fmt: skip
 # Tables a claim read needs; the profile is read for these only.
 CLAIM_TABLES = (
     "visit", "person", "cright", "ctitle", "cdisease", "cdrug", "visitdiag", "visitdrug",
@@ -132,6 +146,8 @@ class Visit:
     nation: str = ""
     provcode: str = ""
     distcode: str = ""
+    refer_to: str = ""  # visit.refertohos: the unit the patient was referred out to
+    refer_from: str = ""  # visit.receivefromhos: the unit that referred the patient here
 
     @property
     def hn(self) -> str:
@@ -247,11 +263,36 @@ _KEY_OF = operator.itemgetter(0, 1, 2)
 _LAST = ((_END, _END, _END), (_END, _END, _END))
 
 
-def _keyed(rows: Iterator[Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
+def _keyed(rows: Iterable[Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
     """``(merge key, row)`` pairs, then a sentinel pair (so the merge needs no StopIteration)."""
     keys, values = itertools.tee(rows)
     yield from zip(map(_KEY_OF, keys), values, strict=True)
     yield _LAST
+
+
+def _chunks(pairs: Iterator[Any], size: int) -> Iterator[list[Any]]:
+    """Lists of `size` items (the last shorter) until the sentinel pair."""
+    part: list[Any] = []
+    for pair in pairs:
+        if pair is _LAST:
+            break
+        part.append(pair)
+        if len(part) == size:
+            yield part
+            part = []
+    if part:
+        yield part
+
+
+# Converters, made once: service days repeat across a batch (birthdays hardly, so they
+# are parsed each time); decimals as their column's scale gives them.
+_day_of = functools.lru_cache(maxsize=1024)(parse_db_date)
+_TEMPERATURE = _scaled(_scale(t.visit.c.temperature))
+_MONEY = _scaled(_scale(t.visit.c.money1))
+_QUANTITY = _scaled(_scale(t.visitdrug.c.unit), Decimal(0))
+_PRICE = _scaled(_scale(t.visitdrug.c.realprice), Decimal(0))
+_COST = _scaled(_scale(t.visitdrug.c.costprice), Decimal(0))
+_LAB_DIGIT = _scaled(_scale(t.visitlabchcyhembmsse.c.labresultdigit))
 
 
 class ClaimSource:
@@ -347,6 +388,14 @@ class ClaimSource:
     ) -> Iterator[VisitBundle]:
         """Every visit of [date_from, date_to] with its children, in date order."""
         conditions = self._conditions(date_from, date_to, pcucode, visitnos)
+        # The children's queries are bounded by the chunk only (below). With the unit,
+        # SQLite reads each child table by its (pcucode, ...) key, the whole unit once
+        # per chunk; with the range's dates, it may take those for the index range:
+        # without either, it reads the chunk's days from visit's date index. Another
+        # unit's rows in those days match no visit, and the merge skips them.
+        near: list[ColumnElement[bool]] = []
+        if visitnos is not None:
+            near.append(t.visit.c.visitno.in_(list(visitnos)))
         size = self.chunk_size
         d, c, u = t.visitdiag, t.cdisease, t.user
         vd, cd = t.visitdrug, t.cdrug
@@ -354,29 +403,49 @@ class ClaimSource:
         children = (
             self._child_query(
                 d, [d.c.diagcode, d.c.dxtype, d.c.clinic, c.c.mapdisease, u.c.licenseno],
-                conditions, [d.c.dxtype, d.c.diagcode],
+                near, [d.c.dxtype, d.c.diagcode],
                 [(c, c.c.diseasecode == d.c.diagcode), (u, u.c.username == d.c.doctordiag)],
             ),
             self._child_query(
                 vd, [vd.c.drugcode, vd.c.unit, vd.c.dose, vd.c.realprice, vd.c.costprice,
                      cd.c.drugname, cd.c.drugtype, cd.c.tmtcode, cd.c.drugcode24, cd.c.unitsell],
-                conditions, [vd.c.drugcode], [(cd, cd.c.drugcode == vd.c.drugcode)],
+                near, [vd.c.drugcode], [(cd, cd.c.drugcode == vd.c.drugcode)],
             ),
             self._child_query(
                 lab, [lab.c.labcode, lab.c.labresultdigit, lab.c.labresulttext, lab.c.datecheck],
-                conditions, [lab.c.labcode, lab.c.seqonday],
+                near, [lab.c.labcode, lab.c.seqonday],
             ),
             self._child_query(
                 e, [e.c.vaccinecode, e.c.lotno, e.c.dateepi, cd.c.files18epi],
-                conditions, [e.c.vaccinecode], [(cd, cd.c.drugcode == e.c.vaccinecode)],
+                near, [e.c.vaccinecode], [(cd, cd.c.drugcode == e.c.vaccinecode)],
             ),
         )  # fmt: skip
-        with ExitStack() as stack:
-            streams = [
-                _keyed(_stream(stack.enter_context(self.engine.connect()), query, size))
-                for query in (self._visit_query(conditions), *children)
-            ]
-            yield from self._assemble(*streams)
+        # The children of one chunk of visits: those whose visit sorts between the
+        # chunk's first and last key (ends included; the merge skips the rest).
+        v = t.visit.c
+        day0 = bindparam("day0", type_=v.visitdate.type)
+        day1 = bindparam("day1", type_=v.visitdate.type)
+        no0, no1 = bindparam("no0", type_=v.visitno.type), bindparam("no1", type_=v.visitno.type)
+        chunk = [
+            v.visitdate >= day0,
+            v.visitdate <= day1,
+            or_(v.visitdate > day0, and_(v.visitdate == day0, v.visitno >= no0)),
+            or_(v.visitdate < day1, and_(v.visitdate == day1, v.visitno <= no1)),
+        ]
+        queries = [_untyped(query.where(*chunk)) for query in children]
+        with self.engine.connect() as stream, self.engine.connect() as lookup:
+            visits = _keyed(_stream(stream, self._visit_query(conditions), size))
+            for part in _chunks(visits, size):
+                (first, n_first, _u0), (last, n_last, _u1) = part[0][0], part[-1][0]
+                bounds = {
+                    "day0": parse_db_date(first), "day1": parse_db_date(last),
+                    "no0": n_first, "no1": n_last,
+                }  # fmt: skip
+                found = [
+                    _keyed(lookup.execute(query, bounds).all())  # one chunk: fetched at once
+                    for query in queries
+                ]
+                yield from self._assemble(iter(part), *found)
 
     def _assemble(
         self,
@@ -388,21 +457,14 @@ class ClaimSource:
     ) -> Iterator[VisitBundle]:
         """Visits with their children, by a merge on the shared sort key.
 
-        A child row whose visit is not in the visit stream (a visit written between
-        two of the queries) sorts before the current visit and is skipped; a child
-        stream never runs ahead, because every query has the same order.
+        A child row whose visit is not among these visits (written between two
+        queries, or another unit's visit with the same date and number at a chunk's
+        edge) sorts before the current visit, or after the last, and is skipped; a
+        child stream never runs ahead, because every query has the same order.
         """
-        s, scaled = _s, _scaled
-        # Service days repeat across a batch, birthdays hardly: only the first are kept.
-        day_of = functools.lru_cache(maxsize=1024)(parse_db_date)
-        date = parse_db_date
-        temperature = scaled(_scale(t.visit.c.temperature))
-        money = scaled(_scale(t.visit.c.money1))
-        zero = Decimal(0)
-        qty = scaled(_scale(t.visitdrug.c.unit), zero)
-        price = scaled(_scale(t.visitdrug.c.realprice), zero)
-        cost = scaled(_scale(t.visitdrug.c.costprice), zero)
-        labdigit = scaled(_scale(t.visitlabchcyhembmsse.c.labresultdigit))
+        s, date, day_of = _s, parse_db_date, _day_of
+        temperature, money, labdigit = _TEMPERATURE, _MONEY, _LAB_DIGIT
+        qty, price, cost = _QUANTITY, _PRICE, _COST
         dk, dx = next(diagnoses)
         ik, it = next(items)
         lk, lb = next(labs)
@@ -412,15 +474,15 @@ class ClaimSource:
                 break
             (day, visitno, unit, timestart, pcucodeperson, pid, rightcode, hosmain, hossub,
              pressure, temp, money1, moneynoclaim, symptoms, claimcode, claimtype, main_inscl,
-             sub_inscl, idcard, fname, lname, birth, sex, nation, provcode, distcode,
-             rightgroup, mapright, titlename) = row  # fmt: skip
+             sub_inscl, refer_to, refer_from, idcard, fname, lname, birth, sex, nation,
+             provcode, distcode, rightgroup, mapright, titlename) = row  # fmt: skip
             visit = Visit(
                 s(unit), int(visitno), day_of(day), _time(timestart), s(pcucodeperson), int(pid),
                 s(rightcode), s(rightgroup), s(mapright), s(hosmain), s(hossub), s(pressure),
                 temperature(temp), money(money1), money(moneynoclaim), s(claimcode),
                 s(claimtype), s(main_inscl), s(sub_inscl), s(idcard), s(titlename), s(fname),
                 s(lname), s(symptoms), date(birth), s(sex), s(nation), s(provcode),
-                s(distcode),
+                s(distcode), s(refer_to), s(refer_from),
             )  # fmt: skip
             bundle = VisitBundle(visit)
             while dk < key:

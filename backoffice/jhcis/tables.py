@@ -194,6 +194,10 @@ visit = Table(
     Column("correlationid_nhso", String(100), info=OPTIONAL),
     Column("main_inscl", String(10), info=OPTIONAL),
     Column("sub_inscl", String(10), info=OPTIONAL),
+    # Referral (reference §1.3, from TEHN and HISC, which read them on real JHCIS):
+    # the unit a patient was referred out to, and the one they came referred from.
+    Column("refertohos", String(5), info=OPTIONAL),
+    Column("receivefromhos", String(5), info=OPTIONAL),
     # NHSO close right (ปิดสิทธิ) results.
     Column("nhso_seq_closed", String(50), info=OPTIONAL),
     Column("nhso_authencode_closed", String(50), info=OPTIONAL),

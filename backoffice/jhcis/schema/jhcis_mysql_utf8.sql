@@ -165,6 +165,8 @@ CREATE TABLE visit (
 	correlationid_nhso VARCHAR(100), 
 	main_inscl VARCHAR(10), 
 	sub_inscl VARCHAR(10), 
+	refertohos VARCHAR(5), 
+	receivefromhos VARCHAR(5), 
 	nhso_seq_closed VARCHAR(50), 
 	nhso_authencode_closed VARCHAR(50), 
 	money_closed_all NUMERIC(11, 2), 

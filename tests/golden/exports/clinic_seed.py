@@ -41,9 +41,12 @@ PEOPLE: list[tuple[int, str, str, str, str, dt.date, str, str]] = [
 # visitno, pid, hosmain, claim code, money1, diagnoses [(code, dxtype)], drugs, labs, epi
 VISITS: list[dict[str, Any]] = [
     # 1: UC from another main unit, OP -> included; drug without std code -> warning
+    #    also a wound dressing (procedure with an ICD-9-CM code -> OOP) and a scaling
+    #    (dental, no code -> warning), both free; referred here from another unit -> ORF
     {"visitno": 101, "pid": 1, "hosmain": OTHER_MAIN, "claim": "PP1000000001",
      "money1": Decimal("100.00"), "diags": [("E11.9", "01"), ("I10", "02")],
-     "drugs": [("D0003", 30), ("D0009", 10)], "labs": [("CH99", "6.8"), ("CH09", "1.1")]},
+     "drugs": [("D0003", 30), ("D0009", 10), ("PR01", 1), ("DT01", 1)],
+     "labs": [("CH99", "6.8"), ("CH09", "1.1")], "refer_from": "99902"},
     # 2: UC whose main unit is this one, OP -> excluded (uc_own_main_unit)
     {"visitno": 102, "pid": 2, "hosmain": UNIT, "claim": "PP1000000002",
      "money1": Decimal("50.00"), "diags": [("J00", "01")], "drugs": [("D0001", 10)]},
@@ -67,10 +70,11 @@ VISITS: list[dict[str, Any]] = [
     # 8: UC from another main unit but no claim code -> excluded
     {"visitno": 108, "pid": 1, "hosmain": OTHER_MAIN, "claim": "",
      "money1": Decimal("50.00"), "diags": [("M79.1", "01")], "drugs": []},
-    # 9: LGO, OP -> included; ANC diagnosis would win but this is a man: plain OP
+    # 9: LGO, OP -> included; ANC diagnosis would win but this is a man: plain OP;
+    #    referred out to the hospital -> ORF
     {"visitno": 109, "pid": 7, "hosmain": UNIT, "claim": "PP1000000009",
      "money1": Decimal("150.00"), "diags": [("I10", "01")], "drugs": [("D0002", 30)],
-     "symptoms": "ปวดหัว|เวียนหัว\r\nนอนไม่หลับ"},
+     "symptoms": "ปวดหัว|เวียนหัว\r\nนอนไม่หลับ", "refer_to": OTHER_MAIN},
 ]  # fmt: skip
 
 DRUGS = [
@@ -79,6 +83,8 @@ DRUGS = [
     ("D0002", "Amlodipine 5 mg", "01", Decimal("1.00"), "", "100000000000000000000002", ""),
     ("D0003", "Metformin 500 mg", "01", Decimal("0.80"), "224181", "", ""),
     ("D0009", "ยาหอม ✓", "10", Decimal("2.00"), "", "", ""),
+    ("PR01", "ทำแผล", "02", Decimal("0"), "", "93.57", ""),  # ICD-9-CM 93.57 as its std code
+    ("DT01", "ขูดหินปูน", "08", Decimal("0"), "", "", ""),
     ("DTP-HB1", "วัคซีน DTP-HB 1", "05", Decimal("0"), "", "", "091"),
     ("OPV1", "วัคซีนโปลิโอ 1", "05", Decimal("0"), "", "", "081"),
 ]
@@ -142,6 +148,7 @@ def seed_clinic(engine: Engine) -> None:
                     "moneynoclaim": Decimal(0), "symptoms": v.get("symptoms", "ไข้"),
                     "claimcode_nhso": v["claim"] or None,
                     "hiciauthen_nhso": "PG0060001" if v["claim"] else None,
+                    "refertohos": v.get("refer_to"), "receivefromhos": v.get("refer_from"),
                     "username": "doc",
                 },
             )  # fmt: skip

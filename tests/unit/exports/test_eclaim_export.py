@@ -116,7 +116,17 @@ def test_files_parse_back_with_the_visit_data(clinic_engine: Engine, tmp_path: P
         assert float(row["TOTAL"]) == pytest.approx(amounts)
     labs = parse(folder / "LABFU.txt")
     assert [(r["LABTEST"], r["LABRESULT"]) for r in labs] == [("CH09", "1.1"), ("CH99", "6.8")]
-    for empty in ("IPD", "IRF", "IDX", "IOP", "LVD", "ORF", "OOP", "AER"):
+    oop = parse(folder / "OOP.txt")  # the dressing has a code; the scaling has none
+    assert [(r["SEQ"], r["OPER"], r["DROPID"], r["SERVPRICE"]) for r in oop] == [
+        ("101", "9357", "ว.12345", "0.00")
+    ]
+    orf = parse(folder / "ORF.txt")
+    assert [(r["SEQ"], r["REFER"], r["REFERTYPE"], r["REFERDATE"]) for r in orf] == [
+        ("101", "99902", "1", "20260302"),  # referred here
+        ("109", "99900", "2", "20260302"),  # referred out
+    ]
+    # No admissions at a รพ.สต.; no accident records in the tables this export reads.
+    for empty in ("IPD", "IRF", "IDX", "IOP", "LVD", "AER"):
         assert parse(folder / f"{empty}.txt") == []
 
 
@@ -130,6 +140,28 @@ def test_characters_outside_windows_874_are_replaced_and_reported(
     assert ("101", "not_encodable") in warnings
     assert ("101", "missing_drug_std_code") in warnings
     assert ("107", "missing_lot_number") in warnings
+    assert ("101", "missing_procedure_code") in warnings
+
+
+def test_procedure_codes_from_the_rules_file(clinic_engine: Engine, tmp_path: Path) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text('[oop_code_by_drugcode]\nDT01 = "96.54"\n', encoding="utf-8")
+    result = run(clinic_engine, tmp_path / "out", rules=load_rules(rules_file))
+    oop = parse(result.folder / "OOP.txt")  # type: ignore[operator]
+    assert sorted(r["OPER"] for r in oop) == ["9357", "9654"]
+    codes = {r["code"] for r in report_rows(result)}
+    assert "missing_procedure_code" not in codes
+
+
+def test_referrals_need_the_optional_columns(clinic_engine: Engine, tmp_path: Path) -> None:
+    """A JHCIS without refertohos/receivefromhos: ORF stays empty, nothing else changes."""
+    with clinic_engine.begin() as conn:
+        for column in ("refertohos", "receivefromhos"):
+            conn.exec_driver_sql(f"ALTER TABLE visit DROP COLUMN {column}")
+    result = run(clinic_engine, tmp_path)
+    assert parse(result.folder / "ORF.txt") == []  # type: ignore[operator]
+    assert len(parse(result.folder / "OOP.txt")) == 1  # type: ignore[operator]
+    assert result.files["INS"] == 4
 
 
 def test_fdh_variant_is_utf8(clinic_engine: Engine, tmp_path: Path) -> None:
