@@ -5,9 +5,14 @@ windows-874 for the e-Claim program, UTF-8 for the FDH upload (``fdh=True``). Ev
 visit of the range is either written or listed in the batch's validation report
 with the reason (see :mod:`backoffice.exports.screening`).
 
-A รพ.สต. has no admissions, so IPD, IRF, IDX, IOP and LVD carry only their header,
-and JHCIS keeps neither ICD-9 procedures, referrals nor accident records in the
-tables this export reads, so OOP, ORF and AER do too; e-Claim accepts empty files.
+A รพ.สต. has no inpatients (no admission, no AN), so IPD, IRF, IDX, IOP and LVD,
+which describe admissions, carry only their header; e-Claim accepts empty files.
+OOP lists procedures: visitdrug items whose drugtype is a procedure or dental one,
+with an ICD-9-CM code from the rules file or the item's standard code (where JHCIS
+keeps that code is unconfirmed; an item without one is a report warning). ORF lists
+referrals from ``visit.receivefromhos`` and ``visit.refertohos`` (optional columns).
+AER stays header-only: neither our schema reconstruction nor the reference knows a
+JHCIS table of accident data. None of these files leaves a visit out.
 """
 
 from __future__ import annotations
