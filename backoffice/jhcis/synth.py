@@ -72,6 +72,13 @@ DRUGS = (
     ("D0007", "ยาขมิ้นชัน", "10", Decimal("1.50")),
     ("S0001", "ค่าบริการทางการแพทย์", "06", Decimal("50.00")),
 )
+# Procedures (cdrug.drugtype 02 procedure, 08 dental) with their ICD-9-CM code in
+# drugcode24: where a real JHCIS keeps that code is unconfirmed, and this is where the
+# e-Claim export looks by default (backoffice.exports.rules, oop_code_by_drugcode).
+PROCEDURES = (
+    ("PR01", "ทำแผล", "02", Decimal("50.00"), "93.57"),
+    ("DT01", "ขูดหินปูน", "08", Decimal("0"), "96.54"),
+)
 VACCINES = (
     ("HBV1", "วัคซีนตับอักเสบบี เข็ม 1", "041"),
     ("BCG", "วัคซีนบีซีจี", "010"),
@@ -178,9 +185,13 @@ def generate(
         counts["village"] = _insert(conn, t.village, village_rows, prof)
         counts["house"] = _insert(conn, t.house, house_rows, prof)
         counts["person"] = _insert(conn, t.person, person_rows, prof)
+        # Procedures and referrals come from a second stream, so that adding them left
+        # every other row of a seed as it was.
+        extra = random.Random(seed * 1_000_003 + 7)  # noqa: S311 - fake data
         for name, rows in _visits(
-            rng, people, total=total_visits, unit=unit, last_day=last_day, days=days
-        ):
+            rng, people, total=total_visits, unit=unit, last_day=last_day, days=days,
+            extra=extra,
+        ):  # fmt: skip
             counts[name] = counts.get(name, 0) + _insert(conn, getattr(t, name), rows, prof)
     if engine.dialect.name in {"mysql", "mariadb"}:
         # Fresh index statistics, as a live database has (the optimiser relies on them).
@@ -285,6 +296,21 @@ def _reference_rows(conn: Connection, prof: SchemaProfile, unit: str) -> dict[st
                     "sell": Decimal("0"),
                 }
                 for c, n, epi in VACCINES
+            ]
+            + [
+                {
+                    "drugcode": c,
+                    "drugname": n,
+                    "drugtype": kind,
+                    "drugflag": "1",
+                    "unitsell": "1",
+                    "drugcode24": icd9,
+                    "tmtcode": None,
+                    "files18epi": None,
+                    "cost": Decimal("0"),
+                    "sell": p,
+                }
+                for c, n, kind, p, icd9 in PROCEDURES
             ],
             prof,
         ),
@@ -395,8 +421,12 @@ def _visits(
     unit: str,
     last_day: dt.date,
     days: int,
+    extra: random.Random,
 ) -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    """Visits in date order with their diagnoses, drugs, labs and vaccinations."""
+    """Visits in date order with their diagnoses, drugs, labs and vaccinations.
+
+    About 1 in 25 visits also has a procedure and 1 in 50 a referral (`extra`'s draws).
+    """
     first_day = last_day - dt.timedelta(days=days - 1)
     dates = sorted(first_day + dt.timedelta(days=rng.randrange(days)) for _ in range(total))
     tables: dict[str, list[dict[str, Any]]] = {
@@ -475,6 +505,16 @@ def _visits(
                 {**key, "drugcode": code, "unit": quantity, "dose": "1x3 pc", "realprice": price,
                  "costprice": price / 2, "doctor1": staff, "dateupdate": moment}
             )  # fmt: skip
+        roll = extra.random()
+        if roll < 0.04:
+            code, _name, _kind, price, _icd9 = PROCEDURES[0 if roll < 0.03 else 1]
+            tables["visitdrug"].append(
+                {**key, "drugcode": code, "unit": Decimal(1), "dose": None, "realprice": price,
+                 "costprice": Decimal(0), "doctor1": staff, "dateupdate": moment}
+            )  # fmt: skip
+        roll = extra.random()
+        visit_row["refertohos"] = DEMO_HOSPITAL if roll < 0.015 else None
+        visit_row["receivefromhos"] = DEMO_HOSPITAL if 0.015 <= roll < 0.02 else None
         if len(tables["visit"]) >= BATCH:
             yield from _drain(tables)
     yield from _drain(tables)
