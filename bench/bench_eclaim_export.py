@@ -110,6 +110,7 @@ def _naive_bundle(conn: Any, visit: Any, person: Any, right: Any, title: Any) ->
             birth=person.get("birth"), sex=_text(person.get("sex")),
             nation=_text(person.get("nation")), provcode=_text(person.get("provcodemoi")),
             distcode=_text(person.get("distcodemoi")),
+            refer_to=_text(visit["refertohos"]), refer_from=_text(visit["receivefromhos"]),
         )
     )  # fmt: skip
     unit, number = visit["pcucode"], visit["visitno"]
