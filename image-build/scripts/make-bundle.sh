@@ -17,5 +17,9 @@ cp --sparse=always "$ROOTFS_IMG" "$work/content/rootfs.ext4"
 sed -e "s/@ARCH@/$ARCH/g" -e "s/@VERSION@/$VERSION/g" -e "s/@BUILD@/$(date -u +%Y%m%dT%H%M%SZ)/g" \
   "$HERE/rauc/manifest.raucm.in" > "$work/content/manifest.raucm"
 rm -f "$OUT"
-rauc bundle --cert="$CERT" --key="$KEY" --keyring="$CERT" "$work/content" "$OUT"
+# MKSQUASHFS_ARGS: e.g. "-comp lz4" where only the signature matters (CI's check); releases
+# keep RAUC's default compression (smaller downloads for the clinics).
+squashfs_args=()
+[ -n "${MKSQUASHFS_ARGS:-}" ] && squashfs_args=(--mksquashfs-args="$MKSQUASHFS_ARGS")
+rauc bundle --cert="$CERT" --key="$KEY" --keyring="$CERT" "${squashfs_args[@]}" "$work/content" "$OUT"
 echo "bundle: $OUT"

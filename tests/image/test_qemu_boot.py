@@ -150,8 +150,13 @@ ssh_authorized_keys = ["{key}"]
 """
 
 
-def wait_health(booted: Booted, timeout_s: float = 120) -> dict[str, Any]:
-    """The health file once the device watcher has written both components."""
+def wait_health(booted: Booted, timeout_s: float = 300) -> dict[str, Any]:
+    """The health file once the device watcher found the database answering.
+
+    Under emulation the kiosk's first contact (schema profile, its own tables) can take
+    longer than the connect timeout and report "down" once; the watcher asks again every
+    15 s, so "ok" must follow.
+    """
     deadline = time.monotonic() + timeout_s
     health: dict[str, Any] = {}
     while time.monotonic() < deadline:
@@ -160,9 +165,7 @@ def wait_health(booted: Booted, timeout_s: float = 120) -> dict[str, Any]:
             health = json.loads(raw)
         except json.JSONDecodeError:
             health = {}
-        parts = health.get("components", {})
-        known = [parts.get(c, {}).get("status", "unknown") for c in ("reader", "database")]
-        if "unknown" not in known:
+        if health.get("components", {}).get("database", {}).get("status") == "ok":
             return health
         time.sleep(5)
     return health
@@ -229,13 +232,12 @@ def test_watchdog_pings_keep_coming_without_restarts(booted: Booted) -> None:
 
 def test_root_read_only_and_provisioning_moved_the_secrets(booted: Booted) -> None:
     assert booted.ssh("findmnt -n -o OPTIONS /").startswith("ro")
-    moved = booted.vm.ssh(
-        "test ! -e /boot/efi/kiosk-provision.toml && test -e /boot/efi/kiosk-provision.applied.toml"
-        " && sudo test -s /etc/jhcis-kiosk/secrets.toml"
-        " && test \"$(sudo stat -c '%U %a' /etc/jhcis-kiosk/secrets.toml)\" = 'kiosk 600'"
-    )
-    assert moved.returncode == 0, moved.stdout + moved.stderr
-    applied = booted.ssh("cat /boot/efi/kiosk-provision.applied.toml")
+    # The boot partition is mounted umask=0077: only root sees into it.
+    boot = booted.ssh("sudo ls /boot/efi").split()
+    assert "kiosk-provision.toml" not in boot and "kiosk-provision.applied.toml" in boot, boot
+    owner = booted.ssh("sudo stat -c '%U %a %s' /etc/jhcis-kiosk/secrets.toml").split()
+    assert owner[:2] == ["kiosk", "600"] and int(owner[2]) > 0, owner
+    applied = booted.ssh("sudo cat /boot/efi/kiosk-provision.applied.toml")
     assert "(moved to the data partition)" in applied
     assert booted.facts["password"] not in applied
     journal = booted.ssh("sudo journalctl -b --no-pager")
