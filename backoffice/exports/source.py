@@ -271,17 +271,12 @@ def _keyed(rows: Iterable[Any]) -> Iterator[tuple[tuple[Any, ...], Any]]:
 
 
 def _chunks(pairs: Iterator[Any], size: int) -> Iterator[list[Any]]:
-    """Lists of `size` items (the last shorter) until the sentinel pair."""
-    part: list[Any] = []
-    for pair in pairs:
-        if pair is _LAST:
-            break
-        part.append(pair)
-        if len(part) == size:
+    """Lists of `size` items (the last shorter), without the sentinel pair."""
+    while part := list(itertools.islice(pairs, size)):
+        if part[-1] is _LAST:
+            part.pop()
+        if part:
             yield part
-            part = []
-    if part:
-        yield part
 
 
 # Converters, made once: service days repeat across a batch (birthdays hardly, so they

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import codecs
+import importlib
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from backoffice.exports.formats import CRLF, clean_field
 
 _BREAK_RE = re.compile(r"[\r\n\t]")
+
+
+def _charmap(encoding: str) -> Any:
+    """The encoding table of a one-byte codec such as cp874 (None for UTF-8)."""
+    name = codecs.lookup(encoding).name.replace("-", "_")
+    try:
+        module = importlib.import_module(f"encodings.{name}")
+    except ImportError:
+        return None
+    return getattr(module, "encoding_table", None)
 
 
 class FieldMismatch(ValueError):
@@ -39,6 +51,7 @@ class DelimitedFile:
         self._field_set = frozenset(fields)
         self._width = len(fields)
         self._separators = self._width - 1
+        self._table = _charmap(encoding)
         if path is not None:
             self._handle = path.open("wb", buffering=256 * 1024)
             if header:
@@ -46,7 +59,10 @@ class DelimitedFile:
 
     def _raw(self, line: str) -> bool:
         try:
-            data = line.encode(self.encoding)
+            if self._table is None:
+                data = line.encode(self.encoding)
+            else:  # what str.encode does for windows-874, without its Python layer
+                data = codecs.charmap_encode(line, "strict", self._table)[0]
             clean = True
         except UnicodeEncodeError:
             data = line.encode(self.encoding, errors="replace")
