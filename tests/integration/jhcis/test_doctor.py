@@ -51,7 +51,7 @@ def test_missing_optional_columns(mariadb_databases, capsys) -> None:  # type: i
     out = capsys.readouterr().out
     assert CLAIM_ALTER in out
     report = run_doctor(url)
-    assert len(report.alter_statements) == 11
+    assert len(report.alter_statements) == 13  # 11 + visit.refertohos, visit.receivefromhos
     visit = next(tb for tb in report.tables if tb.name == "visit")
     assert "claimcode_nhso" in visit.missing_optional
 
