@@ -1,14 +1,42 @@
 #!/usr/bin/env bash
-# The whole test suite: linters, type checks, then pytest against real services.
+# The whole test suite: linters, type checks, then pytest against real services, then
+# the appliance image: the `ci` flavour (image-build/manifest.toml) is built in the
+# background while the rest runs, and once pytest is done its root filesystem is
+# checked and it is booted in QEMU to the real kiosk unit's READY (tests/image).
 # Called by `make test` after the system packages and .venv are in place.
+# SKIP_IMAGE=1 leaves the image out (it needs root: mmdebstrap, chroot).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 export REQUIRE_SERVICES=1   # integration tests fail, never skip, when a service is missing
 export PYTHONHASHSEED=0
 
+CI_OUT=image-build/build/amd64-ci
+IMAGE_LOG=var/test/image-build.log
+image_pid=""
+stop_image() {
+  if [ -n "$image_pid" ] && kill -0 "$image_pid" 2>/dev/null; then
+    kill -TERM -- "-$image_pid" 2>/dev/null || true
+    wait "$image_pid" 2>/dev/null || true
+  fi
+}
+
 bash scripts/services.sh start
-trap 'bash scripts/services.sh stop' EXIT
+trap 'stop_image; bash scripts/services.sh stop' EXIT
+
+if [ "${SKIP_IMAGE:-0}" = 1 ]; then
+  echo "== image: skipped (SKIP_IMAGE=1)"
+elif [ "$(id -u)" -ne 0 ]; then
+  echo "== image: skipped (building the root filesystem needs root; CI runs as root)"
+else
+  mkdir -p var/test
+  echo "== image: building the ci image in the background (log: $IMAGE_LOG)"
+  # Always from this commit: the stamp knows the manifest and overlays, not the code.
+  rm -f "$CI_OUT/rootfs/.built"
+  # Its own process group (setsid), so that a failure below stops all of it.
+  setsid nice -n 10 make -C image-build ci-image >"$IMAGE_LOG" 2>&1 &
+  image_pid=$!
+fi
 
 echo "== ruff"
 $BIN/ruff check .
@@ -17,3 +45,19 @@ echo "== mypy"
 $BIN/mypy common hardware kiosk backoffice
 echo "== pytest"
 $BIN/pytest --cov --cov-report=term:skip-covered --cov-report=xml:var/test/coverage.xml "$@"
+
+if [ -n "$image_pid" ]; then
+  echo "== image: waiting for the ci image build"
+  if ! wait "$image_pid"; then
+    image_pid=""
+    tail -n 60 "$IMAGE_LOG"
+    echo "ci image build failed (whole log: $IMAGE_LOG)" >&2
+    exit 1
+  fi
+  image_pid=""
+  grep -E '^(root filesystem|I: success|real)' "$IMAGE_LOG" || true
+  echo "== image: root filesystem assertions and QEMU boot of the ci image (tests/image)"
+  IMAGE_ROOTFS=$CI_OUT/rootfs IMAGE_FLAVOUR=ci IMAGE_DIR=$CI_OUT/images \
+    IMAGE_DISK=$CI_OUT/images/jhcis-kiosk-amd64.img \
+    $BIN/pytest -ra -s --durations=5 tests/image/test_rootfs.py tests/image/test_qemu_boot.py
+fi
