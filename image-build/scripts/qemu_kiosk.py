@@ -1,6 +1,12 @@
 # ruff: noqa: S603, S607 - a build-machine tool that runs qemu, ssh and mtools by name
 """Boot the amd64 kiosk image in QEMU (TCG, OVMF) and check it from the outside.
 
+The :class:`Vm` here is also what ``tests/image/test_qemu_boot.py`` drives: that test
+(``make -C image-build ci-boot`` / ``qemu-boot``, and ``make test``) boots the image with
+the shipped kiosk unit against a JHCIS database, NHSO sandbox and printer on the host.
+The commands below predate it; with ``--fakes`` they run a copy of the unit on
+in-memory fakes, which ``qemu-update-rollback`` still uses for slot A's READY.
+
     qemu_kiosk.py boot --image IMG             provision, boot, wait for the kiosk's READY
     qemu_kiosk.py update-rollback --image IMG --bundle B.raucb
                                                install B into slot B, boot it, break it
