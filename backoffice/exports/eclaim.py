@@ -40,7 +40,7 @@ from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import Screen, Verdict, record
 from backoffice.exports.source import ClaimSource, VisitBundle
-from backoffice.exports.writer import DelimitedFile, zip_files
+from backoffice.exports.writer import DelimitedFile, new_batch_folder, zip_files
 
 log = logging.getLogger(__name__)
 
@@ -297,9 +297,9 @@ def export_eclaim(
 ) -> BatchResult:
     """Write one e-Claim batch (folder + zip + report); in a dry run, only the report."""
     moment = now or dt.datetime.now()
-    name = batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
-    folder = out_dir / name
-    folder.mkdir(parents=True, exist_ok=True)
+    name, folder = new_batch_folder(
+        out_dir, batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
+    )
     encoding = FDH_ENCODING if fdh else ECLAIM_ENCODING
     files = {
         key: DelimitedFile(None if dry_run else folder / f"{key}.txt", fields, encoding)

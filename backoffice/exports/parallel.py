@@ -27,7 +27,7 @@ from backoffice.exports.eclaim import BatchResult, batch_name, export_eclaim
 from backoffice.exports.formats import ECLAIM_FIELDS
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
-from backoffice.exports.writer import zip_files
+from backoffice.exports.writer import new_batch_folder, zip_files
 from backoffice.jhcis import tables as t
 from backoffice.jhcis.engine import open_engine
 
@@ -159,9 +159,9 @@ def export_eclaim_parallel(
             )  # fmt: skip
         finally:
             source.engine.dispose()
-    name = batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
-    folder = out_dir / name
-    folder.mkdir(parents=True, exist_ok=True)
+    name, folder = new_batch_folder(
+        out_dir, batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
+    )
     scratch = out_dir / f".{name}.parts"
     jobs = [
         {"url": url, "start": start, "end": end, "out": str(scratch / str(index)),

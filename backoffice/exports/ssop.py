@@ -34,7 +34,7 @@ from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import record, screen_ssop
 from backoffice.exports.source import ClaimSource, VisitBundle
-from backoffice.exports.writer import DelimitedFile, zip_files
+from backoffice.exports.writer import DelimitedFile, new_batch_folder, zip_files
 from common.thaidate import ce_to_be
 
 log = logging.getLogger(__name__)
@@ -218,9 +218,7 @@ def export_ssop(
     progress: Progress | None = None,
 ) -> BatchResult:
     moment = now or dt.datetime.now()
-    name = zip_stem(hcode, date_to, session, moment)
-    folder = out_dir / name
-    folder.mkdir(parents=True, exist_ok=True)
+    name, folder = new_batch_folder(out_dir, zip_stem(hcode, date_to, session, moment))
     report = r.ValidationReport(folder)
     builder = SsopRows(rules, hcode)
     total = source.count(date_from, date_to, hcode) if progress else 0

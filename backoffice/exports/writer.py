@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import importlib
+import itertools
 import re
 import zipfile
 from collections.abc import Iterable, Mapping, Sequence
@@ -116,3 +117,25 @@ def zip_files(zip_path: Path, files: Iterable[Path]) -> Path:
             archive.write(file, arcname=file.name)
     tmp.replace(zip_path)
     return zip_path
+
+
+def new_batch_folder(out_dir: Path, name: str) -> tuple[str, Path]:
+    """Create the batch's folder exclusively; returns (name, folder).
+
+    Names are cut to the second, so two jobs started together (a double-click) would
+    share one folder and overwrite each other's files. The folder is made with
+    ``exist_ok=False`` (an atomic claim even between processes); a taken name, or one
+    whose zip is already there, gets ``-2``, ``-3``, ... and the zip follows the folder.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for number in itertools.count(1):
+        candidate = name if number == 1 else f"{name}-{number}"
+        if (out_dir / f"{candidate}.zip").exists():
+            continue
+        folder = out_dir / candidate
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            continue
+        return candidate, folder
+    raise AssertionError("unreachable")  # itertools.count never ends

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import runpy
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TypeVar
 
 import pytest
 from sqlalchemy import Engine, create_engine
 
+T = TypeVar("T")
 SEED_PATH = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
 
 
@@ -22,3 +26,15 @@ def clinic_engine(tmp_path: Path) -> Iterator[Engine]:
     clinic_seed.seed_clinic(engine)
     yield engine
     engine.dispose()
+
+
+def at_once(calls: list[Callable[[], T]]) -> list[T]:
+    """Run `calls` in threads released together (a double-click on the export page)."""
+    barrier = threading.Barrier(len(calls))
+
+    def start(call: Callable[[], T]) -> T:
+        barrier.wait()
+        return call()
+
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        return list(pool.map(start, calls))

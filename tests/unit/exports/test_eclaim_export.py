@@ -18,6 +18,7 @@ from backoffice.exports.formats import ECLAIM_FIELDS
 from backoffice.exports.rules import RuleSet, load_rules
 from backoffice.exports.source import ClaimSource
 from common.config import ConfigError
+from tests.unit.exports.conftest import at_once
 
 DAY = dt.date(2026, 3, 2)
 NOW = dt.datetime(2026, 3, 3, 10, 30, 0)
@@ -178,6 +179,30 @@ def test_one_zip_per_batch_with_bare_names(clinic_engine: Engine, tmp_path: Path
         names = archive.namelist()
         assert sorted(names) == sorted(f"{k}.txt" for k in ECLAIM_FIELDS)
         assert archive.read("INS.txt") == (result.folder / "INS.txt").read_bytes()  # type: ignore[operator]
+
+
+def test_two_jobs_in_the_same_second_get_their_own_folder_and_zip(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    first, second = at_once([lambda: run(clinic_engine, tmp_path)] * 2)
+    names = sorted([first.name, second.name])
+    assert names[1] == f"{names[0]}-2"
+    for result in (first, second):
+        assert result.folder == tmp_path / result.name
+        assert result.zip_path == tmp_path / f"{result.name}.zip"
+        with zipfile.ZipFile(result.zip_path) as archive:
+            assert archive.read("OPD.txt") == (result.folder / "OPD.txt").read_bytes()  # type: ignore[operator]
+    assert (first.folder / "OPD.txt").read_bytes() == (second.folder / "OPD.txt").read_bytes()  # type: ignore[operator]
+
+
+def test_a_name_whose_zip_is_left_gets_the_next_suffix(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    name = run(clinic_engine, tmp_path / "probe").name
+    (tmp_path / f"{name}.zip").write_bytes(b"an earlier batch")
+    result = run(clinic_engine, tmp_path)
+    assert result.name == f"{name}-2"
+    assert (tmp_path / f"{name}.zip").read_bytes() == b"an earlier batch"
 
 
 def test_dry_run_writes_only_the_report(clinic_engine: Engine, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from backoffice.exports.formats import SSOP_SECTIONS
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
+from tests.unit.exports.conftest import at_once
 
 DAY = dt.date(2026, 3, 2)
 NOW = dt.datetime(2026, 3, 3, 15, 55, 59)
@@ -105,6 +106,19 @@ def test_zip_and_file_names_follow_the_seed(clinic_engine: Engine, tmp_path: Pat
     assert sorted(p.name for p in result.folder.iterdir()) == sorted(  # type: ignore[union-attr]
         [*FILES, "report.csv", "report.json"]
     )
+
+
+def test_two_jobs_in_the_same_second_get_their_own_folder_and_zip(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    results = at_once([lambda: run(clinic_engine, tmp_path)] * 2)
+    stem = "99901_SSOPBIL_2603_01_25690303-155559"
+    assert sorted(r.name for r in results) == [stem, f"{stem}-2"]
+    for result in results:
+        assert result.zip_path == tmp_path / f"{result.name}.zip"
+        with zipfile.ZipFile(result.zip_path) as archive:
+            for name in FILES:
+                assert archive.read(name) == (result.folder / name).read_bytes()  # type: ignore[operator]
 
 
 def test_dry_run_writes_no_ssop_file(clinic_engine: Engine, tmp_path: Path) -> None:
