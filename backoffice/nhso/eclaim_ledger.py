@@ -15,7 +15,9 @@ is sent; a database that cannot take the answer is reported loudly (the row stay
 ``sending``, which again blocks a silent second send).
 
 What may go again without ``--resend``: content whose last attempt ``failed`` (NHSO
-surely did not take it: it was refused at the door, or never reached). Everything
+surely did not take it: it was refused at the door with a 4xx, or never reached). An
+answer we cannot read, or any refusal on an HTTP 2xx, is ``unknown``, never ``failed``:
+NHSO accepted the request and may have imported the files. Everything
 else (``sent``, ``duplicate``, ``unknown``, a stale ``sending``) needs the operator's
 explicit ``--resend``, which also sets ``importDup`` so NHSO replaces the records it
 holds but has not yet claimed. A ``sending`` row younger than :data:`IN_PROGRESS_S`
@@ -295,6 +297,9 @@ class EclaimUploader:
             values = {"status": "duplicate", "error_code": error.code}
             outcome.error = error
         except NhsoError as error:
+            # maybe_processed: a timeout, a lost answer, a 5xx, or any error on a 2xx reply
+            # (an unreadable body, a 202, a status field other than 200). NHSO may hold
+            # the files, so the row says unknown and only --resend sends them again.
             unknown = error.maybe_processed
             values = {"status": "unknown" if unknown else "failed", "error_code": error.code}
             outcome.error = error

@@ -51,9 +51,9 @@ from backoffice.nhso.eclaim_errors import (
     EclaimTooLarge,
     EclaimUnsendableRight,
 )
-from backoffice.nhso.errors import MalformedResponse, TokenInvalid
+from backoffice.nhso.errors import MalformedResponse, NhsoError, TokenInvalid
 from backoffice.nhso.ratelimit import TokenBucket, shared_limiter
-from backoffice.nhso.transport import JsonHttp, reveal
+from backoffice.nhso.transport import JsonHttp, Reply, reveal
 from common.config import NhsoMode, Settings
 from common.logs import redact, register_sensitive
 from common.secrets import Secrets
@@ -339,24 +339,44 @@ class EclaimApiClient:
             return token
 
     def send(self, body: Mapping[str, Any]) -> SendAnswer:
-        """One ``send``; a refused token is renewed once. Raises unless NHSO said 200."""
+        """One ``send``; a refused token is renewed once. Raises unless NHSO said 200.
+
+        Any error raised on a 2xx reply (an unreadable body, a 202, a ``status`` field
+        other than 200) has ``maybe_processed`` set: NHSO accepted the request at the HTTP
+        level and may have imported the files, so the ledger must not send them again on
+        its own.
+        """
         template = "ecimp/v1/send"
         try:
-            reply = self._http.request(
-                "POST", SEND_PATH, template=template, body=body, token=self.token(),
-                pass_statuses=frozenset({400, 409, 413, 422}),
-            )  # fmt: skip
+            reply = self._post(body, template, self.token())
         except TokenInvalid:
             # A 401 is refused at the door: nothing was imported, a retry is safe.
             log.info("e-Claim send: token refused, signing in again")
             fresh = self.token(force=True)
             try:
-                reply = self._http.request(
-                    "POST", SEND_PATH, template=template, body=body, token=fresh,
-                    pass_statuses=frozenset({400, 409, 413, 422}),
-                )  # fmt: skip
+                reply = self._post(body, template, fresh)
             except TokenInvalid:
                 raise EclaimLoginFailed(f"{template}: token refused right after sign-in") from None
+        try:
+            return self._answer(reply, template)
+        except NhsoError as error:
+            if 200 <= reply.status < 300:
+                error.maybe_processed = True
+            raise
+
+    def _post(self, body: Mapping[str, Any], template: str, token: str) -> Reply:
+        try:
+            return self._http.request(
+                "POST", SEND_PATH, template=template, body=body, token=token,
+                pass_statuses=frozenset({400, 409, 413, 422}),
+            )  # fmt: skip
+        except MalformedResponse as error:
+            # The transport raises this only for a 2xx whose body is not JSON.
+            error.maybe_processed = True
+            raise
+
+    @staticmethod
+    def _answer(reply: Reply, template: str) -> SendAnswer:
         data = reply.data if isinstance(reply.data, dict) else None
         if data is None:
             raise MalformedResponse(f"{template}: HTTP {reply.status}, no JSON object")

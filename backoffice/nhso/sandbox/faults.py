@@ -14,6 +14,7 @@ class Faults:
     lose_answer: bool = False  # do the work (save the code), then hang and drop
     server_error: bool = False  # HTTP 503
     malformed: bool = False  # HTTP 200 with a body that is not JSON
+    garble_answer: bool = False  # do the work (import the files), then HTTP 200 not JSON
     rate_limit: bool = False  # HTTP 429
     token_invalid: bool = False  # answer as NHSO does to a wrong or expired token
     duplicate: bool = False  # e-Claim send: answer "already imported" (HTTP 409)
@@ -32,6 +33,7 @@ class Faults:
                 self.lose_answer,
                 self.server_error,
                 self.malformed,
+                self.garble_answer,
                 self.rate_limit,
                 self.token_invalid,
                 self.duplicate,

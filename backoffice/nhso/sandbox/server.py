@@ -46,6 +46,8 @@ log = logging.getLogger(__name__)
 DEFAULT_TOKEN = "sandbox-token"  # noqa: S105 - the sandbox's public test token
 DEFAULT_CARD_CID = "1909900123450"  # hardware/card/profiles/demo.json
 READER_NAME = "NHSO Sandbox Virtual Reader 0"
+#: What a confused gateway answers with HTTP 200 (faults ``malformed``, ``garble_answer``).
+GARBLED = b'<html><body>502 Bad Gateway</body></html>{"pid":'
 # A 1x1 grey JPEG: the sandbox has no real photos.
 PHOTO_B64 = (
     "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwg"
@@ -209,7 +211,7 @@ class Sandbox:
         if faults.server_error:
             return spring_error(503, "Service Unavailable", "NHSO service unavailable", path)
         if faults.malformed:
-            return Reply(200, b'<html><body>502 Bad Gateway</body></html>{"pid":')
+            return Reply(200, GARBLED)
         return None
 
     # -- agent API (§1) -----------------------------------------------------------
@@ -645,6 +647,9 @@ class _Handler(GenericErrors, BaseHTTPRequestHandler):
             sandbox.stopping.wait(faults.hang_s)
             self.close_connection = True
             return
+        if faults is not None and faults.garble_answer:
+            # The work is done; a gateway mangles the answer (HTTP 200, not JSON).
+            reply = Reply(200, GARBLED)
         self._send(reply)
 
     def _send(self, reply: Reply) -> None:

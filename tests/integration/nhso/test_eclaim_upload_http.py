@@ -169,6 +169,29 @@ def test_a_lost_answer_is_unknown_and_nhso_refuses_the_blind_second_copy(
     elsewhere.dispose()
 
 
+@pytest.mark.parametrize("fault", ["garble_answer", "malformed"])
+def test_a_2xx_we_cannot_read_is_unknown_and_never_sent_again_on_its_own(
+    engine: Engine, sandbox: SandboxServer, fault: str
+) -> None:
+    # garble_answer: NHSO imported the files, then the answer came back as HTML with a 200;
+    # malformed: the same answer from a gateway that never passed the request on. From
+    # here the two cannot be told apart, so both must be "unknown".
+    sandbox.set_faults(**{fault: True}, paths=["ecimp/v1/send"], count=1)
+    first = upload(engine, sandbox)
+    assert codes(first) == [("LGO", "unknown", "nhso.malformed_response"), ("UCS", "sent", None)]
+    state = sandbox.eclaim.snapshot()
+    imported = [u["maininscl"] for u in state["uploads"]]
+    assert imported == (["LGO", "UCS"] if fault == "garble_answer" else ["UCS"])
+    served = sandbox.sandbox.served
+    again = upload(engine, sandbox)
+    assert codes(again) == [
+        ("LGO", "refused", "nhso.eclaim.outcome_unknown"),
+        ("UCS", "refused", "nhso.eclaim.already_sent"),
+    ]
+    assert sandbox.sandbox.served == served  # not even a sign-in
+    assert statuses(engine) == [("LGO", 1, "unknown"), ("UCS", 1, "sent")]
+
+
 def test_the_duplicate_switch_and_slow_answers(engine: Engine, sandbox: SandboxServer) -> None:
     sandbox.set_faults(duplicate=True, paths=["ecimp/v1/send"], count=1)
     assert codes(upload(engine, sandbox))[0] == ("LGO", "duplicate", "nhso.eclaim.duplicate")

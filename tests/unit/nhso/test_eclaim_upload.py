@@ -180,6 +180,8 @@ class FakeNhso:
             return httpx.Response(200, json={"token": f"token-{self.tokens}"})
         if self.send_answers:
             status, answer = self.send_answers.pop(0)
+            if isinstance(answer, bytes):  # a body as a gateway might mangle it
+                return httpx.Response(status, content=answer)
             return httpx.Response(status, json=answer)
         return httpx.Response(200, json={"status": 200, "message": "Successful"})
 
@@ -252,6 +254,35 @@ def test_login_problems_are_told_apart() -> None:
 def test_refusals_are_classified(status: int, answer: object, error: type[Exception]) -> None:
     with client_for(FakeNhso([(status, answer)])) as client, pytest.raises(error):
         client.send(small_body())
+
+
+HTML = b"<html><body>502 Bad Gateway</body></html>"
+
+
+@pytest.mark.parametrize(
+    ("status", "answer", "code"),
+    [
+        (200, HTML, "nhso.malformed_response"),
+        (200, [1, 2], "nhso.malformed_response"),
+        (202, {"status": 200, "message": "Accepted"}, "nhso.eclaim.rejected"),
+        (200, {"status": 500, "message": "internal error"}, "nhso.eclaim.rejected"),
+        (200, {"status": 413, "message": "too large"}, "nhso.eclaim.too_large"),
+        (200, {"status": 400, "message": "Duplicate data found"}, "nhso.eclaim.duplicate"),
+    ],
+)
+def test_any_error_on_a_2xx_may_have_been_processed(status: int, answer: object, code: str) -> None:
+    with client_for(FakeNhso([(status, answer)])) as client, pytest.raises(BilingualError) as err:
+        client.send(small_body())
+    assert err.value.code == code
+    assert getattr(err.value, "maybe_processed", None) is True
+
+
+def test_a_4xx_refusal_was_not_processed() -> None:
+    for status in (400, 409, 413, 422):
+        fake = FakeNhso([(status, {"status": status, "message": "no"})])
+        with client_for(fake) as client, pytest.raises(BilingualError) as caught:
+            client.send(small_body())
+        assert getattr(caught.value, "maybe_processed", None) is False, status
 
 
 def test_a_server_error_may_have_been_processed_and_cids_never_reach_the_detail() -> None:
@@ -343,6 +374,24 @@ def test_a_refused_part_may_go_again_but_an_unanswered_one_only_with_resend(
         ("LGO", 3, "sent"),  # --resend is for the whole batch
         ("UCS", 2, "sent"),
     ]
+
+
+def test_an_unreadable_2xx_is_unknown_and_the_next_run_refuses_it(engine: Engine) -> None:
+    fake = FakeNhso([(200, HTML), (200, {"status": 400, "message": "UCS: bad"})])
+    report = upload(engine, fake)
+    assert codes(report) == [
+        ("LGO", "unknown", "nhso.malformed_response"),
+        ("UCS", "unknown", "nhso.eclaim.rejected"),
+    ]
+    assert [(r["status"], r["error_code"]) for r in rows(engine)] == [
+        ("unknown", "nhso.malformed_response"),
+        ("unknown", "nhso.eclaim.rejected"),
+    ]
+    again = upload(engine, fake)
+    assert {c[1:] for c in codes(again)} == {("refused", "nhso.eclaim.outcome_unknown")}
+    assert len(fake.sends()) == 2  # nothing went a second time on its own
+    resent = upload(engine, fake, resend=True)
+    assert resent.ok and import_dups(fake) == [False, False, True, True]
 
 
 def test_a_crash_between_send_and_record_blocks_a_silent_second_send(
