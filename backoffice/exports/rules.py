@@ -15,17 +15,21 @@ the official e-Claim manual, and are exactly the values a clinic may need to cha
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from common.config import ConfigError, describe_validation_error
 
 Category = Literal["OP", "PP", "ANC"]
 # The order visits are classified in: the most specific diagnoses first.
 CATEGORY_ORDER: tuple[Category, ...] = ("ANC", "PP", "OP")
+# An ICD-9-CM procedure code, with or without its dot (99.29, 9929, 89.7). An item's
+# standard code may well be a drug code (TMT, 24-digit) instead: never sent as OPER.
+ICD9CM_PROCEDURE = re.compile(r"\d{2}\.?\d{1,2}")
 
 
 class _Strict(BaseModel):
@@ -121,8 +125,8 @@ class RuleSet(_Strict):
     # OOP: visitdrug items of these drugtypes are procedures (02 procedure, 08 dental;
     # reference §1.9). Where JHCIS keeps an item's ICD-9-CM code is not known
     # (unconfirmed): OPER is this map's code for the item, else the item's standard
-    # code (cdrug.drugcode24, else tmtcode); an item with neither gets no OOP row and a
-    # missing_procedure_code warning naming it.
+    # code (cdrug.drugcode24, else tmtcode) when it is an ICD-9-CM code; an item with
+    # neither gets no OOP row and a missing_procedure_code warning naming it.
     oop_drugtypes: list[str] = Field(default_factory=lambda: ["02", "08"])
     oop_code_by_drugcode: dict[str, str] = Field(default_factory=dict)
     # ORF REFERTYPE for a patient referred here (visit.receivefromhos) and referred out
@@ -155,9 +159,22 @@ class RuleSet(_Strict):
                 return name
         return fallback
 
+    @field_validator("oop_code_by_drugcode")
+    @classmethod
+    def _icd9cm_codes(cls, codes: dict[str, str]) -> dict[str, str]:
+        bad = sorted(k for k, v in codes.items() if not ICD9CM_PROCEDURE.fullmatch(v))
+        if bad:
+            raise ValueError(f"not ICD-9-CM procedure codes (like 99.29): {', '.join(bad)}")
+        return codes
+
     def procedure_code(self, drugcode: str, std_code: str) -> str:
-        """OOP's OPER for a procedure item: mapped, else its standard code, else ""."""
-        return self.oop_code_by_drugcode.get(drugcode) or std_code
+        """OOP's OPER for a procedure item: mapped, else its standard code when that is
+        an ICD-9-CM code, else "" (the item gets a missing_procedure_code warning)."""
+        mapped = self.oop_code_by_drugcode.get(drugcode)
+        if mapped:
+            return mapped
+        code = std_code.strip()
+        return code if ICD9CM_PROCEDURE.fullmatch(code) else ""
 
     def chrgitem(self, drugtype: str | None) -> str:
         return self.chrgitem_by_drugtype.get((drugtype or "").strip(), self.chrgitem_fallback)

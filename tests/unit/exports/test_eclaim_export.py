@@ -154,6 +154,34 @@ def test_procedure_codes_from_the_rules_file(clinic_engine: Engine, tmp_path: Pa
     assert "missing_procedure_code" not in codes
 
 
+@pytest.mark.parametrize("code", ["99.29", "9929", "89.7", "897", " 93.57 "])
+def test_an_icd9cm_standard_code_is_the_procedure_code(code: str) -> None:
+    assert RuleSet().procedure_code("PR01", code) == code.strip()
+
+
+@pytest.mark.parametrize("code", ["", "123456", "9.2", "99.299", "A9929", "99-29", "99.2.9"])
+def test_any_other_standard_code_is_no_procedure_code(code: str) -> None:
+    assert RuleSet().procedure_code("PR01", code) == ""
+
+
+def test_a_drug_code_in_drugcode24_gives_no_oop_row(clinic_engine: Engine, tmp_path: Path) -> None:
+    with clinic_engine.begin() as conn:  # a 24-digit drug code where the ICD-9-CM one was
+        conn.exec_driver_sql(
+            "UPDATE cdrug SET drugcode24 = '100000000000000000000001' WHERE drugcode = 'PR01'"
+        )
+    result = run(clinic_engine, tmp_path)
+    assert parse(result.folder / "OOP.txt") == []  # type: ignore[operator]
+    missing = [r for r in report_rows(result) if r["code"] == "missing_procedure_code"]
+    assert [r["item"] for r in missing] == ["DT01 PR01"]  # DT01 has no code at all
+
+
+def test_a_rules_file_code_that_is_not_icd9cm_is_refused(tmp_path: Path) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text('[oop_code_by_drugcode]\nDT01 = "DENTAL"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="oop_code_by_drugcode"):
+        load_rules(rules_file)
+
+
 def test_referrals_need_the_optional_columns(clinic_engine: Engine, tmp_path: Path) -> None:
     """A JHCIS without refertohos/receivefromhos: ORF stays empty, nothing else changes."""
     with clinic_engine.begin() as conn:
