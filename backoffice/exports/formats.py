@@ -64,10 +64,15 @@ ECLAIM_ROWS: tuple[type[tuple[str, ...]], ...] = (
     INS, PAT, OPD, ORF, ODX, OOP, IPD, IRF, IDX, IOP, CHT, CHA, AER, ADP, LVD, DRU, LABFU,
 )  # fmt: skip
 _NOT_IDENTIFIERS = {"DCIP_E_SCREEN": "DCIP/E_SCREEN"}
-ECLAIM_FIELDS: dict[str, tuple[str, ...]] = {
-    row.__name__: tuple(_NOT_IDENTIFIERS.get(f, f) for f in row._fields)  # type: ignore[attr-defined]
-    for row in ECLAIM_ROWS
-}
+
+
+def header_of(row_type: type[tuple[object, ...]]) -> tuple[str, ...]:
+    """The file columns a row type carries (its field names, as the file spells them)."""
+    fields: tuple[str, ...] = getattr(row_type, "_fields", ())
+    return tuple(_NOT_IDENTIFIERS.get(f, f) for f in fields)
+
+
+ECLAIM_FIELDS: dict[str, tuple[str, ...]] = {row.__name__: header_of(row) for row in ECLAIM_ROWS}
 
 ECLAIM_FILES: tuple[str, ...] = tuple(ECLAIM_FIELDS)
 

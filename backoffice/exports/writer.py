@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from backoffice.exports.formats import CRLF, clean_field
+from backoffice.exports.formats import CRLF, clean_field, header_of
 
 _BREAK_RE = re.compile(r"[\r\n\t]")
 
@@ -35,8 +35,9 @@ class DelimitedFile:
 
     Rows are mappings keyed by field name (:meth:`write`; a missing or unknown key
     raises) or the file's row type of :mod:`backoffice.exports.formats`, whose fields
-    are its columns in order (:meth:`write_row`; the type itself checks the names, the
-    writer the count), so a file can never silently lose or shift a column.
+    are its columns in order (:meth:`write_row`: the type's field names must be the
+    file's columns, so a row built for another file of the same width raises instead
+    of being written), so a file can never silently lose or shift a column.
     Characters the encoding lacks are replaced by ``?`` and reported by the write
     returning False.
     """
@@ -50,9 +51,9 @@ class DelimitedFile:
         self.rows = 0
         self._handle: IO[bytes] | None = None
         self._field_set = frozenset(fields)
-        self._width = len(fields)
-        self._separators = self._width - 1
+        self._separators = len(fields) - 1
         self._table = _charmap(encoding)
+        self._row_type: type | None = None  # the row type already found to fit
         if path is not None:
             self._handle = path.open("wb", buffering=256 * 1024)
             if header:
@@ -77,11 +78,21 @@ class DelimitedFile:
             missing = sorted(self._field_set - row.keys())
             extra = sorted(set(row) - self._field_set)
             raise FieldMismatch(f"row fields differ: missing {missing}, unknown {extra}")
-        return self.write_row([row[f] for f in self.fields])
+        return self._write_values([row[f] for f in self.fields])
 
-    def write_row(self, values: Sequence[object]) -> bool:
-        if len(values) != self._width:
-            raise FieldMismatch(f"row has {len(values)} fields, the file {self._width}")
+    def write_row(self, row: tuple[object, ...]) -> bool:
+        """One row of the file's row type (a namedtuple of ``formats``), checked by type."""
+        kind = type(row)
+        if kind is not self._row_type:
+            if header_of(kind) != self.fields:
+                raise FieldMismatch(
+                    f"a {kind.__name__} row does not carry this file's columns "
+                    f"({self.fields[0]}|...|{self.fields[-1]})"
+                )
+            self._row_type = kind
+        return self._write_values(row)
+
+    def _write_values(self, values: Sequence[object]) -> bool:
         self.rows += 1
         try:
             line = "|".join(values)  # type: ignore[arg-type]
