@@ -69,7 +69,10 @@ def register(subparsers: Any) -> None:
     eclaim.add_argument(
         "--resend",
         action="store_true",
-        help="send content e-Claim already has (or may have) again, with importDup",
+        help=(
+            "send again, with importDup, content whose outcome is unknown or that NHSO called "
+            "a duplicate; content NHSO acknowledged (sent) never goes again"
+        ),
     )
     eclaim.add_argument(
         "--workers", type=int, default=1, help="processes for large ranges (same files)"

@@ -64,14 +64,10 @@ class EclaimAlreadySent(EclaimError):
     """Our own ledger says this content went to NHSO already."""
 
     code = "nhso.eclaim.already_sent"
-    message_th = (
-        "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว ระบบไม่ส่งซ้ำ หากต้องการส่งทับจริง ให้ใช้ --resend "
-        "(หรือเลือก 'ส่งซ้ำโดยตั้งใจ' ในหน้าส่งออก)"
-    )
-    message_en = (
-        "This content was already sent to e-Claim and is not sent twice. To replace it on "
-        "purpose, use --resend (or tick 'Send again on purpose' on the export page)."
-    )
+    # The ledger adds what may be done next: nothing after "sent", --resend after
+    # NHSO's own "duplicate".
+    message_th = "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว ระบบไม่ส่งซ้ำ"
+    message_en = "This content was already sent to e-Claim and is not sent twice."
 
 
 class EclaimOutcomeUnknown(EclaimError):

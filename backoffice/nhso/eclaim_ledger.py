@@ -17,10 +17,11 @@ is sent; a database that cannot take the answer is reported loudly (the row stay
 What may go again without ``--resend``: content whose last attempt ``failed`` (NHSO
 surely did not take it: it was refused at the door with a 4xx, or never reached). An
 answer we cannot read, or any refusal on an HTTP 2xx, is ``unknown``, never ``failed``:
-NHSO accepted the request and may have imported the files. Everything
-else (``sent``, ``duplicate``, ``unknown``, a stale ``sending``) needs the operator's
-explicit ``--resend``, which also sets ``importDup`` so NHSO replaces the records it
-holds but has not yet claimed. A ``sending`` row younger than :data:`IN_PROGRESS_S`
+NHSO accepted the request and may have imported the files. Content
+whose last attempt was ``sent`` (NHSO acknowledged it) never goes again, ``--resend``
+or not. What remains (``duplicate``, ``unknown``, a stale ``sending``) needs the
+operator's explicit ``--resend``, which also sets ``importDup`` so NHSO replaces the
+records it holds but has not yet claimed. A ``sending`` row younger than :data:`IN_PROGRESS_S`
 is another upload still running and is never overtaken, ``--resend`` or not.
 Two uploads racing for the same content both try to insert the same
 (hcode, content, attempt number): the unique key lets one through.
@@ -189,6 +190,30 @@ class UploadReport:
         }
 
 
+#: What the operator may do next, by the last attempt's status.
+_NEXT_STEP: dict[str, tuple[str, str]] = {
+    "sent": (
+        "สปสช. ตอบรับแล้ว จึงไม่ส่งซ้ำแม้ใช้ --resend หากแก้ไขข้อมูลบริการแล้ว ให้ส่งออกใหม่ ระบบจะถือเป็นข้อมูลชุดใหม่",
+        "NHSO acknowledged it, so it is not sent again, not even with --resend. If visits "
+        "were corrected, export again: changed content is new content.",
+    ),
+    "duplicate": (
+        "สปสช. แจ้งว่ามีข้อมูลนี้อยู่แล้ว หากต้องการส่งทับจริง ให้ใช้ --resend (หรือเลือก 'ส่งซ้ำโดยตั้งใจ' ในหน้าส่งออก)",
+        "NHSO said it holds these records. To replace them on purpose, use --resend (or "
+        "tick 'Send again on purpose' on the export page).",
+    ),
+}
+
+
+def _already(part: Part, status: str, when: str) -> EclaimAlreadySent:
+    th, en = _NEXT_STEP[status]
+    return EclaimAlreadySent(
+        f"{part.maininscl}: {status} at {when}",
+        th=f"{EclaimAlreadySent.message_th} (สิทธิ {part.maininscl} เมื่อ {when}) {th}",
+        en=f"{EclaimAlreadySent.message_en} ({part.maininscl}, {status} {when}) {en}",
+    )
+
+
 def _plan(
     engine: Engine, hcode: str, part: Part, *, resend: bool, moment: dt.datetime
 ) -> tuple[int, bool]:
@@ -203,14 +228,13 @@ def _plan(
         return attempt, resend
     if status == "sending" and (moment - last["updated_at"]).total_seconds() < IN_PROGRESS_S:
         raise EclaimInProgress(f"{part.maininscl}: attempt {last['attempts']} since {when}")
+    if status == "sent":
+        # NHSO acknowledged it: the same content never goes again, --resend or not.
+        raise _already(part, status, when)
     if resend:
-        return attempt, True
-    if status in ("sent", "duplicate"):
-        raise EclaimAlreadySent(
-            f"{part.maininscl}: {status} at {when}",
-            th=f"{EclaimAlreadySent.message_th} (สิทธิ {part.maininscl} ส่งเมื่อ {when})",
-            en=f"{EclaimAlreadySent.message_en} ({part.maininscl}, sent {when})",
-        )
+        return attempt, True  # unknown, duplicate or a stale sending: the operator checked
+    if status == "duplicate":
+        raise _already(part, status, when)
     raise EclaimOutcomeUnknown(f"{part.maininscl}: {status} since {when}")
 
 

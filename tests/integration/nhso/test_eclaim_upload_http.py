@@ -143,12 +143,13 @@ def test_a_server_error_is_an_unknown_outcome_that_only_resend_overrides(
     again = upload(engine, sandbox)
     assert codes(again)[0] == ("LGO", "refused", "nhso.eclaim.outcome_unknown")
     resent = upload(engine, sandbox, resend=True)
-    assert resent.ok and [p.import_dup for p in resent.parts] == [True, True]
+    # --resend sends the unknown part; the part NHSO acknowledged never goes again.
+    assert codes(resent) == [("LGO", "sent", None), ("UCS", "refused", "nhso.eclaim.already_sent")]
+    assert resent.parts[0].import_dup
     uploads = sandbox.eclaim.snapshot()["uploads"]
     assert [(u["maininscl"], u["import_dup"], u["replaced"]) for u in uploads] == [
         ("UCS", False, 0),
         ("LGO", True, 0),
-        ("UCS", True, 3),
     ]
 
 
@@ -197,7 +198,10 @@ def test_the_duplicate_switch_and_slow_answers(engine: Engine, sandbox: SandboxS
     assert codes(upload(engine, sandbox))[0] == ("LGO", "duplicate", "nhso.eclaim.duplicate")
     sandbox.set_faults(latency_s=CLIENT_TIMEOUT_S * 3, paths=["ecimp/v1/send"])
     slow = upload(engine, sandbox, resend=True)
-    assert {c[1:] for c in codes(slow)} == {("unknown", "nhso.timeout")}
+    assert codes(slow) == [
+        ("LGO", "unknown", "nhso.timeout"),
+        ("UCS", "refused", "nhso.eclaim.already_sent"),
+    ]
 
 
 def test_the_size_limit_is_checked_before_sending_and_by_the_sandbox(
@@ -323,29 +327,42 @@ def test_the_command_uploads_refuses_a_second_time_and_resends(
     code, out = run("--dry-run", "--json")
     assert code == 0 and out["nhso_upload"] == {"dry_run": True, "sent": False}
     assert sandbox.eclaim.snapshot()["send_requests"] == 0
+    monkeypatch.delenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD")
     code, out = run("--json")
-    assert code == 0, out
+    assert code == 1 and out["error_code"] == "nhso.eclaim.not_configured"
+    monkeypatch.setenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD", DEFAULT_ECLAIM_PASSWORD)
+    # The first right's answer is a 503: NHSO may have it, so it is "unknown".
+    sandbox.set_faults(server_error=True, paths=["ecimp/v1/send"], count=1)
+    code, out = run("--json")
     parts = out["nhso_upload"]["parts"]
-    assert out["nhso_upload"]["ok"] and out["nhso_upload"]["sandbox"]
-    assert {p["status"] for p in parts} == {"sent"} and sum(p["visits"] for p in parts) >= 1
+    assert code == 1 and sum(p["visits"] for p in parts) >= 1 and out["nhso_upload"]["sandbox"]
+    assert [p["status"] for p in parts] == ["unknown"] + ["sent"] * (len(parts) - 1)
     code, out = run("--json")  # a new batch folder, the same content
     assert code == 1
+    assert [p["error_code"] for p in out["nhso_upload"]["parts"]] == [
+        "nhso.eclaim.outcome_unknown"
+    ] + ["nhso.eclaim.already_sent"] * (len(parts) - 1)
+    sends = sandbox.eclaim.snapshot()["send_requests"]
+    code, out = run("--json", "--resend")  # staff checked e-Claim: the unknown right goes
+    resent = out["nhso_upload"]["parts"]
+    assert code == (0 if len(parts) == 1 else 1)
+    assert resent[0]["status"] == "sent" and resent[0]["import_dup"]
+    assert {p["error_code"] for p in resent[1:]} <= {"nhso.eclaim.already_sent"}
+    assert sandbox.eclaim.snapshot()["send_requests"] == sends + 1
+    code, out = run("--json", "--resend")  # everything acknowledged: nothing goes again
+    assert code == 1
     assert {p["error_code"] for p in out["nhso_upload"]["parts"]} == {"nhso.eclaim.already_sent"}
-    code, out = run("--json", "--resend")
-    assert code == 0 and all(p["import_dup"] for p in out["nhso_upload"]["parts"])
+    assert sandbox.eclaim.snapshot()["send_requests"] == sends + 1
     code = backoffice_main(["export", "eclaim", *common, "--out", str(tmp_path)])
     text = capsys.readouterr()
     assert code == 1 and "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว" in text.out
-    assert "already sent" in text.out
-    monkeypatch.delenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD")
-    code, out = run("--json", "--resend")
-    assert code == 1 and out["error_code"] == "nhso.eclaim.not_configured"
+    assert "already sent" in text.out and "not even with --resend" in text.out
     assert backoffice_main(["export", "eclaim-uploads", "--db", str(clinic.url), "--json"]) == 0
     history = json.loads(capsys.readouterr().out)["uploads"]
     assert [(h["attempts"], h["status"], h["import_dup"]) for h in history][:1] == [
         (2, "sent", True)
     ]
-    assert len(history) == 2 * len(parts)
+    assert len(history) == len(parts) + 1
     assert backoffice_main(["export", "eclaim-uploads", "--db", str(clinic.url)]) == 0
     assert "attempt 2  sent  importDup" in capsys.readouterr().out
 

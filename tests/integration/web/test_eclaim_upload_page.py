@@ -2,16 +2,19 @@
 
 Staff export a range with the upload ticked: the job page shows each right's result in
 Thai and English; the same range again is refused by our ledger (nothing reaches the
-sandbox twice); a viewer never sees the page.
+sandbox twice), even with "send again on purpose" once NHSO acknowledged it; that box
+sends again only what has an unknown outcome; a viewer never sees the page.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 
 from backoffice.nhso.eclaim_ledger import recent_uploads
+from backoffice.web.testing import seed_day
 
 from .conftest import NOW, Site, shot, sign_in
 
@@ -66,20 +69,47 @@ def test_staff_send_a_batch_once_and_see_the_result_in_both_languages(
     assert page.get_attribute("#nhso-upload-result", "data-ok") == "false"
     shot(page, "exports-nhso-upload-refused")
 
+    # NHSO acknowledged it: ticking "send again on purpose" does not send it again.
     export_with_upload(page, resend=True)
     rows = page.locator("table.nhso-parts tr[data-status]")
     statuses = {rows.nth(i).get_attribute("data-status") for i in range(rows.count())}
-    assert statuses == {"sent"}
+    assert statuses == {"refused"}
+    assert "not even with --resend" in page.inner_text("#nhso-upload-result")
+    assert site.sandbox.eclaim.snapshot()["send_requests"] - before == sent
     parts = rows.count()
-    uploads = site.sandbox.eclaim.snapshot()["uploads"]
-    assert all(u["import_dup"] for u in uploads[-parts:])
-    # The export page lists every attempt (the refused one wrote none), newest first.
+    # The export page lists every attempt (the refused ones wrote none), newest first.
     page.goto("/exports")
     history = page.locator("#eclaim-uploads tr[data-status]")
-    assert history.count() == 2 * parts
+    assert history.count() == parts
     assert {history.nth(i).get_attribute("data-status") for i in range(history.count())} == {"sent"}
-    assert "(importDup)" in history.nth(0).inner_text()
     shot(page, "exports-nhso-upload-history")
+
+
+def test_send_again_on_purpose_sends_only_what_is_unknown(page: Any, site: Site) -> None:
+    sign_in(page, "t_staff")
+    page.wait_for_url("**/queue")
+    day = NOW - dt.timedelta(days=7)
+    seed_day(site.deps.clinic, day.replace(hour=8), with_code=1, without_code=0, pending=0)
+    days = (day.date().isoformat(), day.date().isoformat())
+    before = site.sandbox.eclaim.snapshot()
+    site.sandbox.set_faults(server_error=True, paths=["ecimp/v1/send"], count=1)
+    try:
+        export_with_upload(page, days=days)
+    finally:
+        site.sandbox.clear_faults()
+    rows = page.locator("table.nhso-parts tr[data-status]")
+    assert rows.count() >= 1
+    assert rows.nth(0).get_attribute("data-status") == "unknown"
+    export_with_upload(page, days=days)  # not ticked: refused until staff check e-Claim
+    codes = page.locator("#nhso-upload-result [data-error-code]")
+    assert codes.nth(0).get_attribute("data-error-code") == "nhso.eclaim.outcome_unknown"
+    export_with_upload(page, days=days, resend=True)
+    rows = page.locator("table.nhso-parts tr[data-status]")
+    assert rows.nth(0).get_attribute("data-status") == "sent"
+    after = site.sandbox.eclaim.snapshot()
+    new = after["uploads"][len(before["uploads"]) :]
+    assert new[-1]["import_dup"] and not any(u["import_dup"] for u in new[:-1])
+    shot(page, "exports-nhso-upload-resent")
 
 
 def test_nhso_down_is_said_in_both_languages_and_nothing_is_recorded(page: Any, site: Site) -> None:

@@ -347,9 +347,12 @@ def test_each_part_is_recorded_and_never_sent_twice(engine: Engine) -> None:
         ("UCS", "refused", "nhso.eclaim.already_sent"),
     ]
     assert len(fake.sends()) == 2 and len(rows(engine)) == 2
+    # NHSO acknowledged it: not even --resend sends it again.
     again = upload(engine, fake, resend=True)
-    assert again.ok and [p.attempt for p in again.parts] == [2, 2]
-    assert import_dups(fake) == [False, False, True, True]
+    assert {c[1:] for c in codes(again)} == {("refused", "nhso.eclaim.already_sent")}
+    refusal = again.parts[0].error
+    assert refusal is not None and "not even with --resend" in refusal.en
+    assert len(fake.sends()) == 2 and len(rows(engine)) == 2
 
 
 def test_a_refused_part_may_go_again_but_an_unanswered_one_only_with_resend(
@@ -366,12 +369,15 @@ def test_a_refused_part_may_go_again_but_an_unanswered_one_only_with_resend(
         ("LGO", "sent", None),
         ("UCS", "refused", "nhso.eclaim.outcome_unknown"),
     ]
-    assert upload(engine, fake, resend=True).parts[1].status == "sent"
+    resent = upload(engine, fake, resend=True)
+    assert codes(resent) == [
+        ("LGO", "refused", "nhso.eclaim.already_sent"),  # sent is never sent again
+        ("UCS", "sent", None),
+    ]
     assert [(r["maininscl"], r["attempts"], r["status"]) for r in rows(engine)] == [
         ("LGO", 1, "failed"),
         ("UCS", 1, "unknown"),
         ("LGO", 2, "sent"),
-        ("LGO", 3, "sent"),  # --resend is for the whole batch
         ("UCS", 2, "sent"),
     ]
 
@@ -392,6 +398,38 @@ def test_an_unreadable_2xx_is_unknown_and_the_next_run_refuses_it(engine: Engine
     assert len(fake.sends()) == 2  # nothing went a second time on its own
     resent = upload(engine, fake, resend=True)
     assert resent.ok and import_dups(fake) == [False, False, True, True]
+
+
+@pytest.mark.parametrize(
+    ("status", "age_s", "plan"),
+    [
+        ("sent", 0, "nhso.eclaim.already_sent"),
+        ("sent", ledger.IN_PROGRESS_S * 10, "nhso.eclaim.already_sent"),
+        ("sending", 60, "nhso.eclaim.in_progress"),
+        ("sending", ledger.IN_PROGRESS_S + 60, (4, True)),
+        ("unknown", 0, (4, True)),
+        ("duplicate", 0, (4, True)),
+        ("failed", 0, (4, True)),
+    ],
+)
+def test_what_resend_may_send_again(engine: Engine, status: str, age_s: int, plan: object) -> None:
+    part = split_by_right(golden_files())[0]
+    ledger.ensure_eclaim_tables(engine)
+    moment = dt.datetime(2026, 3, 2, 12, 0)
+    then = moment - dt.timedelta(seconds=age_s)
+    with engine.begin() as conn:
+        conn.execute(
+            ledger.kiosk_eclaim_upload.insert().values(
+                hcode="99901", batch="b", maininscl=part.maininscl,
+                content_sha256=part.content_sha256, attempts=3, import_dup=False,
+                status=status, file_checksums="{}", created_at=then, updated_at=then,
+            )
+        )  # fmt: skip
+    try:
+        got: object = ledger._plan(engine, "99901", part, resend=True, moment=moment)
+    except BilingualError as refused:
+        got = refused.code
+    assert got == plan
 
 
 def test_a_crash_between_send_and_record_blocks_a_silent_second_send(
