@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 import re
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,9 +26,12 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     create_engine,
+    event,
     insert,
     inspect,
 )
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from backoffice.claims.sync import ensure_sync_tables, sync_metadata
 from backoffice.claims.tables import CLAIM_TABLES, ensure_claim_tables
@@ -36,11 +41,13 @@ from backoffice.jhcis.own_tables import (
     ensure_kiosk_tables,
     ensure_own_tables,
     kiosk_demo,
+    kiosk_pending_authen,
     kiosk_visit,
 )
 from backoffice.nhso.eclaim_ledger import ECLAIM_TABLES, ensure_eclaim_tables
 from backoffice.reminders.ledger import REMINDER_TABLES, ensure_reminder_tables
 from backoffice.web.tables import WEB_TABLES, ensure_web_tables
+from tests.integration.jhcis.test_grants import admin
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -194,3 +201,82 @@ def test_several_kiosks_completing_at_once(engine: Engine) -> None:
     assert errors == []
     for table in RUNTIME_TABLES:
         assert wanted_signatures(table) <= index_signatures(engine, table.name)
+
+
+# -- an account that may not create indexes ------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("mariadb", marks=pytest.mark.integration)])
+def no_index_grant(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Engine, Engine]]:
+    """(owner engine, engine whose CREATE INDEX is refused) on one database.
+
+    On MariaDB a real account with every grant on the database but INDEX; on SQLite the
+    refusal is simulated at the DB layer (a hook that fails every CREATE INDEX).
+    """
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'own.sqlite'}"
+        owner, restricted = create_engine(url), create_engine(url)
+
+        @event.listens_for(restricted, "before_cursor_execute")
+        def refuse(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+            if statement.lstrip().upper().startswith(("CREATE INDEX", "CREATE UNIQUE INDEX")):
+                cursor.execute("SELECT * FROM no_index_grant_simulated")  # fails in the driver
+
+        yield owner, restricted
+        owner.dispose()
+        restricted.dispose()
+        return
+    server = request.getfixturevalue("mariadb_url")
+    url = request.getfixturevalue("mariadb_databases").empty("tis620")
+    database = make_url(url).database
+    user, password = f"kiosk_{secrets.token_hex(4)}", secrets.token_urlsafe(12)
+    admin(
+        server,
+        f"CREATE USER '{user}'@'%' IDENTIFIED BY '{password}'",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, ALTER ON `{database}`.* TO '{user}'@'%'",
+    )
+    owner = create_engine(url)
+    restricted = create_engine(make_url(url).set(username=user, password=password))
+    try:
+        yield owner, restricted
+    finally:
+        restricted.dispose()
+        owner.dispose()
+        admin(server, f"DROP USER IF EXISTS '{user}'@'%'")
+
+
+def _exists_both(engine: Engine) -> bool:
+    return {"kiosk_visit", "kiosk_pending_authen"} <= set(inspect(engine).get_table_names())
+
+
+def test_a_plain_index_that_cannot_be_created_is_a_warning(
+    no_index_grant: tuple[Engine, Engine], caplog: pytest.LogCaptureFixture
+) -> None:
+    owner, restricted = no_index_grant
+    crash_created(owner, kiosk_pending_authen)  # two non-unique indexes missing
+    with caplog.at_level(logging.WARNING, logger="backoffice.jhcis.own_tables"):
+        ensure_own_tables(restricted)  # startup goes on; kiosk_visit is created here
+    assert _exists_both(owner)
+    missing = [r for r in caplog.records if "could not be created" in r.getMessage()]
+    assert sorted(str(r.args[0]) for r in missing) == [  # type: ignore[index]
+        "kiosk_pending_authen_open",
+        "kiosk_pending_authen_visit",
+        "kiosk_visit_visit",  # CREATE TABLE carried its unique key; the plain index failed
+    ]
+    assert all(r.levelno == logging.WARNING for r in missing)
+    assert index_signatures(owner, "kiosk_pending_authen") == set()  # really not created
+    assert index_signatures(owner, "kiosk_visit") == {(("pcucode", "visitdate", "queue_no"), True)}
+
+
+def test_a_unique_index_that_cannot_be_created_stops_startup(
+    no_index_grant: tuple[Engine, Engine],
+) -> None:
+    owner, restricted = no_index_grant
+    crash_created(owner, kiosk_visit)  # the unique kiosk_visit_queue guards double submission
+    with pytest.raises(DBAPIError):
+        ensure_own_tables(restricted)
+    assert (("pcucode", "visitdate", "queue_no"), True) not in index_signatures(
+        owner, "kiosk_visit"
+    )
