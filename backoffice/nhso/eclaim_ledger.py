@@ -1,10 +1,14 @@
 """Never send the same e-Claim content twice: every upload attempt is a row of ours.
 
 ``kiosk_eclaim_upload`` holds one row per attempt to send one right's part of a batch:
-the batch name, the right, the checksum of each file and of the whole content, the
-answer, the time. "The same content" is the right plus the bytes of all 17 files
-(:attr:`Part.content_sha256`); the batch name and its timestamp do not count, so
-exporting the same range again and uploading it is caught too.
+the batch name, the right, the checksum of each file's bytes and of the whole content,
+the answer, the time. "The same content" is the right plus the *text* of all 17 files
+(:attr:`Part.content_sha256`: decoded with the batch's codec, line endings made
+``\n``); the batch name, its timestamp and its encoding do not count, so exporting the
+same range again, or as UTF-8 for FDH instead of windows-874, and uploading it is caught
+too. We hash text rather than the set of visit keys (SEQ) so that a visit corrected
+after it was sent is new content: NHSO's own duplicate answer and ``--resend`` then
+decide, where the keys alone would refuse the correction for ever.
 
 The row is written, and committed, *before* the request leaves (status ``sending``),
 and updated after the answer (``sent``, ``duplicate``, ``failed`` or ``unknown``).
@@ -256,7 +260,7 @@ class EclaimUploader:
     ) -> UploadReport:
         """Every part checked (files, rights, size) before the first one is sent."""
         hcode = self.client.hcode
-        parts = split_by_right(read_batch(folder))
+        parts = split_by_right(read_batch(folder), encoding=encoding)
         bodies = {}
         for part in parts:
             # Sized as the largest form (importDup does not change the size).

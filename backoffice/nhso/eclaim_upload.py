@@ -34,6 +34,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -94,17 +95,31 @@ class Part:
     maininscl: str
     files: dict[str, bytes]  # "INS" -> the file's bytes, header line first
     visits: int
+    encoding: str = ECLAIM_ENCODING  # the codec the files are written in
 
     @property
     def checksums(self) -> dict[str, str]:
+        """Each file's bytes as sent (recorded for the record; not what "the same" means)."""
         return {name: hashlib.sha256(data).hexdigest() for name, data in self.files.items()}
 
-    @property
+    @cached_property
     def content_sha256(self) -> str:
-        """What "the same content" means: the right and every file's bytes, not the batch name."""
+        """What "the same content" means: the right and every file's *text*.
+
+        The text is the bytes decoded with the batch's codec, a byte-order mark dropped,
+        line endings made ``\\n`` and any character windows-874 lacks made ``?`` (as the
+        windows-874 export writes it): the same visits exported as windows-874 and as
+        UTF-8 (FDH), or with LF line endings, are the same submission. Neither the batch
+        name nor its encoding counts. The price: a correction that changes only such
+        characters (a symbol, an emoji) is not new content. Not the set of visit keys
+        (SEQ): a visit corrected after it was sent must be new content, which NHSO's own
+        duplicate answer and an explicit ``--resend`` then govern; the keys alone would
+        refuse every correction for ever.
+        """
         digest = hashlib.sha256(self.maininscl.encode())
-        for name, checksum in self.checksums.items():
-            digest.update(f"\n{name}:{checksum}".encode())
+        for name, data in self.files.items():
+            text = _text(name, data, self.encoding).encode("utf-8")
+            digest.update(f"\n{name}:{hashlib.sha256(text).hexdigest()}".encode())
         return digest.hexdigest()
 
     @property
@@ -115,6 +130,17 @@ class Part:
         if _data_rows(self.files.get("IPD", b"")):
             kinds.append("IP")
         return kinds or ["OP"]
+
+
+def _text(name: str, data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        raise EclaimBadBatch(f"{name}.txt is not {encoding} text") from None
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    # As windows-874 can carry it: its export writes "?" for a character it lacks (the
+    # writer's errors="replace"), so a UTF-8 export of the same visits must read the same.
+    return text.encode(ECLAIM_ENCODING, errors="replace").decode(ECLAIM_ENCODING)
 
 
 def _data_rows(data: bytes) -> int:
@@ -158,8 +184,12 @@ def _key(values: list[bytes], fields: list[str], name: str) -> str:
     return values[fields.index(name)].decode("ascii", errors="replace").strip()
 
 
-def split_by_right(files: Mapping[str, bytes]) -> list[Part]:
-    """One :class:`Part` per ``maininscl``, in a stable order; nothing sent yet."""
+def split_by_right(files: Mapping[str, bytes], *, encoding: str = ECLAIM_ENCODING) -> list[Part]:
+    """One :class:`Part` per ``maininscl``, in a stable order; nothing sent yet.
+
+    Every part's text is decoded here, so a file that is not in ``encoding`` refuses the
+    upload before anything is sent.
+    """
     _, ins_fields, ins_rows = _table("INS", files["INS"])
     by_seq: dict[str, str] = {}
     by_an: dict[str, str] = {}
@@ -203,10 +233,18 @@ def split_by_right(files: Mapping[str, bytes]) -> list[Part]:
                 raise EclaimBadBatch(f"{name}.txt line {number}: belongs to no visit of INS.txt")
             for right in targets:
                 chosen[right][name].append(line)
-    return [
-        Part(right, {name: b"".join(lines) for name, lines in chosen[right].items()}, visits[right])
+    parts = [
+        Part(
+            right,
+            {n: b"".join(lines) for n, lines in chosen[right].items()},
+            visits[right],
+            encoding,
+        )
         for right in rights
     ]
+    for part in parts:
+        _ = part.content_sha256  # decodes every file now (EclaimBadBatch), cached for later
+    return parts
 
 
 def request_body(part: Part, *, encoding: str, import_dup: bool) -> dict[str, Any]:

@@ -306,23 +306,47 @@ def clinic(tmp_path: Path) -> Iterator[Engine]:
     db.dispose()
 
 
+class Cli:
+    """``backoffice export eclaim --upload-nhso`` for the seeded day; JSON parsed with --json."""
+
+    def __init__(self, clinic: Engine, out: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        self.args = [
+            "export", "eclaim", "--from", "2026-03-02", "--to", "2026-03-02", "--upload-nhso",
+            "--db", str(clinic.url), "--out", str(out),
+        ]  # fmt: skip
+        self.capsys = capsys
+
+    def __call__(self, *extra: str) -> tuple[int, Any]:
+        from backoffice.cli import main as backoffice_main
+
+        code = backoffice_main([*self.args, *extra])
+        out = self.capsys.readouterr().out
+        return code, (json.loads(out) if "--json" in extra else out)
+
+
+@pytest.fixture
+def cli(
+    clinic: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> Cli:
+    monkeypatch.setenv("KIOSK_SECRET_NHSO_ECLAIM_USERNAME", DEFAULT_ECLAIM_USERNAME)
+    monkeypatch.setenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD", DEFAULT_ECLAIM_PASSWORD)
+    return Cli(clinic, tmp_path / "batches", capsys)
+
+
 def test_the_command_uploads_refuses_a_second_time_and_resends(
+    cli: Cli,
     clinic: Engine,
     sandbox: SandboxServer,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
-    tmp_path: Path,
 ) -> None:
     from backoffice.cli import main as backoffice_main
 
-    monkeypatch.setenv("KIOSK_SECRET_NHSO_ECLAIM_USERNAME", DEFAULT_ECLAIM_USERNAME)
-    monkeypatch.setenv("KIOSK_SECRET_NHSO_ECLAIM_PASSWORD", DEFAULT_ECLAIM_PASSWORD)
-    day = ["--from", "2026-03-02", "--to", "2026-03-02"]
-    common = [*day, "--upload-nhso", "--nhso-eclaim-url", api(sandbox), "--db", str(clinic.url)]
-
-    def run(*extra: str) -> tuple[int, dict[str, Any]]:
-        code = backoffice_main(["export", "eclaim", *common, "--out", str(tmp_path), *extra])
-        return code, json.loads(capsys.readouterr().out)
+    def run(*extra: str) -> tuple[int, Any]:
+        return cli("--nhso-eclaim-url", api(sandbox), *extra)
 
     code, out = run("--dry-run", "--json")
     assert code == 0 and out["nhso_upload"] == {"dry_run": True, "sent": False}
@@ -353,10 +377,9 @@ def test_the_command_uploads_refuses_a_second_time_and_resends(
     assert code == 1
     assert {p["error_code"] for p in out["nhso_upload"]["parts"]} == {"nhso.eclaim.already_sent"}
     assert sandbox.eclaim.snapshot()["send_requests"] == sends + 1
-    code = backoffice_main(["export", "eclaim", *common, "--out", str(tmp_path)])
-    text = capsys.readouterr()
-    assert code == 1 and "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว" in text.out
-    assert "already sent" in text.out and "not even with --resend" in text.out
+    code, text = run()
+    assert code == 1 and "ข้อมูลชุดนี้เคยส่งเข้า e-Claim แล้ว" in text
+    assert "already sent" in text and "not even with --resend" in text
     assert backoffice_main(["export", "eclaim-uploads", "--db", str(clinic.url), "--json"]) == 0
     history = json.loads(capsys.readouterr().out)["uploads"]
     assert [(h["attempts"], h["status"], h["import_dup"]) for h in history][:1] == [
@@ -365,6 +388,25 @@ def test_the_command_uploads_refuses_a_second_time_and_resends(
     assert len(history) == len(parts) + 1
     assert backoffice_main(["export", "eclaim-uploads", "--db", str(clinic.url)]) == 0
     assert "attempt 2  sent  importDup" in capsys.readouterr().out
+
+
+def test_the_same_visits_exported_for_fdh_are_not_sent_again(
+    cli: Cli, sandbox: SandboxServer
+) -> None:
+    code, first = cli("--nhso-eclaim-url", api(sandbox), "--json")
+    assert code == 0
+    sends = sandbox.eclaim.snapshot()["send_requests"]
+    code, fdh = cli("--nhso-eclaim-url", api(sandbox), "--json", "--fdh")  # UTF-8, same visits
+    assert code == 1
+    assert fdh["batch"].startswith("FDH_") and first["batch"].startswith("ECLAIM_")
+    cp874, utf8 = (Path(out["folder"]) / "PAT.txt" for out in (first, fdh))
+    assert cp874.read_bytes() != utf8.read_bytes()
+    assert cp874.read_bytes().decode("cp874") == utf8.read_bytes().decode("utf-8")
+    assert {p["error_code"] for p in fdh["nhso_upload"]["parts"]} == {"nhso.eclaim.already_sent"}
+    assert [p["content_sha256"] for p in fdh["nhso_upload"]["parts"]] == [
+        p["content_sha256"] for p in first["nhso_upload"]["parts"]
+    ]
+    assert sandbox.eclaim.snapshot()["send_requests"] == sends
 
 
 def test_the_dcenter_login_and_token_never_reach_a_log(

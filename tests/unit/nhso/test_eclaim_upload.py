@@ -97,6 +97,41 @@ def test_content_checksum_ignores_the_batch_name_but_not_a_byte(tmp_path: Path) 
     assert [p.content_sha256 for p in split_by_right(changed)] != first
 
 
+def transcoded(files: dict[str, bytes], *, line_end: bytes = b"\r\n") -> dict[str, bytes]:
+    """The same visits as an FDH batch writes them: UTF-8 (optionally other line ends)."""
+    return {
+        name: data.decode("cp874").encode("utf-8").replace(b"\r\n", line_end)
+        for name, data in files.items()
+    }
+
+
+def test_the_same_visits_in_utf8_or_with_lf_lines_are_the_same_content() -> None:
+    files = golden_files()
+    windows = split_by_right(files)
+    utf8 = split_by_right(transcoded(files), encoding="utf-8")
+    assert any(b"\xe0" in data for data in utf8[1].files.values())  # Thai really is there
+    assert [p.content_sha256 for p in utf8] == [p.content_sha256 for p in windows]
+    assert utf8[1].checksums != windows[1].checksums  # the bytes differ
+    lf = split_by_right(transcoded(files, line_end=b"\n"), encoding="utf-8")
+    assert [p.content_sha256 for p in lf] == [p.content_sha256 for p in windows]
+    bom = transcoded(files)
+    bom["PAT"] = b"\xef\xbb\xbf" + bom["PAT"]
+    assert split_by_right(bom, encoding="utf-8")[1].content_sha256 == windows[1].content_sha256
+    # The windows-874 export wrote "?" for the drug name's "✓" that FDH's UTF-8 keeps.
+    assert "ยาหอม ?".encode("cp874") in files["DRU"]
+    symbol = transcoded(files)
+    symbol["DRU"] = symbol["DRU"].replace("ยาหอม ?".encode(), "ยาหอม ✓".encode())
+    with_symbol = split_by_right(symbol, encoding="utf-8")
+    assert [p.content_sha256 for p in with_symbol] == [p.content_sha256 for p in windows]
+    changed = transcoded(files)
+    changed["CHA"] = changed["CHA"].replace(b".00", b".01", 1)  # one amount of one visit
+    assert {p.content_sha256 for p in split_by_right(changed, encoding="utf-8")} != {
+        p.content_sha256 for p in windows
+    }
+    with pytest.raises(EclaimBadBatch, match="not utf-8 text"):
+        split_by_right(files, encoding="utf-8")  # windows-874 bytes declared UTF-8
+
+
 def test_a_right_the_api_does_not_take_is_refused_not_dropped() -> None:
     files = dict(golden_files())
     files["INS"] = files["INS"].replace(b"|LGO|", b"|STP|")
@@ -353,6 +388,21 @@ def test_each_part_is_recorded_and_never_sent_twice(engine: Engine) -> None:
     refusal = again.parts[0].error
     assert refusal is not None and "not even with --resend" in refusal.en
     assert len(fake.sends()) == 2 and len(rows(engine)) == 2
+
+
+def test_the_same_visits_exported_as_utf8_are_not_sent_again(
+    engine: Engine, tmp_path: Path
+) -> None:
+    fake = FakeNhso()
+    assert upload(engine, fake).ok
+    fdh = tmp_path / "FDH_99901_same_visits"
+    fdh.mkdir()
+    for name, data in transcoded(golden_files()).items():
+        (fdh / f"{name}.txt").write_bytes(data)
+    with client_for(fake) as client:
+        again = ledger.EclaimUploader(engine, client).upload(fdh, encoding=batch_encoding(fdh))
+    assert {c[1:] for c in codes(again)} == {("refused", "nhso.eclaim.already_sent")}
+    assert len(fake.sends()) == 2
 
 
 def test_a_refused_part_may_go_again_but_an_unanswered_one_only_with_resend(
