@@ -63,8 +63,11 @@ def register(subparsers: Any) -> None:
     )
     eclaim.add_argument(
         "--nhso-eclaim-url",
-        default=ECLAIM_PROD,
-        help=f"e-Claim API base URL (default production; NHSO's test zone: {ECLAIM_TEST})",
+        default=None,
+        help=(
+            "e-Claim API base URL (default: our NHSO sandbox when nhso.mode is sandbox, "
+            f"else production {ECLAIM_PROD}; NHSO's test zone: {ECLAIM_TEST})"
+        ),
     )
     eclaim.add_argument(
         "--resend",

@@ -316,10 +316,10 @@ class Cli:
         ]  # fmt: skip
         self.capsys = capsys
 
-    def __call__(self, *extra: str) -> tuple[int, Any]:
+    def __call__(self, *extra: str, config: Path | None = None) -> tuple[int, Any]:
         from backoffice.cli import main as backoffice_main
 
-        code = backoffice_main([*self.args, *extra])
+        code = backoffice_main([*(["--config", str(config)] if config else []), *self.args, *extra])
         out = self.capsys.readouterr().out
         return code, (json.loads(out) if "--json" in extra else out)
 
@@ -407,6 +407,20 @@ def test_the_same_visits_exported_for_fdh_are_not_sent_again(
         p["content_sha256"] for p in first["nhso_upload"]["parts"]
     ]
     assert sandbox.eclaim.snapshot()["send_requests"] == sends
+
+
+def test_without_a_url_the_command_sends_to_the_sandbox_in_sandbox_mode(
+    cli: Cli, sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    from backoffice.web.testing import scratch_settings
+
+    settings = scratch_settings(tmp_path / "unit", nhso_url=f"{sandbox.url}/nhsoendpoint/")
+    assert settings.nhso.mode == "sandbox"
+    code, out = cli("--json", config=tmp_path / "unit" / "config.toml")  # no --nhso-eclaim-url
+    assert code == 0, out
+    upload = out["nhso_upload"]
+    assert upload["base_url"] == api(sandbox) and upload["sandbox"] and upload["ok"]
+    assert sandbox.eclaim.snapshot()["send_requests"] == len(upload["parts"]) >= 1
 
 
 def test_the_dcenter_login_and_token_never_reach_a_log(

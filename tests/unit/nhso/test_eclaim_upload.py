@@ -594,3 +594,13 @@ def test_the_client_from_settings_picks_url_and_account(tmp_path: Path) -> None:
     )
     with eclaim_upload.client_from_settings(endpoint, own, hcode="99901") as client:
         assert client.base_url == eclaim_upload.PROD_BASE
+
+
+def test_the_command_leaves_the_url_to_the_settings() -> None:
+    from backoffice.cli import build_parser
+
+    day = ["--from", "2026-03-02", "--to", "2026-03-02", "--out", "batches"]
+    args = build_parser().parse_args(["export", "eclaim", *day, "--upload-nhso"])
+    assert args.nhso_eclaim_url is None  # client_from_settings: sandbox mode, sandbox URL
+    explicit = ["export", "eclaim", *day, "--nhso-eclaim-url", eclaim_upload.TEST_BASE]
+    assert build_parser().parse_args(explicit).nhso_eclaim_url == eclaim_upload.TEST_BASE
