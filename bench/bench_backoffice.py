@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 from backoffice.claims.sync import ClaimSync, Outcome  # noqa: E402
 from backoffice.jhcis import tables as t  # noqa: E402
 from backoffice.jhcis.clinic import ClinicDatabase  # noqa: E402
+from backoffice.jhcis.demo_marker import mark_demo  # noqa: E402
 from backoffice.jhcis.engine import open_engine  # noqa: E402
 from backoffice.jhcis.schema import create_jhcis_schema  # noqa: E402
 from backoffice.jhcis.synth import DEMO_UNIT, generate  # noqa: E402
@@ -86,6 +87,7 @@ def build(url: str, visits: int) -> None:
     try:
         create_jhcis_schema(engine)
         generate(engine, persons=max(1000, visits // 4), visits=visits, seed=3, end=END)
+        mark_demo(engine, seed=3)  # make_deps adds the test staff accounts
     finally:
         engine.dispose()
 

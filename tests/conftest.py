@@ -91,6 +91,7 @@ def build_jhcis_database(
     seed: int = 7,
 ) -> None:
     """Create the reconstructed JHCIS schema at `url` and fill it with synthetic data."""
+    from backoffice.jhcis.demo_marker import mark_demo
     from backoffice.jhcis.engine import open_engine
     from backoffice.jhcis.schema import create_jhcis_schema
     from backoffice.jhcis.synth import generate
@@ -101,6 +102,7 @@ def build_jhcis_database(
             engine, charset, include_optional=include_optional, omit_tables=omit_tables
         )
         generate(engine, persons=persons, visits=visits, seed=seed, end=JHCIS_SYNTH_END)
+        mark_demo(engine, seed)  # synth_cases writes only into a marked database
     finally:
         engine.dispose()
 

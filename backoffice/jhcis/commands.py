@@ -18,16 +18,17 @@ import logging
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Engine, inspect, select
+from sqlalchemy import Engine, inspect
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
+from backoffice.jhcis.demo_marker import is_demo, mark_demo
 from backoffice.jhcis.doctor import format_report, run_doctor
 from backoffice.jhcis.engine import configured_url, open_engine
 from backoffice.jhcis.errors import JhcisUnavailable, NotADemoDatabase
 from backoffice.jhcis.grants import grants_script
-from backoffice.jhcis.own_tables import ensure_own_tables, kiosk_demo, own_metadata
+from backoffice.jhcis.own_tables import ensure_own_tables, own_metadata
 from backoffice.jhcis.schema import (
     Charset,
     create_jhcis_schema,
@@ -38,7 +39,6 @@ from backoffice.jhcis.synth import SynthSummary, generate
 from common.config import Settings
 
 log = logging.getLogger(__name__)
-DEMO_MARKER = "jhcis-kiosk-demo"
 
 
 def register(subparsers: Any) -> None:
@@ -158,10 +158,7 @@ def create_demo(
     create_jhcis_schema(engine, charset)
     ensure_own_tables(engine, include_demo_marker=True)
     summary = generate(engine, persons=persons, visits=visits, seed=seed, end=end)
-    with engine.begin() as conn:
-        conn.execute(
-            kiosk_demo.insert().values(marker=DEMO_MARKER, seed=seed, created_at=dt.datetime.now())
-        )
+    mark_demo(engine, seed)
     return summary
 
 
@@ -171,7 +168,7 @@ def check_demo_target(engine: Engine, *, force: bool) -> bool:
     jhcis_names = {t.name for t in reconstruction_metadata().sorted_tables}
     if not existing & jhcis_names:
         return False
-    if not _is_demo(engine, existing):
+    if not is_demo(engine):
         raise NotADemoDatabase(f"{len(existing & jhcis_names)} JHCIS tables present")
     if not force:
         raise NotADemoDatabase(
@@ -180,16 +177,6 @@ def check_demo_target(engine: Engine, *, force: bool) -> bool:
             en="A demo database already exists here; add --force to rebuild it.",
         )
     return True
-
-
-def _is_demo(engine: Engine, existing: set[str]) -> bool:
-    if kiosk_demo.name not in existing:
-        return False
-    with engine.connect() as conn:
-        marker = conn.execute(
-            select(kiosk_demo.c.marker).where(kiosk_demo.c.marker == DEMO_MARKER)
-        ).scalar()
-    return marker == DEMO_MARKER
 
 
 def grants_command(args: argparse.Namespace, settings: Settings) -> int:

@@ -4,8 +4,9 @@ Staff accounts with known passwords (the web sign-in tests) and appointments who
 reminder outcome is known (the reminder tests). They live here because only this room
 writes JHCIS tables. The synthetic generator's own appointments end about three
 months after its last visit; every appointment here lies in March 2027, after them,
-so each case's expected outcome is known exactly. Never run against a clinic's
-database.
+so each case's expected outcome is known exactly. Both writers refuse a database
+without the demo marker (:mod:`backoffice.jhcis.demo_marker`, what create-demo and the
+test fixtures write), so they can never run against a clinic's database.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, delete, insert, update
 
 from backoffice.jhcis import tables as t
+from backoffice.jhcis.demo_marker import require_demo
 from backoffice.jhcis.profile import detect_profile
 
 
@@ -30,6 +32,7 @@ class StaffAccount:
 
 def add_staff_accounts(engine: Engine, unit: str, accounts: Mapping[str, StaffAccount]) -> None:
     """(Re)create staff accounts in a synthetic database's ``user`` table."""
+    require_demo(engine)
     with engine.begin() as conn:
         conn.execute(delete(t.user).where(t.user.c.username.in_(list(accounts))))
         for name, account in accounts.items():
@@ -96,6 +99,7 @@ GIVEN: dict[int, tuple[str, dt.date]] = {
 
 def seed_known_appointments(engine: Engine) -> dict[str, KnownCase]:
     """Insert the cases (booking visits, appointments, vaccinations); returns key -> case."""
+    require_demo(engine)
     keys: dict[str, KnownCase] = {}
     with engine.begin() as conn:
         has_mobile = detect_profile(conn, ["person"]).has_column("person", "mobile")

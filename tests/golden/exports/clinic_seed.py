@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Engine
 
 from backoffice.jhcis import tables as t
+from backoffice.jhcis.demo_marker import mark_demo
 from backoffice.jhcis.schema import create_jhcis_schema
 from common.cid import cid_check_digit
 
@@ -179,3 +180,4 @@ def seed_clinic(engine: Engine) -> None:
                      "vaccinecode": code, "dateepi": DAY, "hosservice": UNIT,
                      "lotno": lot or None},
                 )  # fmt: skip
+    mark_demo(engine, seed=0)  # a made-up clinic: the web tests add staff accounts to it
