@@ -19,9 +19,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table
+from sqlalchemy import Connection, Engine, Table, func, select
 
 from backoffice.jhcis import tables as t
+from backoffice.jhcis.demo_marker import is_demo
+from backoffice.jhcis.errors import NotADemoDatabase
 from backoffice.jhcis.profile import SchemaProfile, detect_profile
 from common.cid import cid_check_digit
 
@@ -172,7 +174,12 @@ def generate(
     days: int = 365,
     unit: str = DEMO_UNIT,
 ) -> SynthSummary:
-    """Fill an empty JHCIS-shaped database (see :mod:`backoffice.jhcis.schema`)."""
+    """Fill an empty JHCIS-shaped database (see :mod:`backoffice.jhcis.schema`).
+
+    Raises :class:`NotADemoDatabase` when the database already holds people and carries
+    no demo marker: that is a clinic's database, and made-up people must never join it.
+    """
+    _refuse_a_clinic_database(engine)
     rng = random.Random(seed)  # noqa: S311 - reproducible fake data, not secrets
     last_day = end or dt.date.today()
     total_visits = visits if visits is not None else int(persons * 2.5)
@@ -200,6 +207,15 @@ def generate(
                 if prof.has_table(table.name):
                     conn.exec_driver_sql(f"ANALYZE TABLE `{table.name}`").all()
     return summary
+
+
+def _refuse_a_clinic_database(engine: Engine) -> None:
+    with engine.connect() as conn:
+        anyone = conn.execute(
+            select(func.count()).select_from(select(t.person.c.pid).limit(1).subquery())
+        ).scalar()
+    if anyone and not is_demo(engine):
+        raise NotADemoDatabase("people present and no demo marker")
 
 
 def _reference_rows(conn: Connection, prof: SchemaProfile, unit: str) -> dict[str, int]:

@@ -62,3 +62,10 @@ def test_known_cases_go_into_a_marked_database(unmarked: Engine) -> None:
     assert seed_known_appointments(unmarked)
     add_staff_accounts(unmarked, UNIT, {"t_x": StaffAccount("pw-1", "1")})
     assert _counts(unmarked)[0] > before[0] and _counts(unmarked)[-1] == before[-1] + 1
+
+
+def test_generate_refuses_a_database_with_people_and_no_marker(unmarked: Engine) -> None:
+    before = _counts(unmarked)
+    with pytest.raises(NotADemoDatabase):
+        generate(unmarked, persons=5, visits=5, seed=8)
+    assert _counts(unmarked) == before
