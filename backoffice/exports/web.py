@@ -61,8 +61,8 @@ TEXT: dict[str, tuple[str, str]] = {
         "Send to NHSO e-Claim now (API, never twice)",
     ),
     "resend": (
-        "ส่งซ้ำโดยตั้งใจ (ข้อมูลที่เคยส่งแล้ว หรือไม่ทราบผล)",
-        "Send again on purpose (content already sent, or of unknown outcome)",
+        "ส่งซ้ำโดยตั้งใจ (เฉพาะข้อมูลที่ไม่ทราบผล หรือที่ สปสช. แจ้งว่าซ้ำ)",
+        "Send again on purpose (only content of unknown outcome, or that NHSO called a duplicate)",
     ),
     "nhso_upload": ("ผลการส่งเข้า e-Claim", "e-Claim upload"),
     "right": ("สิทธิ", "Right"),
