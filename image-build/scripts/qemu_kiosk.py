@@ -1,16 +1,14 @@
 # ruff: noqa: S603, S607 - a build-machine tool that runs qemu, ssh and mtools by name
 """Boot the amd64 kiosk image in QEMU (TCG, OVMF) and check it from the outside.
 
-The :class:`Vm` here is also what ``tests/image/test_qemu_boot.py`` drives: that test
-(``make -C image-build ci-boot`` / ``qemu-boot``, and ``make test``) boots the image with
-the shipped kiosk unit against a JHCIS database, NHSO sandbox and printer on the host.
-The commands below predate it; with ``--fakes`` they run a copy of the unit on
-in-memory fakes, which ``qemu-update-rollback`` still uses for slot A's READY.
+The :class:`Vm` here is what ``tests/image/test_qemu_boot.py`` (``make -C image-build
+ci-boot`` / ``qemu-boot``, and ``make test``) and ``tests/image/test_qemu_update_rollback.py``
+(``ci-update-rollback`` / ``qemu-update-rollback``) drive: they boot the image with the
+shipped kiosk unit against a JHCIS database, NHSO sandbox and printer on the host.
+The command below predates them; with ``--fakes`` it runs a copy of the unit on
+in-memory fakes, for a look at an image without any clinic behind it.
 
-    qemu_kiosk.py boot --image IMG             provision, boot, wait for the kiosk's READY
-    qemu_kiosk.py update-rollback --image IMG --bundle B.raucb
-                                               install B into slot B, boot it, break it
-                                               before mark-good, expect slot A back
+    qemu_kiosk.py boot --image IMG [--fakes]   provision, boot, wait for the kiosk's READY
 
 The image is copied (sparse) and grown to 8 GiB, a test kiosk-provision.toml and an
 SSH key are put on the copy's boot partition, and the serial console is logged to
@@ -33,7 +31,6 @@ from pathlib import Path
 OVMF_CODE = Path("/usr/share/OVMF/OVMF_CODE_4M.fd")
 OVMF_VARS = Path("/usr/share/OVMF/OVMF_VARS_4M.fd")
 UPLOAD = "/data/home/kioskadmin/update.raucb"
-BREAK_TRIAL = "sudo systemctl stop jhcis-kiosk-mark-good.service; sudo systemctl reboot -ff"
 DEBUG_CMDLINE = "console=ttyS0,115200 systemd.show_status=1 systemd.log_level=info"
 # --fakes: the real unit is masked for the boot and a copy of it, identical except for
 # `run --fakes` (in-memory card, database, NHSO and printer), is started instead. It
@@ -277,75 +274,16 @@ def cmd_boot(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-def cmd_update_rollback(args: argparse.Namespace) -> int:
-    workdir = Path(tempfile.mkdtemp(prefix="kiosk-qemu-", dir=args.workdir))
-    vm = Vm(args.image, workdir)
-    vm.provision(args.fakes)
-    results: list[bool] = []
-    try:
-        results.append(boot_and_check(vm, args.timeout, args.fakes))
-        if args.fakes:  # mark-good is masked with the real kiosk unit: confirm A by hand
-            vm.ssh("sudo rauc status mark-good booted")
-        else:  # mark-good waits 60 s after READY
-            time.sleep(90)
-        status = vm.ssh("sudo rauc status --detailed --output-format=json").stdout
-        results.append(check("slot A confirmed good", '"boot_status":"good"' in status, status))
-        copy = subprocess.run(
-            [
-                "scp",
-                "-i",
-                str(vm.key),
-                "-P",
-                str(vm.port),
-                "-o",
-                "StrictHostKeyChecking=no",
-                "-o",
-                "UserKnownHostsFile=/dev/null",
-                str(args.bundle),
-                f"kioskadmin@127.0.0.1:{UPLOAD}",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-            timeout=1800,
-        )
-        results.append(check("bundle copied", copy.returncode == 0, copy.stderr))
-        install = vm.ssh(f"sudo rauc install {UPLOAD}", timeout=3600)
-        results.append(
-            check("rauc install into the other slot", install.returncode == 0, install.stderr)
-        )
-        vm.ssh("sudo systemctl reboot")
-        vm.wait_exit(300)  # -no-reboot: QEMU exits when the guest reboots
-        vm.stop()
-        # Boot the new slot and kill it before it is confirmed.
-        vm.start()
-        on_b = vm.wait_ssh(args.timeout) and "rauc.slot=B" in vm.ssh("cat /proc/cmdline").stdout
-        results.append(check("new slot B booted on trial", on_b))
-        vm.ssh(BREAK_TRIAL)
-        vm.wait_exit(300)
-        vm.stop()
-        vm.start()
-        back = vm.wait_ssh(args.timeout) and "rauc.slot=A" in vm.ssh("cat /proc/cmdline").stdout
-        results.append(check("rolled back to slot A", back))
-    finally:
-        vm.stop()
-    print(f"serial logs in {workdir}")
-    return 0 if all(results) else 1
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="qemu_kiosk.py")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name in ("boot", "update-rollback"):
-        p = sub.add_parser(name)
-        p.add_argument("--image", type=Path, required=True)
-        p.add_argument("--timeout", type=float, default=900)
-        p.add_argument("--workdir", type=Path, default=None)
-        p.add_argument("--fakes", action="store_true", help="kiosk run --fakes (see FAKES_CMDLINE)")
-        if name == "update-rollback":
-            p.add_argument("--bundle", type=Path, required=True)
+    p = sub.add_parser("boot")
+    p.add_argument("--image", type=Path, required=True)
+    p.add_argument("--timeout", type=float, default=900)
+    p.add_argument("--workdir", type=Path, default=None)
+    p.add_argument("--fakes", action="store_true", help="kiosk run --fakes (see FAKES_CMDLINE)")
     args = parser.parse_args(argv)
-    return cmd_boot(args) if args.command == "boot" else cmd_update_rollback(args)
+    return cmd_boot(args)
 
 
 if __name__ == "__main__":

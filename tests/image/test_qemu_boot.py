@@ -20,20 +20,15 @@ the database answers and the reader is missing.
 
 from __future__ import annotations
 
-import json
 import os
-import secrets
-import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 
-from tests.image.conftest import IMAGE_BUILD, load_script
+from tests.image.qemu_clinic import UNIT, Booted, power_on, provisioned_vm, wait_health
 
 DISK = os.environ.get("IMAGE_DISK")
 pytestmark = [
@@ -46,130 +41,6 @@ pytestmark = [
     ),
 ]
 
-qemu = load_script(IMAGE_BUILD / "scripts" / "qemu_kiosk.py", "qemu_kiosk")
-
-UNIT = "jhcis-kiosk.service"
-HCODE = "99901"  # backoffice.jhcis.synth's unit
-HOST = "10.0.2.2"  # this machine, seen from QEMU's user network
-BOOT_TIMEOUT_S = float(os.environ.get("IMAGE_BOOT_TIMEOUT", "1200"))
-HEALTH = "/var/lib/jhcis-kiosk/kiosk-health.json"
-
-
-@dataclass
-class Booted:
-    vm: Any
-    state: str
-    boot_s: float
-    facts: dict[str, str] = field(default_factory=dict)
-
-    def ssh(self, command: str) -> str:
-        return str(self.vm.ssh(command).stdout)
-
-
-def _need(*tools: str) -> None:
-    missing = [tool for tool in tools if shutil.which(tool) is None]
-    if missing:
-        pytest.fail(f"missing tools {missing}: run make -C image-build deps")
-
-
-@pytest.fixture(scope="module")
-def clinic_account(
-    _module_mariadb_databases: Any, mariadb_url: str
-) -> Iterator[tuple[str, str, str, int]]:
-    """(database, user, password, port) of a synthetic JHCIS with a kiosk-only account."""
-    from sqlalchemy import create_engine, text
-
-    from backoffice.jhcis.grants import grant_statements
-
-    url = make_url(_module_mariadb_databases.jhcis("utf8"))
-    database = str(url.database)
-    user = f"kiosk_vm_{secrets.token_hex(4)}"
-    password = secrets.token_urlsafe(16)
-    admin = create_engine(mariadb_url)
-    # Provisioning names one database account for the kiosk and the backoffice (both run
-    # in the image), so it holds both least-privilege roles.
-    statements = [
-        *grant_statements("kiosk", database=database, user=user, host="%"),
-        *grant_statements("backoffice", database=database, user=user, host="%"),
-    ]
-    with admin.begin() as conn:
-        conn.execute(text(f"CREATE USER '{user}'@'%' IDENTIFIED BY :pw"), {"pw": password})
-        for statement in statements:
-            conn.execute(text(statement))
-    try:
-        yield database, user, password, int(url.port or 3306)
-    finally:
-        with admin.begin() as conn:
-            conn.execute(text(f"DROP USER IF EXISTS '{user}'@'%'"))
-        admin.dispose()
-
-
-@pytest.fixture(scope="module")
-def lan(clinic_account: tuple[str, str, str, int]) -> Iterator[dict[str, Any]]:
-    """The NHSO sandbox and the loopback printer, on this machine's loopback."""
-    from backoffice.nhso.sandbox import SandboxServer
-    from hardware.printer import LoopbackPrinter
-
-    sandbox = SandboxServer(port=0, hcode=HCODE).start()
-    printer = LoopbackPrinter("127.0.0.1", 0).start()
-    try:
-        yield {"nhso_port": sandbox.port, "printer": printer, "printer_port": printer.port}
-    finally:
-        printer.stop()
-        sandbox.stop()
-
-
-def provisioning(key: str, account: tuple[str, str, str, int], lan: dict[str, Any]) -> str:
-    database, user, password, port = account
-    return f"""
-[clinic]
-hcode = "{HCODE}"
-name = "QEMU test"
-
-[database]
-host = "{HOST}"
-port = {port}
-name = "{database}"
-user = "{user}"
-password = "{password}"
-
-[nhso]
-mode = "agent"
-agent_url = "http://{HOST}:{lan["nhso_port"]}"
-
-[printer]
-uri = "tcp://{HOST}:{lan["printer_port"]}"
-
-[kiosk]
-# A 7-inch panel: llvmpipe under emulation draws it ~3x faster than the default 1280x800.
-width = 800
-height = 480
-
-[access]
-ssh_authorized_keys = ["{key}"]
-"""
-
-
-def wait_health(booted: Booted, timeout_s: float = 300) -> dict[str, Any]:
-    """The health file once the device watcher found the database answering.
-
-    Under emulation the kiosk's first contact (schema profile, its own tables) can take
-    longer than the connect timeout and report "down" once; the watcher asks again every
-    15 s, so "ok" must follow.
-    """
-    deadline = time.monotonic() + timeout_s
-    health: dict[str, Any] = {}
-    while time.monotonic() < deadline:
-        raw = booted.ssh(f"sudo cat {HEALTH}")
-        try:
-            health = json.loads(raw)
-        except json.JSONDecodeError:
-            health = {}
-        if health.get("components", {}).get("database", {}).get("status") == "ok":
-            return health
-        time.sleep(5)
-    return health
-
 
 @pytest.fixture(scope="module")
 def booted(
@@ -178,18 +49,10 @@ def booted(
     lan: dict[str, Any],
 ) -> Iterator[Booted]:
     assert DISK is not None
-    _need("qemu-system-x86_64", "mcopy", "grub-editenv", "sfdisk", "ssh", "ssh-keygen")
-    workdir = tmp_path_factory.mktemp("qemu")
-    vm = qemu.Vm(Path(DISK), workdir)
-    vm.provision(False, provisioning(vm.public_key, clinic_account, lan))
-    started = time.monotonic()
-    vm.start()
+    vm = provisioned_vm(Path(DISK), tmp_path_factory.mktemp("qemu"), clinic_account, lan)
     try:
-        if not vm.wait_ssh(BOOT_TIMEOUT_S):
-            pytest.fail(f"no SSH with the provisioned key; serial log in {workdir}")
-        state = qemu.wait_kiosk_ready(vm, BOOT_TIMEOUT_S - (time.monotonic() - started), UNIT)
-        result = Booted(vm, state, time.monotonic() - started, {"password": clinic_account[2]})
-        print(f"\nqemu: kiosk {state} {result.boot_s:.0f} s after power-on; logs in {workdir}")
+        result = power_on(vm)
+        result.facts["password"] = clinic_account[2]
         yield result
     finally:
         vm.stop()
