@@ -50,7 +50,10 @@ def test_kiosk_run_notifies_pings_and_stops(tmp_path: Path, vpcd_slot: int) -> N
                 messages.append(listener.recv(256).decode())
             except TimeoutError:
                 assert process.poll() is None, "kiosk run exited early"
-        assert messages[:1] == ["READY=1"], messages
+        # STATUS= (the device watcher's "reader ok, database ok") may come at any time,
+        # before READY=1 too; of the lifecycle messages READY=1 must be first.
+        lifecycle = [m for m in messages if not m.startswith("STATUS=")]
+        assert lifecycle[:1] == ["READY=1"], messages
         assert messages.count("WATCHDOG=1") >= 2, messages
         health = json.loads((data_dir / "kiosk-health.json").read_text(encoding="utf-8"))
         assert health["state"] == "idle"
