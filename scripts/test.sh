@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite: linters, type checks, then pytest against real services, then
-# the appliance image: the `ci` flavour (image-build/manifest.toml) is built in the
-# background while the rest runs, and once pytest is done its root filesystem is
-# checked and it is booted in QEMU to the real kiosk unit's READY (tests/image).
+# the appliance image: the `ci` flavour (image-build/manifest.toml) and a signed update
+# bundle of it are built in the background while the rest runs, and once pytest is done
+# its root filesystem is checked, it is booted in QEMU to the real kiosk unit's READY,
+# and updated in QEMU: a broken update must roll back, a good one be kept (tests/image).
 # Called by `make test` after the system packages and .venv are in place.
 # SKIP_IMAGE=1 leaves the image out (it needs root: mmdebstrap, chroot).
 set -euo pipefail
@@ -30,11 +31,11 @@ elif [ "$(id -u)" -ne 0 ]; then
   echo "== image: skipped (building the root filesystem needs root; CI runs as root)"
 else
   mkdir -p var/test
-  echo "== image: building the ci image in the background (log: $IMAGE_LOG)"
+  echo "== image: building the ci image and its bundle in the background (log: $IMAGE_LOG)"
   # Always from this commit: the stamp knows the manifest and overlays, not the code.
-  rm -f "$CI_OUT/rootfs/.built"
+  rm -f "$CI_OUT/rootfs/.built" "$CI_OUT/images/jhcis-kiosk-amd64-ci.raucb"
   # Its own process group (setsid), so that a failure below stops all of it.
-  setsid nice -n 10 make -C image-build ci-image >"$IMAGE_LOG" 2>&1 &
+  setsid nice -n 10 make -C image-build ci-image ci-bundle >"$IMAGE_LOG" 2>&1 &
   image_pid=$!
 fi
 
@@ -56,8 +57,10 @@ if [ -n "$image_pid" ]; then
   fi
   image_pid=""
   grep -E '^(root filesystem|I: success|real)' "$IMAGE_LOG" || true
-  echo "== image: root filesystem assertions and QEMU boot of the ci image (tests/image)"
+  echo "== image: root filesystem assertions, QEMU boot and update-then-rollback of the ci image (tests/image)"
   IMAGE_ROOTFS=$CI_OUT/rootfs IMAGE_FLAVOUR=ci IMAGE_DIR=$CI_OUT/images \
     IMAGE_DISK=$CI_OUT/images/jhcis-kiosk-amd64.img \
-    $BIN/pytest -ra -s --durations=5 tests/image/test_rootfs.py tests/image/test_qemu_boot.py
+    IMAGE_BUNDLE=$CI_OUT/images/jhcis-kiosk-amd64-ci.raucb \
+    $BIN/pytest -ra -s --durations=5 tests/image/test_rootfs.py tests/image/test_qemu_boot.py \
+    tests/image/test_qemu_update_rollback.py
 fi
