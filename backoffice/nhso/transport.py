@@ -164,8 +164,14 @@ class JsonHttp:
             error = NhsoUnavailable(f"{template}: answer lost ({type(exc).__name__})")
             error.maybe_processed = True
             raise error from None
-        except httpx.HTTPError as exc:
+        except (httpx.UnsupportedProtocol, httpx.ProxyError) as exc:
             raise NhsoUnavailable(f"{template}: {type(exc).__name__}") from None
+        except httpx.HTTPError as exc:
+            # Anything else (an answer that cannot be decoded, too many redirects, ...)
+            # happened after the request left: it may have been processed.
+            error = NhsoUnavailable(f"{template}: {type(exc).__name__}")
+            error.maybe_processed = True
+            raise error from None
         if response.headers.get(SANDBOX_HEADER, "").lower() == "true":
             self.sandbox_seen = True
         data = _json_or_none(response)

@@ -312,6 +312,18 @@ def test_any_error_on_a_2xx_may_have_been_processed(status: int, answer: object,
     assert getattr(err.value, "maybe_processed", None) is True
 
 
+def test_a_2xx_whose_body_cannot_be_decoded_may_have_been_processed() -> None:
+    def garbled(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/auth"):
+            return httpx.Response(200, json={"token": "token-1"})
+        # A proxy said gzip and sent something else: httpx raises DecodingError.
+        return httpx.Response(200, content=b"not gzip", headers={"Content-Encoding": "gzip"})
+
+    with client_for(garbled) as client, pytest.raises(NhsoUnavailable) as caught:
+        client.send(small_body())
+    assert caught.value.maybe_processed is True
+
+
 def test_a_4xx_refusal_was_not_processed() -> None:
     for status in (400, 409, 413, 422):
         fake = FakeNhso([(status, {"status": status, "message": "no"})])
