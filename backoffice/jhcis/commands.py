@@ -157,9 +157,10 @@ def create_demo(
         own_metadata.drop_all(engine)
     create_jhcis_schema(engine, charset)
     ensure_own_tables(engine, include_demo_marker=True)
-    summary = generate(engine, persons=persons, visits=visits, seed=seed, end=end)
+    # Marked before it is filled: an interrupted run leaves a database create-demo may
+    # rebuild, not one full of made-up people that looks like a clinic's.
     mark_demo(engine, seed)
-    return summary
+    return generate(engine, persons=persons, visits=visits, seed=seed, end=end)
 
 
 def check_demo_target(engine: Engine, *, force: bool) -> bool:
