@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import logging
 import shutil
 import tempfile
@@ -34,7 +35,7 @@ from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import record, screen_ssop
 from backoffice.exports.source import ClaimSource, VisitBundle
-from backoffice.exports.writer import DelimitedFile, new_batch_folder, zip_files
+from backoffice.exports.writer import DelimitedFile, claim_batch_folder, zip_files
 from common.thaidate import ce_to_be
 
 log = logging.getLogger(__name__)
@@ -217,8 +218,14 @@ def export_ssop(
     now: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> BatchResult:
-    moment = now or dt.datetime.now()
-    name, folder = new_batch_folder(out_dir, zip_stem(hcode, date_to, session, moment))
+    started = now or dt.datetime.now()
+    # The zip's name has a fixed shape (hcode_SSOPBIL_yymm_session_date-time): a second
+    # job in the same second takes the next second rather than a suffix.
+    later = (started + dt.timedelta(seconds=n) for n in itertools.count())
+    number, name, folder = claim_batch_folder(
+        out_dir, (zip_stem(hcode, date_to, session, moment) for moment in later)
+    )
+    moment = started + dt.timedelta(seconds=number - 1)
     report = r.ValidationReport(folder)
     builder = SsopRows(rules, hcode)
     total = source.count(date_from, date_to, hcode) if progress else 0

@@ -7,7 +7,7 @@ import importlib
 import itertools
 import re
 import zipfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -138,9 +138,18 @@ def new_batch_folder(out_dir: Path, name: str) -> tuple[str, Path]:
     ``exist_ok=False`` (an atomic claim even between processes); a taken name, or one
     whose zip is already there, gets ``-2``, ``-3``, ... and the zip follows the folder.
     """
+    _, name, folder = claim_batch_folder(
+        out_dir, (name if n == 1 else f"{name}-{n}" for n in itertools.count(1))
+    )
+    return name, folder
+
+
+def claim_batch_folder(out_dir: Path, names: Iterator[str]) -> tuple[int, str, Path]:
+    """The first of `names` whose folder this call creates and whose zip does not exist:
+    (its position from 1, name, folder). Formats whose name is fixed (SSOP's) pass
+    names of their own shape instead of a suffix."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    for number in itertools.count(1):
-        candidate = name if number == 1 else f"{name}-{number}"
+    for number, candidate in enumerate(names, start=1):
         if (out_dir / f"{candidate}.zip").exists():
             continue
         folder = out_dir / candidate
@@ -148,5 +157,5 @@ def new_batch_folder(out_dir: Path, name: str) -> tuple[str, Path]:
             folder.mkdir()
         except FileExistsError:
             continue
-        return candidate, folder
-    raise AssertionError("unreachable")  # itertools.count never ends
+        return number, candidate, folder
+    raise FileExistsError(out_dir)  # only a finite `names` can run out
