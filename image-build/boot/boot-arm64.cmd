@@ -1,6 +1,6 @@
 # U-Boot boot script for the Raspberry Pi 4 kiosk (compiled to boot.scr with mkimage).
 # A/B with RAUC's uboot backend variables: BOOT_ORDER ("A B"), BOOT_A_LEFT/BOOT_B_LEFT
-# (attempts left). Each boot spends one attempt; `rauc status mark-active booted` refills it once
+# (attempts left). Each boot spends one attempt; `rauc status mark-good` refills it once
 # the kiosk reported READY. A slot without attempts left is skipped: that is the rollback.
 # Not verified on Pi hardware from this build machine (see README, "What is not tested").
 test -n "${BOOT_ORDER}" || setenv BOOT_ORDER "A B"

@@ -130,8 +130,8 @@ def test_mark_good_waits_for_the_kiosk_being_ready() -> None:
     # After= a Type=notify unit means: only once the kiosk has sent READY=1.
     assert mark["Unit"]["After"] == "jhcis-kiosk.service"
     assert mark["Unit"]["Requires"] == "jhcis-kiosk.service"
-    # mark-active: confirmed *and* first in the boot order (see the unit's comment)
-    assert mark["Service"]["ExecStart"] == "/usr/bin/rauc status mark-active booted"
+    # mark-good, not mark-active: an update installed meanwhile stays first (unit's comment)
+    assert mark["Service"]["ExecStart"] == "/usr/bin/rauc status mark-good booted"
 
 
 @pytest.mark.parametrize("timer", ["jhcis-claims-sync.timer", "jhcis-reminders.timer"])
