@@ -22,8 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, func, select
 
 from backoffice.jhcis import tables as t
-from backoffice.jhcis.demo_marker import is_demo
-from backoffice.jhcis.errors import NotADemoDatabase
+from backoffice.jhcis.demo_marker import require_demo
 from backoffice.jhcis.profile import SchemaProfile, detect_profile
 from common.cid import cid_check_digit
 
@@ -214,8 +213,8 @@ def _refuse_a_clinic_database(engine: Engine) -> None:
         anyone = conn.execute(
             select(func.count()).select_from(select(t.person.c.pid).limit(1).subquery())
         ).scalar()
-    if anyone and not is_demo(engine):
-        raise NotADemoDatabase("people present and no demo marker")
+    if anyone:
+        require_demo(engine)
 
 
 def _reference_rows(conn: Connection, prof: SchemaProfile, unit: str) -> dict[str, int]:
