@@ -13,6 +13,7 @@ export REQUIRE_SERVICES=1   # integration tests fail, never skip, when a service
 export PYTHONHASHSEED=0
 
 CI_OUT=image-build/build/amd64-ci
+CI_BUNDLE=$CI_OUT/images/jhcis-kiosk-amd64-ci.raucb  # image-build/Makefile's CI_BUNDLE
 IMAGE_LOG=var/test/image-build.log
 image_pid=""
 stop_image() {
@@ -33,7 +34,7 @@ else
   mkdir -p var/test
   echo "== image: building the ci image and its bundle in the background (log: $IMAGE_LOG)"
   # Always from this commit: the stamp knows the manifest and overlays, not the code.
-  rm -f "$CI_OUT/rootfs/.built" "$CI_OUT/images/jhcis-kiosk-amd64-ci.raucb"
+  rm -f "$CI_OUT/rootfs/.built" "$CI_BUNDLE"
   # Its own process group (setsid), so that a failure below stops all of it.
   setsid nice -n 10 make -C image-build ci-image ci-bundle >"$IMAGE_LOG" 2>&1 &
   image_pid=$!
@@ -60,7 +61,7 @@ if [ -n "$image_pid" ]; then
   echo "== image: root filesystem assertions, QEMU boot and update-then-rollback of the ci image (tests/image)"
   IMAGE_ROOTFS=$CI_OUT/rootfs IMAGE_FLAVOUR=ci IMAGE_DIR=$CI_OUT/images \
     IMAGE_DISK=$CI_OUT/images/jhcis-kiosk-amd64.img \
-    IMAGE_BUNDLE=$CI_OUT/images/jhcis-kiosk-amd64-ci.raucb \
+    IMAGE_BUNDLE=$CI_BUNDLE \
     $BIN/pytest -ra -s --durations=5 tests/image/test_rootfs.py tests/image/test_qemu_boot.py \
     tests/image/test_qemu_update_rollback.py
 fi
