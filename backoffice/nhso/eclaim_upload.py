@@ -403,15 +403,11 @@ class EclaimApiClient:
             raise
 
     def _post(self, body: Mapping[str, Any], template: str, token: str) -> Reply:
-        try:
-            return self._http.request(
-                "POST", SEND_PATH, template=template, body=body, token=token,
-                pass_statuses=frozenset({400, 409, 413, 422}),
-            )  # fmt: skip
-        except MalformedResponse as error:
-            # The transport raises this only for a 2xx whose body is not JSON.
-            error.maybe_processed = True
-            raise
+        # A 2xx whose body is not JSON raises MalformedResponse with maybe_processed set.
+        return self._http.request(
+            "POST", SEND_PATH, template=template, body=body, token=token,
+            pass_statuses=frozenset({400, 409, 413, 422}),
+        )  # fmt: skip
 
     @staticmethod
     def _answer(reply: Reply, template: str) -> SendAnswer:

@@ -188,7 +188,11 @@ class JsonHttp:
                 error.maybe_processed = True
                 raise error
         if 200 <= status < 300 and data is None and response.content.strip():
-            raise MalformedResponse(f"{template}: body is not JSON")
+            malformed = MalformedResponse(f"{template}: body is not JSON")
+            # NHSO took a POST in (2xx) and its answer is unreadable: an authen, a close
+            # right or an upload may have happened, so callers must not resend blindly.
+            malformed.maybe_processed = method.upper() not in ("GET", "HEAD")
+            raise malformed
         return Reply(status=status, data=data, headers=response.headers)
 
     def _unreachable(self, template: str, what: str) -> NhsoError:

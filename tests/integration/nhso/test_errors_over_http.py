@@ -169,10 +169,18 @@ def test_server_error(sandbox: SandboxServer, web: NhsoWebClient) -> None:
     assert web.real_person(DEMO, "TEST").main_inscl_code == "UCS"  # count=1: cleared
 
 
-def test_malformed_response(sandbox: SandboxServer, agent_provider: AgentAuthenProvider) -> None:
+def test_malformed_response(
+    sandbox: SandboxServer, agent_provider: AgentAuthenProvider, agent: AgentClient
+) -> None:
     sandbox.set_faults(malformed=True)
-    with pytest.raises(MalformedResponse):
+    with pytest.raises(MalformedResponse) as read:
         agent_provider.rights(DEMO)
+    assert not read.value.maybe_processed  # a read changes nothing at NHSO
+    request = ConfirmSaveRequest(pid=DEMO, claim_type=GENERAL, mobile=MOBILE, correlation_id="x")
+    with pytest.raises(MalformedResponse) as save:
+        agent.confirm_save(request)
+    # NHSO answered 200 to the authen itself: a code may exist, so nobody may resend it.
+    assert save.value.maybe_processed
 
 
 def test_deceased_from_agent_and_realperson(
