@@ -26,6 +26,9 @@ PACKAGES=(
   # mmdebstrap, genimage (mke2fs, mtools, FAT), the RAUC bundle check, QEMU with OVMF, ssh
   mmdebstrap genimage dosfstools mtools e2fsprogs fdisk rauc squashfs-tools
   grub-efi-amd64-bin qemu-system-x86 ovmf openssh-client
+  # the Pi image's A/B boot on Debian's U-Boot in QEMU (tests/image/test_pi_uboot_ab.py):
+  # raspi3b emulation, mkimage for boot.scr, fw_printenv/fw_setenv, RAUC's private D-Bus
+  qemu-system-arm u-boot-tools libubootenv-tool dbus-daemon
   # a throwaway CA for the NHSO clients' TLS (custom CA bundle) tests
   openssl
 )
