@@ -271,6 +271,25 @@ def test_a_plain_index_that_cannot_be_created_is_a_warning(
     assert index_signatures(owner, "kiosk_visit") == {(("pcucode", "visitdate", "queue_no"), True)}
 
 
+def test_a_connection_lost_while_creating_a_plain_index_stops_startup(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'own.sqlite'}"
+    owner, flaky = create_engine(url), create_engine(url)
+    crash_created(owner, kiosk_pending_authen)
+
+    @event.listens_for(flaky, "before_cursor_execute")
+    def lose(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("CREATE INDEX"):
+            cursor.connection.close()  # the driver then fails as on a dropped connection
+
+    try:
+        with pytest.raises(DBAPIError) as info:
+            ensure_own_tables(flaky)
+        assert info.value.connection_invalidated
+    finally:
+        flaky.dispose()
+        owner.dispose()
+
+
 def test_a_unique_index_that_cannot_be_created_stops_startup(
     no_index_grant: tuple[Engine, Engine],
 ) -> None:
