@@ -128,6 +128,10 @@ class Vm:
             f"if=pflash,format=raw,file={self.workdir / 'OVMF_VARS.fd'}",
             "-drive",
             f"file={self.disk},format=raw,if=virtio",
+            # One display, as on a kiosk: q35's default VGA would be a second DRM card,
+            # and SDL's kmsdrm takes the first it finds.
+            "-vga",
+            "none",
             "-device",
             "virtio-gpu-pci",
             "-display",
@@ -140,10 +144,36 @@ class Vm:
             f"file:{log}",
             "-monitor",
             "none",
+            "-qmp",
+            f"unix:{self.qmp_socket},server=on,wait=off",
             "-no-reboot",
         ]
         self.process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
         return log
+
+    @property
+    def qmp_socket(self) -> Path:
+        return self.workdir / "qmp.sock"
+
+    def screendump(self, png: Path) -> None:
+        """What the kiosk's screen shows now (the virtio-gpu output), as a PNG file."""
+        with socket.socket(socket.AF_UNIX) as qmp:
+            qmp.settimeout(60)
+            qmp.connect(str(self.qmp_socket))
+            replies = qmp.makefile("r", encoding="utf-8")
+
+            def call(command: str, **arguments: object) -> None:
+                qmp.sendall(json.dumps({"execute": command, "arguments": arguments}).encode())
+                while True:  # skip asynchronous events until the command's own reply
+                    reply = json.loads(replies.readline())
+                    if "error" in reply:
+                        raise RuntimeError(f"QMP {command}: {reply['error']}")
+                    if "return" in reply:
+                        return
+
+            json.loads(replies.readline())  # the greeting
+            call("qmp_capabilities")
+            call("screendump", filename=str(png), format="png")
 
     def ssh(self, command: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
         return subprocess.run(

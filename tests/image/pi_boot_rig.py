@@ -92,7 +92,9 @@ class Parts:
 def fetch_parts(cache: Path) -> Parts:
     """Debian's packages for arm64, unpacked (not installed: nothing runs under emulation)."""
     tree = cache / "arm64-parts"
-    if not (tree / ".done").exists():
+    done = tree / ".done"
+    # A week-old copy is fetched again: the rig should boot what an image built today ships.
+    if not done.exists() or time.time() - done.stat().st_mtime > 7 * 24 * 3600:
         shutil.rmtree(tree, ignore_errors=True)
         cache.mkdir(parents=True, exist_ok=True)
         debian = tomllib.loads((IMAGE_BUILD / "manifest.toml").read_text())["debian"]
@@ -106,7 +108,7 @@ def fetch_parts(cache: Path) -> Parts:
             tree,
             debian["mirror"],
         )
-        (tree / ".done").touch()
+        done.touch()
     kernel = sorted(tree.glob("boot/vmlinuz-*"))[-1]
     version = kernel.name.removeprefix("vmlinuz-")
     return Parts(

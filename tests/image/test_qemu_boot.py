@@ -15,11 +15,13 @@ where this module starts what a clinic has on its LAN:
 There is no card reader (pcscd in the VM lists none). READY therefore means: the kiosk
 came up, drew its idle screen with "the card reader is not connected" on it, told
 systemd READY=1, and keeps pinging the watchdog without a restart; its health file says
-the database answers and the reader is missing.
+the database answers and the reader is missing. On the release image (KMS/DRM) the
+screen itself is read from outside as well: the idle screen must be on the display.
 """
 
 from __future__ import annotations
 
+import ast
 import os
 import time
 from collections.abc import Iterator
@@ -28,6 +30,7 @@ from typing import Any
 
 import pytest
 
+from tests.image.conftest import ROOT
 from tests.image.qemu_clinic import UNIT, Booted, power_on, provisioned_vm, wait_health
 
 DISK = os.environ.get("IMAGE_DISK")
@@ -115,3 +118,52 @@ def test_no_vpcd_and_data_partition_grown(booted: Booted) -> None:
     assert size.isdigit() and int(size) > 2 * 2**30, size
     cmdline = booted.ssh("cat /proc/cmdline")
     assert "rauc.slot=A" in cmdline, cmdline
+
+
+def kiosk_palette() -> dict[str, tuple[int, int, int]]:
+    """The kiosk's colours as 8-bit RGB, read from kiosk/ui/widgets.py without importing Kivy."""
+    palette = {}
+    for node in ast.parse((ROOT / "kiosk" / "ui" / "widgets.py").read_text()).body:
+        if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name):
+            name = node.targets[0].id
+            if name in ("INK", "PAPER", "SECONDARY", "WARNING"):
+                rgba = ast.literal_eval(node.value)
+                palette[name] = (round(rgba[0] * 255), round(rgba[1] * 255), round(rgba[2] * 255))
+    return palette
+
+
+def pixels_of(image: Any, colour: tuple[int, int, int], box: tuple[int, int, int, int]) -> int:
+    """How many pixels in `box` are `colour` (within anti-aliasing and dithering slack)."""
+    return sum(
+        1
+        for pixel in image.crop(box).getdata()
+        if all(abs(a - b) <= 12 for a, b in zip(pixel, colour, strict=True))
+    )
+
+
+def test_idle_screen_is_on_the_display(booted: Booted, tmp_path: Path) -> None:
+    """The kiosk drew its idle screen on the display itself, through KMS/DRM.
+
+    The screen is read from outside (QEMU's screendump of the virtio-gpu output); the
+    same screen with its texts is checked in tests/ui, so here its layout is checked
+    by the kiosk's own colours: paper background, headline in ink in the upper half,
+    the "reader not connected" warning in the lower third, the language button.
+    """
+    if os.environ.get("IMAGE_FLAVOUR") == "ci":
+        pytest.skip("the ci flavour renders offscreen: its display shows the text console")
+    from PIL import Image
+
+    state = booted.ssh("sudo cat /sys/kernel/debug/dri/0/state")
+    assert "allocated by = kiosk" in state, state[:2000]  # the scanout is the kiosk's
+    png = tmp_path / "idle-screen.png"
+    booted.vm.screendump(png)
+    print(f"screen: {png}")
+    colour = kiosk_palette()
+    with Image.open(png) as shot:
+        image = shot.convert("RGB")
+    width, height = image.size
+    assert (width, height) == (1280, 800), image.size  # the virtual monitor's preferred mode
+    assert pixels_of(image, colour["PAPER"], (0, 0, width, height)) > 0.8 * width * height
+    assert pixels_of(image, colour["INK"], (0, 0, width, height // 2)) > 2000
+    assert pixels_of(image, colour["WARNING"], (0, height * 2 // 3, width, height)) > 1000
+    assert pixels_of(image, colour["SECONDARY"], (width * 2 // 3, 0, width, height // 8)) > 5000
