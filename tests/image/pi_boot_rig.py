@@ -245,7 +245,8 @@ class PiRig:
             "-display", "none", "-monitor", "none", "-no-reboot",
         ]  # fmt: skip
         process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline = started + timeout_s
         serial = ""
         try:
             while time.monotonic() < deadline:
@@ -262,6 +263,8 @@ class PiRig:
         if report is None or chosen is None:
             tail = serial[-3000:]
             raise AssertionError(f"boot {self.boots}: no slot report; serial ends:\n{tail}")
+        print(f"pi rig: power-on {self.boots}: slot {chosen.group(1)} reported after "
+              f"{time.monotonic() - started:.0f} s")  # fmt: skip
         return Boot(chosen.group(1), report.group(1), report.group(2).strip(), serial)
 
     # --- the Linux side -------------------------------------------------------------

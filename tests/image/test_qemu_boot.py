@@ -120,6 +120,12 @@ def test_no_vpcd_and_data_partition_grown(booted: Booted) -> None:
     assert "rauc.slot=A" in cmdline, cmdline
 
 
+def release_only(why: str) -> None:
+    """Skip on the ci flavour (make test), which lacks what the test looks at."""
+    if os.environ.get("IMAGE_FLAVOUR") == "ci":
+        pytest.skip(why)
+
+
 def kiosk_palette() -> dict[str, tuple[int, int, int]]:
     """The kiosk's colours as 8-bit RGB, read from kiosk/ui/widgets.py without importing Kivy."""
     palette = {}
@@ -149,8 +155,7 @@ def test_idle_screen_is_on_the_display(booted: Booted, tmp_path: Path) -> None:
     by the kiosk's own colours: paper background, headline in ink in the upper half,
     the "reader not connected" warning in the lower third, the language button.
     """
-    if os.environ.get("IMAGE_FLAVOUR") == "ci":
-        pytest.skip("the ci flavour renders offscreen: its display shows the text console")
+    release_only("the ci flavour renders offscreen: its display shows the text console")
     from PIL import Image
 
     state = booted.ssh("sudo cat /sys/kernel/debug/dri/0/state")
@@ -167,3 +172,32 @@ def test_idle_screen_is_on_the_display(booted: Booted, tmp_path: Path) -> None:
     assert pixels_of(image, colour["INK"], (0, 0, width, height // 2)) > 2000
     assert pixels_of(image, colour["WARNING"], (0, height * 2 // 3, width, height)) > 1000
     assert pixels_of(image, colour["SECONDARY"], (width * 2 // 3, 0, width, height // 8)) > 5000
+
+
+def test_a_hung_system_is_reset_by_the_hardware_watchdog(booted: Booted) -> None:
+    """Last in the module: it takes the VM down.
+
+    systemd pings the board's watchdog (RuntimeWatchdogSec=30s; QEMU's i6300esb here,
+    iTCO/sp5100 on a mini PC). A kernel that stops dead stops the pings, and the board
+    resets; QEMU runs with -no-reboot, so the reset ends it.
+    """
+    release_only("the ci flavour's cloud kernel has no watchdog driver for QEMU's board")
+    watchdog = booted.ssh(
+        "systemctl show -p RuntimeWatchdogUSec --value; cat /sys/class/watchdog/watchdog0/identity"
+    ).split("\n")
+    assert watchdog[0] == "30s", watchdog
+    assert watchdog[1].strip(), "no hardware watchdog device"  # e.g. "i6300ESB timer"
+    log = booted.vm.workdir / f"serial-{booted.vm.boots}.log"
+    # kernel.panic=10 would reboot a crashed kernel by itself; with 0 it just stops, as a
+    # hung one does, and only the watchdog can bring the kiosk back.
+    # From a timer, 2 s on: ssh returns first, so the clock below starts at the crash.
+    crash = "sudo systemd-run -q --on-active=2 /bin/sh -c 'echo c > /proc/sysrq-trigger'"
+    assert booted.vm.ssh(f"sudo sysctl -q kernel.panic=0 && {crash}").returncode == 0
+    started = time.monotonic()
+    booted.vm.wait_exit(timeout=300)
+    stopped_s = time.monotonic() - started
+    print(f"watchdog: the hung VM was reset {stopped_s:.0f} s after the crash was started")
+    serial = log.read_text(errors="replace")
+    assert "Kernel panic - not syncing: sysrq triggered crash" in serial, serial[-2000:]
+    assert "Rebooting in" not in serial  # the kernel did not reboot itself
+    assert stopped_s > 10, stopped_s  # the reset came from the watchdog's timeout
