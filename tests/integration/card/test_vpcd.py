@@ -351,9 +351,16 @@ def test_monitor_command_prints_events(slot: tuple[int, str]) -> None:
     port, reader = slot
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "hardware.card", "monitor", "--reader", reader]
-    process = subprocess.Popen(
-        [*command, "--settle", "0.1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
-    )
+    # A run started in the background (`make test &`) has SIGINT ignored, and a child
+    # inherits that and never sees Ctrl-C; a handler here is reset to the default in the
+    # child, so the monitor gets Ctrl-C as at a terminal.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        process = subprocess.Popen(
+            [*command, "--settle", "0.1"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
     card = VirtualCard(DEMO, port=port)
     try:
         time.sleep(0.5)  # let the monitor take its first look at the empty slot
