@@ -199,9 +199,10 @@ def _complete(engine: Engine, table: Table) -> None:
         except DBAPIError as exc:
             if _has(_present_indexes(engine, table.name)[1], name, signature):
                 continue  # another kiosk created it meanwhile
-            if not unique and not exc.connection_invalidated:
+            if not unique:
+                if exc.connection_invalidated:
+                    raise  # a lost connection stops startup like any other
                 # Only speed is lost (e.g. an account without the INDEX grant): carry on.
-                # A lost connection is not that: it stops startup like any other.
                 # The driver's message is not logged: it names the database account.
                 log.warning(
                     "index %s of %s is missing and could not be created (%s); queries on "

@@ -275,10 +275,25 @@ def test_a_connection_lost_while_creating_a_plain_index_stops_startup(tmp_path: 
     url = f"sqlite:///{tmp_path / 'own.sqlite'}"
     owner, flaky = create_engine(url), create_engine(url)
     crash_created(owner, kiosk_pending_authen)
+    # Rows sharing every plain index's columns (allowed): not a "duplicate rows" error.
+    with owner.begin() as conn:
+        for visitno in (1, 2):
+            row = {"pcucode": "99901", "visitno": 7, "visitdate": dt.date(2026, 12, 3)}
+            conn.execute(
+                kiosk_pending_authen.insert().values(
+                    **row,
+                    pcucodeperson="99901",
+                    pid=visitno,
+                    claim_type="PG0060001",
+                    created_at=dt.datetime(2026, 12, 3, 8, 0),
+                    attempts=0,
+                    resolved_at=dt.datetime(2026, 12, 3, 8, 5),
+                )
+            )
 
     @event.listens_for(flaky, "before_cursor_execute")
     def lose(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("CREATE INDEX"):
+        if statement.lstrip().upper().startswith("CREATE INDEX kiosk_pending_authen".upper()):
             cursor.connection.close()  # the driver then fails as on a dropped connection
 
     try:
