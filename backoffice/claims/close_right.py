@@ -32,7 +32,7 @@ from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import identity_problems, inscl_of
 from backoffice.exports.source import ClaimSource, Visit
 from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.nhso.errors import NhsoError
+from backoffice.nhso.errors import MalformedResponse, NhsoError
 from backoffice.nhso.models import CancelClaimResponse, ClaimDetailRequest, Department
 from backoffice.nhso.ratelimit import TokenBucket
 from backoffice.nhso.transport import JsonHttp, parse_model
@@ -307,9 +307,11 @@ class CloseRightService:
         try:
             result = self.client.close_right(request)
         except NhsoError as error:
-            # An answer lost after sending may have closed the right: "unknown", not "failed",
-            # so nobody resends it blindly (NHSO would refuse the transactionId anyway).
-            status = "unknown" if getattr(error, "maybe_processed", False) else "failed"
+            # An answer lost after sending, or one that cannot be read, may have closed the
+            # right: "unknown", not "failed", so nobody resends it blindly (NHSO would refuse
+            # the transactionId anyway).
+            unsure = error.maybe_processed or isinstance(error, MalformedResponse)
+            status = "unknown" if unsure else "failed"
             ledger.set_row(
                 self.engine, kiosk_close_right, row_id, status=status, error_code=error.code
             )

@@ -130,6 +130,21 @@ def test_nhso_refuses_a_duplicate_transaction_id(engine: Engine, sandbox: Sandbo
     assert len(sandbox.state.claims) == 1
 
 
+def test_an_unreadable_answer_is_unknown_and_never_resent(
+    engine: Engine, sandbox: SandboxServer
+) -> None:
+    service = make_service(engine, sandbox)
+    sandbox.set_faults(garble_answer=True)  # NHSO closes the right; the answer is mangled
+    outcome = service.submit(service.plan(DAY, DAY, visitnos=[101]))[0]
+    assert outcome.status == "unknown"
+    assert outcome.error_code == "nhso.malformed_response"
+    assert len(sandbox.state.claims) == 1
+    sandbox.clear_faults()
+    again = service.plan(DAY, DAY, visitnos=[101])  # staff verify it; no second send
+    assert again.requests == []
+    assert {s.code for s in again.skipped} == {"already_closed"}
+
+
 def test_invalid_token_stops_the_run(engine: Engine, sandbox: SandboxServer) -> None:
     service = make_service(engine, sandbox, token="wrong-token")
     outcomes = service.submit(service.plan(DAY, DAY))
