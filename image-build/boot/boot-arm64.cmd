@@ -34,6 +34,8 @@ if test -z "${bootpart}"; then
     setenv bootpart 3
     setenv raucslot B
   else
+    # A first, or an order this script does not know: start over from "A B".
+    setenv BOOT_ORDER "A B"
     setenv BOOT_A_LEFT 2
     setenv bootpart 2
     setenv raucslot A

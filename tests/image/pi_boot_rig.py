@@ -95,20 +95,29 @@ def fetch_parts(cache: Path) -> Parts:
     done = tree / ".done"
     # A week-old copy is fetched again: the rig should boot what an image built today ships.
     if not done.exists() or time.time() - done.stat().st_mtime > 7 * 24 * 3600:
-        shutil.rmtree(tree, ignore_errors=True)
+        fresh = cache / "arm64-parts.new"
+        shutil.rmtree(fresh, ignore_errors=True)
         cache.mkdir(parents=True, exist_ok=True)
         debian = tomllib.loads((IMAGE_BUILD / "manifest.toml").read_text())["debian"]
-        run(
-            "mmdebstrap",
-            "--quiet",
-            "--variant=extract",
-            "--arch=arm64",
-            f"--include={','.join(PACKAGES)}",
-            debian["suite"],
-            tree,
-            debian["mirror"],
-        )
-        done.touch()
+        try:
+            run(
+                "mmdebstrap",
+                "--quiet",
+                "--variant=extract",
+                "--arch=arm64",
+                f"--include={','.join(PACKAGES)}",
+                debian["suite"],
+                fresh,
+                debian["mirror"],
+            )
+        except AssertionError:
+            if not done.exists():
+                raise
+            shutil.rmtree(fresh, ignore_errors=True)  # offline: the old copy still boots
+        else:
+            shutil.rmtree(tree, ignore_errors=True)
+            fresh.rename(tree)
+            done.touch()
     kernel = sorted(tree.glob("boot/vmlinuz-*"))[-1]
     version = kernel.name.removeprefix("vmlinuz-")
     return Parts(
@@ -258,6 +267,7 @@ class PiRig:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        serial = "".join(log.read_text(errors="replace") for log in logs if log.exists())
         report = REPORT.search(serial)
         chosen = UBOOT_SLOT.search(serial)
         if report is None or chosen is None:
@@ -320,10 +330,10 @@ class PiRig:
 mount --bind {w / "cmdline"} /proc/cmdline
 export PATH={w / "bin"}:$PATH
 export DBUS_SYSTEM_BUS_ADDRESS=$(dbus-daemon --session --fork --print-address=1 --print-pid=3 3>{w / "dbus.pid"})
-trap 'kill $(cat {w / "dbus.pid"}) 2>/dev/null' EXIT
+trap 'kill $(cat {w / "dbus.pid"}) 2>/dev/null || true' EXIT
 rauc -c {w / "system.conf"} service >>{w / "rauc-service.log"} 2>&1 &
 service=$!
-trap 'kill $service; kill $(cat {w / "dbus.pid"}) 2>/dev/null' EXIT
+trap 'kill $service 2>/dev/null || true; kill $(cat {w / "dbus.pid"}) 2>/dev/null || true' EXIT
 for i in $(seq 100); do rauc status >/dev/null 2>&1 && break; sleep 0.1; done
 {calls}
 """  # noqa: E501
