@@ -15,13 +15,17 @@ export PYTHONHASHSEED=0
 CI_OUT=image-build/build/amd64-ci
 CI_BUNDLE=$CI_OUT/images/jhcis-kiosk-amd64-ci.raucb  # image-build/Makefile's CI_BUNDLE
 IMAGE_LOG=var/test/image-build.log
+PI_TEST=tests/image/test_pi_uboot_ab.py
+PI_LOG=var/test/pi-boot.log
 image_pid=""
-stop_image() {
-  if [ -n "$image_pid" ] && kill -0 "$image_pid" 2>/dev/null; then
-    kill -TERM -- "-$image_pid" 2>/dev/null || true
-    wait "$image_pid" 2>/dev/null || true
+pi_pid=""
+stop_job() {  # a background job started with setsid: its whole process group
+  if [ -n "$1" ] && kill -0 "$1" 2>/dev/null; then
+    kill -TERM -- "-$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
   fi
 }
+stop_image() { stop_job "$image_pid"; stop_job "$pi_pid"; }
 
 bash scripts/services.sh start
 trap 'stop_image; bash scripts/services.sh stop' EXIT
@@ -38,6 +42,12 @@ else
   # Its own process group (setsid), so that a failure below stops all of it.
   setsid nice -n 10 make -C image-build ci-image ci-bundle >"$IMAGE_LOG" 2>&1 &
   image_pid=$!
+  # The Pi boot test (one emulated core for a few minutes) runs beside the rest, on the
+  # core the single-threaded pytest leaves free once the image is built.
+  echo "== image: the Pi's A/B boot in QEMU in the background (log: $PI_LOG)"
+  setsid $BIN/pytest -q -s -p no:cacheprovider --basetemp=var/test/pi-boot "$PI_TEST" \
+    >"$PI_LOG" 2>&1 &
+  pi_pid=$!
 fi
 
 echo "== ruff"
@@ -46,7 +56,20 @@ $BIN/ruff format --check .
 echo "== mypy"
 $BIN/mypy common hardware kiosk backoffice
 echo "== pytest"
-$BIN/pytest --cov --cov-report=term:skip-covered --cov-report=xml:var/test/coverage.xml "$@"
+$BIN/pytest --cov --cov-report=term:skip-covered --cov-report=xml:var/test/coverage.xml \
+  ${pi_pid:+--ignore=$PI_TEST} "$@"
+
+if [ -n "$pi_pid" ]; then
+  echo "== image: waiting for the Pi boot test"
+  if ! wait "$pi_pid"; then
+    pi_pid=""
+    tail -n 60 "$PI_LOG"
+    echo "Pi boot test failed (whole log: $PI_LOG)" >&2
+    exit 1
+  fi
+  pi_pid=""
+  grep -E '^pi rig|passed' "$PI_LOG" || true
+fi
 
 if [ -n "$image_pid" ]; then
   echo "== image: waiting for the ci image build"
