@@ -32,7 +32,7 @@ from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import identity_problems, inscl_of
 from backoffice.exports.source import ClaimSource, Visit
 from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.nhso.errors import MalformedResponse, NhsoError
+from backoffice.nhso.errors import NhsoError
 from backoffice.nhso.models import CancelClaimResponse, ClaimDetailRequest, Department
 from backoffice.nhso.ratelimit import TokenBucket
 from backoffice.nhso.transport import JsonHttp, parse_model
@@ -310,8 +310,7 @@ class CloseRightService:
             # An answer lost after sending, or one that cannot be read, may have closed the
             # right: "unknown", not "failed", so nobody resends it blindly (NHSO would refuse
             # the transactionId anyway).
-            unsure = error.maybe_processed or isinstance(error, MalformedResponse)
-            status = "unknown" if unsure else "failed"
+            status = "unknown" if error.may_have_acted else "failed"
             ledger.set_row(
                 self.engine, kiosk_close_right, row_id, status=status, error_code=error.code
             )

@@ -27,6 +27,11 @@ class NhsoError(BilingualError):
     #: no answer arrived (timeout, dropped connection, 5xx): never repeat blindly.
     maybe_processed: bool = False
 
+    @property
+    def may_have_acted(self) -> bool:
+        """Whether NHSO may have done what the failed request asked: resend only after a look."""
+        return self.maybe_processed
+
 
 class AgentNotRunning(NhsoError):
     code = "nhso.agent_not_running"
@@ -113,6 +118,12 @@ class MalformedResponse(NhsoError):
     code = "nhso.malformed_response"
     message_th = "ได้รับข้อมูลจาก สปสช. ในรูปแบบที่ไม่ถูกต้อง กรุณาติดต่อเจ้าหน้าที่"
     message_en = "NHSO sent an answer we cannot read. Please ask the staff."
+
+    @property
+    def may_have_acted(self) -> bool:
+        # An answer that cannot be read (not JSON, or the wrong shape) says nothing
+        # about what NHSO did with the request.
+        return True
 
 
 class Deceased(NhsoError):

@@ -33,7 +33,6 @@ from backoffice.nhso.errors import (
     InvalidCid,
     InvalidMobile,
     InvalidRequest,
-    MalformedResponse,
     NhsoError,
     NoCard,
     NoReader,
@@ -145,7 +144,7 @@ def authen_once(
             raise
         except NhsoError as exc:
             # An unreadable answer to an authen is as good as a lost one: a code may exist.
-            if not (exc.maybe_processed or isinstance(exc, MalformedResponse)):
+            if not exc.may_have_acted:
                 raise
             log.warning(
                 "authen: answer lost (%s); looking the code up before anything else", exc.code
