@@ -26,6 +26,13 @@ stop_job() {  # a background job started with setsid: its whole process group
   fi
 }
 stop_image() { stop_job "$image_pid"; stop_job "$pi_pid"; }
+wait_job() {  # PID LOG WHAT: a failed job shows the end of its log and fails the run
+  if ! wait "$1"; then
+    tail -n 60 "$2"
+    echo "$3 failed (whole log: $2)" >&2
+    exit 1
+  fi
+}
 
 bash scripts/services.sh start
 trap 'stop_image; bash scripts/services.sh stop' EXIT
@@ -61,24 +68,14 @@ $BIN/pytest --cov --cov-report=term:skip-covered --cov-report=xml:var/test/cover
 
 if [ -n "$pi_pid" ]; then
   echo "== image: waiting for the Pi boot test"
-  if ! wait "$pi_pid"; then
-    pi_pid=""
-    tail -n 60 "$PI_LOG"
-    echo "Pi boot test failed (whole log: $PI_LOG)" >&2
-    exit 1
-  fi
+  wait_job "$pi_pid" "$PI_LOG" "Pi boot test"
   pi_pid=""
   grep -E '^pi rig|passed' "$PI_LOG" || true
 fi
 
 if [ -n "$image_pid" ]; then
   echo "== image: waiting for the ci image build"
-  if ! wait "$image_pid"; then
-    image_pid=""
-    tail -n 60 "$IMAGE_LOG"
-    echo "ci image build failed (whole log: $IMAGE_LOG)" >&2
-    exit 1
-  fi
+  wait_job "$image_pid" "$IMAGE_LOG" "ci image build"
   image_pid=""
   grep -E '^(root filesystem|I: success|real)' "$IMAGE_LOG" || true
   echo "== image: root filesystem assertions, QEMU boot and update-then-rollback of the ci image (tests/image)"

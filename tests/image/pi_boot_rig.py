@@ -256,18 +256,20 @@ class PiRig:
         process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, start_new_session=True)
         started = time.monotonic()
         deadline = started + timeout_s
-        serial = ""
+
+        def serial_so_far() -> str:
+            return "".join(log.read_text(errors="replace") for log in logs if log.exists())
+
         try:
             while time.monotonic() < deadline:
-                serial = "".join(log.read_text(errors="replace") for log in logs if log.exists())
-                if REPORT.search(serial) or process.poll() is not None:
+                if REPORT.search(serial_so_far()) or process.poll() is not None:
                     break
                 time.sleep(0.5)
         finally:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        serial = "".join(log.read_text(errors="replace") for log in logs if log.exists())
+        serial = serial_so_far()  # all of it, QEMU being gone
         report = REPORT.search(serial)
         chosen = UBOOT_SLOT.search(serial)
         if report is None or chosen is None:
