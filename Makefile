@@ -32,7 +32,7 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 
 typecheck: venv
-	$(VENV)/bin/mypy common hardware kiosk backoffice
+	$(VENV)/bin/mypy common hardware integrations kiosk backoffice
 
 unit: venv
 	$(VENV)/bin/pytest -m "not integration and not e2e and not web and not ui" -q

@@ -16,8 +16,8 @@ from common.cli import add_config_argument, config_check, settings_or_exit
 # Rooms that contribute subcommands; each module has register(subparsers).
 COMMAND_MODULES: tuple[str, ...] = (
     "backoffice.exports.commands",
-    "backoffice.nhso.commands",
-    "backoffice.jhcis.commands",
+    "integrations.nhso.commands",
+    "integrations.jhcis.commands",
     "backoffice.web.commands",
     "backoffice.claims.sync_commands",
     "backoffice.claims.commands",

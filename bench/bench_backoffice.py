@@ -42,16 +42,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backoffice.claims.sync import ClaimSync, Outcome  # noqa: E402
-from backoffice.jhcis import tables as t  # noqa: E402
-from backoffice.jhcis.clinic import ClinicDatabase  # noqa: E402
-from backoffice.jhcis.demo_marker import mark_demo  # noqa: E402
-from backoffice.jhcis.engine import open_engine  # noqa: E402
-from backoffice.jhcis.schema import create_jhcis_schema  # noqa: E402
-from backoffice.jhcis.synth import DEMO_UNIT, generate  # noqa: E402
-from backoffice.nhso.ratelimit import TokenBucket  # noqa: E402
-from backoffice.nhso.sandbox import DEFAULT_TOKEN, SandboxServer  # noqa: E402
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient  # noqa: E402
 from backoffice.web.testing import TEST_ACCOUNTS, make_deps, running_server, seed_day  # noqa: E402
+from integrations.jhcis import tables as t  # noqa: E402
+from integrations.jhcis.clinic import ClinicDatabase  # noqa: E402
+from integrations.jhcis.demo_marker import mark_demo  # noqa: E402
+from integrations.jhcis.engine import open_engine  # noqa: E402
+from integrations.jhcis.schema import create_jhcis_schema  # noqa: E402
+from integrations.jhcis.synth import DEMO_UNIT, generate  # noqa: E402
+from integrations.nhso.ratelimit import TokenBucket  # noqa: E402
+from integrations.nhso.sandbox import DEFAULT_TOKEN, SandboxServer  # noqa: E402
+from integrations.nhso.web import NhsoUrls, NhsoWebClient  # noqa: E402
 
 END = dt.date(2026, 1, 15)  # the synthetic clinic's last day = the queue's "today"
 NOW = dt.datetime.combine(END, dt.time(11, 0))

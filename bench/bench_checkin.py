@@ -262,9 +262,9 @@ class AppletCard:
 
 
 def real_adapters(tmp: Path, n: int) -> None:
-    from backoffice.nhso.sandbox import FixedCard
     from common.config import load_settings
     from common.secrets import Secrets
+    from integrations.nhso.sandbox import FixedCard
     from kiosk.testing import synthetic_cid
     from kiosk.wiring import start_runtime
 

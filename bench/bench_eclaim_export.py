@@ -1,6 +1,6 @@
 """e-Claim 16+1 export of 100,000 visits: our streaming export against a naive one.
 
-The dataset is the synthetic clinic (backoffice.jhcis.synth) in a temporary SQLite
+The dataset is the synthetic clinic (integrations.jhcis.synth) in a temporary SQLite
 file, generated once per run. Each export runs in its own child process so that its
 peak memory (ru_maxrss) is its own:
 
@@ -46,8 +46,8 @@ NOW = dt.datetime(2026, 7, 1, 8, 0, 0)
 
 
 def generate(path: Path, visits: int, persons: int) -> float:
-    from backoffice.jhcis import synth
-    from backoffice.jhcis.schema import create_jhcis_schema
+    from integrations.jhcis import synth
+    from integrations.jhcis.schema import create_jhcis_schema
 
     engine = create_engine(f"sqlite:///{path}")
     started = time.perf_counter()
@@ -61,7 +61,7 @@ def run_streaming(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     from backoffice.exports.eclaim import export_eclaim
     from backoffice.exports.rules import RuleSet
     from backoffice.exports.source import ClaimSource
-    from backoffice.jhcis.engine import open_engine
+    from integrations.jhcis.engine import open_engine
 
     source = ClaimSource(open_engine(f"sqlite:///{db}", read_only=True))
     result = export_eclaim(
@@ -73,7 +73,7 @@ def run_streaming(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
 def run_parallel(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     from backoffice.exports.parallel import export_eclaim_parallel
     from backoffice.exports.rules import RuleSet
-    from backoffice.jhcis.synth import DEMO_UNIT
+    from integrations.jhcis.synth import DEMO_UNIT
 
     result = export_eclaim_parallel(
         f"sqlite:///{db}", first, END, out, rules=RuleSet(), hcode=DEMO_UNIT, workers=2, now=NOW
@@ -89,9 +89,9 @@ def _naive_bundle(conn: Any, visit: Any, person: Any, right: Any, title: Any) ->
     """One visit and its children, one query per child table, from typed ORM-style rows."""
     from decimal import Decimal
 
-    from backoffice.exports.formats import quantity
     from backoffice.exports.source import Diagnosis, Item, Lab, Vaccination, Visit, VisitBundle
-    from backoffice.jhcis import tables as t
+    from integrations.claim_files import quantity
+    from integrations.jhcis import tables as t
 
     bundle = VisitBundle(
         Visit(
@@ -167,13 +167,13 @@ def _naive_bundle(conn: Any, visit: Any, person: Any, right: Any, title: Any) ->
 def run_naive(db: Path, out: Path, first: dt.date) -> dict[str, Any]:
     """Row at a time, everything in memory, written at the end (the baseline)."""
     from backoffice.exports.eclaim import EclaimRows, batch_name
-    from backoffice.exports.formats import ECLAIM_ENCODING, ECLAIM_FIELDS
     from backoffice.exports.rules import RuleSet
     from backoffice.exports.screening import screen_eclaim
     from backoffice.exports.writer import DelimitedFile
-    from backoffice.jhcis import tables as t
-    from backoffice.jhcis.clinic import unit_code_from_office
-    from backoffice.jhcis.engine import open_engine
+    from integrations.claim_files import ECLAIM_ENCODING, ECLAIM_FIELDS
+    from integrations.jhcis import tables as t
+    from integrations.jhcis.clinic import unit_code_from_office
+    from integrations.jhcis.engine import open_engine
 
     engine = open_engine(f"sqlite:///{db}", read_only=True)
     rules = RuleSet()

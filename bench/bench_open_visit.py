@@ -27,12 +27,12 @@ from sqlalchemy import create_engine, func, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from backoffice.jhcis import tables as t  # noqa: E402
-from backoffice.jhcis.engine import open_engine  # noqa: E402
-from backoffice.jhcis.own_tables import ensure_own_tables  # noqa: E402
-from backoffice.jhcis.schema import create_jhcis_schema  # noqa: E402
-from backoffice.jhcis.stress import run_writers  # noqa: E402
-from backoffice.jhcis.synth import generate  # noqa: E402
+from integrations.jhcis import tables as t  # noqa: E402
+from integrations.jhcis.engine import open_engine  # noqa: E402
+from integrations.jhcis.own_tables import ensure_own_tables  # noqa: E402
+from integrations.jhcis.schema import create_jhcis_schema  # noqa: E402
+from integrations.jhcis.stress import run_writers  # noqa: E402
+from integrations.jhcis.synth import generate  # noqa: E402
 
 DAY = dt.date(2027, 6, 1)
 

@@ -1,4 +1,4 @@
-"""Pieces both command lines share: loading settings and `config check`."""
+"""Pieces every command line shares: loading settings, `config check`, --db/--json, failures."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 from common.cid import mask_cid
 from common.config import ConfigError, Settings, config_path_from, load_settings
+from common.errors import BilingualError
 from common.logs import setup_logging
 from common.secrets import load_secrets
 
@@ -64,3 +65,24 @@ def config_check(args: argparse.Namespace, settings: Settings) -> int:
         return 2
     print(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
+
+
+def add_db_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", metavar="URL", help="SQLAlchemy URL overriding the clinic database")
+
+
+def add_json_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print JSON on stdout")
+
+
+def print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def fail(error: BilingualError, *, as_json: bool, exit_code: int = 1) -> int:
+    """Report a failure the same way everywhere: JSON on stdout, or two lines on stderr."""
+    if as_json:
+        print_json(error.as_dict())
+    else:
+        print(f"{error.th}\n{error.en}", file=sys.stderr)
+    return exit_code

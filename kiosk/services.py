@@ -1,8 +1,8 @@
 """What the check-in asks of the world: kiosk-owned data and small ports.
 
 The flow (:mod:`kiosk.flow`) and the controller only know these types. Adapters in
-``kiosk/adapters/`` translate the real modules (``hardware.card``, ``backoffice.jhcis``,
-``backoffice.nhso``, ``hardware.printer``) to these ports and raise the failures below,
+``kiosk/adapters/`` translate the real modules (``hardware.card``, ``integrations.jhcis``,
+``integrations.nhso``, ``hardware.printer``) to these ports and raise the failures below,
 so that the same flow runs under the Kivy app, under tests with fakes and in the demo.
 
 Personal data (citizen ID, names, mobile number) lives only in :class:`Identity`,

@@ -38,11 +38,11 @@ from kiosk.adapters.printer import TicketPrinterPort
 from kiosk.services import KioskServices
 
 if TYPE_CHECKING:
-    from backoffice.jhcis import ClinicDatabase
-    from backoffice.nhso.providers import AuthenProvider
-    from backoffice.nhso.sandbox import CardSource, SandboxServer
     from hardware.card import VirtualCard
     from hardware.printer import LoopbackPrinter, TicketPrinter
+    from integrations.jhcis import ClinicDatabase
+    from integrations.nhso.providers import AuthenProvider
+    from integrations.nhso.sandbox import CardSource, SandboxServer
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,8 @@ def ensure_demo_database(settings: Settings) -> Path:
     path = settings.demo_db_path
     if path.exists():
         return path
-    from backoffice.jhcis.commands import create_demo
-    from backoffice.jhcis.engine import open_engine
+    from integrations.jhcis.commands import create_demo
+    from integrations.jhcis.engine import open_engine
 
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial")
@@ -172,8 +172,8 @@ def _start(
     nhso_card_source: CardSource | None,
     closers: list[Callable[[], None]],
 ) -> Runtime:
-    from backoffice.jhcis import ClinicDatabase
-    from backoffice.nhso.providers import authen_provider_from_settings
+    from integrations.jhcis import ClinicDatabase
+    from integrations.nhso.providers import authen_provider_from_settings
     from kiosk.adapters.appointments import appointment_lookup
 
     # Clinic database.
@@ -198,7 +198,7 @@ def _start(
     sandbox = None
     nhso_settings = settings
     if settings.nhso.mode == NhsoMode.sandbox:
-        from backoffice.nhso.sandbox import PcscCard, SandboxServer
+        from integrations.nhso.sandbox import PcscCard, SandboxServer
 
         sandbox = SandboxServer(
             port=0,

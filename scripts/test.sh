@@ -61,7 +61,7 @@ echo "== ruff"
 $BIN/ruff check .
 $BIN/ruff format --check .
 echo "== mypy"
-$BIN/mypy common hardware kiosk backoffice
+$BIN/mypy common hardware integrations kiosk backoffice
 echo "== pytest"
 $BIN/pytest --cov --cov-report=term:skip-covered --cov-report=xml:var/test/coverage.xml \
   ${pi_pid:+--ignore=$PI_TEST} "$@"

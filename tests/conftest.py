@@ -72,8 +72,8 @@ def _isolated_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterato
 
 
 # --- Clinic (JHCIS) databases: synthetic, created per test or module, always dropped ---
-# Owned by backoffice/jhcis. Every database below is built by the reconstruction
-# schema plus the deterministic generator (backoffice.jhcis.synth); nothing is real.
+# Owned by integrations/jhcis. Every database below is built by the reconstruction
+# schema plus the deterministic generator (integrations.jhcis.synth); nothing is real.
 
 JHCIS_SYNTH_END = dt.date(2026, 1, 15)  # last day of synthetic visits (fixed: reproducible)
 JHCIS_SYNTH_PERSONS = 300
@@ -91,10 +91,10 @@ def build_jhcis_database(
     seed: int = 7,
 ) -> None:
     """Create the reconstructed JHCIS schema at `url` and fill it with synthetic data."""
-    from backoffice.jhcis.demo_marker import mark_demo
-    from backoffice.jhcis.engine import open_engine
-    from backoffice.jhcis.schema import create_jhcis_schema
-    from backoffice.jhcis.synth import generate
+    from integrations.jhcis.demo_marker import mark_demo
+    from integrations.jhcis.engine import open_engine
+    from integrations.jhcis.schema import create_jhcis_schema
+    from integrations.jhcis.synth import generate
 
     engine = open_engine(url)
     try:

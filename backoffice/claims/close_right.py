@@ -6,7 +6,7 @@ rules' mapping of ``cright``), the service time and ``transactionId = hcode +
 visitno``, which NHSO refuses to see twice, so one visit can be closed only once.
 
 Every submission is a row of ``kiosk_close_right`` taken *before* the request
-(:mod:`backoffice.claims.ledger`), then completed with NHSO's ``seq`` and code and
+(:mod:`integrations.jhcis.ledger`), then completed with NHSO's ``seq`` and code and
 copied to the visit's close-right columns where the JHCIS version has them. A
 cancel (``paymentStatus=CANCEL``) clears those columns; a rollback of the cancel
 restores them. Visits that cannot be sent are listed with the reason, never skipped.
@@ -24,22 +24,22 @@ from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
 
-from backoffice.claims import ledger
 from backoffice.claims.errors import NotInState, RecorderMissing
 from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right
 from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import identity_problems, inscl_of
 from backoffice.exports.source import ClaimSource, Visit
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.nhso.errors import NhsoError
-from backoffice.nhso.models import CancelClaimResponse, ClaimDetailRequest, Department
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.transport import JsonHttp, parse_model
-from backoffice.nhso.web import NhsoWebClient, data_error
 from common.cid import is_valid_cid
 from common.config import NhsoMode, Settings
 from common.secrets import Secrets
+from integrations.jhcis import ledger
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.nhso.errors import NhsoError
+from integrations.nhso.models import CancelClaimResponse, ClaimDetailRequest, Department
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.transport import JsonHttp, parse_model
+from integrations.nhso.web import NhsoWebClient, data_error
 
 log = logging.getLogger(__name__)
 
@@ -155,9 +155,9 @@ class NhsoCloseRightRollback:
 
 def rollback_from_settings(settings: Settings, secrets: Secrets) -> NhsoCloseRightRollback:
     """The rollback client for the NHSO endpoint the settings name (sandbox included)."""
-    from backoffice.nhso.providers import SANDBOX_TOKEN, sandbox_url
-    from backoffice.nhso.ratelimit import shared_limiter
-    from backoffice.nhso.web import NhsoUrls
+    from integrations.nhso.providers import SANDBOX_TOKEN, sandbox_url
+    from integrations.nhso.ratelimit import shared_limiter
+    from integrations.nhso.web import NhsoUrls
 
     claim_token: SecretStr | str | None = secrets.nhso_claim_token
     base = settings.nhso.api_base_url
@@ -188,7 +188,7 @@ class CloseRightService:
     ) -> None:
         self.source = source
         self.engine = source.engine
-        # The visit's close-right columns are JHCIS's: only backoffice/jhcis writes them.
+        # The visit's close-right columns are JHCIS's: only integrations/jhcis writes them.
         self.clinic = ClinicDatabase(source.engine, hcode=hcode)
         self.client = client
         self.hcode = hcode

@@ -10,16 +10,16 @@ from typing import Any
 from backoffice.claims.close_right import CloseRightService, rollback_from_settings
 from backoffice.claims.moph import MophClaimService
 from backoffice.claims.moph_rules import KINDS, load_moph_rules
-from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
 from backoffice.exports.commands import parse_day
 from backoffice.exports.errors import wrap_export_errors
 from backoffice.exports.rules import load_rules
 from backoffice.exports.source import ClaimSource
-from backoffice.jhcis.engine import open_engine
-from backoffice.moph.client import MophClaimClient
+from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
 from common.secrets import load_secrets
+from integrations.jhcis.engine import db_url, open_engine
+from integrations.moph.client import MophClaimClient
 
 
 def _claims_subparsers(subparsers: Any) -> Any:
@@ -87,7 +87,7 @@ def _source(args: argparse.Namespace, settings: Settings) -> Iterator[tuple[Clai
 def _close_right_service(
     source: ClaimSource, hcode: str, settings: Settings, *, recorder: str, rules: str | None
 ) -> CloseRightService:
-    from backoffice.nhso.providers import web_client_from_settings
+    from integrations.nhso.providers import web_client_from_settings
 
     secrets = load_secrets(settings.secrets_file)
     return CloseRightService(

@@ -17,7 +17,6 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backoffice.claims import ledger
 from backoffice.claims.moph_rules import (
     Eligible,
     Ineligible,
@@ -30,8 +29,10 @@ from backoffice.claims.moph_rules import (
 from backoffice.claims.tables import ensure_claim_tables, kiosk_moph_claim
 from backoffice.exports.jobs import Progress
 from backoffice.exports.source import ClaimSource
-from backoffice.moph.client import MophClaimClient
-from backoffice.moph.errors import (
+from common.logs import register_sensitive
+from integrations.jhcis import ledger
+from integrations.moph.client import MophClaimClient
+from integrations.moph.errors import (
     MophDuplicate,
     MophError,
     MophLoginFailed,
@@ -39,7 +40,6 @@ from backoffice.moph.errors import (
     MophTimeout,
     MophTokenRejected,
 )
-from common.logs import register_sensitive
 
 log = logging.getLogger(__name__)
 

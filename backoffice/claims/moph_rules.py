@@ -27,8 +27,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from backoffice.exports.rules import load_toml_model
 from backoffice.exports.screening import identity_problems
 from backoffice.exports.source import Vaccination, VisitBundle
-from backoffice.moph.client import Endpoint
 from common.thaidate import age_on
+from integrations.moph.client import Endpoint
 
 Kind = Literal["dm", "ht", "epi", "dt"]
 KINDS: tuple[Kind, ...] = ("dm", "ht", "epi", "dt")

@@ -1,6 +1,6 @@
 """Adds NHSO's "rollback of a cancel" (file 20/21) to the NHSO sandbox, for tests and the demo.
 
-The NHSO sandbox (backoffice.nhso.sandbox) serves close right and its cancel; the
+The NHSO sandbox (integrations.nhso.sandbox) serves close right and its cancel; the
 rollback is specific to the close-right workflow, so it is installed from here as one
 more route on a running sandbox rather than edited into the sandbox's own module.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from backoffice.claims.close_right import CLAIM_DETAIL_ROLLBACK
-from backoffice.nhso.sandbox import SandboxServer
-from backoffice.nhso.sandbox.server import Reply, Request
+from integrations.nhso.sandbox import SandboxServer
+from integrations.nhso.sandbox.server import Reply, Request
 
 NOT_CANCELLED = "รายการนี้ยังไม่ได้ถูกยกเลิก"
 SEQ_NOT_FOUND = "ไม่พบ seq ที่ระบุ"

@@ -3,7 +3,7 @@
 For the visits of a day or a range that have no claim code, ask NHSO's
 check-authen-status once per person and day, keep the service histories of this unit
 (hcode), that day and the visit's service (claim type), and write the code into the
-visit through :class:`backoffice.jhcis.ClinicDatabase`. Never overwrites a different
+visit through :class:`integrations.jhcis.ClinicDatabase`. Never overwrites a different
 existing code: that is a *conflict* a staff member confirms (:meth:`ClaimSync.confirm`).
 
 Resumable: each visit a run settles is recorded in ``kiosk_claim_sync_item``; a run
@@ -43,21 +43,21 @@ from sqlalchemy import (
     update,
 )
 
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.errors import ClaimCodeConflict, JhcisError
-from backoffice.jhcis.own_tables import (
+from common.cid import is_valid_cid
+from common.errors import BilingualError
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.errors import ClaimCodeConflict, JhcisError
+from integrations.jhcis.own_tables import (
     belongs_to_visit,
     ensure_kiosk_tables,
     kiosk_pending_authen,
     kiosk_visit,
 )
-from backoffice.jhcis.records import Visit, VisitClaim
-from backoffice.jhcis.tables import person, visit
-from backoffice.jhcis.types import JhcisDate
-from backoffice.nhso.errors import NhsoError, NotConfigured, TokenInvalid
-from backoffice.nhso.models import AuthenStatus, ServiceHistory
-from common.cid import is_valid_cid
-from common.errors import BilingualError
+from integrations.jhcis.records import Visit, VisitClaim
+from integrations.jhcis.tables import person, visit
+from integrations.jhcis.types import JhcisDate
+from integrations.nhso.errors import NhsoError, NotConfigured, TokenInvalid
+from integrations.nhso.models import AuthenStatus, ServiceHistory
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ SETTLED = frozenset({Outcome.filled, Outcome.not_found, Outcome.conflict, Outcom
 
 
 class StatusLookup(Protocol):
-    """What the sync needs of NHSO (``backoffice.nhso.web.NhsoWebClient``)."""
+    """What the sync needs of NHSO (``integrations.nhso.web.NhsoWebClient``)."""
 
     def check_authen_status(
         self, cid: str, day: dt.date, service_code: str | None = None

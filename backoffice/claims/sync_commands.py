@@ -7,9 +7,10 @@ import datetime as dt
 import sys
 from typing import Any
 
-from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
+from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
+from integrations.jhcis.engine import db_url
 
 EXIT_STOPPED = 3  # NHSO stopped the run (token, outage); the next run resumes it
 
@@ -48,9 +49,9 @@ def register(subparsers: Any) -> None:
 
 def sync_command(args: argparse.Namespace, settings: Settings) -> int:
     from backoffice.claims.sync import ClaimSync, SyncStopped
-    from backoffice.jhcis.clinic import ClinicDatabase
-    from backoffice.nhso.providers import web_client_from_settings
     from common.secrets import load_secrets
+    from integrations.jhcis.clinic import ClinicDatabase
+    from integrations.nhso.providers import web_client_from_settings
 
     start: dt.date = args.date
     end: dt.date = args.date_to or start

@@ -21,8 +21,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from backoffice.jhcis.own_tables import ensure_kiosk_tables
-from backoffice.jhcis.types import JhcisDateTime
+from integrations.jhcis.own_tables import ensure_kiosk_tables
+from integrations.jhcis.types import JhcisDateTime
 
 claims_metadata = MetaData()
 

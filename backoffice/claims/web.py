@@ -30,11 +30,11 @@ from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right, kio
 from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.web import add_template_folder, texts
-from backoffice.jhcis import tables as t
-from backoffice.moph.client import MophClaimClient
 from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
+from integrations.jhcis import tables as t
+from integrations.moph.client import MophClaimClient
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_RANGE_DAYS = 92

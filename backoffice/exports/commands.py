@@ -7,18 +7,18 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from backoffice.cli_support import add_db_argument, add_json_argument, db_url, fail, print_json
 from backoffice.exports.eclaim import BatchResult, export_eclaim
 from backoffice.exports.errors import wrap_export_errors
 from backoffice.exports.parallel import export_eclaim_parallel
 from backoffice.exports.rules import load_rules
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
-from backoffice.jhcis.engine import open_engine
-from backoffice.nhso.eclaim_upload import PROD_BASE as ECLAIM_PROD
-from backoffice.nhso.eclaim_upload import TEST_BASE as ECLAIM_TEST
+from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
+from integrations.jhcis.engine import db_url, open_engine
+from integrations.nhso.eclaim_upload import PROD_BASE as ECLAIM_PROD
+from integrations.nhso.eclaim_upload import TEST_BASE as ECLAIM_TEST
 
 FDH_PROD = "https://fdh.moph.go.th"
 
@@ -178,9 +178,9 @@ def upload_nhso(
         return {"dry_run": True, "sent": False}
     import getpass
 
-    from backoffice.nhso.eclaim_ledger import EclaimUploader
-    from backoffice.nhso.eclaim_upload import batch_encoding, client_from_settings
+    from backoffice.exports.eclaim_ledger import EclaimUploader
     from common.secrets import load_secrets
+    from integrations.nhso.eclaim_upload import batch_encoding, client_from_settings
 
     client = client_from_settings(
         settings, load_secrets(settings.secrets_file), hcode=hcode, base_url=args.nhso_eclaim_url
@@ -202,9 +202,9 @@ def upload_nhso(
 
 def upload_fdh(folder: Path, base_url: str, hcode: str, settings: Settings) -> dict[str, Any]:
     """Send one batch's 17 files to FDH with the unit's MOPH account."""
-    from backoffice.exports.formats import ECLAIM_FILES
-    from backoffice.moph.client import FdhClient
     from common.secrets import load_secrets
+    from integrations.claim_files import ECLAIM_FILES
+    from integrations.moph.client import FdhClient
 
     secrets = load_secrets(settings.secrets_file)
     client = FdhClient(
@@ -221,8 +221,8 @@ def eclaim_uploads_command(args: argparse.Namespace, settings: Settings) -> int:
     """The upload attempts, newest first: what an operator checks before a --resend."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from backoffice.nhso.eclaim_errors import EclaimLedgerUnavailable
-    from backoffice.nhso.eclaim_ledger import recent_uploads
+    from backoffice.exports.eclaim_ledger import recent_uploads
+    from integrations.nhso.eclaim_errors import EclaimLedgerUnavailable
 
     engine = open_engine(
         db_url(args, settings), connect_timeout_s=settings.database.connect_timeout_s,

@@ -1,6 +1,6 @@
 """The NHSO e-Claim "16+1" export: 17 `|`-delimited files, one folder and one zip per batch.
 
-Field orders are those of :data:`backoffice.exports.formats.ECLAIM_FIELDS`. Files are
+Field orders are those of :data:`integrations.claim_files.ECLAIM_FIELDS`. Files are
 windows-874 for the e-Claim program, UTF-8 for the FDH upload (``fdh=True``). Every
 visit of the range is either written or listed in the batch's validation report
 with the reason (see :mod:`backoffice.exports.screening`).
@@ -25,9 +25,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from backoffice.exports import formats as f
 from backoffice.exports import report as r
-from backoffice.exports.formats import (
+from backoffice.exports.jobs import Progress
+from backoffice.exports.rules import RuleSet
+from backoffice.exports.screening import Screen, Verdict, record
+from backoffice.exports.source import ClaimSource, VisitBundle
+from backoffice.exports.writer import DelimitedFile, new_batch_folder, zip_files
+from integrations import claim_files as f
+from integrations.claim_files import (
     ECLAIM_ENCODING,
     ECLAIM_FIELDS,
     FDH_ENCODING,
@@ -36,15 +41,10 @@ from backoffice.exports.formats import (
     quantity,
     ymd,
 )
-from backoffice.exports.jobs import Progress
-from backoffice.exports.rules import RuleSet
-from backoffice.exports.screening import Screen, Verdict, record
-from backoffice.exports.source import ClaimSource, VisitBundle
-from backoffice.exports.writer import DelimitedFile, new_batch_folder, zip_files
 
 log = logging.getLogger(__name__)
 
-# (file, row): the row is the file's row type of backoffice.exports.formats.
+# (file, row): the row is the file's row type of integrations.claim_files.
 Pair = tuple[str, tuple[str, ...]]
 _ZERO = Decimal(0)
 

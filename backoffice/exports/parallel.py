@@ -24,12 +24,12 @@ from sqlalchemy import func, select
 
 from backoffice.exports import report as r
 from backoffice.exports.eclaim import BatchResult, batch_name, export_eclaim
-from backoffice.exports.formats import ECLAIM_FIELDS
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.writer import new_batch_folder, zip_files
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.engine import open_engine
+from integrations.claim_files import ECLAIM_FIELDS
+from integrations.jhcis import tables as t
+from integrations.jhcis.engine import open_engine
 
 MIN_VISITS_PER_WORKER = 10_000  # below this, starting processes costs more than it saves
 

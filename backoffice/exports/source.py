@@ -50,11 +50,11 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
-from backoffice.exports.formats import quantity
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.clinic import unit_code_from_office
-from backoffice.jhcis.profile import SchemaProfile, detect_profile
 from common.thaidate import parse_db_date
+from integrations.claim_files import quantity
+from integrations.jhcis import tables as t
+from integrations.jhcis.clinic import unit_code_from_office
+from integrations.jhcis.profile import SchemaProfile, detect_profile
 
 DEFAULT_CHUNK = 1000
 OPTIONAL_VISIT_COLUMNS = (

@@ -30,13 +30,13 @@ from pathlib import Path
 
 from backoffice.exports import report as r
 from backoffice.exports.eclaim import BatchResult
-from backoffice.exports.formats import CRLF, SSOP_ENCODING, SSOP_SECTIONS, money, quantity
 from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import record, screen_ssop
 from backoffice.exports.source import ClaimSource, VisitBundle
 from backoffice.exports.writer import DelimitedFile, claim_batch_folder, zip_files
 from common.thaidate import ce_to_be
+from integrations.claim_files import CRLF, SSOP_ENCODING, SSOP_SECTIONS, money, quantity
 
 log = logging.getLogger(__name__)
 

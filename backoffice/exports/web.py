@@ -22,17 +22,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, RedirectResponse, Response
 
 from backoffice.exports.eclaim import BatchResult, export_eclaim
+from backoffice.exports.eclaim_ledger import EclaimUploader, recent_uploads
 from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
-from backoffice.nhso.eclaim_ledger import EclaimUploader, recent_uploads
-from backoffice.nhso.eclaim_upload import batch_encoding, client_from_settings
 from backoffice.web import framework
 from backoffice.web.auth import role_rank
 from backoffice.web.errors import BadInput, Forbidden, NotFound
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
+from integrations.nhso.eclaim_upload import batch_encoding, client_from_settings
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from backoffice.exports.formats import CRLF, clean_field, header_of
+from integrations.claim_files import CRLF, clean_field, header_of
 
 _BREAK_RE = re.compile(r"[\r\n\t]")
 
@@ -34,7 +34,7 @@ class DelimitedFile:
     """One claim file. ``path=None`` counts rows without writing (dry runs).
 
     Rows are mappings keyed by field name (:meth:`write`; a missing or unknown key
-    raises) or the file's row type of :mod:`backoffice.exports.formats`, whose fields
+    raises) or the file's row type of :mod:`integrations.claim_files`, whose fields
     are its columns in order (:meth:`write_row`: the type's field names must be the
     file's columns, so a row built for another file of the same width raises instead
     of being written), so a file can never silently lose or shift a column.

@@ -1,7 +1,7 @@
 """Vaccine and other appointments from JHCIS, and reminders that reach people.
 
 * :mod:`.queries` — due / missed / double-booked / given-while-open appointments and
-  :func:`~backoffice.reminders.queries.next_vaccine_appointment` for the check-in ticket;
+  :func:`~integrations.jhcis.appointments.next_vaccine_appointment` for the check-in ticket;
 * :mod:`.ledger` — ``kiosk_reminder_log`` (at most once per appointment and channel,
   crash-safe claim-send-confirm) and ``kiosk_reminder_optout``;
 * :mod:`.channels` — SMS gateway, หมอพร้อม push (MOPH IC SendMessageTarget), slips;
@@ -11,7 +11,7 @@
 * :mod:`.commands` — ``backoffice reminders ...``; :mod:`.web` — staff pages.
 """
 
-from backoffice.reminders.queries import (
+from integrations.jhcis.appointments import (
     Appointment,
     DoubleBooking,
     double_bookings,

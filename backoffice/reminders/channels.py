@@ -22,8 +22,6 @@ from typing import Any, ClassVar
 
 import httpx
 
-from backoffice.moph.client import MophClaimClient
-from backoffice.moph.errors import MophError, MophNotConfigured, MophTimeout, MophUnavailable
 from backoffice.reminders.errors import (
     ChannelNotConfigured,
     ChannelRejected,
@@ -31,10 +29,12 @@ from backoffice.reminders.errors import (
     ChannelUncertain,
     PrinterUnavailable,
 )
-from backoffice.reminders.queries import Appointment
 from common.cid import is_valid_cid
 from common.thaidate import format_date_th
 from hardware.printer import PrinterError, TicketPrinter
+from integrations.jhcis.appointments import Appointment
+from integrations.moph.client import MophClaimClient
+from integrations.moph.errors import MophError, MophNotConfigured, MophTimeout, MophUnavailable
 
 log = logging.getLogger(__name__)
 

@@ -19,12 +19,7 @@ from typing import Any
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 
-from backoffice.cli_support import add_db_argument, add_json_argument, fail, print_json
 from backoffice.exports.commands import parse_day
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.errors import JhcisUnavailable
-from backoffice.reminders import queries as q
 from backoffice.reminders.channels import (
     Channel,
     MophIcClient,
@@ -36,10 +31,15 @@ from backoffice.reminders.errors import BadReminderOption
 from backoffice.reminders.ledger import ANY_CHANNEL, ReminderLedger
 from backoffice.reminders.pdf import appointments_pdf, write_pdf
 from backoffice.reminders.sender import QuietHours, send_reminders
+from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
 from common.secrets import load_secrets
 from common.thaidate import format_date_th
+from integrations.jhcis import appointments as q
+from integrations.jhcis import tables as t
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.errors import JhcisUnavailable
 
 CHANNELS = ("sms", "mophpush", "slip")
 KIND_CHOICES = {"all": ("epi", "diag"), "epi": ("epi",), "diag": ("diag",)}
@@ -360,8 +360,8 @@ def release_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
     """Serve until interrupted; prints the URLs to put in the configuration."""
-    from backoffice.moph.sandbox import MophSandboxState
     from backoffice.reminders.sandbox import ReminderSandbox, ReminderSandboxState
+    from integrations.moph.sandbox import MophSandboxState
 
     state = ReminderSandboxState(
         args.sms_key, MophSandboxState(args.moph_user, args.moph_password, args.hcode)

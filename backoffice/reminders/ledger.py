@@ -43,8 +43,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from backoffice.jhcis.own_tables import ensure_kiosk_tables
-from backoffice.jhcis.types import JhcisDate, JhcisDateTime
+from integrations.jhcis.own_tables import ensure_kiosk_tables
+from integrations.jhcis.types import JhcisDate, JhcisDateTime
 
 CLAIMED = "claimed"
 SENT = "sent"

@@ -15,9 +15,9 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from backoffice.reminders.queries import Appointment, by_village
 from common.thaidate import format_date_th
 from hardware.printer.render import resolve_font
+from integrations.jhcis.appointments import Appointment, by_village
 
 FONT_NAME = "thai"
 DEFAULT_PDF_FONT = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"

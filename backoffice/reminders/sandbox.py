@@ -7,7 +7,7 @@ One loopback HTTP server (port 0 = any free one) plays two services:
   a missing field 400;
 * **MOPH IC** for หมอพร้อม: ``POST /token?Action=get_moph_access_token`` and
   ``POST /api/SendMessageTarget``, with tokens issued and checked by the MOPH
-  sandbox's own :class:`~backoffice.moph.sandbox.MophSandboxState`. The answer
+  sandbox's own :class:`~integrations.moph.sandbox.MophSandboxState`. The answer
   ``{"MessageCode": 200, "Message": "OK"}`` is our assumption: the real one is not public.
 
 Control panel: ``GET /_sandbox/state`` (every message received), ``POST
@@ -26,9 +26,9 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from backoffice.moph.sandbox import MophSandboxServer, MophSandboxState
-from backoffice.moph.sandbox import _Handler as _MophHandler
-from backoffice.moph.sandbox import _Server as _MophServer
+from integrations.moph.sandbox import MophSandboxServer, MophSandboxState
+from integrations.moph.sandbox import _Handler as _MophHandler
+from integrations.moph.sandbox import _Server as _MophServer
 
 
 @dataclass

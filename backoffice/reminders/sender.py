@@ -19,7 +19,7 @@ from typing import Any
 from backoffice.reminders.channels import Channel, reminder_text
 from backoffice.reminders.errors import BadReminderOption, ReminderError
 from backoffice.reminders.ledger import ANY_CHANNEL, FAILED, RETAKEABLE, SENT, ReminderLedger
-from backoffice.reminders.queries import Appointment
+from integrations.jhcis.appointments import Appointment
 
 log = logging.getLogger(__name__)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from PIL import Image
 
-from backoffice.reminders.queries import Appointment
 from common.cid import mask_name
 from common.thaidate import format_date_th
 from hardware.printer.render import DEFAULT_FONT, _bold_sibling, _Canvas, resolve_font
+from integrations.jhcis.appointments import Appointment
 
 
 def render_slip(

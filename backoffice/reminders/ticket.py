@@ -15,8 +15,8 @@ import logging
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
-from backoffice.reminders.queries import NEXT_VACCINE_DAYS, next_vaccine_appointment
 from hardware.printer import NextAppointment
+from integrations.jhcis.appointments import NEXT_VACCINE_DAYS, next_vaccine_appointment
 
 log = logging.getLogger(__name__)
 

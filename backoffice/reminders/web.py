@@ -19,12 +19,12 @@ from typing import Any
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.exports.web import add_template_folder, texts
-from backoffice.reminders import queries as q
 from backoffice.reminders.ledger import ReminderLedger
 from backoffice.reminders.pdf import appointments_pdf
 from backoffice.web.errors import BadInput
 from backoffice.web.framework import Page, guard, parse_date, threaded
 from common.thaidate import format_date_th
+from integrations.jhcis import appointments as q
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_DAYS = 92

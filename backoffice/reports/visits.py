@@ -1,6 +1,6 @@
 """Read-only views of the clinic's visits for the queue, visit detail and reports.
 
-Only reads: every write goes through :class:`backoffice.jhcis.ClinicDatabase`. The
+Only reads: every write goes through :class:`integrations.jhcis.ClinicDatabase`. The
 claim fields follow the same rule as the database layer: JHCIS's own ``visit``
 columns where this JHCIS version has them, else our ``kiosk_visit`` copy.
 """
@@ -14,10 +14,10 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 
 from backoffice.claims.sync import as_time, claim_expr, on_days
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.own_tables import belongs_to_visit, kiosk_pending_authen, kiosk_visit
-from backoffice.jhcis.tables import ctitle, person, visit
 from common.cid import mask_cid, mask_name
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.own_tables import belongs_to_visit, kiosk_pending_authen, kiosk_visit
+from integrations.jhcis.tables import ctitle, person, visit
 
 WALKIN_TYPELIVE = "4"
 MAX_ROWS = 5000

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from backoffice.jhcis.tables import user as jhcis_user
 from backoffice.web.errors import AccountLocked, SignInFailed
 from backoffice.web.passwords import PasswordFormat, detect_format, verify_password
 from backoffice.web.tables import ROLE_NONE, ROLES, login_state, staff_role
+from integrations.jhcis.tables import user as jhcis_user
 
 log = logging.getLogger(__name__)
 

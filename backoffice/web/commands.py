@@ -6,9 +6,10 @@ import argparse
 import sys
 from typing import Any
 
-from backoffice.cli_support import add_db_argument, db_url, fail
+from common.cli import add_db_argument, fail
 from common.config import Settings, config_path_from
 from common.errors import BilingualError
+from integrations.jhcis.engine import db_url
 
 
 def register(subparsers: Any) -> None:
@@ -60,11 +61,11 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def role_command(args: argparse.Namespace, settings: Settings) -> int:
-    from backoffice.jhcis.engine import open_engine
     from backoffice.web.audit import AuditLog
     from backoffice.web.auth import StaffDirectory
     from backoffice.web.sessions import SessionStore
     from backoffice.web.tables import ensure_web_tables
+    from integrations.jhcis.engine import open_engine
 
     engine = open_engine(db_url(args, settings))
     try:

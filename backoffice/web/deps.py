@@ -9,9 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from backoffice.claims.sync import ClaimSync, SyncReport, ensure_sync_tables
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.engine import configured_url, open_engine
-from backoffice.nhso.web import NhsoWebClient
 from backoffice.web.audit import AuditLog
 from backoffice.web.auth import StaffDirectory
 from backoffice.web.fragments import FragmentCache
@@ -20,6 +17,9 @@ from backoffice.web.tables import ensure_web_tables
 from common.config import Settings
 from common.secrets import Secrets, load_secrets
 from hardware.printer import TicketPrinter, printer_from_settings
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.engine import configured_url, open_engine
+from integrations.nhso.web import NhsoWebClient
 
 WEB_POOL_SIZE = 10
 
@@ -73,7 +73,7 @@ def build_deps(
     clock: Callable[[], dt.datetime] = dt.datetime.now,
 ) -> WebDeps:
     """Open the clinic database, create our missing tables, make sure a session key exists."""
-    from backoffice.nhso.providers import web_client_from_settings
+    from integrations.nhso.providers import web_client_from_settings
 
     engine = open_engine(
         db_url or configured_url(settings),

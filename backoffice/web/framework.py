@@ -23,13 +23,13 @@ from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from backoffice.jhcis.errors import JhcisUnavailable
 from backoffice.web.auth import role_rank
 from backoffice.web.deps import WebDeps
 from backoffice.web.errors import CsrfFailed, Forbidden, NotSignedIn, WebError
 from backoffice.web.i18n import LANG_COOKIE, Translator
 from backoffice.web.sessions import SESSION_COOKIE, Session
 from common.errors import BilingualError
+from integrations.jhcis.errors import JhcisUnavailable
 
 log = logging.getLogger(__name__)
 

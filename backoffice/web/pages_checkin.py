@@ -13,16 +13,16 @@ import uuid
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.records import Person, Visit
-from backoffice.jhcis.tables import chospital, user
-from backoffice.nhso.errors import InvalidCid
-from backoffice.nhso.models import AuthenResult
-from backoffice.nhso.providers import GENERAL_VISIT, EndpointAuthenProvider, check_mobile
 from backoffice.web.errors import BadInput
 from backoffice.web.framework import Page, guard, threaded
 from common.cid import is_valid_cid, mask_cid
 from common.errors import BilingualError
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.records import Person, Visit
+from integrations.jhcis.tables import chospital, user
+from integrations.nhso.errors import InvalidCid
+from integrations.nhso.models import AuthenResult
+from integrations.nhso.providers import GENERAL_VISIT, EndpointAuthenProvider, check_mobile
 
 CLAIM_TYPES = {GENERAL_VISIT.code: GENERAL_VISIT.name or GENERAL_VISIT.code}
 MODES = ("authen", "plain")

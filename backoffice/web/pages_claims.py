@@ -9,13 +9,13 @@ import threading
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.claims.sync import Outcome, SyncItem, confirm_code, last_items
-from backoffice.jhcis.records import PendingAuthen
 from backoffice.reports.authen import OUTCOME_LABELS, build_report, to_csv, to_xlsx
 from backoffice.reports.visits import VisitRow, visits_between
 from backoffice.web.deps import SyncJob, WebDeps
 from backoffice.web.errors import BadInput
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
+from integrations.jhcis.records import PendingAuthen
 
 log = logging.getLogger(__name__)
 

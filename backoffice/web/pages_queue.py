@@ -8,7 +8,6 @@ from typing import Any
 from markupsafe import Markup
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from backoffice.nhso.providers import GENERAL_VISIT
 from backoffice.reports.visits import (
     VisitDetail,
     VisitRow,
@@ -20,6 +19,7 @@ from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, env, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
 from hardware.printer import TicketData, ticket_png
+from integrations.nhso.providers import GENERAL_VISIT
 
 CLAIM_TYPE_NAMES = {GENERAL_VISIT.code: GENERAL_VISIT.name or GENERAL_VISIT.code}
 

@@ -20,7 +20,7 @@ from sqlalchemy import (
     Text,
 )
 
-from backoffice.jhcis.own_tables import ensure_kiosk_tables
+from integrations.jhcis.own_tables import ensure_kiosk_tables
 
 metadata = MetaData()
 

@@ -3,7 +3,7 @@
 Builds real dependencies (the clinic database, our tables, a secrets file with a
 generated session key, the preview printer) in a scratch directory; nothing here
 is a fake of product code. Also a few staff accounts with known passwords in a
-*synthetic* database, one per role (written by ``backoffice.jhcis.synth_cases``: only
+*synthetic* database, one per role (written by ``integrations.jhcis.synth_cases``: only
 that room writes JHCIS tables).
 """
 
@@ -18,11 +18,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.records import Visit
-from backoffice.jhcis.synth_cases import StaffAccount, add_staff_accounts
 from backoffice.web.deps import WebDeps, build_deps
 from common.config import Settings, load_settings
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.records import Visit
+from integrations.jhcis.synth_cases import StaffAccount, add_staff_accounts
 
 #: username -> (password, officertype, role set through kiosk_staff_role or None for default)
 TEST_ACCOUNTS: dict[str, tuple[str, str, str | None]] = {
@@ -152,8 +152,8 @@ def seed_day(
     """
     from sqlalchemy import select
 
-    from backoffice.jhcis.records import WalkinIdentity
-    from backoffice.jhcis.tables import person
+    from integrations.jhcis.records import WalkinIdentity
+    from integrations.jhcis.tables import person
 
     total = with_code + without_code + pending
     with clinic.engine.connect() as conn:

@@ -1,7 +1,7 @@
 """One small adapter per kiosk port, over the rooms' real modules.
 
-``card`` (hardware.card over PC/SC), ``clinic`` (backoffice.jhcis), ``nhso``
-(backoffice.nhso providers), ``printer`` (hardware.printer). :func:`build_services` is
+``card`` (hardware.card over PC/SC), ``clinic`` (integrations.jhcis), ``nhso``
+(integrations.nhso providers), ``printer`` (hardware.printer). :func:`build_services` is
 what ``kiosk run`` calls: it starts the simulators the configuration asks for
 (:mod:`kiosk.wiring`) and stops them when the process exits.
 """

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backoffice.jhcis import ClinicDatabase
 from backoffice.reminders.ticket import ticket_next_appointment
 from hardware.printer import NextAppointment
+from integrations.jhcis import ClinicDatabase
 from kiosk.adapters.printer import AppointmentLookup
 from kiosk.services import VisitRef
 

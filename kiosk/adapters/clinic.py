@@ -1,4 +1,4 @@
-"""The clinic port over ``backoffice.jhcis.ClinicDatabase`` (JHCIS, or the demo SQLite).
+"""The clinic port over ``integrations.jhcis.ClinicDatabase`` (JHCIS, or the demo SQLite).
 
 ``identify`` finds the person by citizen ID or registers an out-of-area walk-in, and
 lists today's visits with their claim type and code (a second check-in for the same
@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from backoffice.jhcis import ClinicDatabase, JhcisUnavailable, Person, Visit, WalkinIdentity
-from backoffice.jhcis.clinic import classify_db_error
+from integrations.jhcis import ClinicDatabase, JhcisUnavailable, Person, Visit, WalkinIdentity
+from integrations.jhcis.clinic import classify_db_error
 from kiosk.services import DatabaseUnavailable, Identity, Patient, VisitRef, VisitRequest
 
 

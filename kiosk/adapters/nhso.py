@@ -1,4 +1,4 @@
-"""The rights and authen ports over ``backoffice.nhso``'s :class:`AuthenProvider`.
+"""The rights and authen ports over ``integrations.nhso``'s :class:`AuthenProvider`.
 
 Whatever way the clinic talks to NHSO (agent, endpoint, our sandbox), the flow sees
 three answers: rights (empty claim types = no right), a claim code (``reused`` when
@@ -15,7 +15,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from backoffice.nhso.errors import (
+from integrations.nhso.errors import (
     AgentNotRunning,
     AuthenOutcomeUnknown,
     CardMismatch,
@@ -29,9 +29,9 @@ from backoffice.nhso.errors import (
     RateLimited,
     TokenInvalid,
 )
-from backoffice.nhso.errors import NhsoUnavailable as ProviderUnavailable
-from backoffice.nhso.models import Rights as NhsoRights
-from backoffice.nhso.providers import AuthenProvider
+from integrations.nhso.errors import NhsoUnavailable as ProviderUnavailable
+from integrations.nhso.models import Rights as NhsoRights
+from integrations.nhso.providers import AuthenProvider
 from kiosk.services import (
     AuthenOutcome,
     AuthenRequest,

@@ -68,7 +68,7 @@ def test_debug_logs_of_a_full_checkin_hold_no_personal_data(tmp_path: Path, vpcd
     assert summary["completed"] and summary["claim_code"]
     # the capture really holds the check-in, at DEBUG, from many loggers
     assert " DEBUG " in output
-    for logger in ("hardware.card", "backoffice.jhcis", "backoffice.nhso", "hardware.printer"):
+    for logger in ("hardware.card", "integrations.jhcis", "integrations.nhso", "hardware.printer"):
         assert logger in output, logger
 
     cid, names = personal_values()

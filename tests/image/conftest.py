@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 IMAGE_BUILD = ROOT / "image-build"
 OVERLAY = IMAGE_BUILD / "overlay"
 UNIT_DIR = OVERLAY / "usr" / "lib" / "systemd" / "system"
-HCODE = "99901"  # backoffice.jhcis.synth's unit: the QEMU tests' clinic
+HCODE = "99901"  # integrations.jhcis.synth's unit: the QEMU tests' clinic
 
 
 def load_script(path: Path, name: str) -> ModuleType:
@@ -39,7 +39,7 @@ def clinic_account(
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from backoffice.jhcis.grants import grant_statements
+    from integrations.jhcis.grants import grant_statements
 
     url = make_url(_module_mariadb_databases.jhcis("utf8"))
     database = str(url.database)
@@ -67,8 +67,8 @@ def clinic_account(
 @pytest.fixture(scope="module")
 def lan(clinic_account: tuple[str, str, str, int]) -> Iterator[dict[str, Any]]:
     """The NHSO sandbox and the loopback printer, on this machine's loopback."""
-    from backoffice.nhso.sandbox import SandboxServer
     from hardware.printer import LoopbackPrinter
+    from integrations.nhso.sandbox import SandboxServer
 
     sandbox = SandboxServer(port=0, hcode=HCODE).start()
     printer = LoopbackPrinter("127.0.0.1", 0).start()

@@ -7,7 +7,7 @@ on the boot partition. The VM reaches this machine as 10.0.2.2 (QEMU user networ
 where this module starts what a clinic has on its LAN:
 
 * JHCIS: a synthetic JHCIS database on the test MariaDB, reached with a least-privilege
-  kiosk account (``backoffice.jhcis.grants``), which the kiosk's first contact uses to
+  kiosk account (``integrations.jhcis.grants``), which the kiosk's first contact uses to
   create its own ``kiosk_`` tables;
 * NHSO: the NHSO sandbox (the kiosk is provisioned in ``agent`` mode, pointed at it);
 * the ticket printer: a loopback ESC/POS printer.

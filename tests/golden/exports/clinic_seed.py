@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.demo_marker import mark_demo
-from backoffice.jhcis.schema import create_jhcis_schema
 from common.cid import cid_check_digit
+from integrations.jhcis import tables as t
+from integrations.jhcis.demo_marker import mark_demo
+from integrations.jhcis.schema import create_jhcis_schema
 
 UNIT = "99901"
 OTHER_MAIN = "99900"

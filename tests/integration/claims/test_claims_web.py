@@ -16,11 +16,11 @@ from starlette.testclient import TestClient
 
 from backoffice.claims import web as claims_web
 from backoffice.claims.sandbox_rollback import install_rollback
-from backoffice.moph.sandbox import MophSandboxServer, MophSandboxState
-from backoffice.nhso.sandbox import SandboxServer
 from backoffice.web.app import create_app
 from backoffice.web.deps import WebDeps
 from backoffice.web.testing import TEST_ACCOUNTS, make_deps
+from integrations.moph.sandbox import MophSandboxServer, MophSandboxState
+from integrations.nhso.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
 

@@ -20,10 +20,10 @@ from backoffice.claims.errors import NotInState, RecorderMissing
 from backoffice.claims.sandbox_rollback import install_rollback
 from backoffice.claims.tables import kiosk_close_right
 from backoffice.exports.source import ClaimSource
-from backoffice.jhcis import tables as t
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient
+from integrations.jhcis import tables as t
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
+from integrations.nhso.web import NhsoUrls, NhsoWebClient
 
 pytestmark = pytest.mark.integration
 

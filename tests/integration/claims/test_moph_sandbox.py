@@ -17,10 +17,10 @@ from sqlalchemy import Engine, create_engine, select
 from backoffice.claims.moph import MophClaimService
 from backoffice.claims.tables import kiosk_moph_claim
 from backoffice.exports.source import ClaimSource
-from backoffice.moph.client import MophClaimClient, jwt_expiry, password_hash
-from backoffice.moph.errors import MophLoginFailed
-from backoffice.moph.sandbox import MophSandboxServer, MophSandboxState
-from backoffice.nhso.ratelimit import TokenBucket
+from integrations.moph.client import MophClaimClient, jwt_expiry, password_hash
+from integrations.moph.errors import MophLoginFailed
+from integrations.moph.sandbox import MophSandboxServer, MophSandboxState
+from integrations.nhso.ratelimit import TokenBucket
 
 pytestmark = pytest.mark.integration
 
@@ -241,6 +241,6 @@ def test_fdh_upload_of_an_export_batch(
     assert code == 0, out
     assert out["upload"]["status"] == "200"
     assert Path(out["folder"]).name.startswith("FDH_")  # UTF-8 files
-    from backoffice.exports.formats import ECLAIM_FILES
+    from integrations.claim_files import ECLAIM_FILES
 
     assert sorted(sandbox.state.uploads[0]) == sorted(f"{name}.txt" for name in ECLAIM_FILES)

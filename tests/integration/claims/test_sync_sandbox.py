@@ -11,13 +11,13 @@ from sqlalchemy import select
 
 from backoffice.claims.sync import ClaimSync, Outcome
 from backoffice.cli import main
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.records import Visit
-from backoffice.jhcis.tables import person
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient
 from backoffice.web.testing import seed_day
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.records import Visit
+from integrations.jhcis.tables import person
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
+from integrations.nhso.web import NhsoUrls, NhsoWebClient
 
 pytestmark = pytest.mark.integration
 

@@ -12,14 +12,14 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from backoffice.claims import ledger
 from backoffice.claims.tables import ensure_claim_tables, kiosk_moph_claim
 from backoffice.exports.eclaim import export_eclaim
-from backoffice.exports.formats import ECLAIM_FIELDS
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
-from backoffice.jhcis.engine import open_engine
+from integrations.claim_files import ECLAIM_FIELDS
+from integrations.jhcis import ledger
+from integrations.jhcis.engine import open_engine
 
 pytestmark = pytest.mark.integration
 
@@ -74,8 +74,8 @@ def test_ledger_unique_keys_hold_on_mariadb(seeded_url: str) -> None:
 
 
 def test_synthetic_clinic_streams_on_mariadb(mariadb_databases: Any, tmp_path: Path) -> None:
-    from backoffice.jhcis import synth
-    from backoffice.jhcis.schema import create_jhcis_schema
+    from integrations.jhcis import synth
+    from integrations.jhcis.schema import create_jhcis_schema
 
     url: str = mariadb_databases.empty("tis620")
     engine = open_engine(url)

@@ -13,10 +13,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.own_tables import kiosk_visit
-from backoffice.jhcis.stress import WriterResult, run_writers, split
+from integrations.jhcis import tables as t
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.own_tables import kiosk_visit
+from integrations.jhcis.stress import WriterResult, run_writers, split
 
 DAY = dt.date(2027, 6, 1)  # no synthetic visit on this day
 WRITERS, VISITS_PER_WRITER, PERSONS = 3, 100, 100

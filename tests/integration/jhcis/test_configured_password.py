@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from backoffice.cli import main
-from backoffice.jhcis.clinic import ClinicDatabase
 from common.config import load_settings
+from integrations.jhcis.clinic import ClinicDatabase
 
 pytestmark = pytest.mark.integration
 

@@ -9,11 +9,11 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.cli import main
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.doctor import run_doctor
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.records import WalkinIdentity
 from common.cid import cid_check_digit
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.doctor import run_doctor
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.records import WalkinIdentity
 
 pytestmark = pytest.mark.integration
 
@@ -104,7 +104,7 @@ def test_read_only_session_refuses_writes(mariadb_databases) -> None:  # type: i
 
 
 def test_latin1_columns_are_not_usable(mariadb_databases, capsys) -> None:  # type: ignore[no-untyped-def]
-    from backoffice.jhcis.schema import create_jhcis_schema
+    from integrations.jhcis.schema import create_jhcis_schema
 
     url = mariadb_databases.empty("latin1")
     engine = open_engine(url)

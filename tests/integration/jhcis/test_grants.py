@@ -11,10 +11,10 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.grants import Role, grant_statements
-from backoffice.jhcis.records import WalkinIdentity
 from common.cid import cid_check_digit
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.grants import Role, grant_statements
+from integrations.jhcis.records import WalkinIdentity
 
 pytestmark = pytest.mark.integration
 ACCESS_DENIED = {1142, 1143, 1044}  # table / column / database access denied
@@ -78,7 +78,7 @@ def test_kiosk_grants_are_enough_and_no_more(account: tuple[str, str, str]) -> N
     assert db.visit_claim(opened).claim_code == "PP5"
     assert db.find_today_visit(who, at.date()) is not None
     # The ticket's next-vaccine line reads appointments, vaccinations and vaccine names.
-    from backoffice.reminders.queries import next_vaccine_appointment
+    from integrations.jhcis.appointments import next_vaccine_appointment
 
     assert next_vaccine_appointment(db.engine, who.pcucodeperson, who.pid, at.date()) is None
     # The account created our tables whole, indexes included.
@@ -117,7 +117,7 @@ def test_backoffice_grants_read_clinical_tables(account: tuple[str, str, str]) -
 
 
 def test_doctor_reports_the_accounts_privileges(account: tuple[str, str, str]) -> None:
-    from backoffice.jhcis.doctor import format_report, run_doctor
+    from integrations.jhcis.doctor import format_report, run_doctor
 
     admin_url, user, password = account
     url = grant(admin_url, "kiosk", user, password)

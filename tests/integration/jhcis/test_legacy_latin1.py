@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import text
 
 from backoffice.cli import main
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.records import WalkinIdentity
-from backoffice.jhcis.schema import create_jhcis_schema
 from common.cid import cid_check_digit
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.records import WalkinIdentity
+from integrations.jhcis.schema import create_jhcis_schema
 
 pytestmark = pytest.mark.integration
 CODECS = {"tis620": "tis-620", "utf8": "utf-8"}

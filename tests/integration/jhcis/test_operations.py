@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text
 
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.engine import SQLITE_BEGIN_OPTION
-from backoffice.jhcis.errors import (
+from common.cid import cid_check_digit, is_valid_cid
+from integrations.jhcis import tables as t
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.engine import SQLITE_BEGIN_OPTION
+from integrations.jhcis.errors import (
     ClaimCodeConflict,
     IdempotencyKeyReused,
     NumberingBusy,
@@ -21,10 +22,9 @@ from backoffice.jhcis.errors import (
     UnitCodeMissing,
     VisitNotFound,
 )
-from backoffice.jhcis.numbering import lock_name
-from backoffice.jhcis.own_tables import kiosk_visit
-from backoffice.jhcis.records import Visit, WalkinIdentity
-from common.cid import cid_check_digit, is_valid_cid
+from integrations.jhcis.numbering import lock_name
+from integrations.jhcis.own_tables import kiosk_visit
+from integrations.jhcis.records import Visit, WalkinIdentity
 
 AT = dt.datetime(2026, 11, 25, 9, 15, 30)
 THAI_FIRST = "ทดสอบภาษาไทยๆ์"  # tone marks, mai yamok, thanthakhat

@@ -35,8 +35,11 @@ from sqlalchemy.exc import DBAPIError
 
 from backoffice.claims.sync import ensure_sync_tables, sync_metadata
 from backoffice.claims.tables import CLAIM_TABLES, ensure_claim_tables
-from backoffice.jhcis.errors import OwnTableDuplicates, OwnTableIncomplete
-from backoffice.jhcis.own_tables import (
+from backoffice.exports.eclaim_ledger import ECLAIM_TABLES, ensure_eclaim_tables
+from backoffice.reminders.ledger import REMINDER_TABLES, ensure_reminder_tables
+from backoffice.web.tables import WEB_TABLES, ensure_web_tables
+from integrations.jhcis.errors import OwnTableDuplicates, OwnTableIncomplete
+from integrations.jhcis.own_tables import (
     RUNTIME_TABLES,
     ensure_kiosk_tables,
     ensure_own_tables,
@@ -44,9 +47,6 @@ from backoffice.jhcis.own_tables import (
     kiosk_pending_authen,
     kiosk_visit,
 )
-from backoffice.nhso.eclaim_ledger import ECLAIM_TABLES, ensure_eclaim_tables
-from backoffice.reminders.ledger import REMINDER_TABLES, ensure_reminder_tables
-from backoffice.web.tables import WEB_TABLES, ensure_web_tables
 from tests.integration.jhcis.test_grants import admin
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -126,8 +126,8 @@ def test_every_kiosk_table_is_created_through_the_one_path() -> None:
     )
     # ... and nothing else creates tables or indexes (the JHCIS reconstruction aside).
     allowed = {
-        ROOT / "backoffice/jhcis/own_tables.py",
-        ROOT / "backoffice/jhcis/schema/__init__.py",
+        ROOT / "integrations/jhcis/own_tables.py",
+        ROOT / "integrations/jhcis/schema/__init__.py",
     }
     offenders = [
         str(path.relative_to(ROOT))
@@ -256,7 +256,7 @@ def test_a_plain_index_that_cannot_be_created_is_a_warning(
 ) -> None:
     owner, restricted = no_index_grant
     crash_created(owner, kiosk_pending_authen)  # two non-unique indexes missing
-    with caplog.at_level(logging.WARNING, logger="backoffice.jhcis.own_tables"):
+    with caplog.at_level(logging.WARNING, logger="integrations.jhcis.own_tables"):
         ensure_own_tables(restricted)  # startup goes on; kiosk_visit is created here
     assert _exists_both(owner)
     missing = [r for r in caplog.records if "could not be created" in r.getMessage()]

@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.jhcis import ClinicDatabase
-from backoffice.nhso.providers import AuthenProvider, authen_provider_from_settings
-from backoffice.nhso.sandbox import SandboxServer
 from common.config import load_settings
 from common.secrets import Secrets
 from common.thaidate import PartialDate
 from hardware.card import Address, CardData
 from hardware.printer import LoopbackPrinter, LoopbackState, printer_from_uri
+from integrations.jhcis import ClinicDatabase
+from integrations.nhso.providers import AuthenProvider, authen_provider_from_settings
+from integrations.nhso.sandbox import SandboxServer
 from kiosk.adapters.card import identity_from_card
 from kiosk.adapters.clinic import JhcisClinic
 from kiosk.adapters.nhso import ProviderAuthen, ProviderRights
@@ -295,7 +295,7 @@ def test_printer_faults_become_failure_kinds(
 def test_ticket_shows_the_next_vaccine_appointment(
     loopback: LoopbackPrinter, jhcis_sqlite_url: str
 ) -> None:
-    from backoffice.jhcis.synth_cases import FIRST_VISITNO, TODAY, UNIT, seed_known_appointments
+    from integrations.jhcis.synth_cases import FIRST_VISITNO, TODAY, UNIT, seed_known_appointments
     from kiosk.adapters.appointments import appointment_lookup
 
     db = ClinicDatabase.from_url(jhcis_sqlite_url)

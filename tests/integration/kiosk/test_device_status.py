@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.jhcis import ClinicDatabase
+from integrations.jhcis import ClinicDatabase
 from kiosk.adapters.card import PcscCardMonitor
 from kiosk.adapters.clinic import JhcisClinic
 from kiosk.device_status import DeviceStatus, probe

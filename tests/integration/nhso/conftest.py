@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from backoffice.nhso.agent import AgentClient
-from backoffice.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient
+from integrations.nhso.agent import AgentClient
+from integrations.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
+from integrations.nhso.web import NhsoUrls, NhsoWebClient
 
 CLIENT_TIMEOUT_S = 0.5  # the sandbox's hang faults last longer than this
 HANG_S = 3.0

@@ -1,4 +1,4 @@
-"""Citizen IDs of the sandbox seed (backoffice/nhso/sandbox/seed.json); all invented."""
+"""Citizen IDs of the sandbox seed (integrations/nhso/sandbox/seed.json); all invented."""
 
 DEMO = "1909900123450"  # UCS, the virtual card's demo profile
 UCS_WITH_HISTORY = "1100000000016"  # today's code at another hospital, one 3 days ago here

@@ -13,9 +13,9 @@ import httpx
 import pytest
 
 from backoffice.cli import main
-from backoffice.nhso.agent import AgentClient
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import SANDBOX_HEADER, SandboxServer
+from integrations.nhso.agent import AgentClient
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import SANDBOX_HEADER, SandboxServer
 
 from .people import BAD_CHECKSUM, DEMO, GENERAL, MOBILE, SSS
 

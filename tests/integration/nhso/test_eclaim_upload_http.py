@@ -16,24 +16,24 @@ import httpx
 import pytest
 from sqlalchemy import Engine, create_engine, select
 
-from backoffice.nhso import eclaim_upload
-from backoffice.nhso.eclaim_errors import EclaimLoginFailed, EclaimTooLarge
-from backoffice.nhso.eclaim_ledger import EclaimUploader, UploadReport, kiosk_eclaim_upload
-from backoffice.nhso.eclaim_upload import (
+from backoffice.exports.eclaim_ledger import EclaimUploader, UploadReport, kiosk_eclaim_upload
+from common.logs import redact
+from integrations.nhso import eclaim_upload
+from integrations.nhso.eclaim_errors import EclaimLoginFailed, EclaimTooLarge
+from integrations.nhso.eclaim_upload import (
     EclaimApiClient,
     read_batch,
     request_body,
     split_by_right,
 )
-from backoffice.nhso.errors import NhsoUnavailable
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import (
+from integrations.nhso.errors import NhsoUnavailable
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import (
     DEFAULT_ECLAIM_PASSWORD,
     DEFAULT_ECLAIM_USERNAME,
     EclaimSandbox,
     SandboxServer,
 )
-from common.logs import redact
 
 from .conftest import CLIENT_TIMEOUT_S, HANG_S
 from .test_tls_and_logs import ca_and_server  # noqa: F401 - a fixture

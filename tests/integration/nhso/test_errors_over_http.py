@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from backoffice.nhso.agent import AgentClient
-from backoffice.nhso.errors import (
+from integrations.nhso.agent import AgentClient
+from integrations.nhso.errors import (
     AgentNotRunning,
     AlreadyAuthenticated,
     AuthenOutcomeUnknown,
@@ -27,11 +27,11 @@ from backoffice.nhso.errors import (
     RateLimited,
     TokenInvalid,
 )
-from backoffice.nhso.models import ConfirmSaveRequest
-from backoffice.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import SandboxServer
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient
+from integrations.nhso.models import ConfirmSaveRequest
+from integrations.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import SandboxServer
+from integrations.nhso.web import NhsoUrls, NhsoWebClient
 
 from .conftest import HANG_S
 from .people import (
@@ -114,7 +114,7 @@ def test_already_authenticated_from_the_agent(agent: AgentClient) -> None:
 
 
 def test_already_authenticated_from_authencode(web: NhsoWebClient) -> None:
-    from backoffice.nhso.models import AuthenCodeRequest
+    from integrations.nhso.models import AuthenCodeRequest
 
     def request(trans: str) -> AuthenCodeRequest:
         return AuthenCodeRequest(

@@ -12,10 +12,10 @@ import datetime as dt
 
 import pytest
 
-from backoffice.nhso.agent import AgentClient
-from backoffice.nhso.errors import InvalidRequest, NhsoError, RateLimited, TokenInvalid
-from backoffice.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
-from backoffice.nhso.sandbox import SandboxServer
+from integrations.nhso.agent import AgentClient
+from integrations.nhso.errors import InvalidRequest, NhsoError, RateLimited, TokenInvalid
+from integrations.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
+from integrations.nhso.sandbox import SandboxServer
 
 from .people import DEMO, GENERAL, MOBILE, SSS
 

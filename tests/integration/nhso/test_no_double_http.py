@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from backoffice.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
-from backoffice.nhso.sandbox import SandboxServer
+from integrations.nhso.providers import AgentAuthenProvider, EndpointAuthenProvider
+from integrations.nhso.sandbox import SandboxServer
 
 from .conftest import HANG_S
 from .people import DEMO, GENERAL, MOBILE, SSS, UCS_WITH_HISTORY
@@ -84,7 +84,7 @@ def test_another_hospitals_code_today_does_not_block(
 def test_stale_correlation_after_card_change_is_refused(
     sandbox: SandboxServer, agent_provider: AgentAuthenProvider
 ) -> None:
-    from backoffice.nhso.errors import InvalidRequest
+    from integrations.nhso.errors import InvalidRequest
 
     correlation = agent_provider.rights(DEMO).correlation_id
     sandbox.insert_card(SSS)
@@ -107,7 +107,7 @@ def test_unreadable_confirm_save_answer_is_checked_before_asking_again(
 def test_latency_longer_than_the_client_timeout_is_a_timeout(
     sandbox: SandboxServer, agent_provider: AgentAuthenProvider
 ) -> None:
-    from backoffice.nhso.errors import NhsoTimeout
+    from integrations.nhso.errors import NhsoTimeout
 
     sandbox.set_faults(latency_s=HANG_S, paths=("terminals",), count=1)
     with pytest.raises(NhsoTimeout):
@@ -116,8 +116,8 @@ def test_latency_longer_than_the_client_timeout_is_a_timeout(
 
 
 def test_every_request_waits_for_the_shared_rate_limiter(sandbox: SandboxServer) -> None:
-    from backoffice.nhso.agent import AgentClient
-    from backoffice.nhso.ratelimit import TokenBucket
+    from integrations.nhso.agent import AgentClient
+    from integrations.nhso.ratelimit import TokenBucket
 
     class Clock:
         now = 0.0

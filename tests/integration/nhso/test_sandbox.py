@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from backoffice.nhso.agent import AgentClient
-from backoffice.nhso.errors import InvalidRequest
-from backoffice.nhso.models import ClaimDetailRequest
-from backoffice.nhso.sandbox import DEFAULT_TOKEN, SANDBOX_HEADER, SandboxServer
-from backoffice.nhso.web import NhsoWebClient
+from integrations.nhso.agent import AgentClient
+from integrations.nhso.errors import InvalidRequest
+from integrations.nhso.models import ClaimDetailRequest
+from integrations.nhso.sandbox import DEFAULT_TOKEN, SANDBOX_HEADER, SandboxServer
+from integrations.nhso.web import NhsoWebClient
 
 from .people import DEMO, GENERAL, LGO, MOBILE, OFC, SSS, UNKNOWN
 

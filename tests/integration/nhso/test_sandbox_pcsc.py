@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.nhso.agent import AgentClient
-from backoffice.nhso.errors import NoCard
-from backoffice.nhso.providers import AgentAuthenProvider
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import PcscCard, SandboxServer
+from integrations.nhso.agent import AgentClient
+from integrations.nhso.errors import NoCard
+from integrations.nhso.providers import AgentAuthenProvider
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import PcscCard, SandboxServer
 
 from .people import UNKNOWN
 

@@ -15,9 +15,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from backoffice.moph.sandbox import MophSandboxServer, MophSandboxState
-from backoffice.nhso.sandbox import SandboxServer
 from backoffice.reminders.sandbox import ReminderSandbox, ReminderSandboxState
+from integrations.moph.sandbox import MophSandboxServer, MophSandboxState
+from integrations.nhso.sandbox import SandboxServer
 
 pytestmark = pytest.mark.integration
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.nhso.errors import NhsoUnavailable, NotConfigured
-from backoffice.nhso.providers import AgentAuthenProvider
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.sandbox import SandboxServer
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient
 from common.logs import redact
+from integrations.nhso.errors import NhsoUnavailable, NotConfigured
+from integrations.nhso.providers import AgentAuthenProvider
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.sandbox import SandboxServer
+from integrations.nhso.web import NhsoUrls, NhsoWebClient
 
 from .conftest import HANG_S
 from .people import DEMO, GENERAL, MOBILE

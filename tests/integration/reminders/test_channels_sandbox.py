@@ -9,15 +9,15 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
-from backoffice.moph.sandbox import MophSandboxState
-from backoffice.reminders import queries as q
 from backoffice.reminders.channels import MophIcClient, MophPushChannel, SmsGatewayChannel
 from backoffice.reminders.ledger import ReminderLedger
 from backoffice.reminders.sandbox import ReminderSandbox, ReminderSandboxState
 from backoffice.reminders.sender import send_reminders
 from common.cid import is_valid_cid
+from integrations.jhcis import appointments as q
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
+from integrations.moph.sandbox import MophSandboxState
 
 pytestmark = pytest.mark.integration
 

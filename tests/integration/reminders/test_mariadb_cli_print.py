@@ -12,20 +12,20 @@ import pytest
 from sqlalchemy import Engine, inspect
 
 from backoffice.cli import main
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.synth_cases import (
+from backoffice.reminders.channels import SlipChannel
+from backoffice.reminders.ledger import ReminderLedger
+from backoffice.reminders.pdf import appointments_pdf
+from backoffice.reminders.sender import send_reminders
+from hardware.printer import LoopbackPrinter, printer_from_uri
+from integrations.jhcis import appointments as q
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.synth_cases import (
     TODAY,
     UNIT,
     KnownCase,
     keys_expecting,
     seed_known_appointments,
 )
-from backoffice.reminders import queries as q
-from backoffice.reminders.channels import SlipChannel
-from backoffice.reminders.ledger import ReminderLedger
-from backoffice.reminders.pdf import appointments_pdf
-from backoffice.reminders.sender import send_reminders
-from hardware.printer import LoopbackPrinter, printer_from_uri
 
 pytestmark = pytest.mark.integration
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from backoffice.jhcis.synth_cases import TODAY, seed_known_appointments
 from backoffice.reminders import web as reminders_web
 from backoffice.reminders.ledger import ReminderLedger
 from backoffice.web.app import create_app
 from backoffice.web.deps import WebDeps
 from backoffice.web.testing import TEST_ACCOUNTS, make_deps
+from integrations.jhcis.synth_cases import TODAY, seed_known_appointments
 
 pytestmark = pytest.mark.integration
 

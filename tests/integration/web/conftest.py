@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
-from backoffice.jhcis.records import Visit
-from backoffice.nhso.sandbox import SandboxServer
 from backoffice.web.deps import WebDeps
 from backoffice.web.testing import TEST_ACCOUNTS, XSS, make_deps, running_server, seed_day
+from integrations.jhcis.records import Visit
+from integrations.nhso.sandbox import SandboxServer
 
 ROOT = Path(__file__).resolve().parents[3]
 SHOTS = ROOT / "var" / "test" / "web"

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from backoffice.jhcis.records import Visit, WalkinIdentity
-from backoffice.jhcis.tables import person
 from backoffice.web.testing import XSS, walkin_cid
+from integrations.jhcis.records import Visit, WalkinIdentity
+from integrations.jhcis.tables import person
 
 from .conftest import NOW, UNIT, Site, shot, sign_in
 

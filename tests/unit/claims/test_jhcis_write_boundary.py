@@ -1,8 +1,8 @@
-"""Room boundary: only backoffice/jhcis writes JHCIS tables (CONTRIBUTING.md).
+"""Room boundary: only integrations/jhcis writes JHCIS tables (CONTRIBUTING.md).
 
-Walks every module of backoffice/ outside backoffice/jhcis and refuses an
+Walks every module of backoffice/ outside integrations/jhcis and refuses an
 ``update``/``insert``/``delete`` statement built on a table of
-:mod:`backoffice.jhcis.tables`. The ``testing.py`` modules are excluded: they seed
+:mod:`integrations.jhcis.tables`. The ``testing.py`` modules are excluded: they seed
 *synthetic* test databases and are never run against a clinic's database.
 """
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Table
 
-from backoffice.jhcis import tables as jhcis_tables
+from integrations.jhcis import tables as jhcis_tables
 
 ROOT = Path(__file__).resolve().parents[3] / "backoffice"
 WRITES = {"update", "insert", "delete"}
@@ -30,13 +30,13 @@ def jhcis_writes(source: str) -> list[int]:
     module_aliases: set[str] = set()
     table_names: set[str] = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.module == "backoffice.jhcis":
+        if isinstance(node, ast.ImportFrom) and node.module == "integrations.jhcis":
             module_aliases |= {a.asname or a.name for a in node.names if a.name == "tables"}
-        elif isinstance(node, ast.ImportFrom) and node.module == "backoffice.jhcis.tables":
+        elif isinstance(node, ast.ImportFrom) and node.module == "integrations.jhcis.tables":
             table_names |= {a.asname or a.name for a in node.names if a.name in JHCIS_TABLES}
         elif isinstance(node, ast.Import):
             module_aliases |= {
-                a.asname for a in node.names if a.name == "backoffice.jhcis.tables" and a.asname
+                a.asname for a in node.names if a.name == "integrations.jhcis.tables" and a.asname
             }
     lines = []
     for node in ast.walk(tree):
@@ -58,10 +58,11 @@ def jhcis_writes(source: str) -> list[int]:
 
 
 def test_the_checker_sees_both_import_styles() -> None:
-    assert jhcis_writes("from backoffice.jhcis import tables as t\nupdate(t.visit)\n") == [2]
-    assert jhcis_writes("from backoffice.jhcis.tables import person\ninsert(person)\n") == [2]
+    assert jhcis_writes("from integrations.jhcis import tables as t\nupdate(t.visit)\n") == [2]
+    assert jhcis_writes("from integrations.jhcis.tables import person\ninsert(person)\n") == [2]
     assert (
-        jhcis_writes("from backoffice.jhcis.tables import kiosk_visit\ninsert(kiosk_visit)\n") == []
+        jhcis_writes("from integrations.jhcis.tables import kiosk_visit\ninsert(kiosk_visit)\n")
+        == []
     )
 
 

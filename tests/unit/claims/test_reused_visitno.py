@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import create_engine, delete, select
 
 from backoffice.claims.sync import ClaimSync
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.commands import create_demo
-from backoffice.jhcis.records import Person, Visit
-from backoffice.jhcis.tables import person, visit
 from backoffice.reports.visits import visits_between
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.commands import create_demo
+from integrations.jhcis.records import Person, Visit
+from integrations.jhcis.tables import person, visit
 
 AT = dt.datetime(2026, 1, 15, 9, 0)
 DAY = AT.date()

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from backoffice.cli_support import db_url
 from common.config import load_settings
+from integrations.jhcis.engine import db_url
 
 
 def _settings(tmp_path: Path) -> Path:

@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 
 from backoffice.cli import main as backoffice_main
 from backoffice.exports.eclaim import BatchResult, export_eclaim
-from backoffice.exports.formats import ECLAIM_FIELDS
 from backoffice.exports.rules import RuleSet, load_rules
 from backoffice.exports.source import ClaimSource
 from common.config import ConfigError
+from integrations.claim_files import ECLAIM_FIELDS
 from tests.unit.exports.conftest import at_once
 
 DAY = dt.date(2026, 3, 2)
@@ -306,7 +306,7 @@ def test_visits_of_another_unit_in_the_same_database_are_not_ours(
 ) -> None:
     from decimal import Decimal
 
-    from backoffice.jhcis import tables as t
+    from integrations.jhcis import tables as t
 
     with clinic_engine.begin() as conn:
         conn.execute(

@@ -13,12 +13,12 @@ from sqlalchemy import create_engine
 
 from backoffice.exports import parallel
 from backoffice.exports.eclaim import export_eclaim
-from backoffice.exports.formats import ECLAIM_FIELDS
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
-from backoffice.jhcis import synth
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.schema import create_jhcis_schema
+from integrations.claim_files import ECLAIM_FIELDS
+from integrations.jhcis import synth
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.schema import create_jhcis_schema
 
 END = dt.date(2026, 6, 30)
 FIRST = END - dt.timedelta(days=59)

@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 
 from backoffice.cli import main as backoffice_main
 from backoffice.exports.eclaim import BatchResult
-from backoffice.exports.formats import SSOP_SECTIONS
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
+from integrations.claim_files import SSOP_SECTIONS
 from tests.unit.exports.conftest import at_once
 
 DAY = dt.date(2026, 3, 2)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from backoffice.exports import formats as f
 from backoffice.exports.writer import DelimitedFile, FieldMismatch
+from integrations import claim_files as f
 
 ORF_ROW = f.ORF(
     HN="1", DATEOPD="20260302", CLINIC="00100", REFER="10670", REFERTYPE="2", SEQ="101",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy.exc import OperationalError
 
-from backoffice.jhcis.clinic import ClinicDatabase, classify_db_error
-from backoffice.jhcis.errors import JhcisError, JhcisUnavailable, NumberingBusy
+from integrations.jhcis.clinic import ClinicDatabase, classify_db_error
+from integrations.jhcis.errors import JhcisError, JhcisUnavailable, NumberingBusy
 
 CID = "1990000000011"
 
@@ -66,7 +66,7 @@ def test_driver_errors_do_not_quote_statement_parameters(tmp_path) -> None:  # t
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
-    from backoffice.jhcis.engine import open_engine
+    from integrations.jhcis.engine import open_engine
 
     engine = open_engine(f"sqlite:///{tmp_path / 'p.sqlite'}")
     try:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine, inspect
 
 from backoffice.cli import main
-from backoffice.jhcis.schema import create_jhcis_schema
+from integrations.jhcis.schema import create_jhcis_schema
 
 
 def test_create_demo_then_refuse_then_force(
@@ -67,7 +67,7 @@ def test_grants_command(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_grants_reject_injection() -> None:
-    from backoffice.jhcis.grants import grant_statements
+    from integrations.jhcis.grants import grant_statements
 
     with pytest.raises(ValueError):
         grant_statements("kiosk", database="x'; DROP DATABASE y; --", user="k")

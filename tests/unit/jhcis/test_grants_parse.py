@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backoffice.jhcis.grants import (
+from integrations.jhcis.grants import (
     effective_privileges,
     grant_statements,
     missing_privileges,
@@ -46,7 +46,7 @@ def test_backoffice_grants_cover_every_kiosk_table_the_backoffice_defines() -> N
 
     from sqlalchemy import Table
 
-    from backoffice.jhcis.grants import privileges
+    from integrations.jhcis.grants import privileges
 
     root = Path(__file__).resolve().parents[3]
     defined: set[str] = set()

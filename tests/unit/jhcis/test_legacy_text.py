@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from backoffice.jhcis.legacy_text import (
+from integrations.jhcis.legacy_text import (
     LegacyText,
     bytes_to_mysql_latin1,
     guess_encoding,

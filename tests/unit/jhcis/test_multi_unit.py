@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import insert
 
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.clinic import ClinicDatabase
+from integrations.jhcis import tables as t
+from integrations.jhcis.clinic import ClinicDatabase
 
 
 def test_visitno_is_global_and_own_unit_person_first(jhcis_sqlite_url: str) -> None:

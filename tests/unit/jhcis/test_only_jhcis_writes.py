@@ -1,4 +1,4 @@
-"""Room rule: only ``backoffice/jhcis/`` writes JHCIS tables (test seeding included).
+"""Room rule: only ``integrations/jhcis/`` writes JHCIS tables (test seeding included).
 
 A static look at the source: an ``insert(...)``, ``update(...)`` or ``delete(...)``
 whose first argument is one of the JHCIS table objects (``person``, ``t.visit``, ...)
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from backoffice.jhcis.tables import JHCIS_TABLES
+from integrations.jhcis.tables import JHCIS_TABLES
 
 ROOT = Path(__file__).resolve().parents[3]
 ROOMS = ("backoffice", "kiosk", "common", "hardware", "bench")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from backoffice.jhcis.own_tables import ensure_own_tables, own_metadata
-from backoffice.jhcis.schema import DDL_FILES, SCHEMA_DIR, create_jhcis_schema, render_ddl
-from backoffice.jhcis.tables import JHCIS_TABLES, is_optional
+from integrations.jhcis.own_tables import ensure_own_tables, own_metadata
+from integrations.jhcis.schema import DDL_FILES, SCHEMA_DIR, create_jhcis_schema, render_ddl
+from integrations.jhcis.tables import JHCIS_TABLES, is_optional
 
 ISSUE_TABLES = {
     "person", "visit", "visitdiag", "visitdrug", "visitepi", "visitepiappoint",
@@ -34,7 +34,7 @@ def test_composite_keys() -> None:
 def test_ddl_files_are_generated_and_labelled(name: str) -> None:
     dialect, charset = DDL_FILES[name]
     on_disk = (SCHEMA_DIR / name).read_text(encoding="utf-8")
-    assert on_disk == render_ddl(dialect, charset), "run: python -m backoffice.jhcis.schema"
+    assert on_disk == render_ddl(dialect, charset), "run: python -m integrations.jhcis.schema"
     assert on_disk.startswith("-- RECONSTRUCTION of the JHCIS schema")
     if dialect == "mysql":
         assert f"CHARSET={charset}" in on_disk and "ENGINE=InnoDB" in on_disk

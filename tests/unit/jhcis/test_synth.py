@@ -7,11 +7,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.schema import create_jhcis_schema
-from backoffice.jhcis.synth import OUT_OF_AREA_VILLCODE, generate, synthetic_cid
 from common.cid import is_valid_cid
+from integrations.jhcis import tables as t
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.schema import create_jhcis_schema
+from integrations.jhcis.synth import OUT_OF_AREA_VILLCODE, generate, synthetic_cid
 
 END = dt.date(2026, 6, 30)
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from backoffice.jhcis import tables as t
-from backoffice.jhcis.demo_marker import is_demo, mark_demo
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.errors import NotADemoDatabase
-from backoffice.jhcis.schema import create_jhcis_schema
-from backoffice.jhcis.synth import generate
-from backoffice.jhcis.synth_cases import (
+from integrations.jhcis import tables as t
+from integrations.jhcis.demo_marker import is_demo, mark_demo
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.errors import NotADemoDatabase
+from integrations.jhcis.schema import create_jhcis_schema
+from integrations.jhcis.synth import generate
+from integrations.jhcis.synth_cases import (
     UNIT,
     StaffAccount,
     add_staff_accounts,

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, select, text
 from sqlalchemy.exc import StatementError
 
-from backoffice.jhcis.records import Person, WalkinIdentity, parse_card_address
-from backoffice.jhcis.types import JhcisDate, JhcisDateTime, parse_db_datetime
+from integrations.jhcis.records import Person, WalkinIdentity, parse_card_address
+from integrations.jhcis.types import JhcisDate, JhcisDateTime, parse_db_datetime
 
 md = MetaData()
 sample = Table(

@@ -10,16 +10,16 @@ from typing import Any
 import httpx
 import pytest
 
-from backoffice.nhso.agent import AgentClient
-from backoffice.nhso.errors import (
+from integrations.nhso.agent import AgentClient
+from integrations.nhso.errors import (
     AlreadyAuthenticated,
     InvalidRequest,
     MalformedResponse,
     NhsoUnavailable,
     NoCard,
 )
-from backoffice.nhso.models import ConfirmSaveRequest
-from backoffice.nhso.ratelimit import TokenBucket
+from integrations.nhso.models import ConfirmSaveRequest
+from integrations.nhso.ratelimit import TokenBucket
 
 CID = "1909900123450"
 

@@ -19,10 +19,11 @@ import pytest
 from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.exc import OperationalError
 
-from backoffice.exports.formats import ECLAIM_FIELDS, ECLAIM_FILES
-from backoffice.nhso import eclaim_ledger as ledger
-from backoffice.nhso import eclaim_upload
-from backoffice.nhso.eclaim_errors import (
+from backoffice.exports import eclaim_ledger as ledger
+from common.errors import BilingualError
+from integrations.claim_files import ECLAIM_FIELDS, ECLAIM_FILES
+from integrations.nhso import eclaim_upload
+from integrations.nhso.eclaim_errors import (
     ECLAIM_ERRORS,
     EclaimBadBatch,
     EclaimDuplicate,
@@ -33,7 +34,7 @@ from backoffice.nhso.eclaim_errors import (
     EclaimTooLarge,
     EclaimUnsendableRight,
 )
-from backoffice.nhso.eclaim_upload import (
+from integrations.nhso.eclaim_upload import (
     FILE_KEYS,
     EclaimApiClient,
     Part,
@@ -43,9 +44,8 @@ from backoffice.nhso.eclaim_upload import (
     request_body,
     split_by_right,
 )
-from backoffice.nhso.errors import NhsoUnavailable
-from backoffice.nhso.ratelimit import TokenBucket
-from common.errors import BilingualError
+from integrations.nhso.errors import NhsoUnavailable
+from integrations.nhso.ratelimit import TokenBucket
 
 GOLDEN = Path(__file__).resolve().parents[2] / "golden" / "exports" / "eclaim"
 BASE = "https://nhso.test/FMU/ecimp/v1/"
@@ -580,9 +580,9 @@ def test_nothing_is_sent_when_the_ledger_or_the_size_says_no(
 
 
 def test_the_client_from_settings_picks_url_and_account(tmp_path: Path) -> None:
-    from backoffice.nhso.sandbox import DEFAULT_ECLAIM_USERNAME
     from backoffice.web.testing import scratch_settings
     from common.secrets import Secrets
+    from integrations.nhso.sandbox import DEFAULT_ECLAIM_USERNAME
 
     settings = scratch_settings(tmp_path, nhso_url="http://127.0.0.1:4567/nhsoendpoint/")
     with eclaim_upload.client_from_settings(settings, Secrets(), hcode="99901") as client:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice.nhso import errors
-from backoffice.nhso.errors import ALL_ERRORS, error_for_message
 from common.errors import BilingualError
+from integrations.nhso import errors
+from integrations.nhso.errors import ALL_ERRORS, error_for_message
 
 
 def test_codes_are_unique_and_namespaced() -> None:
@@ -61,7 +61,7 @@ def test_nhso_texts_map_to_the_taxonomy(message: str, cls: type[errors.NhsoError
 
 
 def test_errors_keep_attached_data_out_of_their_text() -> None:
-    from backoffice.nhso.models import AuthenResult, Rights
+    from integrations.nhso.models import AuthenResult, Rights
 
     rights = Rights(cid="1909900123450", first_name="ทดสอบ", last_name="ใจดีสาธิต")
     no_rights = errors.NoRights("read: no claim types", rights=rights)

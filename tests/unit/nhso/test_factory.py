@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from backoffice.nhso.providers import (
+from common.config import load_settings
+from common.secrets import Secrets
+from integrations.nhso.providers import (
     SANDBOX_TOKEN,
     AgentAuthenProvider,
     AuthenProvider,
@@ -13,9 +15,7 @@ from backoffice.nhso.providers import (
     authen_provider_from_settings,
     web_client_from_settings,
 )
-from backoffice.nhso.web import PROD_ENDPOINT_BASE, PROD_STATUS_BASE, NhsoUrls
-from common.config import load_settings
-from common.secrets import Secrets
+from integrations.nhso.web import PROD_ENDPOINT_BASE, PROD_STATUS_BASE, NhsoUrls
 
 
 def test_sandbox_mode_is_the_agent_api_of_the_local_sandbox() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from backoffice.nhso.models import (
+from integrations.nhso.models import (
     AgentCardOnly,
     AgentRead,
     AuthenCodeRequest,

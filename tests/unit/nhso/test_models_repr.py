@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backoffice.nhso.errors import NoRights
-from backoffice.nhso.models import (
+from integrations.nhso.errors import NoRights
+from integrations.nhso.models import (
     AgentRead,
     AuthenCodeRequest,
     ConfirmSaveRequest,

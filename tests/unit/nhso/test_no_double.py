@@ -9,7 +9,7 @@ import datetime as dt
 
 import pytest
 
-from backoffice.nhso.errors import (
+from integrations.nhso.errors import (
     AlreadyAuthenticated,
     AuthenOutcomeUnknown,
     InvalidRequest,
@@ -18,8 +18,8 @@ from backoffice.nhso.errors import (
     NhsoTimeout,
     NhsoUnavailable,
 )
-from backoffice.nhso.models import AuthenResult
-from backoffice.nhso.providers import authen_once, check_mobile, same_day
+from integrations.nhso.models import AuthenResult
+from integrations.nhso.providers import authen_once, check_mobile, same_day
 
 TODAY = dt.date(2026, 11, 25)
 CODE = AuthenResult(
@@ -149,7 +149,7 @@ def test_mobile_accepted(mobile: str) -> None:
 
 @pytest.mark.parametrize("mobile", ["812345678", "08123456789", "+66812345678", "abc"])
 def test_mobile_refused(mobile: str) -> None:
-    from backoffice.nhso.errors import InvalidMobile
+    from integrations.nhso.errors import InvalidMobile
 
     with pytest.raises(InvalidMobile):
         check_mobile(mobile)

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from backoffice.nhso.ratelimit import TokenBucket, shared_limiter
+from integrations.nhso.ratelimit import TokenBucket, shared_limiter
 
 
 class FakeClock:

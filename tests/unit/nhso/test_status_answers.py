@@ -12,9 +12,9 @@ from typing import Any
 import httpx
 import pytest
 
-from backoffice.nhso.errors import InvalidRequest, MalformedResponse, NhsoError
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient
+from integrations.nhso.errors import InvalidRequest, MalformedResponse, NhsoError
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.web import NhsoUrls, NhsoWebClient
 
 CID = "1909900123450"
 DAY = dt.date(2026, 3, 16)

@@ -8,15 +8,15 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Engine
 
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.synth_cases import (
+from integrations.jhcis import appointments as q
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.synth_cases import (
     TODAY,
     UNIT,
     KnownCase,
     keys_expecting,
     seed_known_appointments,
 )
-from backoffice.reminders import queries as q
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ from typing import ClassVar
 import pytest
 from sqlalchemy import Engine
 
-from backoffice.jhcis.engine import open_engine
-from backoffice.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
-from backoffice.reminders import queries as q
 from backoffice.reminders.channels import Channel, normalise_phone, reminder_text
 from backoffice.reminders.errors import ChannelUnavailable, ChannelUncertain
 from backoffice.reminders.ledger import CLAIMED, FAILED, SENT, SKIPPED, ReminderLedger
 from backoffice.reminders.sender import QuietHours, send_reminders
+from integrations.jhcis import appointments as q
+from integrations.jhcis.engine import open_engine
+from integrations.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
 
 NOON = dt.datetime.combine(TODAY, dt.time(12, 0))
 

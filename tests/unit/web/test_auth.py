@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 from sqlalchemy import select, update
 
-from backoffice.jhcis.tables import user
 from backoffice.web.auth import StaffDirectory, default_role, is_active, role_rank
 from backoffice.web.deps import WebDeps
 from backoffice.web.errors import AccountLocked, SignInFailed
 from backoffice.web.tables import login_state, web_session
+from integrations.jhcis.tables import user
 
 from .conftest import Clock
 

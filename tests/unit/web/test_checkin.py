@@ -10,11 +10,11 @@ import httpx
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
-from backoffice.jhcis.tables import person
-from backoffice.nhso.ratelimit import TokenBucket
-from backoffice.nhso.web import NhsoUrls, NhsoWebClient
 from backoffice.web.deps import WebDeps
 from backoffice.web.testing import TEST_RECORDER_CID
+from integrations.jhcis.tables import person
+from integrations.nhso.ratelimit import TokenBucket
+from integrations.nhso.web import NhsoUrls, NhsoWebClient
 
 from .conftest import csrf_of
 

@@ -18,12 +18,12 @@ from backoffice.claims.sync import (
     matching_histories,
     sync_item,
 )
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.own_tables import kiosk_pending_authen
-from backoffice.jhcis.records import Visit
-from backoffice.nhso.errors import NhsoTimeout, NhsoUnavailable, TokenInvalid
-from backoffice.nhso.models import AuthenStatus, ServiceHistory
 from backoffice.web.testing import seed_day
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.own_tables import kiosk_pending_authen
+from integrations.jhcis.records import Visit
+from integrations.nhso.errors import NhsoTimeout, NhsoUnavailable, TokenInvalid
+from integrations.nhso.models import AuthenStatus, ServiceHistory
 
 DAY = dt.date(2026, 1, 15)
 AT = dt.datetime(2026, 1, 15, 8, 0)
@@ -58,7 +58,7 @@ class ScriptedNhso:
         )  # fmt: skip
 
     def cid_of(self, visit: Visit) -> str:
-        from backoffice.jhcis.tables import person
+        from integrations.jhcis.tables import person
 
         with self.clinic.engine.connect() as conn:
             return str(
@@ -243,7 +243,7 @@ def test_conflict_is_left_for_staff_and_confirm_replaces(
 def test_invalid_cid_is_not_sent(clinic: ClinicDatabase, day: dict[str, list[Visit]]) -> None:
     from sqlalchemy import update
 
-    from backoffice.jhcis.tables import person
+    from integrations.jhcis.tables import person
 
     a = day["uncoded"][0]
     with clinic.engine.begin() as conn:

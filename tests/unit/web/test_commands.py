@@ -12,10 +12,10 @@ from sqlalchemy import select
 
 from backoffice.claims.sync_commands import parse_run_date
 from backoffice.cli import build_parser, main
-from backoffice.jhcis.clinic import ClinicDatabase
-from backoffice.jhcis.engine import open_engine
 from backoffice.web.tables import staff_role
 from backoffice.web.testing import seed_day
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.engine import open_engine
 
 
 def test_parse_run_date() -> None:
@@ -39,7 +39,7 @@ def test_commands_are_registered() -> None:
 def test_staff_role_command(jhcis_sqlite_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["staff", "role", "--db", jhcis_sqlite_url, "nobody-here", "admin"]) == 1
     engine = open_engine(jhcis_sqlite_url)
-    from backoffice.jhcis.tables import user
+    from integrations.jhcis.tables import user
 
     with engine.connect() as conn:
         name = conn.execute(select(user.c.username).limit(1)).scalar_one()

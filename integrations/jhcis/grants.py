@@ -1,0 +1,156 @@
+"""Least-privilege MySQL accounts for the kiosk and the backoffice.
+
+The kiosk reads a few code tables and the vaccine appointments (for the ticket),
+registers walk-ins (INSERT/UPDATE ``person``), opens visits (INSERT/UPDATE ``visit``)
+and keeps its own ``kiosk_`` tables, which it may create (table-level CREATE and INDEX
+on exactly those names). Nothing else: no DELETE, no DROP or ALTER anywhere, no access
+to ``user`` (JHCIS's accounts and passwords).
+
+The backoffice also reads the clinical tables (claims, exports, reminders) and
+``user`` (staff sign-in with JHCIS accounts), and updates ``visit`` (claim codes,
+close-right results). ``GET_LOCK`` needs no privilege.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from integrations.jhcis.own_tables import RUNTIME_TABLES
+from integrations.jhcis.tables import JHCIS_TABLES
+
+Role = Literal["kiosk", "backoffice"]
+
+# CREATE INDEX needs INDEX: without it our tables were created without their indexes
+# (and ensure_own_tables took the half-made table for a finished one).
+_OWN_PRIVILEGES = ("SELECT", "INSERT", "UPDATE", "CREATE", "INDEX")
+_OWN = {t.name: _OWN_PRIVILEGES for t in RUNTIME_TABLES}
+# The tables the backoffice's other parts keep (web sign-in and sessions, audit, claim
+# sync, close right, MOPH claims, reminders), by name: this module imports none of
+# them. Expired sessions and sign-in counters are deleted; they are ours, not JHCIS's.
+_BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "kiosk_audit_log",
+            "kiosk_claim_sync_item",
+            "kiosk_claim_sync_run",
+            "kiosk_close_right",
+            "kiosk_eclaim_upload",
+            "kiosk_moph_claim",
+            "kiosk_reminder_log",
+            "kiosk_reminder_optout",
+            "kiosk_staff_role",
+        ),
+        _OWN_PRIVILEGES,
+    ),
+    "kiosk_login_state": (*_OWN_PRIVILEGES, "DELETE"),
+    "kiosk_web_session": (*_OWN_PRIVILEGES, "DELETE"),
+}
+
+KIOSK_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    "office": ("SELECT",),
+    "ctitle": ("SELECT",),
+    "cright": ("SELECT",),
+    "chospital": ("SELECT",),
+    "village": ("SELECT",),
+    "house": ("SELECT",),
+    "person": ("SELECT", "INSERT", "UPDATE"),
+    "visit": ("SELECT", "INSERT", "UPDATE"),
+    # The ticket's "next vaccine appointment" line (backoffice.reminders.ticket).
+    "visitepiappoint": ("SELECT",),
+    "visitepi": ("SELECT",),
+    "cdrug": ("SELECT",),
+    **_OWN,
+}
+
+BACKOFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
+    **{t.name: ("SELECT",) for t in JHCIS_TABLES},
+    "person": ("SELECT", "INSERT", "UPDATE"),
+    "visit": ("SELECT", "INSERT", "UPDATE"),
+    **_OWN,
+    **_BACKOFFICE_OWN,
+}
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_$.%-]{1,64}$")
+
+
+def privileges(role: Role) -> dict[str, tuple[str, ...]]:
+    return dict(KIOSK_PRIVILEGES if role == "kiosk" else BACKOFFICE_PRIVILEGES)
+
+
+def _checked(value: str, what: str) -> str:
+    if not _NAME_RE.match(value):
+        raise ValueError(f"{what} may contain only letters, digits and _ $ . % -")
+    return value
+
+
+def grant_statements(role: Role, *, database: str, user: str, host: str = "%") -> list[str]:
+    """The GRANT statements for `role` (one per table), MySQL 5.6 / MariaDB syntax."""
+    db = _checked(database, "database")
+    account = f"'{_checked(user, 'user')}'@'{_checked(host, 'host')}'"
+    return [
+        f"GRANT {', '.join(privs)} ON `{db}`.`{table}` TO {account};"
+        for table, privs in sorted(privileges(role).items())
+    ]
+
+
+def grants_script(role: Role, *, database: str, user: str, host: str = "%") -> str:
+    """A script an administrator runs once (the account must exist already)."""
+    header = [
+        f"-- Least-privilege grants for the {role} account on {database}.",
+        f"-- Create the account first: CREATE USER '{user}'@'{host}' IDENTIFIED BY '...';",
+    ]
+    return "\n".join(
+        [*header, *grant_statements(role, database=database, user=user, host=host), ""]
+    )
+
+
+_GRANT_RE = re.compile(r"^GRANT (?P<privs>.+?) ON (?P<db>[^.\s]+)\.(?P<table>\S+) TO ", re.I)
+_SPLIT_RE = re.compile(r",\s*(?![^()]*\))")  # commas outside column lists
+ALL = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "CREATE", "DROP", "ALTER", "INDEX"})
+RISKY = ("DELETE", "DROP", "ALTER")
+
+
+def _unquote(name: str) -> str:
+    return name.strip("`'\"").replace("\\_", "_")
+
+
+def effective_privileges(grant_lines: list[str], database: str) -> dict[str, set[str]]:
+    """Table -> privileges (``*`` for the whole database) from SHOW GRANTS lines.
+
+    Column-level grants are ignored (they do not allow whole-row writes).
+    """
+    result: dict[str, set[str]] = {}
+    for line in grant_lines:
+        match = _GRANT_RE.match(line.strip())
+        if not match:
+            continue
+        db, table = _unquote(match["db"]), _unquote(match["table"])
+        if db not in {"*", database}:
+            continue
+        parts = [p.strip().upper() for p in _SPLIT_RE.split(match["privs"])]
+        privs = {p for p in parts if "(" not in p}  # column-level grants do not count
+        if "ALL PRIVILEGES" in privs or "ALL" in privs:
+            privs = set(ALL)
+        result.setdefault("*" if table == "*" else table.lower(), set()).update(privs)
+    return result
+
+
+def missing_privileges(role: Role, granted: dict[str, set[str]]) -> list[str]:
+    """What `role` needs and the account lacks, as "PRIV on table" strings."""
+    everywhere = granted.get("*", set())
+    missing: list[str] = []
+    for table, needed in sorted(privileges(role).items()):
+        have = everywhere | granted.get(table, set())
+        missing.extend(f"{p} on {table}" for p in needed if p not in have)
+    return missing
+
+
+def risky_privileges(granted: dict[str, set[str]]) -> list[str]:
+    """DELETE/DROP/ALTER the account holds on JHCIS tables (least privilege says none)."""
+    everywhere = granted.get("*", set())
+    found: list[str] = []
+    for table in sorted(t.name for t in JHCIS_TABLES):
+        have = everywhere | granted.get(table, set())
+        found.extend(f"{p} on {table}" for p in RISKY if p in have)
+    return found

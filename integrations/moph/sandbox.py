@@ -1,0 +1,331 @@
+"""A MOPH Account Center + MOPH Claim sandbox, for the demo and the tests only.
+
+It speaks the shapes of reference §4.1-§4.2 over real HTTP on a loopback port
+(port 0 = any free one): the token endpoint checks ``user``, the uppercase
+``password_hash`` and ``hospital_code`` and answers a JWT-shaped token (not signed:
+nothing here is a security boundary) with a configurable lifetime; the three
+submission endpoints validate their required fields, refuse duplicates and hand out
+a ``transaction_uid``; the status endpoint reports what the control panel set.
+
+What the real service answers on a duplicate or a bad field is not public; the
+sandbox's choices (HTTP 200, ``status`` "409"/"400", a "duplicate"/"ซ้ำ" message) are
+assumptions the client treats as such.
+
+Control panel (``/_sandbox/...``): ``GET state``; ``POST expire`` (every issued
+token becomes invalid, as when a token expires); ``POST faults`` ``{"server_error":
+bool}``; ``POST status`` ``{"transaction_uid", "status", "status_th"}``.
+Production code never starts it unless the configuration says so explicitly.
+"""
+
+from __future__ import annotations
+
+import base64
+import email
+import email.policy
+import itertools
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from common.server_errors import GenericErrors, TypeOnlyErrors
+from integrations.moph.client import password_hash
+
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "dmht": ("hn", "pid", "hcode", "visit_date_time", "diagnosis", "claim_services"),
+    "epi": ("hn", "pid", "hcode", "visit_date_time", "vaccine"),
+    "dt": ("hn", "pid", "hcode", "visit_date_time", "vaccine"),
+}
+
+
+@dataclass
+class Submission:
+    kind: str
+    transaction_uid: str
+    body: dict[str, Any]
+    status: str = "WAITING"
+    status_th: str = "รอตรวจสอบ"
+
+
+@dataclass
+class MophSandboxState:
+    user: str
+    password: str
+    hospital_code: str
+    token_lifetime_s: int = 18000  # 5 h, as the public token showed
+    clock: Any = time.time
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    tokens: dict[str, float] = field(default_factory=dict)  # token -> expiry
+    submissions: list[Submission] = field(default_factory=list)
+    uploads: list[list[str]] = field(default_factory=list)
+    token_requests: int = 0
+    server_error: bool = False
+    _serial: Any = field(default_factory=lambda: itertools.count(1))
+
+    def issue_token(self, body: dict[str, Any]) -> str | None:
+        with self.lock:
+            self.token_requests += 1
+            ok = (
+                body.get("user") == self.user
+                and body.get("password_hash") == password_hash(self.password)
+                and body.get("hospital_code") == self.hospital_code
+            )
+            if not ok:
+                return None
+            now = self.clock()
+            payload = {
+                "iss": "MOPH Account Center (sandbox)",
+                "aud": "MOPH API",
+                "iat": int(now),
+                "exp": int(now) + self.token_lifetime_s,
+                "n": next(self._serial),
+                "scope": ["MOPH_CLAIM", "MOPH_CLAIM_API"],
+            }
+            token = ".".join(
+                _b64(part)
+                for part in (
+                    {"alg": "none", "typ": "JWT"},
+                    payload,
+                    {"sandbox": True},
+                )
+            )
+            self.tokens[token] = now + self.token_lifetime_s
+            return token
+
+    def token_ok(self, header: str) -> bool:
+        token = header.removeprefix("Bearer ").strip()
+        with self.lock:
+            expiry = self.tokens.get(token)
+            return expiry is not None and self.clock() < expiry
+
+    def expire_tokens(self) -> None:
+        with self.lock:
+            self.tokens = dict.fromkeys(self.tokens, 0.0)
+
+    def submit(self, kind: str, body: dict[str, Any]) -> tuple[str, str, str]:
+        """(status, message_th, transaction_uid)."""
+        with self.lock:
+            missing = [name for name in REQUIRED[kind] if body.get(name) in (None, "", [])]
+            if missing:
+                return "400", f"กรุณาระบุ {', '.join(missing)}", ""
+            key = _dedupe_key(kind, body)
+            if any(_dedupe_key(s.kind, s.body) == key for s in self.submissions):
+                return "409", "ข้อมูลซ้ำ (duplicate)", ""
+            uid = str(uuid.uuid4())
+            self.submissions.append(Submission(kind, uid, body))
+            return "200", "สำเร็จ", uid
+
+    def receive_upload(self, content_type: str, raw: bytes) -> dict[str, Any]:
+        """FDH 16-file upload: the names of the ``file`` parts, and ``type``."""
+        message = email.message_from_bytes(
+            b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw,
+            policy=email.policy.HTTP,
+        )
+        names: list[str] = []
+        kind = ""
+        for part in message.iter_parts():
+            field_name = part.get_param("name", header="content-disposition")
+            if field_name == "file":
+                names.append(str(part.get_filename()))
+            elif field_name == "type":
+                kind = str(part.get_content()).strip()
+        with self.lock:
+            self.uploads.append(names)
+        if kind != "txt" or not names:
+            return {"status": "400", "message": "type=txt and at least one file required"}
+        return {"status": "200", "message": "success", "message_th": "สำเร็จ", "files": names}
+
+    def find(self, uid: str) -> Submission | None:
+        with self.lock:
+            return next((s for s in self.submissions if s.transaction_uid == uid), None)
+
+
+def _dedupe_key(kind: str, body: dict[str, Any]) -> tuple[str, ...]:
+    flags = (str(body.get("is_used_dm", "")), str(body.get("is_used_ht", "")))
+    return (
+        kind,
+        str(body.get("hcode")),
+        str(body.get("pid")),
+        str(body.get("visit_date_time")),
+        *flags,
+    )
+
+
+def _b64(data: dict[str, Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+class _Handler(GenericErrors, BaseHTTPRequestHandler):
+    server: _Server
+    _raw: bytes = b""
+
+    def do_GET(self) -> None:
+        self._handle("GET")
+
+    def do_POST(self) -> None:
+        self._handle("POST")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return  # request lines carry transaction uids only, but stay quiet anyway
+
+    def _body(self) -> Any:
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        self._raw = raw
+        if self.headers.get("Content-Type", "").startswith("multipart/"):
+            return {}
+        try:
+            return json.loads(raw) if raw else {}
+        except ValueError:
+            return None
+
+    def _handle(self, method: str) -> None:
+        state = self.server.state
+        parts = urlsplit(self.path)
+        path = parts.path.rstrip("/")
+        body = self._body() if method == "POST" else {}
+        if path.startswith("/_sandbox/"):
+            self._control(method, path, body)
+            return
+        if state.server_error:
+            self._json(503, {"status": "503", "message": "Service Unavailable"})
+            return
+        if path == "/token" and method == "POST":
+            query = parse_qs(parts.query)
+            if query.get("Action") != ["get_moph_access_token"] or not isinstance(body, dict):
+                self._json(400, {"message": "bad request"})
+                return
+            token = state.issue_token(body)
+            if token is None:
+                self._json(401, {"message": "invalid user or password"})
+            else:
+                self._text(200, token)
+            return
+        if not state.token_ok(self.headers.get("Authorization", "")):
+            self._json(401, {"status": "401", "message": "Unauthorized"})
+            return
+        prefix = "/api/v1/opd/service-admissions/"
+        if method == "POST" and path.startswith(prefix) and path[len(prefix) :] in REQUIRED:
+            if not isinstance(body, dict):
+                self._json(400, {"status": "400", "message": "invalid json"})
+                return
+            status, message_th, uid = state.submit(path[len(prefix) :], body)
+            data = {"transaction_uid": uid} if uid else None
+            message = (
+                "success" if status == "200" else ("duplicate" if status == "409" else "error")
+            )
+            self._json(
+                200, {"status": status, "message": message, "message_th": message_th, "data": data}
+            )
+            return
+        if method == "POST" and path == "/api/v2/data_hub/16_files":
+            self._json(200, state.receive_upload(self.headers.get("Content-Type", ""), self._raw))
+            return
+        status_prefix = "/api/v1/opd/service-transactions/"
+        if method == "GET" and path.startswith(status_prefix) and path.endswith("/status"):
+            uid = path[len(status_prefix) : -len("/status")]
+            found = state.find(uid)
+            if found is None:
+                self._json(200, {"status": "404", "message": "not found", "data": None})
+            else:
+                self._json(
+                    200,
+                    {"status": "200", "message": "success",
+                     "data": {"status": found.status, "status_th": found.status_th}},
+                )  # fmt: skip
+            return
+        self._json(404, {"message": "no such endpoint"})
+
+    def _control(self, method: str, path: str, body: Any) -> None:
+        state = self.server.state
+        data = body if isinstance(body, dict) else {}
+        if path == "/_sandbox/state" and method == "GET":
+            with state.lock:
+                snapshot = {
+                    "token_requests": state.token_requests,
+                    "submissions": [
+                        {"kind": s.kind, "transaction_uid": s.transaction_uid,
+                         "status": s.status, "body": s.body}
+                        for s in state.submissions
+                    ],
+                }  # fmt: skip
+            self._json(200, snapshot)
+        elif path == "/_sandbox/expire" and method == "POST":
+            state.expire_tokens()
+            self._json(200, {"ok": True})
+        elif path == "/_sandbox/faults" and method == "POST":
+            state.server_error = bool(data.get("server_error"))
+            self._json(200, {"ok": True})
+        elif path == "/_sandbox/status" and method == "POST":
+            found = state.find(str(data.get("transaction_uid")))
+            if found is None:
+                self._json(404, {"ok": False})
+                return
+            found.status = str(data.get("status") or found.status)
+            found.status_th = str(data.get("status_th") or "")
+            self._json(200, {"ok": True})
+        else:
+            self._json(404, {"message": "no such control"})
+
+    def _json(self, status: int, data: Any) -> None:
+        self._send(status, json.dumps(data, ensure_ascii=False).encode(), "application/json")
+
+    def _text(self, status: int, text: str) -> None:
+        self._send(status, text.encode(), "text/plain")
+
+    def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", f"{content_type}; charset=utf-8")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+
+class _Server(TypeOnlyErrors, ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address: tuple[str, int], state: MophSandboxState) -> None:
+        super().__init__(address, _Handler)
+        self.state = state
+
+
+class MophSandboxServer:
+    """``with MophSandboxServer(...) as sandbox:`` serves on ``sandbox.url`` until exit."""
+
+    def __init__(self, state: MophSandboxState, *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.state = state
+        self._server = _Server((host, port), state)
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> MophSandboxServer:
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="moph-sandbox", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> MophSandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
