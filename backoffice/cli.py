@@ -7,21 +7,27 @@ Each room registers its own subcommands (a ``register(subparsers)`` function in 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from backoffice import serve
+from backoffice.claims import commands as claims_commands
+from backoffice.claims import sync_commands
+from backoffice.exports import commands as exports_commands
+from backoffice.reminders import commands as reminders_commands
 from common.cli import add_config_argument, config_check, settings_or_exit
+from integrations.jhcis import commands as jhcis_commands
+from integrations.nhso import commands as nhso_commands
 
 # Rooms that contribute subcommands; each module has register(subparsers).
-COMMAND_MODULES: tuple[str, ...] = (
-    "backoffice.exports.commands",
-    "integrations.nhso.commands",
-    "integrations.jhcis.commands",
-    "backoffice.web.commands",
-    "backoffice.claims.sync_commands",
-    "backoffice.claims.commands",
-    "backoffice.reminders.commands",
+COMMAND_MODULES = (
+    exports_commands,
+    nhso_commands,
+    jhcis_commands,
+    serve,
+    sync_commands,
+    claims_commands,
+    reminders_commands,
 )
 
 
@@ -33,8 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     config_sub = config.add_subparsers(dest="config_command", required=True)
     check = config_sub.add_parser("check", help="print the effective configuration")
     check.set_defaults(handler=config_check)
-    for name in COMMAND_MODULES:
-        importlib.import_module(name).register(sub)
+    for module in COMMAND_MODULES:
+        module.register(sub)
     return parser
 
 

@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from backoffice.claims.sync import ClaimSync, Outcome  # noqa: E402
-from backoffice.web.testing import TEST_ACCOUNTS, make_deps, running_server, seed_day  # noqa: E402
+from backoffice.testing import TEST_ACCOUNTS, make_deps, running_server, seed_day  # noqa: E402
 from integrations.jhcis import tables as t  # noqa: E402
 from integrations.jhcis.clinic import ClinicDatabase  # noqa: E402
 from integrations.jhcis.demo_marker import mark_demo  # noqa: E402

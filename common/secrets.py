@@ -93,10 +93,10 @@ def write_secret(path: Path, name: str, value: str) -> None:
         check_private(path)
         current = tomllib.loads(path.read_text(encoding="utf-8"))
     current[name] = value
-    lines = [f"{key} = {_toml_string(str(val))}" for key, val in sorted(current.items())]
+    lines = [f"{key} = {toml_string(str(val))}" for key, val in sorted(current.items())]
     write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o600)
 
 
-def _toml_string(value: str) -> str:
+def toml_string(value: str) -> str:
     escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
     return f'"{escaped}"'

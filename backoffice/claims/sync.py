@@ -55,7 +55,8 @@ from integrations.jhcis.own_tables import (
 )
 from integrations.jhcis.records import Visit, VisitClaim
 from integrations.jhcis.tables import person, visit
-from integrations.jhcis.types import JhcisDate
+from integrations.jhcis.types import JhcisDate, as_time
+from integrations.jhcis.visit_queries import claim_expr, on_days
 from integrations.nhso.errors import NhsoError, NotConfigured, TokenInvalid
 from integrations.nhso.models import AuthenStatus, ServiceHistory
 
@@ -66,7 +67,6 @@ FLAG_EXCLUDED = "99"
 MAX_TRANSIENT_IN_A_ROW = 3
 #: check-authen-status requests in flight at once (NHSO takes longer than 1/rate to answer).
 LOOKUPS_IN_FLIGHT = 4
-MAX_DAYS_AS_LIST = 400
 
 
 class Outcome(StrEnum):
@@ -129,25 +129,6 @@ assert all(t.name.startswith("kiosk_") for t in sync_metadata.sorted_tables)
 def ensure_sync_tables(engine: Engine) -> None:
     """Create or complete the sync's ``kiosk_`` tables (idempotent, never alters)."""
     ensure_kiosk_tables(engine, sync_metadata.sorted_tables)
-
-
-def on_days(column: Any, start: dt.date, end: dt.date) -> Any:
-    """`column` between two dates, written so that every engine uses the date index.
-
-    SQLite (no statistics) prefers the (pcucode, visitno) key for a range, scanning
-    the whole unit; an equality or a short IN list makes it use ``visit_date``.
-    """
-    days = (end - start).days + 1
-    if days <= MAX_DAYS_AS_LIST:
-        return column.in_([start + dt.timedelta(days=i) for i in range(days)])
-    return and_(column >= start, column <= end)
-
-
-def claim_expr(clinic: ClinicDatabase, visit_column: str, own_column: str) -> Any:
-    """A visit's claim field: JHCIS's column when this version has it, else our copy."""
-    if clinic.profile.has_column("visit", visit_column):
-        return func.coalesce(visit.c[visit_column], kiosk_visit.c[own_column])
-    return kiosk_visit.c[own_column]
 
 
 # -- results ------------------------------------------------------------------------
@@ -748,18 +729,3 @@ def _by_person_day(
     for c in todo:
         days.setdefault(c.visitdate, {}).setdefault(c.cid or f"?{c.visitno}", []).append(c)
     return [(day, list(people.values())) for day, people in sorted(days.items())]
-
-
-def as_time(value: object) -> dt.time | None:
-    # PyMySQL hands TIME columns back as timedelta.
-    if isinstance(value, dt.time):
-        return value
-    if isinstance(value, dt.timedelta):
-        seconds = int(value.total_seconds()) % 86400
-        return dt.time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
-    if isinstance(value, str) and value:
-        try:
-            return dt.time.fromisoformat(value)
-        except ValueError:
-            return None
-    return None

@@ -1,9 +1,7 @@
 """Staff pages for close right and MOPH Claim: preview with reasons, send as a job, monitor.
 
-Mount (in backoffice/web/app.py)::
-
-    from backoffice.claims import web as claims_web
-    ROUTES = (..., *(RouteSpec(p, m, e) for p, m, e in claims_web.ROUTES))
+``ROUTES`` is every claims page, the claim-code catch-up of :mod:`backoffice.claims.sync_web`
+included; ``backoffice.app`` mounts them.
 
 The preview lists every visit of the range: what will be sent, what was sent
 already (with its status) and what cannot be sent, with the reason. Sending runs in
@@ -23,6 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
+from backoffice.claims import sync_web
 from backoffice.claims.close_right import CloseRightService, rollback_from_settings
 from backoffice.claims.moph import MophClaimService
 from backoffice.claims.moph_rules import KINDS
@@ -33,7 +32,7 @@ from backoffice.exports.web import add_template_folder, texts
 from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
-from integrations.jhcis import tables as t
+from integrations.jhcis.staff import staff_cid
 from integrations.moph.client import MophClaimClient
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -96,11 +95,7 @@ def _moph(page: Page) -> MophClaimService:
 def _recorder_cid(page: Page) -> str:
     if page.session is None:
         return ""
-    with page.deps.clinic.engine.connect() as conn:
-        cid = conn.execute(
-            select(t.user.c.idcard).where(t.user.c.username == page.session.username)
-        ).scalar()
-    return str(cid or "")
+    return staff_cid(page.deps.clinic.engine, page.session.username) or ""
 
 
 def _close_right(page: Page) -> CloseRightService:
@@ -260,6 +255,7 @@ async def claims_job_csv(page: Page) -> Response:
 
 
 ROUTES: tuple[tuple[str, str, Callable[..., Awaitable[Any]]], ...] = (
+    *sync_web.ROUTES,
     ("/claims/moph", "GET", moph_page),
     ("/claims/moph/send", "POST", moph_send),
     ("/claims/moph/status", "POST", moph_status),

@@ -1,6 +1,6 @@
 """Staff pages for the claim files: choose a range, watch the progress bar, download.
 
-Mount (in backoffice/web/app.py)::
+Mount (in backoffice/app.py)::
 
     from backoffice.exports import web as exports_web
     ROUTES = (..., *(RouteSpec(p, m, e) for p, m, e in exports_web.ROUTES))

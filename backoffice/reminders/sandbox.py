@@ -26,9 +26,7 @@ from http.server import ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from integrations.moph.sandbox import MophSandboxServer, MophSandboxState
-from integrations.moph.sandbox import _Handler as _MophHandler
-from integrations.moph.sandbox import _Server as _MophServer
+from integrations.moph.sandbox import MophHandler, MophSandboxServer, MophSandboxState, MophServer
 
 
 @dataclass
@@ -46,7 +44,7 @@ class ReminderSandboxState:
             return {"sms": list(self.sms), "pushes": list(self.pushes)}
 
 
-class _Handler(_MophHandler):
+class _Handler(MophHandler):
     """The MOPH sandbox's request plumbing (quiet log, JSON answers) with our endpoints."""
 
     server: _Server
@@ -127,7 +125,7 @@ class _Handler(_MophHandler):
         self._json(200, {"MessageCode": 200, "Message": "OK"})
 
 
-class _Server(_MophServer):
+class _Server(MophServer):
     def __init__(self, address: tuple[str, int], state: ReminderSandboxState) -> None:
         ThreadingHTTPServer.__init__(self, address, _Handler)
         self.state = state.moph

@@ -11,7 +11,7 @@ from PIL import Image
 
 from common.cid import mask_name
 from common.thaidate import format_date_th
-from hardware.printer.render import DEFAULT_FONT, _bold_sibling, _Canvas, resolve_font
+from hardware.printer.render import DEFAULT_FONT, Canvas, bold_sibling, resolve_font
 from integrations.jhcis.appointments import Appointment
 
 
@@ -26,7 +26,7 @@ def render_slip(
     """The slip as a mode "1" image, `width_dots` wide (rounded down to 8)."""
     width = width_dots - width_dots % 8
     regular = resolve_font(font_path or DEFAULT_FONT)
-    page = _Canvas(width, regular, _bold_sibling(regular))
+    page = Canvas(width, regular, bold_sibling(regular))
     page.text(clinic_name, 30, bold=True)
     page.text("ใบนัดรับวัคซีน" if a.kind == "epi" else "ใบนัด", 34, bold=True)
     page.rule()

@@ -1,6 +1,6 @@
 """Staff pages: appointments due and missed by village and vaccine, warnings, PDFs, the log.
 
-Mount (in backoffice/web/app.py)::
+Mount (in backoffice/app.py)::
 
     from backoffice.reminders import web as reminders_web
     ROUTES = (..., *(RouteSpec(p, m, e) for p, m, e in reminders_web.ROUTES))

@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy import Select, and_, func, select
 
-from backoffice.claims.sync import as_time, claim_expr, on_days
 from common.cid import mask_cid, mask_name
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.own_tables import belongs_to_visit, kiosk_pending_authen, kiosk_visit
 from integrations.jhcis.tables import ctitle, person, visit
+from integrations.jhcis.types import as_time
+from integrations.jhcis.visit_queries import claim_expr, on_days
 
 WALKIN_TYPELIVE = "4"
 MAX_ROWS = 5000

@@ -62,7 +62,8 @@ def resolve_font(font_path: str | Path | None) -> Path:
     )
 
 
-def _bold_sibling(path: Path) -> Path:
+def bold_sibling(path: Path) -> Path:
+    """The font's bold face beside it (Garuda-Bold.ttf beside Garuda.ttf), else the font."""
     bold = path.with_name(f"{path.stem}-Bold{path.suffix}")
     return bold if bold.is_file() else path
 
@@ -115,7 +116,7 @@ def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
     return lines
 
 
-class _Canvas:
+class Canvas:
     """A tall greyscale page we write down line by line, then crop and threshold."""
 
     def __init__(self, width: int, regular: Path, bold: Path) -> None:
@@ -222,7 +223,7 @@ def render_ticket(
     if width < 200:
         raise PrinterConfigError(f"width_dots {width_dots} is too narrow for a ticket")
     regular = resolve_font(font_path or DEFAULT_FONT)
-    page = _Canvas(width, regular, _bold_sibling(regular))
+    page = Canvas(width, regular, bold_sibling(regular))
     if data.sandbox:
         page.text(SANDBOX_BANNER, 30, bold=True, invert=True)
         page.gap(6)

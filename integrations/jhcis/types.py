@@ -110,3 +110,18 @@ class JhcisDateTime(TypeDecorator[dt.datetime]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         return parse_db_datetime(value)
+
+
+def as_time(value: object) -> dt.time | None:
+    # PyMySQL hands TIME columns back as timedelta.
+    if isinstance(value, dt.time):
+        return value
+    if isinstance(value, dt.timedelta):
+        seconds = int(value.total_seconds()) % 86400
+        return dt.time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
+    if isinstance(value, str) and value:
+        try:
+            return dt.time.fromisoformat(value)
+        except ValueError:
+            return None
+    return None

@@ -160,8 +160,10 @@ def _b64(data: dict[str, Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-class _Handler(GenericErrors, BaseHTTPRequestHandler):
-    server: _Server
+class MophHandler(GenericErrors, BaseHTTPRequestHandler):
+    """The MOPH routes; the reminders sandbox adds หมอพร้อม's to a subclass."""
+
+    server: MophServer
     _raw: bytes = b""
 
     def do_GET(self) -> None:
@@ -286,12 +288,14 @@ class _Handler(GenericErrors, BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-class _Server(TypeOnlyErrors, ThreadingHTTPServer):
+class MophServer(TypeOnlyErrors, ThreadingHTTPServer):
+    """One sandbox state served over HTTP (subclassed with its handler by the reminders)."""
+
     daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, address: tuple[str, int], state: MophSandboxState) -> None:
-        super().__init__(address, _Handler)
+        super().__init__(address, MophHandler)
         self.state = state
 
 
@@ -300,7 +304,7 @@ class MophSandboxServer:
 
     def __init__(self, state: MophSandboxState, *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.state = state
-        self._server = _Server((host, port), state)
+        self._server = MophServer((host, port), state)
         self._thread: threading.Thread | None = None
 
     @property

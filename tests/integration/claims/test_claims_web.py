@@ -14,11 +14,11 @@ from sqlalchemy import create_engine
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from backoffice.app import create_app
 from backoffice.claims import web as claims_web
 from backoffice.claims.sandbox_rollback import install_rollback
-from backoffice.web.app import create_app
+from backoffice.testing import TEST_ACCOUNTS, make_deps
 from backoffice.web.deps import WebDeps
-from backoffice.web.testing import TEST_ACCOUNTS, make_deps
 from integrations.moph.sandbox import MophSandboxServer, MophSandboxState
 from integrations.nhso.sandbox import SandboxServer
 

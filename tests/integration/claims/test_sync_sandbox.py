@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from backoffice.claims.sync import ClaimSync, Outcome
 from backoffice.cli import main
-from backoffice.web.testing import seed_day
+from backoffice.testing import seed_day
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.records import Visit
 from integrations.jhcis.tables import person

@@ -412,7 +412,7 @@ def test_the_same_visits_exported_for_fdh_are_not_sent_again(
 def test_without_a_url_the_command_sends_to_the_sandbox_in_sandbox_mode(
     cli: Cli, sandbox: SandboxServer, tmp_path: Path
 ) -> None:
-    from backoffice.web.testing import scratch_settings
+    from backoffice.testing import scratch_settings
 
     settings = scratch_settings(tmp_path / "unit", nhso_url=f"{sandbox.url}/nhsoendpoint/")
     assert settings.nhso.mode == "sandbox"

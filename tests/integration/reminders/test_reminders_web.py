@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
+from backoffice.app import create_app
 from backoffice.reminders import web as reminders_web
 from backoffice.reminders.ledger import ReminderLedger
-from backoffice.web.app import create_app
+from backoffice.testing import TEST_ACCOUNTS, make_deps
 from backoffice.web.deps import WebDeps
-from backoffice.web.testing import TEST_ACCOUNTS, make_deps
 from integrations.jhcis.synth_cases import TODAY, seed_known_appointments
 
 pytestmark = pytest.mark.integration
@@ -72,7 +72,7 @@ def test_pdf_download_and_roles(deps: WebDeps) -> None:
 
 
 def test_the_pages_are_mounted_in_the_web_app() -> None:
-    from backoffice.web.app import ROUTES
+    from backoffice.app import ROUTES
 
     mounted = {(spec.path, spec.method) for spec in ROUTES}
     assert {(p, m) for p, m, _ in reminders_web.ROUTES} <= mounted

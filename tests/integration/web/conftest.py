@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
+from backoffice.testing import TEST_ACCOUNTS, XSS, make_deps, running_server, seed_day
 from backoffice.web.deps import WebDeps
-from backoffice.web.testing import TEST_ACCOUNTS, XSS, make_deps, running_server, seed_day
 from integrations.jhcis.records import Visit
 from integrations.nhso.sandbox import SandboxServer
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from backoffice.web.testing import XSS, walkin_cid
+from backoffice.testing import XSS, walkin_cid
 from integrations.jhcis.records import Visit, WalkinIdentity
 from integrations.jhcis.tables import person
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from backoffice.exports.eclaim_ledger import recent_uploads
-from backoffice.web.testing import seed_day
+from backoffice.testing import seed_day
 
 from .conftest import NOW, Site, shot, sign_in
 

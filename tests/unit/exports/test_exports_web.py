@@ -14,10 +14,10 @@ from sqlalchemy import Engine
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
+from backoffice.app import create_app
 from backoffice.exports import web as exports_web
-from backoffice.web.app import create_app
+from backoffice.testing import TEST_ACCOUNTS, make_deps
 from backoffice.web.deps import WebDeps
-from backoffice.web.testing import TEST_ACCOUNTS, make_deps
 
 
 @pytest.fixture

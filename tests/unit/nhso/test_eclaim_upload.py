@@ -580,7 +580,7 @@ def test_nothing_is_sent_when_the_ledger_or_the_size_says_no(
 
 
 def test_the_client_from_settings_picks_url_and_account(tmp_path: Path) -> None:
-    from backoffice.web.testing import scratch_settings
+    from backoffice.testing import scratch_settings
     from common.secrets import Secrets
     from integrations.nhso.sandbox import DEFAULT_ECLAIM_USERNAME
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from backoffice.web.app import create_app
+from backoffice.app import create_app
+from backoffice.testing import TEST_ACCOUNTS, make_deps
 from backoffice.web.deps import WebDeps
-from backoffice.web.testing import TEST_ACCOUNTS, make_deps
 
 NOW = dt.datetime(2026, 1, 15, 10, 0)
 

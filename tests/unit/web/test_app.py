@@ -14,14 +14,14 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from backoffice.app import ROUTES, RouteSpec, create_app
 from backoffice.claims import web as claims_web
 from backoffice.exports import web as exports_web
 from backoffice.reminders import web as reminders_web
-from backoffice.web.app import ROUTES, RouteSpec, create_app
+from backoffice.testing import XSS, seed_day
 from backoffice.web.auth import role_rank
 from backoffice.web.deps import WebDeps
 from backoffice.web.tables import audit_log
-from backoffice.web.testing import XSS, seed_day
 
 from .conftest import NOW, csrf_of, login_token
 

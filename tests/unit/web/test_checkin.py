@@ -10,8 +10,8 @@ import httpx
 from sqlalchemy import select
 from starlette.testclient import TestClient
 
+from backoffice.testing import TEST_RECORDER_CID
 from backoffice.web.deps import WebDeps
-from backoffice.web.testing import TEST_RECORDER_CID
 from integrations.jhcis.tables import person
 from integrations.nhso.ratelimit import TokenBucket
 from integrations.nhso.web import NhsoUrls, NhsoWebClient

@@ -18,7 +18,7 @@ from backoffice.claims.sync import (
     matching_histories,
     sync_item,
 )
-from backoffice.web.testing import seed_day
+from backoffice.testing import seed_day
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.own_tables import kiosk_pending_authen
 from integrations.jhcis.records import Visit

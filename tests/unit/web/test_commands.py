@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from backoffice.claims.sync_commands import parse_run_date
 from backoffice.cli import build_parser, main
+from backoffice.testing import seed_day
 from backoffice.web.tables import staff_role
-from backoffice.web.testing import seed_day
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.engine import open_engine
 

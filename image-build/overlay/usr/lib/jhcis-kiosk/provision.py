@@ -37,7 +37,7 @@ from urllib.parse import quote
 
 from common.config import ConfigError, load_settings
 from common.errors import BilingualError
-from common.secrets import Secrets, _toml_string, check_private, load_secrets
+from common.secrets import Secrets, check_private, load_secrets, toml_string
 
 log = logging.getLogger("jhcis-kiosk-provision")
 
@@ -243,7 +243,7 @@ def _toml_value(value: Any) -> str:
         return repr(value)
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    return _toml_string(str(value))
+    return toml_string(str(value))
 
 
 def _write_atomic(path: Path, text: str, mode: int, owner: tuple[int, int] | None) -> None:
@@ -359,7 +359,7 @@ def apply(layout: Layout, source: Path) -> Plan:
     if "database_password" not in secret_values:
         # Needed on the first provisioning; later files may leave it out to keep it.
         _require(raw, "database", "password")
-    secrets_text = "".join(f"{k} = {_toml_string(v)}\n" for k, v in sorted(secret_values.items()))
+    secrets_text = "".join(f"{k} = {toml_string(v)}\n" for k, v in sorted(secret_values.items()))
     # Secrets first: if power fails half-way, the boot file (with its secrets) still exists
     # and the next boot simply applies it again.
     _write_atomic(layout.secrets_file, secrets_text, 0o600, service_ids)

@@ -143,3 +143,12 @@ async def reprint(page: Page) -> Response:
         raise BadInput("ticket") from exc
     await threaded(page.audit, "reprint", target=row.key)
     return RedirectResponse(f"/visits/{row.pcucode}/{row.visitno}?done=printed", status_code=303)
+
+
+ROUTES = (
+    ("/queue", "GET", queue),
+    ("/queue/rows", "GET", queue_rows),
+    ("/visits/{pcucode}/{visitno}", "GET", visit_page),
+    ("/visits/{pcucode}/{visitno}/ticket.png", "GET", ticket_preview),
+    ("/visits/{pcucode}/{visitno}/reprint", "POST", reprint),
+)

@@ -33,8 +33,7 @@ def register(subparsers: Any) -> None:
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from backoffice.web.app import create_app
-    from backoffice.web.deps import build_deps
+    from backoffice.app import build_deps, create_app
 
     tls = bool(args.tls_cert and args.tls_key)
     try:

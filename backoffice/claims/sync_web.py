@@ -1,17 +1,26 @@
-"""Claim-code verification (seed §9) and the authen report (seed §7.2)."""
+"""Claim-code catch-up pages (seed §9) and the authen report (seed §7.2)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import threading
+from dataclasses import dataclass, field
+from typing import cast
 
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.claims.sync import Outcome, SyncItem, confirm_code, last_items
+from backoffice.claims.sync import (
+    ClaimSync,
+    Outcome,
+    SyncItem,
+    SyncReport,
+    confirm_code,
+    last_items,
+)
 from backoffice.reports.authen import OUTCOME_LABELS, build_report, to_csv, to_xlsx
 from backoffice.reports.visits import VisitRow, visits_between
-from backoffice.web.deps import SyncJob, WebDeps
+from backoffice.web.deps import WebDeps
 from backoffice.web.errors import BadInput
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
@@ -20,6 +29,33 @@ from integrations.jhcis.records import PendingAuthen
 log = logging.getLogger(__name__)
 
 MAX_RANGE_DAYS = 92
+
+
+@dataclass
+class SyncJob:
+    """The one claim sync this process runs at a time (started from the claims page)."""
+
+    date_from: dt.date
+    date_to: dt.date
+    dry_run: bool
+    username: str
+    total: int
+    report: SyncReport | None = None
+    error: str | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    progress: int = 0
+
+
+@dataclass
+class SyncJobs:
+    current: SyncJob | None = None
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def sync_jobs(deps: WebDeps) -> SyncJobs:
+    """This app's claim-sync slot, kept in the app's feature state."""
+    with deps.state_lock:
+        return cast(SyncJobs, deps.state.setdefault("claims.sync", SyncJobs()))
 
 
 def _range(page: Page, *, from_form: bool = False) -> tuple[dt.date, dt.date]:
@@ -41,7 +77,8 @@ def _run_job(deps: WebDeps, job: SyncJob) -> None:
         job.progress += 1
 
     try:
-        job.report = deps.claim_sync(client).run(
+        sync = ClaimSync(deps.clinic, client, clock=deps.clock, ensure_tables=False)
+        job.report = sync.run(
             job.date_from, job.date_to, dry_run=job.dry_run, by=job.username, on_item=progressed
         )
     except BilingualError as exc:
@@ -59,7 +96,7 @@ def _run_job(deps: WebDeps, job: SyncJob) -> None:
 async def claims_page(page: Page) -> Response:
     deps = page.deps
     start, end = _range(page)
-    job = deps.job
+    job = sync_jobs(deps).current
     same = job is not None and (job.date_from, job.date_to) == (start, end)
     running = same and job is not None and not job.done.is_set()
     items: list[SyncItem]
@@ -86,11 +123,12 @@ async def claims_sync(page: Page) -> Response:
     assert page.session is not None
     start, end = _range(page, from_form=True)
     dry_run = page.field("dry_run", limit=5) == "1"
-    with deps.job_lock:
-        if deps.job is not None and not deps.job.done.is_set():
+    jobs = sync_jobs(deps)
+    with jobs.lock:
+        if jobs.current is not None and not jobs.current.done.is_set():
             raise BadInput("a check is already running")
         job = SyncJob(start, end, dry_run, page.session.username, total=0)
-        deps.job = job
+        jobs.current = job
     await threaded(
         page.audit,
         "claims_sync",
@@ -179,3 +217,13 @@ async def report_xlsx(page: Page) -> Response:
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={"Content-Disposition": f'attachment; filename="{_filename(start, end, "xlsx")}"'},
     )
+
+
+ROUTES = (
+    ("/claims", "GET", claims_page),
+    ("/claims/sync", "POST", claims_sync),
+    ("/claims/confirm", "POST", claims_confirm),
+    ("/reports/authen", "GET", report_page),
+    ("/reports/authen.csv", "GET", report_csv),
+    ("/reports/authen.xlsx", "GET", report_xlsx),
+)

@@ -19,7 +19,8 @@ from common.cid import is_valid_cid, mask_cid
 from common.errors import BilingualError
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.records import Person, Visit
-from integrations.jhcis.tables import chospital, user
+from integrations.jhcis.staff import staff_cid
+from integrations.jhcis.tables import chospital
 from integrations.nhso.errors import InvalidCid
 from integrations.nhso.models import AuthenResult
 from integrations.nhso.providers import GENERAL_VISIT, EndpointAuthenProvider, check_mobile
@@ -45,14 +46,6 @@ def _province(clinic: ClinicDatabase) -> str:
         ).scalar()
     text = str(code or "").strip()
     return text + "00" if len(text) == 2 else text
-
-
-def _recorder(clinic: ClinicDatabase, username: str) -> str | None:
-    """The signed-in staff member's citizen ID from JHCIS ``user.idcard``, if valid."""
-    with clinic.engine.connect() as conn:
-        value = conn.execute(select(user.c.idcard).where(user.c.username == username)).scalar()
-    text = str(value or "").strip()
-    return text if is_valid_cid(text) else None
 
 
 async def _show_person(page: Page, who: Person, error: BilingualError | None = None) -> Response:
@@ -152,7 +145,9 @@ def _authen(page: Page, who: Person, claim_type: str, mobile: str) -> AuthenResu
         # patient (the provider's self-service default).
         province=deps.settings.nhso.province or _province(clinic),
         recorder_pid=(
-            _recorder(clinic, page.session.username) or deps.settings.nhso.recorder_pid or None
+            staff_cid(clinic.engine, page.session.username)
+            or deps.settings.nhso.recorder_pid
+            or None
         ),
         now=deps.clock,
         today=lambda: deps.clock().date(),
@@ -161,3 +156,10 @@ def _authen(page: Page, who: Person, claim_type: str, mobile: str) -> AuthenResu
         return provider.authen(who.cid, claim_type, mobile, hn=who.hn)
     finally:
         provider.close()
+
+
+ROUTES = (
+    ("/checkin", "GET", checkin_form),
+    ("/checkin/find", "POST", checkin_find),
+    ("/checkin/open", "POST", checkin_open),
+)

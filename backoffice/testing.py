@@ -18,7 +18,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from backoffice.web.deps import WebDeps, build_deps
+from backoffice.app import build_deps
+from backoffice.web.deps import WebDeps
 from common.config import Settings, load_settings
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.records import Visit
@@ -102,7 +103,7 @@ def running_server(deps: WebDeps, host: str = "127.0.0.1") -> Iterator[str]:
 
     import uvicorn
 
-    from backoffice.web.app import create_app
+    from backoffice.app import create_app
 
     with socket.socket() as probe:
         probe.bind((host, 0))

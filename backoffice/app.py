@@ -1,4 +1,4 @@
-"""The staff web application: routes, their roles, security headers.
+"""The staff web application: routes, their roles, security headers, and its bootstrap.
 
 ``ROUTES`` lists every page with the lowest role that may use it (None = public);
 the security tests walk this table, so a new page cannot be added without being
@@ -7,8 +7,10 @@ covered by the unauthenticated-access and role-escalation checks.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -16,12 +18,25 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backoffice.checkin import web as checkin_web
 from backoffice.claims import web as claims_web
+from backoffice.claims.sync import ensure_sync_tables
 from backoffice.exports import web as exports_web
+from backoffice.queue import web as queue_web
 from backoffice.reminders import web as reminders_web
-from backoffice.web import pages_admin, pages_auth, pages_checkin, pages_claims, pages_queue
+from backoffice.web import pages_admin, pages_auth
+from backoffice.web.audit import AuditLog
+from backoffice.web.auth import StaffDirectory
 from backoffice.web.deps import WebDeps
 from backoffice.web.framework import CSP, STATIC
+from backoffice.web.sessions import SessionStore, ensure_session_key
+from backoffice.web.tables import ensure_web_tables
+from common.config import Settings
+from common.secrets import load_secrets
+from hardware.printer import printer_from_settings
+from integrations.jhcis.clinic import ClinicDatabase
+from integrations.jhcis.engine import configured_url, open_engine
+from integrations.nhso.providers import web_client_from_settings
 
 
 @dataclass(frozen=True)
@@ -36,35 +51,25 @@ class RouteSpec:
         return role
 
 
+WEB_POOL_SIZE = 10
+
 ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("/", "GET", pages_auth.home),
     RouteSpec("/login", "GET", pages_auth.login_get),
     RouteSpec("/login", "POST", pages_auth.login_post),
     RouteSpec("/logout", "POST", pages_auth.logout),
     RouteSpec("/lang/{lang}", "GET", pages_auth.set_language),
-    RouteSpec("/queue", "GET", pages_queue.queue),
-    RouteSpec("/queue/rows", "GET", pages_queue.queue_rows),
-    RouteSpec("/visits/{pcucode}/{visitno}", "GET", pages_queue.visit_page),
-    RouteSpec("/visits/{pcucode}/{visitno}/ticket.png", "GET", pages_queue.ticket_preview),
-    RouteSpec("/visits/{pcucode}/{visitno}/reprint", "POST", pages_queue.reprint),
-    RouteSpec("/checkin", "GET", pages_checkin.checkin_form),
-    RouteSpec("/checkin/find", "POST", pages_checkin.checkin_find),
-    RouteSpec("/checkin/open", "POST", pages_checkin.checkin_open),
     RouteSpec("/health", "GET", pages_admin.health),
     RouteSpec("/settings", "GET", pages_admin.settings_page),
     RouteSpec("/settings", "POST", pages_admin.settings_save),
     RouteSpec("/staff", "GET", pages_admin.staff_page),
     RouteSpec("/staff/role", "POST", pages_admin.staff_role),
     RouteSpec("/audit", "GET", pages_admin.audit_page),
-    RouteSpec("/claims", "GET", pages_claims.claims_page),
-    RouteSpec("/claims/sync", "POST", pages_claims.claims_sync),
-    RouteSpec("/claims/confirm", "POST", pages_claims.claims_confirm),
-    RouteSpec("/reports/authen", "GET", pages_claims.report_page),
-    RouteSpec("/reports/authen.csv", "GET", pages_claims.report_csv),
-    RouteSpec("/reports/authen.xlsx", "GET", pages_claims.report_xlsx),
-    *(RouteSpec(path, method, endpoint) for path, method, endpoint in reminders_web.ROUTES),
-    *(RouteSpec(path, method, endpoint) for path, method, endpoint in exports_web.ROUTES),
-    *(RouteSpec(path, method, endpoint) for path, method, endpoint in claims_web.ROUTES),
+    *(
+        RouteSpec(path, method, endpoint)
+        for feature in (queue_web, checkin_web, reminders_web, exports_web, claims_web)
+        for path, method, endpoint in feature.ROUTES
+    ),
 )
 
 
@@ -108,3 +113,49 @@ def create_app(deps: WebDeps) -> Starlette:
     app.state.deps = deps
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def build_deps(
+    settings: Settings,
+    *,
+    db_url: str | None = None,
+    config_path: Path | None = None,
+    secure_cookies: bool = False,
+    clock: Callable[[], dt.datetime] = dt.datetime.now,
+) -> WebDeps:
+    """Open the clinic database, create our missing tables, make sure a session key exists."""
+    engine = open_engine(
+        db_url or configured_url(settings),
+        connect_timeout_s=settings.database.connect_timeout_s,
+        lock_timeout_s=settings.database.lock_timeout_s,
+        # Several staff PCs refresh the queue at once; each request holds one connection.
+        pool_size=WEB_POOL_SIZE,
+    )
+    clinic = ClinicDatabase(
+        engine,
+        hcode=settings.clinic.hcode,
+        lock_timeout_s=settings.database.lock_timeout_s,
+        username="kiosk-web",
+    )
+    clinic.check()  # fail early when the database is unreachable; creates the kiosk_ tables
+    ensure_web_tables(engine)
+    ensure_sync_tables(engine)
+    key = ensure_session_key(settings.secrets_file, load_secrets(settings.secrets_file))
+    deps = WebDeps(
+        settings=settings,
+        clinic=clinic,
+        directory=StaffDirectory(
+            engine,
+            lockout_attempts=settings.backoffice.lockout_attempts,
+            lockout_minutes=settings.backoffice.lockout_minutes,
+            clock=clock,
+        ),
+        sessions=SessionStore(engine, key, clock=clock),
+        audit=AuditLog(engine, clock=clock),
+        config_path=config_path,
+        nhso_client=lambda: web_client_from_settings(deps.settings, deps.secrets()),
+        printer=lambda: printer_from_settings(deps.settings),
+        clock=clock,
+        secure_cookies=secure_cookies,
+    )
+    return deps

@@ -1,0 +1,1 @@
+"""Staff-assisted check-in: a patient without a card, found by citizen ID."""
