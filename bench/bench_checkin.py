@@ -37,7 +37,7 @@ from kiosk.controller import Controller
 from kiosk.effects import Effects, SyncDriver
 from kiosk.health import HealthRecorder
 from kiosk.journal import Journal
-from kiosk.services import (
+from kiosk.ports import (
     AuthenRequest,
     ClaimType,
     Identity,

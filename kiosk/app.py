@@ -24,8 +24,8 @@ from kiosk.device_status import DeviceWatcher
 from kiosk.effects import Effects
 from kiosk.health import HealthRecorder, health_path
 from kiosk.journal import Journal
+from kiosk.ports import KioskServices
 from kiosk.sdnotify import notify, watchdog_interval_s
-from kiosk.services import KioskServices
 
 log = logging.getLogger(__name__)
 

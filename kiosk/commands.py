@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
 from typing import TYPE_CHECKING
@@ -12,26 +11,17 @@ from common.config import ConfigError, Settings
 from common.errors import BilingualError
 from kiosk.health import health_path, read_health
 from kiosk.journal import JOURNAL_FILE, Journal
-from kiosk.services import KioskServices
+from kiosk.ports import KioskServices
 
 if TYPE_CHECKING:
     from kiosk.testing import FakeWorld
 
 
-class KioskNotWired(BilingualError):
-    code = "kiosk_not_wired"
-    message_th = "ยังไม่ได้ติดตั้งส่วนเชื่อมต่ออุปกรณ์ของตู้ กรุณาติดต่อผู้ดูแลระบบ"
-    message_en = "The kiosk's device adapters are not installed. Please call the administrator."
-
-
 def real_services(settings: Settings) -> KioskServices:
-    """The adapters to the card reader, JHCIS, NHSO and the printer (kiosk.adapters)."""
-    try:
-        adapters = importlib.import_module("kiosk.adapters")
-    except ModuleNotFoundError as exc:
-        raise KioskNotWired("kiosk.adapters is missing") from exc
-    services: KioskServices = adapters.build_services(settings)
-    return services
+    """The adapters to the card reader, JHCIS, NHSO and the printer (kiosk.wiring)."""
+    from kiosk.wiring import build_services  # the device libraries load for `run` only
+
+    return build_services(settings)
 
 
 def fake_world() -> FakeWorld:

@@ -23,8 +23,8 @@ from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
 from kiosk.health import HealthRecorder
+from kiosk.ports import DatabaseUnavailable, KioskServices
 from kiosk.sdnotify import notify
-from kiosk.services import DatabaseUnavailable, KioskServices
 
 log = logging.getLogger(__name__)
 

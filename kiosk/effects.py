@@ -17,7 +17,7 @@ from common.logs import register_sensitive
 from kiosk import flow as f
 from kiosk.health import HealthRecorder
 from kiosk.journal import Journal, ReplayReport, replay
-from kiosk.services import (
+from kiosk.ports import (
     AuthenOutcome,
     CardReadFailure,
     DatabaseUnavailable,

@@ -2,7 +2,7 @@
 
 ``Flow.handle(state, event, now)`` returns the next :class:`FlowState` and the commands
 (effects) to perform. The controller performs them against the ports of
-:mod:`kiosk.services` and feeds the results back as events. Each state is named for the
+:mod:`kiosk.ports` and feeds the results back as events. Each state is named for the
 milestone reached; when the next step is automatic its command is already in flight and
 the screen shows progress, otherwise the screen waits for a touch.
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
 
-from kiosk.services import (
+from kiosk.ports import (
     DEFAULT_CLAIM_TYPE,
     DEFAULT_CLAIM_TYPE_NAME,
     AuthenOutcome,

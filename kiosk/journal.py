@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from common.errors import BilingualError
-from kiosk.services import (
+from kiosk.ports import (
     AuthenStatus,
     ClinicPort,
     DatabaseUnavailable,

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from common.cid import cid_check_digit
-from kiosk.services import (
+from kiosk.ports import (
     DEFAULT_CLAIM_TYPE,
     DEFAULT_CLAIM_TYPE_NAME,
     AuthenOutcome,

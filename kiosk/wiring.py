@@ -1,6 +1,6 @@
 """From settings to running ports: the real modules, and the simulators when asked.
 
-:func:`start_runtime` builds the :class:`~kiosk.services.KioskServices` that
+:func:`start_runtime` builds the :class:`~kiosk.ports.KioskServices` that
 ``kiosk run`` and ``kiosk demo`` hand to the controller, and starts only the
 simulators the configuration names:
 
@@ -21,6 +21,7 @@ With no configuration file at all these are the embedded demo; nothing real is t
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import threading
@@ -35,7 +36,7 @@ from kiosk.adapters.card import PcscCardMonitor, PcscCardReader
 from kiosk.adapters.clinic import JhcisClinic
 from kiosk.adapters.nhso import ProviderAuthen, ProviderRights
 from kiosk.adapters.printer import TicketPrinterPort
-from kiosk.services import KioskServices
+from kiosk.ports import KioskServices
 
 if TYPE_CHECKING:
     from hardware.card import VirtualCard
@@ -269,3 +270,11 @@ def _printer(
     if started is not None:
         closers.append(started.stop)
     return started, printer_from_settings(settings)
+
+
+def build_services(settings: Settings) -> KioskServices:
+    """What ``kiosk run`` runs on: the adapters, with the simulators the configuration asks
+    for started now and stopped when the process exits."""
+    runtime = start_runtime(settings)
+    atexit.register(runtime.close)
+    return runtime.services

@@ -8,7 +8,7 @@ from backoffice.reminders.ticket import ticket_next_appointment
 from hardware.printer import NextAppointment
 from integrations.jhcis import ClinicDatabase
 from kiosk.adapters.printer import AppointmentLookup
-from kiosk.services import VisitRef
+from kiosk.ports import VisitRef
 
 
 def appointment_lookup(db: ClinicDatabase) -> AppointmentLookup:

@@ -1,7 +1,7 @@
 """The card reader and the card monitor ports over ``hardware.card`` (PC/SC).
 
 :class:`PcscCardReader` reads the MOI applet once per check-in and hands the flow an
-:class:`~kiosk.services.Identity`; :class:`PcscCardMonitor` turns the hardware
+:class:`~kiosk.ports.Identity`; :class:`PcscCardMonitor` turns the hardware
 monitor's inserted/removed events into the controller's callbacks. A card that goes
 during the read is ``CardRemovedFailure``; anything else the card or reader does wrong
 is ``CardReadFailure`` (the patient is asked to insert it again).
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from hardware.card import CardData, CardError, CardRemoved, NoCard
-from kiosk.services import CardReadFailure, CardRemovedFailure, Identity
+from kiosk.ports import CardReadFailure, CardRemovedFailure, Identity
 
 if TYPE_CHECKING:
     from hardware.card import CardEvent, CardMonitor

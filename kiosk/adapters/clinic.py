@@ -19,7 +19,7 @@ from sqlalchemy.exc import DBAPIError
 
 from integrations.jhcis import ClinicDatabase, JhcisUnavailable, Person, Visit, WalkinIdentity
 from integrations.jhcis.clinic import classify_db_error
-from kiosk.services import DatabaseUnavailable, Identity, Patient, VisitRef, VisitRequest
+from kiosk.ports import DatabaseUnavailable, Identity, Patient, VisitRef, VisitRequest
 
 
 @contextmanager

@@ -32,7 +32,7 @@ from integrations.nhso.errors import (
 from integrations.nhso.errors import NhsoUnavailable as ProviderUnavailable
 from integrations.nhso.models import Rights as NhsoRights
 from integrations.nhso.providers import AuthenProvider
-from kiosk.services import (
+from kiosk.ports import (
     AuthenOutcome,
     AuthenRequest,
     ClaimType,

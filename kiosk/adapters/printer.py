@@ -1,6 +1,6 @@
 """The printer port over ``hardware.printer``'s :class:`TicketPrinter`.
 
-Turns the flow's :class:`~kiosk.services.TicketRequest` into the printer's
+Turns the flow's :class:`~kiosk.ports.TicketRequest` into the printer's
 :class:`~hardware.printer.TicketData` (masked name only; the claim code as a QR, or the
 "code pending" wording; "SANDBOX" when the code came from the NHSO sandbox) and maps
 the printer's failures to ``PrinterFailure`` kinds the flow and the backoffice know.
@@ -23,7 +23,7 @@ from hardware.printer import (
     TicketData,
     TicketPrinter,
 )
-from kiosk.services import PrinterFailure, TicketRequest, VisitRef
+from kiosk.ports import PrinterFailure, TicketRequest, VisitRef
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ from kivy.uix.label import Label  # noqa: E402
 from kiosk import flow as f  # noqa: E402
 from kiosk.controller import Controller  # noqa: E402
 from kiosk.effects import Effects  # noqa: E402
-from kiosk.services import AuthenOutcome, Patient, Rights, VisitRef  # noqa: E402
+from kiosk.ports import AuthenOutcome, Patient, Rights, VisitRef  # noqa: E402
 from kiosk.testing import GENERAL, HOME_WARD, FakeWorld, sample_identity  # noqa: E402
 from kiosk.ui.fonts import register_thai_font  # noqa: E402
 from kiosk.ui.root import KioskRoot  # noqa: E402

@@ -22,7 +22,7 @@ from kiosk.adapters.card import identity_from_card
 from kiosk.adapters.clinic import JhcisClinic
 from kiosk.adapters.nhso import ProviderAuthen, ProviderRights
 from kiosk.adapters.printer import TicketPrinterPort
-from kiosk.services import (
+from kiosk.ports import (
     AuthenRequest,
     DatabaseUnavailable,
     Identity,

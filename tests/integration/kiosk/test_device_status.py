@@ -12,7 +12,7 @@ from integrations.jhcis import ClinicDatabase
 from kiosk.adapters.card import PcscCardMonitor
 from kiosk.adapters.clinic import JhcisClinic
 from kiosk.device_status import DeviceStatus, probe
-from kiosk.services import DatabaseUnavailable
+from kiosk.ports import DatabaseUnavailable
 from kiosk.testing import FakeWorld
 
 pytestmark = pytest.mark.integration

@@ -16,8 +16,8 @@ from kiosk.app import flow_config, window_size
 from kiosk.cli import main
 from kiosk.health import HealthRecorder, read_health
 from kiosk.journal import Journal
+from kiosk.ports import Patient, VisitRequest
 from kiosk.sdnotify import notify, watchdog_interval_s
-from kiosk.services import Patient, VisitRequest
 from kiosk.testing import sample_identity
 
 
@@ -137,10 +137,16 @@ def test_kiosk_health_and_journal_commands(
 def test_kiosk_run_explains_a_wiring_failure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    from common.errors import BilingualError
     from kiosk import commands
 
+    class ReaderMissing(BilingualError):
+        code = "reader_missing"
+        message_th = "ไม่พบเครื่องอ่านบัตร กรุณาติดต่อผู้ดูแลระบบ"
+        message_en = "No card reader adapters. Please call the administrator."
+
     def not_wired(_settings: object) -> None:
-        raise commands.KioskNotWired("kiosk.adapters is missing")
+        raise ReaderMissing("no reader")
 
     monkeypatch.setenv("KIOSK_DATA_DIR", str(tmp_path))
     monkeypatch.setattr(commands, "real_services", not_wired)

@@ -10,7 +10,7 @@ from pathlib import Path
 from kiosk.device_status import DeviceStatus, DeviceWatcher, probe
 from kiosk.health import HealthRecorder
 from kiosk.i18n import MESSAGES
-from kiosk.services import DatabaseUnavailable
+from kiosk.ports import DatabaseUnavailable
 from kiosk.testing import FakeWorld
 
 

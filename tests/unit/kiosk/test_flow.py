@@ -15,7 +15,7 @@ from kiosk import flow as f
 from kiosk.effects import Effects, SyncDriver
 from kiosk.health import HealthRecorder
 from kiosk.journal import Journal, replay
-from kiosk.services import NhsoRefused, VisitRef
+from kiosk.ports import NhsoRefused, VisitRef
 from kiosk.testing import GENERAL, HOME_WARD, FakeWorld, sample_identity
 
 NOW = dt.datetime(2026, 11, 25, 9, 30)
@@ -358,7 +358,7 @@ def test_adapter_bug_goes_to_counter(world: FakeWorld, tmp_path: Path) -> None:
 def steps_by_manual_results() -> list[tuple[f.Step, list[f.Event]]]:
     """Drive the flow with hand-made results, stopping in each busy step."""
     ident = sample_identity()
-    from kiosk.services import AuthenOutcome, Patient, Rights
+    from kiosk.ports import AuthenOutcome, Patient, Rights
 
     patient = Patient("99999", 1, mobile="0812345678")
     rights2 = Rights((GENERAL, HOME_WARD))
@@ -518,7 +518,7 @@ def test_nhso_refusal_reason_is_not_personal() -> None:
 FORBIDDEN = ("kivy", "httpx", "smartcard", "escpos", "sqlalchemy", "pymysql", "sqlite3")
 
 
-@pytest.mark.parametrize("module", ["kiosk/flow.py", "kiosk/services.py"])
+@pytest.mark.parametrize("module", ["kiosk/flow.py", "kiosk/ports.py"])
 def test_core_imports_no_io_libraries(module: str) -> None:
     tree = ast.parse((ROOT / module).read_text())
     names: set[str] = set()

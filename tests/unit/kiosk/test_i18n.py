@@ -8,7 +8,7 @@ import pytest
 
 from common.errors import BilingualError
 from kiosk import flow as f
-from kiosk import services
+from kiosk import ports
 from kiosk.i18n import MESSAGES, card_error_message, counter_message, text
 
 
@@ -40,7 +40,7 @@ def test_placeholders() -> None:
     "error",
     [
         cls
-        for cls in vars(services).values()
+        for cls in vars(ports).values()
         if isinstance(cls, type) and issubclass(cls, BilingualError) and cls is not BilingualError
     ],
 )

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.journal import Journal, replay, request_from_json, request_to_json
-from kiosk.services import JournalFailure, Patient, VisitRequest
+from kiosk.ports import JournalFailure, Patient, VisitRequest
 from kiosk.testing import FakeClinic, sample_identity
 
 NOW = dt.datetime(2026, 11, 25, 8, 0)
