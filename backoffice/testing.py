@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -22,7 +23,7 @@ from backoffice.app import build_deps
 from backoffice.web.deps import WebDeps
 from common.config import Settings, load_settings
 from integrations.jhcis.clinic import ClinicDatabase
-from integrations.jhcis.records import Visit
+from integrations.jhcis.records import CheckinRequest, Visit
 from integrations.jhcis.synth_cases import StaffAccount, add_staff_accounts
 
 #: username -> (password, officertype, role set through kiosk_staff_role or None for default)
@@ -175,24 +176,16 @@ def seed_day(
         who = clinic.find_person_by_cid(cid)
         assert who is not None
         moment += dt.timedelta(minutes=3)
-        key = f"seed-{at:%Y%m%d}-{who.pid}"
+        request = CheckinRequest(
+            key=f"seed-{at:%Y%m%d}-{who.pid}", at=moment, person=who.key, claim_type="PG0060001"
+        )
         if index < with_code:
-            visit = clinic.open_visit(
-                who,
-                at=moment,
-                idempotency_key=key,
-                claim_type="PG0060001",
-                claim_code=f"PP{9_000_000_000 + who.pid:010d}",
-            )
-            out["coded"].append(visit)
+            code = f"PP{9_000_000_000 + who.pid:010d}"
+            out["coded"].append(checkin(clinic, replace(request, claim_code=code)))
         elif index < with_code + without_code:
-            out["uncoded"].append(
-                clinic.open_visit(who, at=moment, idempotency_key=key, claim_type="PG0060001")
-            )
+            out["uncoded"].append(checkin(clinic, request))
         else:
-            visit = clinic.open_visit(who, at=moment, idempotency_key=key, claim_type="PG0060001")
-            clinic.record_pending_authen(visit, "PG0060001", None, at=moment)
-            out["pending"].append(visit)
+            out["pending"].append(checkin(clinic, replace(request, pending_authen=True)))
     identity = WalkinIdentity(
         cid=walkin_cid(at.toordinal() % 10**6),
         title="นาย",
@@ -201,10 +194,13 @@ def seed_day(
         birth=dt.date(1990, 1, 1),
         sex="1",
     )
-    new = clinic.register_walkin(identity, at=at)
-    out["walkin"].append(
-        clinic.open_visit(
-            new, at=moment + dt.timedelta(minutes=3), idempotency_key=f"seed-walkin-{at:%Y%m%d}"
-        )
+    walkin = CheckinRequest(
+        key=f"seed-walkin-{at:%Y%m%d}", at=moment + dt.timedelta(minutes=3), identity=identity
     )
+    out["walkin"].append(checkin(clinic, walkin))
     return out
+
+
+def checkin(clinic: ClinicDatabase, request: CheckinRequest) -> Visit:
+    """A check-in as the kiosk and the staff page make it: the one JHCIS call."""
+    return clinic.open_checkin_visit(request).visit

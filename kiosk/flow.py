@@ -760,6 +760,7 @@ class Flow:
             reprint=session.reprint,
             newly_registered=bool(session.patient and session.patient.newly_registered),
             counter_reason=counter,
+            next_appointment=session.patient.next_appointment if session.patient else None,
         )
 
 

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
@@ -200,10 +200,8 @@ def replay(journal: Journal, clinic: ClinicPort) -> ReplayReport:
             continue
         journal.note_attempt(entry.seq, None)
         try:
-            if request.patient.offline or request.patient.pid is None:
-                # The person was never looked up: find or register them now.
-                patient = clinic.identify(request.identity)
-                request = _with_patient(request, patient)
+            # A person never looked up (database down) is found or registered by the
+            # check-in itself, which also applies the one-visit-a-day rule on replay.
             visit = clinic.open_visit(request)
         except DatabaseUnavailable:
             journal.note_attempt(entry.seq, DatabaseUnavailable.code)
@@ -219,10 +217,6 @@ def replay(journal: Journal, clinic: ClinicPort) -> ReplayReport:
     if replayed or failed:
         log.info("journal replay: %d replayed, %d failed", replayed, failed)
     return ReplayReport(replayed, failed, journal.pending_count(), outage)
-
-
-def _with_patient(request: VisitRequest, patient: Patient) -> VisitRequest:
-    return replace(request, patient=patient)
 
 
 def _local_visit(

@@ -74,9 +74,18 @@ class VisitRef:
         return f"L{self.queue_no:03d}" if self.local else str(self.queue_no)
 
 
+@dataclass(frozen=True)
+class Appointment:
+    """The patient's next open vaccine appointment in JHCIS, printed on the ticket."""
+
+    day: dt.date
+    vaccine: str
+
+
 @dataclass(frozen=True, repr=False)
 class Patient:
-    """The person in JHCIS: found, just registered, or unknown because the database is down."""
+    """The person in JHCIS: found; not there yet (``newly_registered``: the check-in
+    registers them); or unknown because the database is down (``offline``)."""
 
     pcucode: str
     pid: int | None
@@ -84,6 +93,7 @@ class Patient:
     newly_registered: bool = False
     offline: bool = False  # the clinic database was unreachable; resolved on replay
     visits_today: tuple[VisitRef, ...] = ()
+    next_appointment: Appointment | None = None
 
     @classmethod
     def unresolved(cls) -> Patient:
@@ -184,6 +194,7 @@ class TicketRequest:
     reprint: bool = False
     newly_registered: bool = False
     counter_reason: str | None = None  # set when the patient must see the staff
+    next_appointment: Appointment | None = None
 
 
 # --- failures adapters raise --------------------------------------------------------------
@@ -263,13 +274,16 @@ class CardMonitor(Protocol):
 
 class ClinicPort(Protocol):
     def identify(self, identity: Identity) -> Patient:
-        """Find the person, or register them as an out-of-area walk-in flagged for staff.
+        """Find the person, with today's visits and next appointment; a person JHCIS does
+        not know comes back ``newly_registered`` with no pid. Writes nothing.
 
         Raises DatabaseUnavailable."""
         ...
 
     def open_visit(self, request: VisitRequest) -> VisitRef:
-        """Open (or, for a known checkin_id, return) the visit. Raises DatabaseUnavailable."""
+        """The whole check-in in one transaction: register the walk-in if needed, open
+        (or, for a known checkin_id, return) the visit, record a pending authen and the
+        confirmed mobile. Raises DatabaseUnavailable."""
         ...
 
 

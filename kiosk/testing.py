@@ -122,16 +122,13 @@ class FakeClinic:
         return patient
 
     def identify(self, identity: Identity) -> Patient:
+        """Reads only, as the real port: an unknown card is a person still to register."""
         if self.down:
             raise DatabaseUnavailable("fake clinic down")
         with self._lock:
             patient = self.people.get(identity.cid)
             if patient is None:
-                patient = Patient(pcucode=self.pcucode, pid=self.next_pid, newly_registered=True)
-                self.next_pid += 1
-                self.people[identity.cid] = replace(patient, newly_registered=False)
-                self.registered.append(identity.cid)
-                return patient
+                return Patient(pcucode=self.pcucode, pid=None, newly_registered=True)
             today = tuple(v for v in self.visits.values() if v.pcucode == patient.pcucode)
             mine = tuple(v for v in today if self._owner.get(v.visitno) == identity.cid)
             return replace(patient, visits_today=mine)
@@ -139,15 +136,27 @@ class FakeClinic:
     _owner: dict[int, str] = field(default_factory=dict)
 
     def open_visit(self, request: VisitRequest) -> VisitRef:
+        """The whole check-in at once: registers an unknown person, then opens the visit
+        (a journaled check-in reuses today's visit of the same claim type)."""
         self.open_calls += 1
         if self.on_open is not None:
             self.on_open(request)  # a test's hook: fail, or take the database down
         if self.down:
             raise DatabaseUnavailable("fake clinic down")
+        cid = request.identity.cid
         with self._lock:
             existing = self.visits.get(request.checkin_id)
             if existing is not None:
                 return existing
+            if cid not in self.people:
+                self.people[cid] = Patient(pcucode=self.pcucode, pid=self.next_pid)
+                self.next_pid += 1
+                self.registered.append(cid)
+            if request.patient.offline:
+                for earlier in self.visits.values():
+                    same = earlier.claim_type == (request.claim_type or "")
+                    if same and self._owner.get(earlier.visitno) == cid:
+                        return earlier
             visit = VisitRef(
                 pcucode=self.pcucode,
                 visitno=self.next_visitno,
@@ -158,7 +167,7 @@ class FakeClinic:
             )
             self.next_visitno += 1
             self.visits[request.checkin_id] = visit
-            self._owner[visit.visitno] = request.identity.cid
+            self._owner[visit.visitno] = cid
         return visit
 
     def visits_in_order(self) -> list[VisitRef]:

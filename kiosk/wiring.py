@@ -175,7 +175,6 @@ def _start(
 ) -> Runtime:
     from integrations.jhcis import ClinicDatabase
     from integrations.nhso.providers import authen_provider_from_settings
-    from kiosk.adapters.appointments import appointment_lookup
 
     # Clinic database.
     if settings.is_demo_db:
@@ -219,7 +218,6 @@ def _start(
         clinic_name=settings.clinic.name,
         footer=settings.printer.footer,
         sandbox=sandbox is not None,
-        appointment=appointment_lookup(db),
     )
 
     services = KioskServices(

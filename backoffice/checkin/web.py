@@ -18,7 +18,7 @@ from backoffice.web.framework import Page, guard, threaded
 from common.cid import is_valid_cid, mask_cid
 from common.errors import BilingualError
 from integrations.jhcis.clinic import ClinicDatabase
-from integrations.jhcis.records import Person, Visit
+from integrations.jhcis.records import CheckinRequest, CheckinResult, Person, Visit
 from integrations.jhcis.staff import staff_cid
 from integrations.jhcis.tables import chospital
 from integrations.nhso.errors import InvalidCid
@@ -93,6 +93,7 @@ async def checkin_open(page: Page) -> Response:
     now = deps.clock()
     result: AuthenResult | None = None
     claim_type: str | None = None
+    mobile: str | None = None
     if mode == "authen":
         claim_type = page.field("claim_type", limit=12)
         if claim_type not in CLAIM_TYPES:
@@ -108,15 +109,18 @@ async def checkin_open(page: Page) -> Response:
                 outcome=exc.code[:16],
             )
             return await _show_person(page, who, error=exc)
-        await threaded(clinic.update_mobile, who, mobile)
-    opened: Visit = await threaded(
-        clinic.open_visit,
-        who,
+    # The same one-transaction check-in as the kiosk's: visit, claim fields and mobile.
+    request = CheckinRequest(
+        key=f"web-{idem}",
         at=now,
-        idempotency_key=f"web-{idem}",
+        person=who.key,
         claim_type=claim_type,
         claim_code=result.claim_code if result else None,
+        mobile=mobile,
+        store_mobile=mobile is not None,
     )
+    done: CheckinResult = await threaded(clinic.open_checkin_visit, request, known=who)
+    opened = done.visit
     deps.fragments.clear()  # the queue shows the new visit at once
     await threaded(
         page.audit,

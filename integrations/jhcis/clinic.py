@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -53,11 +53,20 @@ from integrations.jhcis.legacy_text import LegacyText, detect_legacy_text
 from integrations.jhcis.numbering import next_number, next_visitno, numbering_transaction
 from integrations.jhcis.own_tables import ensure_own_tables, kiosk_pending_authen, kiosk_visit
 from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
-from integrations.jhcis.records import PendingAuthen, Person, Visit, VisitClaim, WalkinIdentity
+from integrations.jhcis.records import (
+    CheckinRequest,
+    CheckinResult,
+    PendingAuthen,
+    Person,
+    Visit,
+    VisitClaim,
+    WalkinIdentity,
+)
 from integrations.jhcis.tables import ctitle, house, office, person, village, visit
 from integrations.jhcis.types import local_naive
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 OUT_OF_AREA_MOO = "00"
 WALKIN_TYPELIVE = "4"  # lives outside the area (KIOSK_JHCIS walk-in convention)
@@ -95,6 +104,25 @@ def _is_real_unit_code(code: str | None) -> bool:
 def in_office_hours(moment: dt.datetime) -> bool:
     """Mon-Fri 08:30-16:30: JHCIS's timeservice '1' (in hours) versus '2'."""
     return moment.weekday() < 5 and OFFICE_HOURS[0] <= moment.time() <= OFFICE_HOURS[1]
+
+
+def _mobile_digits(mobile: str) -> str:
+    digits = "".join(ch for ch in mobile if ch.isdigit())
+    if not 9 <= len(digits) <= 10:
+        raise ValueError("a Thai phone number has 9 or 10 digits")
+    return digits
+
+
+def _claim_fields(request: CheckinRequest, at: dt.datetime) -> dict[str, object]:
+    """The request's NHSO fields, by kiosk_visit column (see _CLAIM_COLUMNS)."""
+    return {
+        "claim_type": request.claim_type,
+        "claim_code": request.claim_code,
+        "datetime_claim": at if request.claim_code else None,
+        "correlation_id": request.correlation_id,
+        "main_inscl": request.main_inscl,
+        "sub_inscl": request.sub_inscl,
+    }
 
 
 # MySQL client/server error numbers meaning "the database cannot be reached/used now".
@@ -268,13 +296,16 @@ class ClinicDatabase:
 
     def get_person(self, pcucodeperson: str, pid: int) -> Person | None:
         """The person with this key (``(pcucodeperson, pid)``), or None."""
+        with _translated_errors(), self.engine.connect() as conn:
+            return self._get_person(conn, pcucodeperson, pid)
+
+    def _get_person(self, conn: Connection, pcucodeperson: str, pid: int) -> Person | None:
         query = (
             select(*self.profile.present(person, _PERSON_COLUMNS), ctitle.c.titlename)
             .select_from(person.outerjoin(ctitle, ctitle.c.titlecode == person.c.prename))
             .where(person.c.pcucodeperson == pcucodeperson, person.c.pid == pid)
         )
-        with _translated_errors(), self.engine.connect() as conn:
-            row = conn.execute(query).mappings().first()
+        row = conn.execute(query).mappings().first()
         return self._person_from_row(row) if row is not None else None
 
     def _find_person(self, conn: Connection, cid: str) -> Person | None:
@@ -329,29 +360,29 @@ class ClinicDatabase:
         """
         if not is_valid_cid(identity.cid):
             raise ValueError("invalid citizen ID checksum")
-        register_sensitive([identity.first_name, identity.last_name])
         moment = local_naive(at or dt.datetime.now())
+        return self._retrying_collisions(
+            lambda conn: self._find_or_register(conn, identity, moment)
+        )
+
+    def _find_or_register(
+        self, conn: Connection, identity: WalkinIdentity, moment: dt.datetime
+    ) -> Person:
+        """Under the numbering lock: the person with this citizen ID, else a new walk-in."""
+        register_sensitive([identity.first_name, identity.last_name])
+        existing = self._find_person(conn, identity.cid)
+        if existing is not None:
+            return existing
         unit = self.unit_code()
-        for _attempt in range(MAX_COLLISION_RETRIES):
-            with _translated_errors():
-                try:
-                    with self._locked() as conn:
-                        existing = self._find_person(conn, identity.cid)
-                        if existing is not None:
-                            return existing
-                        hcode = self._out_of_area_house(conn, unit)
-                        pid = next_number(conn, person.c.pid, person.c.pcucodeperson == unit)
-                        values = self._walkin_values(
-                            conn, identity=identity, unit=unit, pid=pid, hcode=hcode, moment=moment
-                        )
-                        conn.execute(person.insert().values(**values))
-                        log.info("registered walk-in person pid=%s in unit %s", pid, unit)
-                        row = {**values, "idcard": identity.cid, "titlename": identity.title}
-                        return self._person_from_row(row, new=True)
-                except IntegrityError:
-                    self.collisions += 1
-                    log.warning("pid collision with a writer outside the lock; retrying")
-        raise NumberingBusy("pid collisions did not stop")
+        hcode = self._out_of_area_house(conn, unit)
+        pid = next_number(conn, person.c.pid, person.c.pcucodeperson == unit)
+        values = self._walkin_values(
+            conn, identity=identity, unit=unit, pid=pid, hcode=hcode, moment=moment
+        )
+        conn.execute(person.insert().values(**values))
+        log.info("registered walk-in person pid=%s in unit %s", pid, unit)
+        row = {**values, "idcard": identity.cid, "titlename": identity.title}
+        return self._person_from_row(row, new=True)
 
     def _walkin_values(
         self,
@@ -424,18 +455,19 @@ class ClinicDatabase:
 
     def update_mobile(self, who: Person, mobile: str) -> None:
         """Store the mobile number the patient confirmed (``mobile``, else ``telephoneperson``)."""
-        digits = "".join(ch for ch in mobile if ch.isdigit())
-        if not 9 <= len(digits) <= 10:
-            raise ValueError("a Thai phone number has 9 or 10 digits")
-        column = "mobile" if self.profile.has_column("person", "mobile") else "telephoneperson"
+        digits = _mobile_digits(mobile)
         with _translated_errors(), self.engine.begin() as conn:
-            result = conn.execute(
-                update(person)
-                .where(person.c.pcucodeperson == who.pcucodeperson, person.c.pid == who.pid)
-                .values({column: digits, "dateupdate": dt.datetime.now()})
-            )
-            if result.rowcount != 1:
-                raise JhcisError("person row not found for mobile update")
+            self._store_mobile(conn, who, digits)
+
+    def _store_mobile(self, conn: Connection, who: Person, digits: str) -> None:
+        column = "mobile" if self.profile.has_column("person", "mobile") else "telephoneperson"
+        result = conn.execute(
+            update(person)
+            .where(person.c.pcucodeperson == who.pcucodeperson, person.c.pid == who.pid)
+            .values({column: digits, "dateupdate": dt.datetime.now()})
+        )
+        if result.rowcount != 1:
+            raise JhcisError("person row not found for mobile update")
 
     # -- visits -------------------------------------------------------------------
 
@@ -451,34 +483,114 @@ class ClinicDatabase:
         main_inscl: str | None = None,
         sub_inscl: str | None = None,
     ) -> Visit:
-        """Open today's visit with the NHSO fields and a daily queue number.
+        """Open today's visit of a known person with the NHSO fields and a queue number.
 
         Idempotent on `idempotency_key`: a replay (after a crash, from the journal)
         returns the visit the first call opened, never a second one.
         """
-        if not idempotency_key or len(idempotency_key) > 64:
+        request = CheckinRequest(
+            key=idempotency_key,
+            at=at,
+            person=who.key,
+            claim_type=claim_type,
+            claim_code=claim_code,
+            correlation_id=correlation_id,
+            main_inscl=main_inscl,
+            sub_inscl=sub_inscl,
+        )
+        return self.open_checkin_visit(request, known=who).visit
+
+    def open_checkin_visit(
+        self, request: CheckinRequest, *, known: Person | None = None
+    ) -> CheckinResult:
+        """One check-in in one transaction under the numbering lock, all of it or none.
+
+        Finds the person (or registers the walk-in), reuses today's visit where the
+        request asks for it (filling in its missing claim code), else opens the visit
+        with the claim fields and a queue number, records a pending authen and stores
+        the confirmed mobile. A replay of the same key returns what the first call did;
+        a crash or kill at any point leaves either the whole check-in or nothing.
+        """
+        if not request.key or len(request.key) > 64:
             raise ValueError("idempotency_key must be 1-64 characters")
-        at = local_naive(at)  # the visit's day is Bangkok's day, whatever the caller's zone
-        claim: dict[str, object] = {
-            "claim_type": claim_type,
-            "claim_code": claim_code,
-            "datetime_claim": at if claim_code else None,
-            "correlation_id": correlation_id,
-            "main_inscl": main_inscl,
-            "sub_inscl": sub_inscl,
-        }
+        if request.person is None and request.identity is None:
+            raise ValueError("a check-in needs the person's key or the card's identity")
+        if request.identity is not None and not is_valid_cid(request.identity.cid):
+            raise ValueError("invalid citizen ID checksum")
+        digits = _mobile_digits(request.mobile) if request.store_mobile and request.mobile else None
+        at = local_naive(request.at)  # the visit's day is Bangkok's day, whatever the zone
+
+        def check_in(conn: Connection) -> CheckinResult:
+            replay = self._visit_by_key(conn, request.key)
+            who = self._checkin_person(conn, request, at, known, replay)
+            if replay is not None:
+                self._check_same_person(replay, who)
+                asked = request.person or who.key
+                if asked != who.key or (request.identity and request.identity.cid != who.cid):
+                    raise IdempotencyKeyReused(f"visit {replay.visitno}")
+                return CheckinResult(who, replay)
+            if request.reuse_same_day:
+                today = self._same_day_visit(conn, who, request, at)
+                if today is not None:
+                    return CheckinResult(who, today, reused=True)
+            opened = self._open_visit_locked(conn, who, at, request.key, _claim_fields(request, at))
+            if request.pending_authen and request.claim_type:
+                self._record_pending(conn, opened, request.claim_type, request.mobile, at)
+            if digits is not None:
+                self._store_mobile(conn, who, digits)
+            return CheckinResult(who, opened)
+
+        return self._retrying_collisions(check_in)
+
+    def _checkin_person(
+        self,
+        conn: Connection,
+        request: CheckinRequest,
+        at: dt.datetime,
+        known: Person | None,
+        replay: Visit | None,
+    ) -> Person:
+        if known is not None:
+            return known
+        key = (replay.pcucodeperson, replay.pid) if replay is not None else request.person
+        if key is not None:
+            found = self._get_person(conn, *key)
+            if found is not None:
+                return found
+        if request.identity is None:  # a known key that no longer exists, and no card
+            raise JhcisError("person row not found for check-in")
+        return self._find_or_register(conn, request.identity, at)
+
+    def _same_day_visit(
+        self, conn: Connection, who: Person, request: CheckinRequest, at: dt.datetime
+    ) -> Visit | None:
+        """Today's visit of this person for the request's claim type, if one is open."""
+        for found in self._visits_on(conn, who, at.date()):
+            if found.claim_type != request.claim_type:
+                continue
+            if request.claim_code and request.claim_type and not found.claim_code:
+                fields = {
+                    key: value
+                    for key, value in _claim_fields(request, at).items()
+                    if key in ("claim_type", "claim_code", "datetime_claim", "correlation_id")
+                }
+                self._write_claim(conn, found, fields, require_visit_columns=True)
+                return self._visit_at(conn, found.pcucode, found.visitno)
+            return found
+        return None
+
+    def _retrying_collisions(self, work: Callable[[Connection], _T]) -> _T:
+        """Run `work` under the numbering lock; a duplicate key from a writer outside our
+        lock (JHCIS itself) rolls it all back and tries again with fresh numbers."""
         for _attempt in range(MAX_COLLISION_RETRIES):
             with _translated_errors():
                 try:
                     with self._locked() as conn:
-                        return self._open_visit_locked(conn, who, at, idempotency_key, claim)
+                        return work(conn)
                 except IntegrityError:
-                    replay = self.find_visit_by_key(idempotency_key)
-                    if replay is not None:
-                        return self._check_same_person(replay, who)
                     self.collisions += 1
-                    log.warning("visitno collision with a writer outside the lock; retrying")
-        raise NumberingBusy("visitno collisions did not stop")
+                    log.warning("number collision with a writer outside the lock; retrying")
+        raise NumberingBusy("number collisions did not stop")
 
     def _check_same_person(self, found: Visit, who: Person) -> Visit:
         if (found.pcucodeperson, found.pid) != who.key:
@@ -621,15 +733,22 @@ class ClinicDatabase:
 
     def get_visit(self, pcucode: str, visitno: int) -> Visit:
         with _translated_errors(), self.engine.connect() as conn:
-            row = conn.execute(
-                self._visit_select().where(visit.c.pcucode == pcucode, visit.c.visitno == visitno)
-            ).first()
+            return self._visit_at(conn, pcucode, visitno)
+
+    def _visit_at(self, conn: Connection, pcucode: str, visitno: int) -> Visit:
+        row = conn.execute(
+            self._visit_select().where(visit.c.pcucode == pcucode, visit.c.visitno == visitno)
+        ).first()
         if row is None:
             raise VisitNotFound(f"visit {pcucode}/{visitno}")
         return self._visit_from_row(row)
 
     def visits_on(self, who: Person, day: dt.date) -> list[Visit]:
         """The person's visits on `day` (flagservice '99' excluded), oldest first."""
+        with _translated_errors(), self.engine.connect() as conn:
+            return self._visits_on(conn, who, day)
+
+    def _visits_on(self, conn: Connection, who: Person, day: dt.date) -> list[Visit]:
         query = (
             self._visit_select()
             .where(
@@ -643,8 +762,7 @@ class ClinicDatabase:
             query = query.where(
                 or_(visit.c.flagservice.is_(None), visit.c.flagservice != FLAG_EXCLUDED)
             )
-        with _translated_errors(), self.engine.connect() as conn:
-            return [self._visit_from_row(row) for row in conn.execute(query)]
+        return [self._visit_from_row(row) for row in conn.execute(query)]
 
     def find_today_visit(self, who: Person, day: dt.date) -> Visit | None:
         """The person's latest visit on `day` (excluding flagservice '99'), or None."""
@@ -783,32 +901,43 @@ class ClinicDatabase:
     ) -> PendingAuthen:
         """Remember a check-in whose NHSO authentication must be completed later."""
         with _translated_errors(), self.engine.begin() as conn:
-            existing = conn.execute(
-                select(kiosk_pending_authen.c.id).where(
-                    kiosk_pending_authen.c.pcucode == target.pcucode,
-                    kiosk_pending_authen.c.visitno == target.visitno,
-                    kiosk_pending_authen.c.pcucodeperson == target.pcucodeperson,
-                    kiosk_pending_authen.c.pid == target.pid,
-                    kiosk_pending_authen.c.resolved_at.is_(None),
-                )
-            ).scalar()
-            if existing is None:
-                inserted = conn.execute(
-                    kiosk_pending_authen.insert().values(
-                        pcucode=target.pcucode,
-                        visitno=target.visitno,
-                        visitdate=target.visitdate,
-                        pcucodeperson=target.pcucodeperson,
-                        pid=target.pid,
-                        claim_type=claim_type,
-                        mobile=mobile,
-                        created_at=at or dt.datetime.now(),
-                        attempts=0,
-                    )
-                ).inserted_primary_key
-                assert inserted is not None
-                existing = inserted[0]
-            return self._pending(conn, int(existing))
+            pending_id = self._record_pending(conn, target, claim_type, mobile, at)
+            return self._pending(conn, pending_id)
+
+    def _record_pending(
+        self,
+        conn: Connection,
+        target: Visit,
+        claim_type: str,
+        mobile: str | None,
+        at: dt.datetime | None,
+    ) -> int:
+        existing = conn.execute(
+            select(kiosk_pending_authen.c.id).where(
+                kiosk_pending_authen.c.pcucode == target.pcucode,
+                kiosk_pending_authen.c.visitno == target.visitno,
+                kiosk_pending_authen.c.pcucodeperson == target.pcucodeperson,
+                kiosk_pending_authen.c.pid == target.pid,
+                kiosk_pending_authen.c.resolved_at.is_(None),
+            )
+        ).scalar()
+        if existing is not None:
+            return int(existing)
+        inserted = conn.execute(
+            kiosk_pending_authen.insert().values(
+                pcucode=target.pcucode,
+                visitno=target.visitno,
+                visitdate=target.visitdate,
+                pcucodeperson=target.pcucodeperson,
+                pid=target.pid,
+                claim_type=claim_type,
+                mobile=mobile,
+                created_at=at or dt.datetime.now(),
+                attempts=0,
+            )
+        ).inserted_primary_key
+        assert inserted is not None
+        return int(inserted[0])
 
     def _pending_select(self) -> Any:
         p = kiosk_pending_authen

@@ -56,7 +56,7 @@ KIOSK_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "house": ("SELECT",),
     "person": ("SELECT", "INSERT", "UPDATE"),
     "visit": ("SELECT", "INSERT", "UPDATE"),
-    # The ticket's "next vaccine appointment" line (backoffice.reminders.ticket).
+    # The ticket's "next vaccine appointment" line (read with the patient, kiosk.adapters.clinic).
     "visitepiappoint": ("SELECT",),
     "visitepi": ("SELECT",),
     "cdrug": ("SELECT",),

@@ -153,3 +153,40 @@ class PendingAuthen:
     resolved_at: dt.datetime | None
     outcome: str | None
     claim_code: str | None
+
+
+@dataclass(frozen=True)
+class CheckinRequest:
+    """One check-in, as :meth:`ClinicDatabase.open_checkin_visit` writes it, all or nothing.
+
+    ``key`` is the idempotency key: the same request again returns the visit it opened.
+    The person is ``person`` (a JHCIS key) when known, else found by the card's citizen
+    ID in ``identity``, else registered from it as an out-of-area walk-in.
+    ``reuse_same_day`` applies the kiosk's rule (one visit per person, day and claim
+    type; a repeat reprints) inside the transaction, for check-ins journaled while the
+    database was down: today's visit of that claim type is returned, its missing claim
+    code filled in. ``mobile`` goes with a pending authen, and onto the person when
+    ``store_mobile``.
+    """
+
+    key: str
+    at: dt.datetime
+    identity: WalkinIdentity | None = None
+    person: tuple[str, int] | None = None
+    claim_type: str | None = None
+    claim_code: str | None = None
+    correlation_id: str | None = None
+    main_inscl: str | None = None
+    sub_inscl: str | None = None
+    pending_authen: bool = False
+    mobile: str | None = field(default=None, repr=False)
+    store_mobile: bool = False
+    reuse_same_day: bool = False
+
+
+@dataclass(frozen=True)
+class CheckinResult:
+    person: Person
+    visit: Visit
+    #: Today's visit of the same claim type, opened by another check-in (reuse_same_day).
+    reused: bool = False

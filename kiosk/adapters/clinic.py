@@ -1,16 +1,20 @@
 """The clinic port over ``integrations.jhcis.ClinicDatabase`` (JHCIS, or the demo SQLite).
 
-``identify`` finds the person by citizen ID or registers an out-of-area walk-in, and
-lists today's visits with their claim type and code (a second check-in for the same
-claim type reprints that visit). ``open_visit`` opens the visit with the check-in id as
-the idempotency key, records a pending authen and the confirmed mobile. An unreachable
-database is ``DatabaseUnavailable`` (the flow journals the check-in); every other
+``identify`` only reads: the person by citizen ID (a person JHCIS does not know yet
+comes back ``newly_registered`` with no pid), today's visits with their claim type and
+code (a second check-in for the same claim type reprints that visit) and the next
+vaccine appointment for the ticket. ``open_visit`` translates the flow's request into
+one :meth:`ClinicDatabase.open_checkin_visit`: registering the walk-in, opening the
+visit, the pending authen and the confirmed mobile commit together or not at all, with
+the check-in id as the idempotency key. An unreachable database is
+``DatabaseUnavailable`` (the flow journals the check-in); every other
 ``BilingualError`` of the database layer is passed on (the patient goes to the counter).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -18,8 +22,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from integrations.jhcis import ClinicDatabase, JhcisUnavailable, Person, Visit, WalkinIdentity
+from integrations.jhcis.appointments import next_vaccine_appointment
 from integrations.jhcis.clinic import classify_db_error
-from kiosk.ports import DatabaseUnavailable, Identity, Patient, VisitRef, VisitRequest
+from integrations.jhcis.records import CheckinRequest
+from kiosk.ports import (
+    Appointment,
+    DatabaseUnavailable,
+    Identity,
+    Patient,
+    VisitRef,
+    VisitRequest,
+)
+
+log = logging.getLogger(__name__)
 
 
 @contextmanager
@@ -53,6 +68,28 @@ def walkin_identity(identity: Identity) -> WalkinIdentity:
     )
 
 
+def checkin_request(request: VisitRequest, at: dt.datetime) -> CheckinRequest:
+    """The flow's request as JHCIS's one check-in call takes it."""
+    patient = request.patient
+    known = patient.pid is not None and not patient.offline
+    return CheckinRequest(
+        key=request.checkin_id,
+        at=at,
+        identity=walkin_identity(request.identity),
+        person=(patient.pcucode, patient.pid) if known and patient.pid is not None else None,
+        claim_type=request.claim_type,
+        claim_code=request.claim_code,
+        correlation_id=request.correlation_id or None,
+        main_inscl=request.main_inscl or None,
+        pending_authen=request.authen_status == "pending" and bool(request.claim_type),
+        mobile=request.mobile,
+        store_mobile=request.mobile_changed and bool(request.mobile),
+        # Journaled while the database was down, the flow could not see today's visits:
+        # its rule (one visit per person, day and claim type) is applied on replay.
+        reuse_same_day=patient.offline,
+    )
+
+
 class JhcisClinic:
     """ClinicPort: the kiosk's two questions to JHCIS."""
 
@@ -76,72 +113,35 @@ class JhcisClinic:
             except DBAPIError as exc:
                 raise classify_db_error(exc) from None
 
-    def _person(self, identity: Identity) -> Person:
-        found = self.db.find_person_by_cid(identity.cid)
-        if found is not None:
-            return found
-        return self.db.register_walkin(walkin_identity(identity), at=self.clock())
-
     def identify(self, identity: Identity) -> Patient:
         with _reachable():
-            person = self._person(identity)
+            person = self.db.find_person_by_cid(identity.cid)
+            if person is None:
+                return Patient(pcucode=self.db.unit_code(), pid=None, newly_registered=True)
             today = self.clock().date()
             visits = tuple(visit_ref(v) for v in self.db.visits_on(person, today))
         return Patient(
             pcucode=person.pcucodeperson,
             pid=person.pid,
             mobile=person.mobile or None,
-            newly_registered=person.newly_registered,
             visits_today=visits,
+            next_appointment=self._next_appointment(person, today),
         )
 
     def open_visit(self, request: VisitRequest) -> VisitRef:
-        patient = request.patient
         at = request.requested_at or self.clock()
         with _reachable():
-            person: Person | None = None
-            if patient.pid is not None and not patient.offline:
-                person = self.db.get_person(patient.pcucode, patient.pid)
-            if person is None:  # journaled while the database was down: resolve it now
-                person = self._person(request.identity)
-            if patient.offline:
-                existing = self._same_day_visit(person, request, at)
-                if existing is not None:
-                    return visit_ref(existing, opened_at=at)
-            visit = self.db.open_visit(
-                person,
-                at=at,
-                idempotency_key=request.checkin_id,
-                claim_type=request.claim_type,
-                claim_code=request.claim_code,
-                correlation_id=request.correlation_id or None,
-                main_inscl=request.main_inscl or None,
+            done = self.db.open_checkin_visit(checkin_request(request, at))
+        return visit_ref(done.visit, opened_at=at)
+
+    def _next_appointment(self, person: Person, today: dt.date) -> Appointment | None:
+        """The ticket's reminder line: a courtesy that never stops a check-in (for example
+        a kiosk account without SELECT on ``visitepiappoint``, ``visitepi``, ``cdrug``)."""
+        try:
+            found = next_vaccine_appointment(
+                self.db.engine, person.pcucodeperson, person.pid, today
             )
-            if request.authen_status == "pending" and request.claim_type:
-                self.db.record_pending_authen(visit, request.claim_type, request.mobile, at=at)
-            if request.mobile_changed and request.mobile:
-                self.db.update_mobile(person, request.mobile)
-        return visit_ref(visit, opened_at=at)
-
-    def _same_day_visit(
-        self, person: Person, request: VisitRequest, at: dt.datetime
-    ) -> Visit | None:
-        """Today's visit of this person for the same claim type, opened by another check-in.
-
-        A check-in journaled while the database was down could not see today's visits,
-        so the flow's rule (one visit per person, day and claim type; a repeat reprints)
-        is applied here on replay. A replay of this very check-in is left to
-        ``open_visit``, which answers it idempotently.
-        """
-        if self.db.find_visit_by_key(request.checkin_id) is not None:
+        except DBAPIError as exc:
+            log.warning("next vaccine appointment not read: %s", type(exc.orig).__name__)
             return None
-        for visit in self.db.visits_on(person, at.date()):
-            if visit.claim_type == request.claim_type:
-                if request.claim_code and request.claim_type and not visit.claim_code:
-                    self.db.set_claim_code(
-                        visit, request.claim_code, request.claim_type, at,
-                        request.correlation_id or None,
-                    )  # fmt: skip
-                    return self.db.get_visit(visit.pcucode, visit.visitno)
-                return visit
-        return None
+        return Appointment(*found) if found is not None else None

@@ -110,13 +110,15 @@ def clinic(request: pytest.FixtureRequest) -> Iterator[JhcisClinic]:
 def test_clinic_registers_finds_and_opens_idempotently(clinic: JhcisClinic) -> None:
     identity = dataclasses.replace(sample_identity(), cid=synthetic_cid(880001))
     first = clinic.identify(identity)
-    assert first.newly_registered and first.pid is not None and first.visits_today == ()
-    again = clinic.identify(identity)
-    assert not again.newly_registered and again.pid == first.pid
+    assert first.newly_registered and first.pid is None and first.visits_today == ()
+    assert clinic.db.find_person_by_cid(identity.cid) is None  # identify writes nothing
 
     key = "a" * 32
-    visit = clinic.open_visit(request_for(identity, again, key, mobile_changed=True))
-    assert clinic.open_visit(request_for(identity, again, key)) == visit  # replay: same visit
+    visit = clinic.open_visit(request_for(identity, first, key, mobile_changed=True))
+    again = clinic.identify(identity)  # the check-in registered the walk-in
+    assert not again.newly_registered and again.pid is not None
+    assert clinic.open_visit(request_for(identity, first, key)) == visit  # replay: same visit
+    assert clinic.open_visit(request_for(identity, again, key)) == visit
     assert (visit.claim_type, visit.claim_code) == ("PG0060001", "PP1000000001")
     after = clinic.identify(identity)
     assert [v.visitno for v in after.visits_today] == [visit.visitno]
@@ -292,33 +294,27 @@ def test_printer_faults_become_failure_kinds(
     assert not any(job.printed for job in loopback.jobs)
 
 
-def test_ticket_shows_the_next_vaccine_appointment(
+def test_the_next_vaccine_appointment_comes_with_the_patient_and_prints(
     loopback: LoopbackPrinter, jhcis_sqlite_url: str
 ) -> None:
-    from integrations.jhcis.synth_cases import FIRST_VISITNO, TODAY, UNIT, seed_known_appointments
-    from kiosk.adapters.appointments import appointment_lookup
+    from integrations.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
 
     db = ClinicDatabase.from_url(jhcis_sqlite_url)
     seed_known_appointments(db.engine)  # pid 1: BCG due the day after TODAY
-    port = TicketPrinterPort(
-        printer_from_uri(loopback.uri), clinic_name="x", appointment=appointment_lookup(db)
-    )
-    at = dt.datetime.combine(TODAY, dt.time(9, 0))
-    booking_visit = VisitRef(UNIT, FIRST_VISITNO, 1, "PG0060001", "PP2000000002")
-    port.print_ticket(ticket(visit=booking_visit, issued_at=at))
+    holder = db.get_person(UNIT, 1)
+    assert holder is not None
+    clinic = JhcisClinic(db, clock=lambda: dt.datetime.combine(TODAY, dt.time(9, 0)))
+    patient = clinic.identify(dataclasses.replace(sample_identity(), cid=holder.cid))
+    upcoming = patient.next_appointment
+    assert upcoming is not None and upcoming.day == TODAY + dt.timedelta(days=1)
+
+    # The printer only renders what the ticket request carries: no database behind it.
+    port = TicketPrinterPort(printer_from_uri(loopback.uri), clinic_name="x")
+    port.print_ticket(ticket(next_appointment=upcoming))
     assert port.last_ticket is not None and port.last_ticket.next_appointment is not None
-    assert port.last_ticket.next_appointment.date == TODAY + dt.timedelta(days=1)
-    assert port.last_ticket.next_appointment.description.startswith("รับวัคซีน ")
-
-    # A local ticket has no JHCIS visit to look up; a failing lookup never stops the print.
-    port.print_ticket(ticket(None, visit=booking_visit, issued_at=at, local=True))
+    assert port.last_ticket.next_appointment.date == upcoming.day
+    assert port.last_ticket.next_appointment.description == f"รับวัคซีน {upcoming.vaccine}"
+    port.print_ticket(ticket(next_appointment=None))
     assert port.last_ticket.next_appointment is None
-
-    def broken(visit: VisitRef, today: dt.date) -> None:
-        raise RuntimeError("database went away")
-
-    port.appointment = broken
-    port.print_ticket(ticket(visit=booking_visit, issued_at=at))
-    assert port.last_ticket.next_appointment is None
-    assert len(loopback.wait_for_jobs(3)) == 3
+    assert len(loopback.wait_for_jobs(2)) == 2
     db.dispose()

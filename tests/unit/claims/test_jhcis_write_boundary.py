@@ -1,6 +1,6 @@
 """Room boundary: only integrations/jhcis writes JHCIS tables (CONTRIBUTING.md).
 
-Walks every module of backoffice/ outside integrations/jhcis and refuses an
+Walks every product module outside integrations/jhcis and refuses an
 ``update``/``insert``/``delete`` statement built on a table of
 :mod:`integrations.jhcis.tables`. The ``testing.py`` modules are excluded: they seed
 *synthetic* test databases and are never run against a clinic's database.
@@ -15,7 +15,8 @@ from sqlalchemy import Table
 
 from integrations.jhcis import tables as jhcis_tables
 
-ROOT = Path(__file__).resolve().parents[3] / "backoffice"
+ROOT = Path(__file__).resolve().parents[3]
+ROOMS = ("common", "hardware", "integrations", "kiosk", "backoffice")
 WRITES = {"update", "insert", "delete"}
 JHCIS_TABLES = {
     name
@@ -66,11 +67,11 @@ def test_the_checker_sees_both_import_styles() -> None:
     )
 
 
-def test_no_module_outside_backoffice_jhcis_writes_a_jhcis_table() -> None:
+def test_no_module_outside_integrations_jhcis_writes_a_jhcis_table() -> None:
     offenders = []
-    for path in sorted(ROOT.rglob("*.py")):
+    for path in sorted(p for room in ROOMS for p in (ROOT / room).rglob("*.py")):
         relative = path.relative_to(ROOT)
-        if relative.parts[0] == "jhcis" or path.name == "testing.py":
+        if relative.parts[:2] == ("integrations", "jhcis") or path.name == "testing.py":
             continue
         offenders += [f"{relative}:{line}" for line in jhcis_writes(path.read_text("utf-8"))]
     assert offenders == []

@@ -165,11 +165,14 @@ def test_unknown_cid_is_registered_as_walk_in(tmp_path: Path) -> None:
     world = FakeWorld()
     driver, _ = make(world, tmp_path)
     state = insert(driver)
-    assert world.clinic.registered == [world.card.identity.cid]
+    # Reading the card writes nothing: a patient who walks away leaves no record.
+    assert world.clinic.registered == []
     assert state.session is not None and state.session.patient is not None
     assert state.session.patient.newly_registered
     assert state.session.editing_mobile  # a new person has no mobile on file
     driver.send(f.MobileEntered("0812223333"))
+    # ... the check-in registers them, in the one call that opens the visit.
+    assert world.clinic.registered == [world.card.identity.cid]
     assert world.printer.printed[0].newly_registered
 
 

@@ -91,15 +91,17 @@ def test_keys_and_dicts_carry_no_contact_unless_asked(
 def test_ticket_line_and_a_database_without_the_tables(
     engine: Engine, keys: dict[str, KnownCase], tmp_path
 ) -> None:  # type: ignore[no-untyped-def]
-    from backoffice.reminders.ticket import ticket_next_appointment
-    from hardware.printer import NextAppointment
+    from sqlalchemy.exc import DBAPIError
 
-    assert ticket_next_appointment(engine, UNIT, 1, TODAY) == NextAppointment(
-        dt.date(2027, 3, 2), "รับวัคซีน วัคซีนบีซีจี"
+    assert q.next_vaccine_appointment(engine, UNIT, 1, TODAY) == (
+        dt.date(2027, 3, 2),
+        "วัคซีนบีซีจี",
     )
-    assert ticket_next_appointment(engine, UNIT, 6, TODAY) is None
+    assert q.next_vaccine_appointment(engine, UNIT, 6, TODAY) is None
     empty = open_engine(f"sqlite:///{tmp_path / 'empty.sqlite'}")
     try:
-        assert ticket_next_appointment(empty, UNIT, 1, TODAY) is None  # no such table: no crash
+        # No such table: a driver error, which the kiosk's clinic port turns into no line.
+        with pytest.raises(DBAPIError):
+            q.next_vaccine_appointment(empty, UNIT, 1, TODAY)
     finally:
         empty.dispose()
