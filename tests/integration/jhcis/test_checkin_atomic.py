@@ -4,9 +4,9 @@ A child process runs one :meth:`ClinicDatabase.open_checkin_visit` for a walk-in
 open the visit, record a pending authen, store the mobile) on MariaDB and SIGKILLs
 itself just before its Nth SQL statement reaches the server, for every N the check-in
 sends, once as the COMMIT is about to go, and once after the call returned. The server
-sees the connection drop; what is left must be the whole check-in or none of it. Then the same check-in, run again, must
-complete (nothing held the numbering lock or the key), and a replay must return the
-same visit.
+sees the connection drop; what is left must be the whole check-in or none of it. Then
+the same check-in, run again, must complete (nothing held the numbering lock or the
+key), and a replay must return the same visit.
 """
 
 from __future__ import annotations
