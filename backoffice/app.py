@@ -135,8 +135,7 @@ def build_deps(
         engine,
         hcode=settings.clinic.hcode,
         lock_timeout_s=settings.database.lock_timeout_s,
-        username="kiosk-web",
-    )
+    )  # a visit opened here names the signed-in staff member as its provider
     clinic.check()  # fail early when the database is unreachable; creates the kiosk_ tables
     ensure_web_tables(engine)
     ensure_sync_tables(engine)

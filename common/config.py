@@ -144,6 +144,13 @@ class KioskSettings(Section):
     idle_timeout_s: float = Field(45.0, ge=5, le=600)
     font_path: str = "/usr/share/fonts/truetype/tlwg/Garuda.ttf"
     health_file: str = Field("", description="Where the kiosk writes its health; empty = data_dir")
+    provider: str = Field(
+        "",
+        description=(
+            "JHCIS account (user.username of this unit) recorded as the provider of the "
+            "visits this kiosk opens; empty = none (staff fill it in JHCIS)"
+        ),
+    )
 
 
 class BackofficeSettings(Section):

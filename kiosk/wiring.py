@@ -63,6 +63,21 @@ def demo_profile_path() -> Path:
     return Path(hardware.card.__file__).resolve().parent / "profiles" / "demo.json"
 
 
+def check_provider(db: ClinicDatabase) -> None:
+    """Start-up check of the visits' provider (visit.username must be a JHCIS account of
+    the unit). A wrong name stops the kiosk with a clear message; a database that is
+    down now is checked again by every check-in (the write names the column)."""
+    from integrations.jhcis.errors import JhcisUnavailable
+
+    if db.provider is None:
+        log.warning("kiosk.provider is not set: visits open without a provider")
+        return
+    try:
+        db.check_provider()
+    except JhcisUnavailable:
+        log.warning("provider not checked: the clinic database is not reachable now")
+
+
 def ensure_demo_database(settings: Settings) -> Path:
     """The demo SQLite clinic database, generated (synthetic people) when absent."""
     path = settings.demo_db_path
@@ -179,8 +194,14 @@ def _start(
     # Clinic database.
     if settings.is_demo_db:
         ensure_demo_database(settings)
+        if not settings.kiosk.provider:  # the synthetic clinic's own staff account
+            from integrations.jhcis.synth import DEMO_PROVIDER
+
+            kiosk = settings.kiosk.model_copy(update={"provider": DEMO_PROVIDER})
+            settings = settings.model_copy(update={"kiosk": kiosk})
     db = ClinicDatabase.from_settings(settings)
     closers.append(db.dispose)
+    check_provider(db)
 
     # Card.
     virtual_card = None

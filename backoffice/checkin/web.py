@@ -118,6 +118,7 @@ async def checkin_open(page: Page) -> Response:
         claim_code=result.claim_code if result else None,
         mobile=mobile,
         store_mobile=mobile is not None,
+        provider=page.session.username,  # a JHCIS account: sign-in reads JHCIS's user table
     )
     done: CheckinResult = await threaded(clinic.open_checkin_visit, request, known=who)
     opened = done.visit

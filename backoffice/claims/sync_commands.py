@@ -64,7 +64,6 @@ def sync_command(args: argparse.Namespace, settings: Settings) -> int:
             hcode=settings.clinic.hcode,
             connect_timeout_s=settings.database.connect_timeout_s,
             lock_timeout_s=settings.database.lock_timeout_s,
-            username="kiosk-sync",
         )
     except BilingualError as exc:
         return fail(exc, as_json=args.json)

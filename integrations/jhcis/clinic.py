@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
@@ -46,12 +47,20 @@ from integrations.jhcis.errors import (
     NumberingBusy,
     OutOfAreaHouseMissing,
     PendingAuthenNotFound,
+    ProviderNotFound,
     UnitCodeMissing,
     VisitNotFound,
+    WriteRefused,
 )
+from integrations.jhcis.fitting import fit_text
 from integrations.jhcis.legacy_text import LegacyText, detect_legacy_text
 from integrations.jhcis.numbering import next_number, next_visitno, numbering_transaction
-from integrations.jhcis.own_tables import ensure_own_tables, kiosk_pending_authen, kiosk_visit
+from integrations.jhcis.own_tables import (
+    ensure_own_tables,
+    kiosk_pending_authen,
+    kiosk_person_name,
+    kiosk_visit,
+)
 from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
 from integrations.jhcis.records import (
     CheckinRequest,
@@ -62,7 +71,7 @@ from integrations.jhcis.records import (
     VisitClaim,
     WalkinIdentity,
 )
-from integrations.jhcis.tables import ctitle, house, office, person, village, visit
+from integrations.jhcis.tables import ctitle, house, office, person, user, village, visit
 from integrations.jhcis.types import local_naive
 
 log = logging.getLogger(__name__)
@@ -128,20 +137,61 @@ def _claim_fields(request: CheckinRequest, at: dt.datetime) -> dict[str, object]
 # MySQL client/server error numbers meaning "the database cannot be reached/used now".
 _UNREACHABLE = frozenset({1040, 1045, 1049, 1129, 1130, 2002, 2003, 2005, 2006, 2013, 2055})
 _BUSY = frozenset({1205, 1213})  # lock wait timeout, deadlock
+_DUPLICATE = 1062
+# Refusals retrying cannot cure, by errno: the server's text names the column (and, for a
+# foreign key, the constraint), never a value, so the column is read from it.
+_FOREIGN_KEY = frozenset({1216, 1217, 1451, 1452})
+_TOO_LONG = 1406  # strict sql_mode; otherwise the server cuts the text with a warning
+_NOT_NULL = frozenset({1048, 1364})  # NULL into NOT NULL; no value for a column without default
+
+
+def _errno_and_text(exc: DBAPIError) -> tuple[int | None, str]:
+    orig = exc.orig
+    args = orig.args if orig is not None else ()
+    errno = args[0] if args and isinstance(args[0], int) else None
+    text = next((a for a in args if isinstance(a, str)), "")
+    return errno, text
+
+
+def is_duplicate_key(exc: DBAPIError) -> bool:
+    """A unique or primary key already taken: a race for a number, worth a retry."""
+    errno, text = _errno_and_text(exc)
+    return errno == _DUPLICATE or (errno is None and text.startswith("UNIQUE constraint failed"))
+
+
+def write_refusal(exc: DBAPIError) -> WriteRefused | None:
+    """The refusal a retry cannot cure (foreign key, too long, NOT NULL), or None."""
+    errno, text = _errno_and_text(exc)
+    if errno in _FOREIGN_KEY or text.startswith("FOREIGN KEY constraint failed"):
+        match = re.search(r"\(`[^`]*`\.`([^`]+)`, CONSTRAINT .*?FOREIGN KEY \(([^)]*)\)", text)
+        table, columns = (match.group(1), match.group(2).replace("`", "")) if match else ("", "")
+        return WriteRefused("foreign_key", table, columns or "?")
+    if errno == _TOO_LONG:
+        match = re.search(r"column '([^']+)'", text)
+        return WriteRefused("too_long", "", match.group(1) if match else "?")
+    if errno in _NOT_NULL:
+        match = re.search(r"(?:Column|Field) '([^']+)'", text)
+        return WriteRefused("not_null", "", match.group(1) if match else "?")
+    if errno is None and text.startswith("NOT NULL constraint failed: "):
+        table, _, column = text.removeprefix("NOT NULL constraint failed: ").partition(".")
+        return WriteRefused("not_null", table, column)
+    return None
 
 
 def classify_db_error(exc: DBAPIError) -> JhcisError:
     """The bilingual error for a driver failure, without its (PII-bearing) text."""
+    refused = write_refusal(exc)
+    if refused is not None:
+        return refused
+    errno, first = _errno_and_text(exc)
     orig = exc.orig
-    first = orig.args[0] if orig is not None and orig.args else None
-    errno = first if isinstance(first, int) else None
     name = type(orig).__name__ if orig is not None else type(exc).__name__
     detail = f"{name} {errno}" if errno is not None else name
     if exc.connection_invalidated or errno in _UNREACHABLE:
         return JhcisUnavailable(detail)
     if errno in _BUSY:
         return NumberingBusy(detail)
-    if errno is None and isinstance(first, str):  # SQLite: messages carry no data
+    if errno is None:  # SQLite: messages carry no data
         if "locked" in first or "busy" in first:
             return NumberingBusy(detail)
         if "unable to open" in first:
@@ -153,8 +203,12 @@ def classify_db_error(exc: DBAPIError) -> JhcisError:
 def _translated_errors() -> Iterator[None]:
     try:
         yield
-    except (JhcisError, IntegrityError):
+    except JhcisError:
         raise
+    except IntegrityError as exc:
+        if is_duplicate_key(exc):
+            raise  # a race for a number: the caller retries
+        raise classify_db_error(exc) from None
     except DBAPIError as exc:
         raise classify_db_error(exc) from None
 
@@ -168,12 +222,15 @@ class ClinicDatabase:
         *,
         hcode: str = "",
         lock_timeout_s: float = 10.0,
-        username: str = "kiosk",
+        provider: str | None = None,
         ensure_tables: bool = True,
     ) -> None:
         self.engine = engine
         self.lock_timeout_s = lock_timeout_s
-        self.username = username
+        # The JHCIS account written as visit.username when a check-in names none. A
+        # real account of the unit (visit (pcucode, username) -> user), never made up;
+        # None leaves it empty for staff to fill in JHCIS.
+        self.provider = provider or None
         self.collisions = 0  # duplicate-key retries (a race with a writer outside our lock)
         self._configured_hcode = hcode
         self._unit_code: str | None = None
@@ -250,6 +307,7 @@ class ClinicDatabase:
             hcode=settings.clinic.hcode,
             lock_timeout_s=settings.database.lock_timeout_s,
             connect_timeout_s=settings.database.connect_timeout_s,
+            provider=settings.kiosk.provider or None,
         )
 
     @classmethod
@@ -286,6 +344,23 @@ class ClinicDatabase:
                 with _translated_errors(), self.engine.connect() as conn:
                     self._unit_code = unit_code_from_office(conn)
         return self._unit_code
+
+    def check_provider(self, username: str | None = None) -> str | None:
+        """The provider visits will carry (`username`, else the default), checked to be
+        an account of this unit, as JHCIS's key visit (pcucode, username) -> user demands.
+
+        Raises :class:`ProviderNotFound`; None when there is no provider to check.
+        """
+        name = username or self.provider
+        if name is None:
+            return None
+        query = select(user.c.username).where(
+            user.c.username == name, user.c.pcucode == self.unit_code()
+        )
+        with _translated_errors(), self.engine.connect() as conn:
+            if conn.execute(query).first() is None:
+                raise ProviderNotFound(f"unit {self.unit_code()}")
+        return name
 
     # -- persons ------------------------------------------------------------------
 
@@ -379,10 +454,42 @@ class ClinicDatabase:
         values = self._walkin_values(
             conn, identity=identity, unit=unit, pid=pid, hcode=hcode, moment=moment
         )
-        conn.execute(person.insert().values(**values))
+        fitted = self._fit_person_text(values)
+        stored = self._encoded("person", values)
+        conn.execute(person.insert().values(**stored))
+        if fitted:
+            conn.execute(
+                kiosk_person_name.insert().values(
+                    pcucodeperson=unit,
+                    pid=pid,
+                    title=identity.title,
+                    first_name=identity.first_name.strip(),
+                    last_name=identity.last_name.strip(),
+                    fitted_columns=",".join(fitted),
+                    recorded_at=moment,
+                )
+            )
+            log.warning("walk-in pid=%s: %s fitted to JHCIS's width", pid, ",".join(fitted))
         log.info("registered walk-in person pid=%s in unit %s", pid, unit)
-        row = {**values, "idcard": identity.cid, "titlename": identity.title}
+        row = {**stored, "idcard": identity.cid, "titlename": identity.title}
         return self._person_from_row(row, new=True)
+
+    def _fit_person_text(self, values: dict[str, object]) -> list[str]:
+        """Fit `values`' text to person's real column widths, in place (fitting.py);
+        the names of the columns that were cut."""
+        legacy = self.legacy_text
+        fitted = []
+        for column, value in values.items():
+            width = self.profile.width("person", column)
+            if not isinstance(value, str) or width is None:
+                continue
+            units = len
+            if legacy is not None and legacy.applies("person", column):
+                units = lambda text: len(str(legacy.encode(text)))  # noqa: E731 - bytes
+            values[column], cut = fit_text(value, width, units=units)
+            if cut:
+                fitted.append(column)
+        return fitted
 
     def _walkin_values(
         self,
@@ -431,7 +538,7 @@ class ClinicDatabase:
             "datein": moment.date(),
             "dateupdate": moment,
         }
-        return self._encoded("person", self.profile.only_present(person, values))
+        return self.profile.only_present(person, values)
 
     def _out_of_area_house(self, conn: Connection, unit: str) -> int:
         query = (
@@ -533,7 +640,10 @@ class ClinicDatabase:
                 today = self._same_day_visit(conn, who, request, at)
                 if today is not None:
                     return CheckinResult(who, today, reused=True)
-            opened = self._open_visit_locked(conn, who, at, request.key, _claim_fields(request, at))
+            opened = self._open_visit_locked(
+                conn, who, at, request.key, _claim_fields(request, at),
+                provider=request.provider or self.provider,
+            )  # fmt: skip
             if request.pending_authen and request.claim_type:
                 self._record_pending(conn, opened, request.claim_type, request.mobile, at)
             if digits is not None:
@@ -587,7 +697,9 @@ class ClinicDatabase:
                 try:
                     with self._locked() as conn:
                         return work(conn)
-                except IntegrityError:
+                except IntegrityError as exc:
+                    if not is_duplicate_key(exc):  # a foreign key or NOT NULL: say which
+                        raise classify_db_error(exc) from None
                     self.collisions += 1
                     log.warning("number collision with a writer outside the lock; retrying")
         raise NumberingBusy("number collisions did not stop")
@@ -604,6 +716,8 @@ class ClinicDatabase:
         at: dt.datetime,
         key: str,
         claim: Mapping[str, object],
+        *,
+        provider: str | None,
     ) -> Visit:
         found = self._visit_by_key(conn, key)
         if found is not None:
@@ -627,11 +741,13 @@ class ClinicDatabase:
             "servicetype": "1",
             "flagservice": FLAG_WAITING,
             "typein": "1",
-            "rightcode": who.rightcode,
+            # Copied from the person; an empty code is no code: '' breaks the live
+            # foreign keys to chospital and cright (`visit_hm`), NULL does not.
+            "rightcode": (who.rightcode or "").strip() or None,
             "rightno": who.rightno,
-            "hosmain": who.hosmain,
-            "hossub": who.hossub,
-            "username": self.username,
+            "hosmain": (who.hosmain or "").strip() or None,
+            "hossub": (who.hossub or "").strip() or None,
+            "username": provider,
             "dateupdate": at,
         }
         for visit_column, own_column in _CLAIM_COLUMNS.items():

@@ -114,3 +114,43 @@ class OwnTableDuplicates(JhcisError):
         "no row is deleted automatically. Ask the administrator to remove the duplicates "
         "and restart."
     )
+
+
+class ProviderNotFound(JhcisError):
+    """The configured provider is no JHCIS account of this unit (visit.username -> user)."""
+
+    code = "jhcis_provider_missing"
+    message_th = (
+        "ไม่พบผู้ให้บริการที่ตั้งไว้ (kiosk.provider) ในตาราง user ของหน่วยบริการนี้ "
+        "กรุณาให้ผู้ดูแลระบบเลือกเจ้าหน้าที่ที่มีบัญชีใน JHCIS"
+    )
+    message_en = (
+        "The configured provider (kiosk.provider) is not a JHCIS account of this unit. "
+        "Ask the administrator to choose a staff member who has a JHCIS account."
+    )
+
+
+class WriteRefused(JhcisError):
+    """JHCIS refused a row for a reason retrying cannot cure: a foreign key, a value too
+    long for its column, or a column that needs a value. ``column`` names it (column and
+    constraint names only: the server's text never reaches a message, it can hold values).
+    """
+
+    code = "jhcis_write_refused"
+
+    def __init__(self, kind: str, table: str, column: str) -> None:
+        self.kind, self.table, self.column = kind, table, column
+        where = f"{table}.{column}" if table else column
+        th, en = _REFUSALS[kind]
+        super().__init__(
+            f"{kind} {where}",
+            th=f"JHCIS ไม่รับข้อมูล: {th} ({where}) กรุณาติดต่อเจ้าหน้าที่",
+            en=f"JHCIS refused the row: {en} ({where}). Please ask the staff.",
+        )
+
+
+_REFUSALS = {
+    "foreign_key": ("ค่าที่อ้างถึงไม่มีในตารางหลัก", "a referenced row does not exist"),
+    "too_long": ("ข้อความยาวเกินช่อง", "a value is too long for its column"),
+    "not_null": ("ช่องที่ต้องมีค่าว่างอยู่", "a column that needs a value is empty"),
+}

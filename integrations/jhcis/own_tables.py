@@ -5,7 +5,8 @@ visit opened by the kiosk gets a row in ``kiosk_visit``: the idempotency key (a 
 after a crash finds the visit instead of opening a second one), the queue number, and
 a copy of the NHSO claim fields (kept even where the JHCIS version lacks the columns).
 ``kiosk_pending_authen`` holds check-ins whose NHSO authentication did not complete,
-for the backoffice's claim-code catch-up.
+for the backoffice's claim-code catch-up; ``kiosk_person_name`` the card's full name
+where JHCIS's name columns were too narrow for it.
 """
 
 from __future__ import annotations
@@ -89,6 +90,22 @@ kiosk_pending_authen = Table(
     mysql_charset="utf8mb4",
 )
 
+# The card's full name where JHCIS's columns were too narrow for it (fitting.py): staff
+# see both, and can correct JHCIS by hand. One row a person, written at registration.
+kiosk_person_name = Table(
+    "kiosk_person_name",
+    own_metadata,
+    Column("pcucodeperson", CHAR(5), primary_key=True),
+    Column("pid", Integer, primary_key=True, autoincrement=False),
+    Column("title", String(100)),
+    Column("first_name", String(200), nullable=False),
+    Column("last_name", String(200)),
+    Column("fitted_columns", String(100), nullable=False),  # e.g. "fname,lname"
+    Column("recorded_at", JhcisDateTime, nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
 # Written only by `backoffice jhcis create-demo`: proves a database is a demo one.
 kiosk_demo = Table(
     "kiosk_demo",
@@ -100,7 +117,7 @@ kiosk_demo = Table(
     mysql_charset="utf8mb4",
 )
 
-RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen)
+RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen, kiosk_person_name)
 
 
 def ensure_own_tables(engine: Engine, *, include_demo_marker: bool = False) -> list[str]:

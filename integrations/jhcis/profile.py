@@ -25,6 +25,19 @@ class ColumnInfo:
     name: str
     column_type: str
     charset: str | None  # None for non-text columns and on SQLite
+    max_length: int | None = None  # characters, for text columns
+    nullable: bool = True
+    has_default: bool = True  # NOT NULL without a default: every insert must name it
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A foreign key the database enforces: table(columns) -> ref_table(ref_columns)."""
+
+    table: str
+    columns: tuple[str, ...]
+    ref_table: str
+    ref_columns: tuple[str, ...]
 
 
 @dataclass
@@ -34,6 +47,15 @@ class SchemaProfile:
     database: str
     default_charset: str | None
     tables: dict[str, dict[str, ColumnInfo]] = field(default_factory=dict)
+    foreign_keys: list[ForeignKey] = field(default_factory=list)
+
+    def column(self, table: str, column: str) -> ColumnInfo | None:
+        return self.tables.get(table, {}).get(column)
+
+    def width(self, table: str, column: str) -> int | None:
+        """The column's length in characters, if it is a text column with one."""
+        info = self.column(table, column)
+        return info.max_length if info else None
 
     def has_table(self, name: str) -> bool:
         return name in self.tables
@@ -85,18 +107,50 @@ def _mysql_profile(conn: Connection, names: list[str]) -> SchemaProfile:
     profile = SchemaProfile("mysql", version, database, default_cs)
     rows = conn.execute(
         text(
-            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME "
+            "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, "
+            "CHARACTER_MAXIMUM_LENGTH, IS_NULLABLE, COLUMN_DEFAULT, EXTRA "
             "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
             "ORDER BY TABLE_NAME, ORDINAL_POSITION"
         )
     )
     wanted = set(names)
-    for table_name, column_name, column_type, charset in rows:
+    for table_name, column_name, column_type, charset, length, nullable, default, extra in rows:
         # information_schema may report names in another case on Windows servers.
         key = str(table_name).lower()
         if key in wanted or key.startswith("kiosk_"):
+            is_nullable = str(nullable).upper() == "YES"
+            # MariaDB 10.2+ reports a NULL default of a nullable column as the text 'NULL'.
+            has_default = is_nullable or default is not None or "auto_increment" in str(extra or "")
             profile.tables.setdefault(key, {})[str(column_name).lower()] = ColumnInfo(
-                str(column_name), str(column_type), str(charset) if charset else None
+                str(column_name),
+                str(column_type),
+                str(charset) if charset else None,
+                int(str(length)) if length is not None and charset else None,
+                is_nullable,
+                has_default,
+            )
+    keys = conn.execute(
+        text(
+            "SELECT TABLE_NAME, CONSTRAINT_NAME, COLUMN_NAME, REFERENCED_TABLE_NAME, "
+            "REFERENCED_COLUMN_NAME FROM information_schema.KEY_COLUMN_USAGE "
+            "WHERE TABLE_SCHEMA = DATABASE() AND REFERENCED_TABLE_NAME IS NOT NULL "
+            "ORDER BY TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION"
+        )
+    )
+    grouped: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for table_name, constraint, column, ref_table, ref_column in keys:
+        grouped.setdefault((str(table_name).lower(), str(constraint)), []).append(
+            (str(column).lower(), str(ref_table).lower(), str(ref_column).lower())
+        )
+    for (table_name, _constraint), parts in grouped.items():
+        if table_name in wanted:
+            profile.foreign_keys.append(
+                ForeignKey(
+                    table_name,
+                    tuple(c for c, _, _ in parts),
+                    parts[0][1],
+                    tuple(r for _, _, r in parts),
+                )
             )
     return profile
 
@@ -111,7 +165,24 @@ def _sqlite_profile(conn: Connection, names: list[str]) -> SchemaProfile:
             continue
         columns = inspector.get_columns(existing[name])
         profile.tables[name] = {
-            str(c["name"]).lower(): ColumnInfo(str(c["name"]), str(c["type"]), None)
+            str(c["name"]).lower(): ColumnInfo(
+                str(c["name"]),
+                str(c["type"]),
+                None,
+                getattr(c["type"], "length", None),
+                bool(c["nullable"]),
+                bool(c["nullable"]) or c.get("default") is not None or bool(c.get("primary_key")),
+            )
             for c in columns
         }
+        if name in names:
+            profile.foreign_keys.extend(
+                ForeignKey(
+                    name,
+                    tuple(str(c).lower() for c in fk["constrained_columns"]),
+                    str(fk["referred_table"]).lower(),
+                    tuple(str(c).lower() for c in fk["referred_columns"]),
+                )
+                for fk in inspector.get_foreign_keys(existing[name])
+            )
     return profile

@@ -166,7 +166,8 @@ class CheckinRequest:
     type; a repeat reprints) inside the transaction, for check-ins journaled while the
     database was down: today's visit of that claim type is returned, its missing claim
     code filled in. ``mobile`` goes with a pending authen, and onto the person when
-    ``store_mobile``.
+    ``store_mobile``. ``provider`` is the JHCIS account recorded on the visit
+    (``visit.username``): the signed-in staff member, else the database's default.
     """
 
     key: str
@@ -182,6 +183,7 @@ class CheckinRequest:
     mobile: str | None = field(default=None, repr=False)
     store_mobile: bool = False
     reuse_same_day: bool = False
+    provider: str | None = None
 
 
 @dataclass(frozen=True)

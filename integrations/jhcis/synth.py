@@ -34,6 +34,8 @@ SUBDISTRICT = "01"
 OUT_OF_AREA_VILLCODE = PROVINCE + DISTRICT + SUBDISTRICT + "00"
 BATCH = 2000
 STAFF = ("นางสาวสาธิต ใจดี", "นายทดลอง รักงาน", "นางตัวอย่าง สุขใจ")
+#: The synthetic account the demo kiosk records as its visits' provider.
+DEMO_PROVIDER = STAFF[0]
 
 TITLES = (
     ("001", "ด.ช.", "เด็กชาย"),

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, delete, insert, update
 from integrations.jhcis import tables as t
 from integrations.jhcis.demo_marker import require_demo
 from integrations.jhcis.profile import detect_profile
+from integrations.jhcis.synth import DEMO_PROVIDER
 
 
 @dataclass(frozen=True)
@@ -170,7 +171,7 @@ def _visit(visitno: int, pid: int, day: dt.date) -> dict[str, object]:
         "pid": pid,
         "timestart": dt.time(9, 0),
         "flagservice": "03",
-        "username": "test",
+        "username": DEMO_PROVIDER,  # an account of the synthetic unit (visit -> user)
         "dateupdate": dt.datetime.combine(day, dt.time(9, 0)),
     }
 

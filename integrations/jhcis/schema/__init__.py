@@ -3,10 +3,11 @@
 No official ``CREATE TABLE`` dump of ``jhcisdb`` is public; this is rebuilt from the
 SQL that working tools run against real JHCIS databases (see the reference notes,
 §1). It declares the tables and columns of :mod:`integrations.jhcis.tables`, JHCIS's
-composite keys, and a few columns we never use (to keep code honest about extra
-columns). Product code never runs it against a clinic's database: the only callers
-are tests, the benchmark and ``backoffice jhcis create-demo``, which refuses any
-database that already holds JHCIS tables it did not create.
+composite keys, the live schema's foreign keys, widths and NOT NULLs our writes meet
+(:mod:`integrations.jhcis.constraints`), and a few columns we never use (to keep code
+honest about extra columns). Product code never runs it against a clinic's database:
+the only callers are tests, the benchmark and ``backoffice jhcis create-demo``, which
+refuses any database that already holds JHCIS tables it did not create.
 
 The DDL files next to this module (``jhcis_mysql_utf8.sql``, ``jhcis_mysql_tis620.sql``,
 ``jhcis_sqlite.sql``) are generated from it: ``python -m integrations.jhcis.schema``.
@@ -21,6 +22,7 @@ from typing import Any, Literal
 from sqlalchemy import (
     Column,
     Engine,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -34,6 +36,7 @@ from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.schema import CreateIndex, CreateTable, SchemaItem
 from sqlalchemy.types import TypeEngine
 
+from integrations.jhcis.constraints import LIVE_FOREIGN_KEYS
 from integrations.jhcis.tables import JHCIS_TABLES, is_optional
 
 Charset = Literal["utf8", "tis620", "latin1"]
@@ -80,6 +83,18 @@ def reconstruction_metadata(
                 )
         for index in source.indexes:
             items.append(Index(index.name, *[c.name for c in index.columns]))
+        names = {item.name for item in items if isinstance(item, Column)}
+        items.extend(
+            ForeignKeyConstraint(
+                list(fk.columns),
+                [f"{fk.ref_table}.{c}" for c in fk.ref_columns],
+                name=f"fk_{fk.table}_{'_'.join(fk.columns)}",
+            )
+            for fk in LIVE_FOREIGN_KEYS
+            if fk.table == source.name
+            and fk.ref_table not in omit_tables
+            and set(fk.columns) <= names
+        )
         Table(
             source.name,
             md,

@@ -39,7 +39,7 @@ CREATE TABLE chospital (
 )ENGINE=InnoDB CHARSET=tis620;
 
 CREATE TABLE cright (
-	rightcode VARCHAR(2) NOT NULL, 
+	rightcode VARCHAR(4) NOT NULL, 
 	rightname VARCHAR(255), 
 	rightgroup VARCHAR(2), 
 	mapright VARCHAR(4), 
@@ -53,75 +53,11 @@ CREATE TABLE ctitle (
 	PRIMARY KEY (titlecode)
 )ENGINE=InnoDB CHARSET=tis620;
 
-CREATE TABLE house (
-	pcucode CHAR(5) NOT NULL, 
-	hcode INTEGER NOT NULL, 
-	villcode VARCHAR(8), 
-	hid VARCHAR(11), 
-	hno VARCHAR(120), 
-	road VARCHAR(255), 
-	dateupdate DATETIME, 
-	xgis VARCHAR(55), 
-	ygis VARCHAR(55), 
-	PRIMARY KEY (pcucode, hcode)
-)ENGINE=InnoDB CHARSET=tis620;
-
 CREATE TABLE office (
 	offid CHAR(5) NOT NULL, 
 	tel VARCHAR(35), 
 	offname_reconstructed VARCHAR(100), 
 	PRIMARY KEY (offid)
-)ENGINE=InnoDB CHARSET=tis620;
-
-CREATE TABLE person (
-	pcucodeperson CHAR(5) NOT NULL, 
-	pid INTEGER NOT NULL, 
-	hcode INTEGER, 
-	prename VARCHAR(20), 
-	fname VARCHAR(50), 
-	lname VARCHAR(50), 
-	birth DATE, 
-	sex VARCHAR(1), 
-	idcard VARCHAR(13), 
-	typelive VARCHAR(1), 
-	dischargetype VARCHAR(1), 
-	nation VARCHAR(3), 
-	rightcode VARCHAR(2), 
-	rightno VARCHAR(20), 
-	hosmain VARCHAR(5), 
-	hossub VARCHAR(5), 
-	hnomoi VARCHAR(75), 
-	roadmoi VARCHAR(75), 
-	mumoi CHAR(2), 
-	subdistcodemoi CHAR(2), 
-	distcodemoi CHAR(2), 
-	provcodemoi CHAR(2), 
-	telephoneperson VARCHAR(35), 
-	mobile VARCHAR(35), 
-	datein DATE, 
-	dateupdate DATETIME, 
-	religion VARCHAR(2), 
-	educate VARCHAR(2), 
-	occupa VARCHAR(4), 
-	PRIMARY KEY (pcucodeperson, pid), 
-	CONSTRAINT idcard UNIQUE (pcucodeperson, idcard)
-)ENGINE=InnoDB CHARSET=tis620;
-
-CREATE TABLE user (
-	username VARCHAR(35) NOT NULL, 
-	password VARCHAR(255), 
-	pcucode CHAR(5), 
-	markdelete VARCHAR(1), 
-	officertype VARCHAR(1), 
-	idcard VARCHAR(13), 
-	prename VARCHAR(20), 
-	fname VARCHAR(50), 
-	lname VARCHAR(50), 
-	fullname VARCHAR(100), 
-	licenseno VARCHAR(20), 
-	officerposition VARCHAR(100), 
-	dateupdate DATETIME, 
-	PRIMARY KEY (username)
 )ENGINE=InnoDB CHARSET=tis620;
 
 CREATE TABLE village (
@@ -132,10 +68,162 @@ CREATE TABLE village (
 	PRIMARY KEY (pcucode, villcode)
 )ENGINE=InnoDB CHARSET=tis620;
 
+CREATE TABLE visitdiagappoint (
+	pcucode CHAR(5) NOT NULL, 
+	visitno INTEGER NOT NULL, 
+	diagcode VARCHAR(8) NOT NULL, 
+	appodate DATE NOT NULL, 
+	appotime TIME, 
+	appotype VARCHAR(2), 
+	comment VARCHAR(255), 
+	PRIMARY KEY (pcucode, visitno, diagcode, appodate)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE visitepiappoint (
+	pcucode CHAR(5) NOT NULL, 
+	visitno INTEGER NOT NULL, 
+	pcucodeperson CHAR(5) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	vaccinecode VARCHAR(20) NOT NULL, 
+	dateappoint DATE, 
+	hoscodeappoint VARCHAR(5), 
+	userappoint VARCHAR(35), 
+	PRIMARY KEY (pcucode, visitno, vaccinecode)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE house (
+	pcucode CHAR(5) NOT NULL, 
+	hcode INTEGER NOT NULL, 
+	villcode VARCHAR(8), 
+	hid VARCHAR(11), 
+	hno VARCHAR(120), 
+	road VARCHAR(255), 
+	dateupdate DATETIME, 
+	xgis VARCHAR(55), 
+	ygis VARCHAR(55), 
+	PRIMARY KEY (pcucode, hcode), 
+	CONSTRAINT fk_house_pcucode_villcode FOREIGN KEY(pcucode, villcode) REFERENCES village (pcucode, villcode)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE user (
+	username VARCHAR(35) NOT NULL, 
+	password VARCHAR(255), 
+	pcucode CHAR(5) NOT NULL, 
+	markdelete VARCHAR(1), 
+	officertype VARCHAR(1), 
+	idcard VARCHAR(13), 
+	prename VARCHAR(20), 
+	fname VARCHAR(50), 
+	lname VARCHAR(50), 
+	fullname VARCHAR(100), 
+	licenseno VARCHAR(20), 
+	officerposition VARCHAR(100), 
+	dateupdate DATETIME, 
+	PRIMARY KEY (pcucode, username), 
+	CONSTRAINT fk_user_pcucode FOREIGN KEY(pcucode) REFERENCES office (offid)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE visitepi (
+	pcucode CHAR(5) NOT NULL, 
+	visitno INTEGER NOT NULL, 
+	pcucodeperson CHAR(5) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	vaccinecode VARCHAR(20) NOT NULL, 
+	dateepi DATE, 
+	hosservice VARCHAR(5), 
+	lotno VARCHAR(30), 
+	dateupdate DATETIME, 
+	PRIMARY KEY (pcucode, visitno, vaccinecode), 
+	CONSTRAINT fk_visitepi_hosservice FOREIGN KEY(hosservice) REFERENCES chospital (hoscode)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE visitlabchcyhembmsse (
+	pcucode CHAR(5) NOT NULL, 
+	visitno INTEGER NOT NULL, 
+	pcucodeperson CHAR(5) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	datecheck DATE, 
+	labcode VARCHAR(20) NOT NULL, 
+	labresultdigit NUMERIC(10, 2), 
+	labresulttext VARCHAR(255), 
+	seqonday INTEGER NOT NULL, 
+	hosservice VARCHAR(5), 
+	sell NUMERIC(11, 2), 
+	dateupdate DATETIME, 
+	PRIMARY KEY (pcucode, visitno, labcode, seqonday), 
+	CONSTRAINT fk_visitlabchcyhembmsse_hosservice FOREIGN KEY(hosservice) REFERENCES chospital (hoscode)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE person (
+	pcucodeperson CHAR(5) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	hcode INTEGER NOT NULL, 
+	prename VARCHAR(20), 
+	fname VARCHAR(25) NOT NULL, 
+	lname VARCHAR(35), 
+	birth DATE, 
+	sex VARCHAR(1) NOT NULL, 
+	idcard VARCHAR(13), 
+	typelive VARCHAR(1), 
+	dischargetype VARCHAR(1), 
+	nation VARCHAR(3), 
+	rightcode VARCHAR(4), 
+	rightno VARCHAR(18), 
+	hosmain VARCHAR(9), 
+	hossub VARCHAR(9), 
+	hnomoi VARCHAR(75), 
+	roadmoi VARCHAR(50), 
+	mumoi CHAR(2), 
+	subdistcodemoi CHAR(2), 
+	distcodemoi CHAR(2), 
+	provcodemoi CHAR(2), 
+	telephoneperson VARCHAR(35), 
+	mobile VARCHAR(15), 
+	datein DATE, 
+	dateupdate DATETIME, 
+	religion VARCHAR(2), 
+	educate VARCHAR(2), 
+	occupa VARCHAR(4), 
+	PRIMARY KEY (pcucodeperson, pid), 
+	CONSTRAINT idcard UNIQUE (pcucodeperson, idcard), 
+	CONSTRAINT fk_person_pcucodeperson_hcode FOREIGN KEY(pcucodeperson, hcode) REFERENCES house (pcucode, hcode), 
+	CONSTRAINT fk_person_hosmain FOREIGN KEY(hosmain) REFERENCES chospital (hoscode), 
+	CONSTRAINT fk_person_hossub FOREIGN KEY(hossub) REFERENCES chospital (hoscode), 
+	CONSTRAINT fk_person_rightcode FOREIGN KEY(rightcode) REFERENCES cright (rightcode)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE visitdiag (
+	pcucode CHAR(5) NOT NULL, 
+	visitno INTEGER NOT NULL, 
+	diagcode VARCHAR(8) NOT NULL, 
+	conti VARCHAR(1), 
+	dxtype VARCHAR(2), 
+	appointdate DATE, 
+	doctordiag VARCHAR(35), 
+	clinic VARCHAR(5), 
+	dateupdate DATETIME, 
+	PRIMARY KEY (pcucode, visitno, diagcode), 
+	CONSTRAINT fk_visitdiag_pcucode_doctordiag FOREIGN KEY(pcucode, doctordiag) REFERENCES user (pcucode, username)
+)ENGINE=InnoDB CHARSET=tis620;
+
+CREATE TABLE visitdrug (
+	pcucode CHAR(5) NOT NULL, 
+	visitno INTEGER NOT NULL, 
+	drugcode VARCHAR(20) NOT NULL, 
+	unit NUMERIC(9, 2), 
+	dose VARCHAR(255), 
+	realprice NUMERIC(11, 2), 
+	costprice NUMERIC(11, 2), 
+	doctor1 VARCHAR(35), 
+	dateupdate DATETIME, 
+	PRIMARY KEY (pcucode, visitno, drugcode), 
+	CONSTRAINT fk_visitdrug_pcucode_doctor1 FOREIGN KEY(pcucode, doctor1) REFERENCES user (pcucode, username)
+)ENGINE=InnoDB CHARSET=tis620;
+
 CREATE TABLE visit (
 	pcucode CHAR(5) NOT NULL, 
 	visitno INTEGER NOT NULL, 
-	visitdate DATE, 
+	visitdate DATE NOT NULL, 
 	pcucodeperson CHAR(5) NOT NULL, 
 	pid INTEGER NOT NULL, 
 	timestart TIME, 
@@ -174,85 +262,12 @@ CREATE TABLE visit (
 	vitalcheck TEXT, 
 	pulse INTEGER, 
 	qdiscloser VARCHAR(4), 
-	PRIMARY KEY (pcucode, visitno)
+	PRIMARY KEY (pcucode, visitno), 
+	CONSTRAINT fk_visit_pcucode_username FOREIGN KEY(pcucode, username) REFERENCES user (pcucode, username), 
+	CONSTRAINT fk_visit_pcucodeperson_pid FOREIGN KEY(pcucodeperson, pid) REFERENCES person (pcucodeperson, pid), 
+	CONSTRAINT fk_visit_hosmain FOREIGN KEY(hosmain) REFERENCES chospital (hoscode), 
+	CONSTRAINT fk_visit_hossub FOREIGN KEY(hossub) REFERENCES chospital (hoscode), 
+	CONSTRAINT fk_visit_rightcode FOREIGN KEY(rightcode) REFERENCES cright (rightcode)
 )ENGINE=InnoDB CHARSET=tis620;
 CREATE INDEX visit_date ON visit (visitdate);
 CREATE INDEX visit_person ON visit (pcucodeperson, pid);
-
-CREATE TABLE visitdiag (
-	pcucode CHAR(5) NOT NULL, 
-	visitno INTEGER NOT NULL, 
-	diagcode VARCHAR(8) NOT NULL, 
-	conti VARCHAR(1), 
-	dxtype VARCHAR(2), 
-	appointdate DATE, 
-	doctordiag VARCHAR(35), 
-	clinic VARCHAR(5), 
-	dateupdate DATETIME, 
-	PRIMARY KEY (pcucode, visitno, diagcode)
-)ENGINE=InnoDB CHARSET=tis620;
-
-CREATE TABLE visitdiagappoint (
-	pcucode CHAR(5) NOT NULL, 
-	visitno INTEGER NOT NULL, 
-	diagcode VARCHAR(8) NOT NULL, 
-	appodate DATE NOT NULL, 
-	appotime TIME, 
-	appotype VARCHAR(2), 
-	comment VARCHAR(255), 
-	PRIMARY KEY (pcucode, visitno, diagcode, appodate)
-)ENGINE=InnoDB CHARSET=tis620;
-
-CREATE TABLE visitdrug (
-	pcucode CHAR(5) NOT NULL, 
-	visitno INTEGER NOT NULL, 
-	drugcode VARCHAR(20) NOT NULL, 
-	unit NUMERIC(9, 2), 
-	dose VARCHAR(255), 
-	realprice NUMERIC(11, 2), 
-	costprice NUMERIC(11, 2), 
-	doctor1 VARCHAR(35), 
-	dateupdate DATETIME, 
-	PRIMARY KEY (pcucode, visitno, drugcode)
-)ENGINE=InnoDB CHARSET=tis620;
-
-CREATE TABLE visitepi (
-	pcucode CHAR(5) NOT NULL, 
-	visitno INTEGER NOT NULL, 
-	pcucodeperson CHAR(5) NOT NULL, 
-	pid INTEGER NOT NULL, 
-	vaccinecode VARCHAR(20) NOT NULL, 
-	dateepi DATE, 
-	hosservice VARCHAR(5), 
-	lotno VARCHAR(30), 
-	dateupdate DATETIME, 
-	PRIMARY KEY (pcucode, visitno, vaccinecode)
-)ENGINE=InnoDB CHARSET=tis620;
-
-CREATE TABLE visitepiappoint (
-	pcucode CHAR(5) NOT NULL, 
-	visitno INTEGER NOT NULL, 
-	pcucodeperson CHAR(5) NOT NULL, 
-	pid INTEGER NOT NULL, 
-	vaccinecode VARCHAR(20) NOT NULL, 
-	dateappoint DATE, 
-	hoscodeappoint VARCHAR(5), 
-	userappoint VARCHAR(35), 
-	PRIMARY KEY (pcucode, visitno, vaccinecode)
-)ENGINE=InnoDB CHARSET=tis620;
-
-CREATE TABLE visitlabchcyhembmsse (
-	pcucode CHAR(5) NOT NULL, 
-	visitno INTEGER NOT NULL, 
-	pcucodeperson CHAR(5) NOT NULL, 
-	pid INTEGER NOT NULL, 
-	datecheck DATE, 
-	labcode VARCHAR(20) NOT NULL, 
-	labresultdigit NUMERIC(10, 2), 
-	labresulttext VARCHAR(255), 
-	seqonday INTEGER NOT NULL, 
-	hosservice VARCHAR(5), 
-	sell NUMERIC(11, 2), 
-	dateupdate DATETIME, 
-	PRIMARY KEY (pcucode, visitno, labcode, seqonday)
-)ENGINE=InnoDB CHARSET=tis620;

@@ -95,6 +95,13 @@ def seed_clinic(engine: Engine) -> None:
     create_jhcis_schema(engine)
     with engine.begin() as conn:
         conn.execute(t.office.insert(), [{"offid": "0000x"}, {"offid": UNIT}])
+        # What the live schema's foreign keys ask for (integrations/jhcis/constraints.py):
+        # the units visits name, a house for the people, the provider's account.
+        conn.execute(
+            t.chospital.insert(), [{"hoscode": code} for code in (UNIT, OTHER_MAIN, "11111")]
+        )
+        conn.execute(t.village.insert(), [{"pcucode": UNIT, "villcode": "99010101"}])
+        conn.execute(t.house.insert(), [{"pcucode": UNIT, "hcode": 1, "villcode": "99010101"}])
         conn.execute(
             t.cright.insert(),
             [
@@ -125,14 +132,22 @@ def seed_clinic(engine: Engine) -> None:
         )  # fmt: skip
         conn.execute(
             t.user.insert(),
-            [{"username": "doc", "idcard": cid(900), "licenseno": "ว.12345", "fname": "หมอ"}],
+            [
+                {
+                    "username": "doc",
+                    "pcucode": UNIT,
+                    "idcard": cid(900),
+                    "licenseno": "ว.12345",
+                    "fname": "หมอ",
+                }
+            ],
         )
         conn.execute(
             t.person.insert(),
             [
-                {"pcucodeperson": UNIT, "pid": pid, "idcard": c or None, "prename": title,
-                 "fname": f, "lname": ln, "birth": b, "sex": sex, "rightcode": right,
-                 "nation": "099", "provcodemoi": "99", "distcodemoi": "01"}
+                {"pcucodeperson": UNIT, "pid": pid, "hcode": 1, "idcard": c or None,
+                 "prename": title, "fname": f, "lname": ln, "birth": b, "sex": sex,
+                 "rightcode": right, "nation": "099", "provcodemoi": "99", "distcodemoi": "01"}
                 for pid, c, title, f, ln, b, sex, right in PEOPLE
             ],
         )  # fmt: skip

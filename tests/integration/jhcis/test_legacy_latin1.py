@@ -38,9 +38,9 @@ def test_legacy_bytes_in_latin1_columns(mariadb_databases, encoding: str, capsys
             "INSERT INTO village (pcucode, villcode, villno) VALUES ('99901', '99010100', '00')",
             "INSERT INTO house (pcucode, hcode, villcode) VALUES ('99901', 1, '99010100')",
             f"INSERT INTO ctitle (titlecode, titlename) VALUES ('003', {hexed('นาย', encoding)})",
-            "INSERT INTO person (pcucodeperson, pid, idcard, prename, fname, lname) VALUES "
-            f"('99901', 1, '{cid(1)}', '003', {hexed('สมชาย', encoding)}, "
-            f"{hexed('ใจดีมาก', encoding)})",
+            "INSERT INTO person (pcucodeperson, pid, hcode, idcard, prename, fname, lname, sex)"
+            f" VALUES ('99901', 1, 1, '{cid(1)}', '003', {hexed('สมชาย', encoding)}, "
+            f"{hexed('ใจดีมาก', encoding)}, '1')",
         ):
             conn.execute(text(sql))
     db = ClinicDatabase.from_url(url)

@@ -16,7 +16,9 @@ def test_visitno_is_global_and_own_unit_person_first(jhcis_sqlite_url: str) -> N
     assert ours is not None
     with db.engine.begin() as conn:  # another unit's copy of the same person, newer visits
         conn.execute(
-            insert(t.person).values(pcucodeperson="88888", pid=1, idcard=ours.cid, fname="x")
+            insert(t.person).values(
+                pcucodeperson="88888", pid=1, hcode=1, idcard=ours.cid, fname="x", sex="1"
+            )
         )
         for visitno in (5000, 5001):
             conn.execute(
