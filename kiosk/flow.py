@@ -48,7 +48,9 @@ from kiosk.ports import (
 )
 
 Language = Literal["th", "en"]
-CounterReason = Literal["no_rights", "refused", "printer", "database", "timeout", "error"]
+CounterReason = Literal[
+    "no_rights", "refused", "printer", "database", "timeout", "error", "registration"
+]
 StaffActionName = Literal["exit", "replay", "back"]
 
 MOBILE_RE = re.compile(r"^0\d{9}$")
@@ -511,6 +513,16 @@ class Flow:
                 patient = (
                     event.patient if isinstance(event, PatientIdentified) else Patient.unresolved()
                 )
+                if patient.needs_staff:  # JHCIS records a death or a discharge: staff decide
+                    return Transition(
+                        self._to(
+                            state,
+                            Step.GO_TO_COUNTER,
+                            session=replace(session, patient=patient),
+                            counter_reason="registration",
+                            error_code=patient.needs_staff,
+                        )
+                    )
                 return Transition(
                     self._to(state, Step.IDENTIFIED, session=replace(session, patient=patient)),
                     (CheckRights(session.checkin_id, session.identity),),

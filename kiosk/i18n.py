@@ -105,6 +105,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ระบบตอบสนองช้าเกินไป",
         "The system took too long to answer",
     ),
+    "counter_registration": (
+        "เจ้าหน้าที่ต้องตรวจสอบข้อมูลทะเบียนของท่านก่อน",
+        "The staff need to check your registration first",
+    ),
     "counter_error": (
         "เกิดข้อผิดพลาดในระบบ",
         "Something went wrong in the system",

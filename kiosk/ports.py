@@ -94,6 +94,8 @@ class Patient:
     offline: bool = False  # the clinic database was unreachable; resolved on replay
     visits_today: tuple[VisitRef, ...] = ()
     next_appointment: Appointment | None = None
+    #: Why JHCIS's record needs staff before a visit: "deceased" or "discharged".
+    needs_staff: str | None = None
 
     @classmethod
     def unresolved(cls) -> Patient:

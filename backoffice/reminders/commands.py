@@ -40,6 +40,7 @@ from integrations.jhcis import appointments as q
 from integrations.jhcis import tables as t
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.errors import JhcisUnavailable
+from integrations.jhcis.profile import detect_profile
 
 CHANNELS = ("sms", "mophpush", "slip")
 KIND_CHOICES = {"all": ("epi", "diag"), "epi": ("epi",), "diag": ("diag",)}
@@ -241,7 +242,10 @@ def pdf_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def clinic_phone(engine: Engine, unit: str) -> str:
+    """The unit's phone from ``office.tel``; empty where this JHCIS has no such column."""
     with engine.connect() as conn:
+        if not detect_profile(conn, ["office"]).has_column("office", "tel"):
+            return ""
         value = conn.execute(select(t.office.c.tel).where(t.office.c.offid == unit)).scalar()
     return str(value or "").strip()
 

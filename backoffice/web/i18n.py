@@ -63,6 +63,18 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "visit_opened": ("เปิด visit แล้ว", "Visit opened"),
     "today_visit_exists": ("วันนี้มี visit แล้ว", "Already has a visit today"),
+    # Why the kiosk sent this card holder to the counter (JHCIS's own record says so).
+    "person_deceased": (
+        "JHCIS บันทึกว่าผู้นี้เสียชีวิตแล้ว (ตาราง persondeath): ตู้ไม่เปิดบริการให้ กรุณาตรวจสอบก่อนเปิดบริการ",
+        "JHCIS records this person as deceased (persondeath): the kiosk opened no visit; "
+        "check before opening one",
+    ),
+    "person_discharged": (
+        "JHCIS บันทึกว่าผู้นี้จำหน่ายออกจากทะเบียนแล้ว (dischargetype): ตู้ไม่เปิดบริการให้ "
+        "กรุณาตรวจสอบและปรับปรุงทะเบียนใน JHCIS ก่อน",
+        "JHCIS records this person as discharged (dischargetype): the kiosk opened no visit; "
+        "check and update the registration in JHCIS first",
+    ),
     "sync": ("ตรวจสอบและบันทึก Claim Code", "Check and record claim codes"),
     "dry_run": ("ตรวจสอบอย่างเดียว (ไม่บันทึก)", "Check only (do not write)"),
     "outcome": ("ผล", "Outcome"),

@@ -89,6 +89,7 @@ def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
         _clinic_url(args, settings),
         hcode=settings.clinic.hcode,
         connect_timeout_s=settings.database.connect_timeout_s,
+        provider=settings.kiosk.provider,
     )
     if args.json:
         print_json(report.as_dict())

@@ -53,6 +53,7 @@ LIVE_FOREIGN_KEYS: tuple[LiveForeignKey, ...] = (
     _fk("person", "hosmain", "chospital", "hoscode", checkin=True),
     _fk("person", "hossub", "chospital", "hoscode", checkin=True),
     _fk("person", "rightcode", "cright", "rightcode", checkin=True),
+    _fk("persondeath", "pcucodeperson pid", "person", "pcucodeperson pid"),
     _fk("user", "pcucode", "office", "offid"),
     _fk("house", "pcucode villcode", "village", "pcucode villcode"),
     _fk("visitdiag", "pcucode doctordiag", "user", "pcucode username"),

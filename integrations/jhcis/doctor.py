@@ -13,19 +13,20 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, text
+from sqlalchemy import Column, Connection, Table, select, text
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 
-from integrations.jhcis.clinic import unit_code_from_office
+from integrations.jhcis.clinic import CHECKIN_WRITES, unit_code_from_office
+from integrations.jhcis.constraints import LIVE_FOREIGN_KEYS
 from integrations.jhcis.engine import open_engine
-from integrations.jhcis.errors import JhcisError, JhcisUnavailable
+from integrations.jhcis.errors import JhcisError, JhcisUnavailable, ProviderNotFound
 from integrations.jhcis.grants import effective_privileges, missing_privileges, risky_privileges
 from integrations.jhcis.legacy_text import detect_legacy_text
 from integrations.jhcis.own_tables import RUNTIME_TABLES
 from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
-from integrations.jhcis.tables import JHCIS_TABLES, KIOSK_TABLE_NAMES, is_optional
+from integrations.jhcis.tables import JHCIS_TABLES, KIOSK_TABLE_NAMES, is_optional, user
 
 MIN_MYSQL = (5, 5, 3)  # utf8mb4 connections
 
@@ -58,6 +59,9 @@ class DoctorReport:
     tables: list[TableReport] = field(default_factory=list)
     own_tables_present: list[str] = field(default_factory=list)
     alter_statements: list[str] = field(default_factory=list)
+    # The live foreign keys a check-in's rows must meet -> whether this database has it.
+    foreign_keys: dict[str, bool] = field(default_factory=dict)
+    provider: str | None = None
     # role -> privileges the connected account lacks for it (MySQL/MariaDB only)
     account: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
@@ -105,6 +109,14 @@ def examine(profile: SchemaProfile, report: DoctorReport) -> None:
             table.name, profile.has_table(table.name), table.name in KIOSK_TABLE_NAMES
         )
         report.tables.append(entry)
+        if not entry.present and is_optional(table):
+            report.warnings.append(
+                Finding(
+                    f"ไม่มีตาราง {table.name}: ตู้จะทำงานโดยไม่ใช้ข้อมูลจากตารางนี้",
+                    f"table {table.name} is absent: the kiosk works without what it holds",
+                )
+            )
+            continue
         if not entry.present:
             report.problems.append(
                 Finding(
@@ -160,6 +172,54 @@ def examine(profile: SchemaProfile, report: DoctorReport) -> None:
         )
 
 
+def check_writes(profile: SchemaProfile, report: DoctorReport) -> None:
+    """What a check-in's inserts meet here: the live foreign keys this database enforces,
+    and any NOT NULL column without a default that our inserts leave out (a strict
+    server refuses every such row; a lenient one stores its implicit default)."""
+    enforced = {(fk.table, fk.columns, fk.ref_table) for fk in profile.foreign_keys}
+    for fk in LIVE_FOREIGN_KEYS:
+        if fk.written_by_checkin and profile.has_table(fk.table):
+            report.foreign_keys[fk.label] = (fk.table, fk.columns, fk.ref_table) in enforced
+    for table, written in CHECKIN_WRITES.items():
+        for name, info in profile.tables.get(table, {}).items():
+            if info.nullable or info.has_default or name in written:
+                continue
+            report.problems.append(
+                Finding(
+                    f"คอลัมน์ {table}.{name} ต้องมีค่าและไม่มีค่าเริ่มต้น แต่ตู้ไม่ได้เขียนคอลัมน์นี้ "
+                    "(ฐานข้อมูลแบบ strict จะไม่รับการลงทะเบียนหรือการเปิดบริการ)",
+                    f"column {table}.{name} needs a value and has no default, and the kiosk "
+                    "does not write it (a strict server refuses the registration or visit)",
+                )
+            )
+
+
+def check_provider(
+    conn: Connection, profile: SchemaProfile, report: DoctorReport, provider: str
+) -> None:
+    """The configured provider must be an account of the unit (visit.username -> user)."""
+    report.provider = provider or None
+    if not provider:
+        report.warnings.append(
+            Finding(
+                "ยังไม่ได้ตั้งผู้ให้บริการของตู้ (kiosk.provider): บริการที่ตู้เปิดจะไม่มีชื่อผู้ให้บริการ",
+                "no provider is set for the kiosk (kiosk.provider): the visits it opens "
+                "name no provider",
+            )
+        )
+        return
+    if not profile.has_table("user") or report.unit_code is None:
+        return
+    found = conn.execute(
+        select(user.c.username).where(
+            user.c.username == provider, user.c.pcucode == report.unit_code
+        )
+    ).first()
+    if found is None:
+        error = ProviderNotFound(f"unit {report.unit_code}")
+        report.problems.append(Finding(error.th, error.en))
+
+
 def check_account(conn: Connection, database: str, report: DoctorReport) -> None:
     """Compare the account's grants with what the kiosk and the backoffice need."""
     try:
@@ -184,7 +244,9 @@ def check_account(conn: Connection, database: str, report: DoctorReport) -> None
         )
 
 
-def run_doctor(url: str | URL, *, hcode: str = "", connect_timeout_s: float = 5.0) -> DoctorReport:
+def run_doctor(
+    url: str | URL, *, hcode: str = "", connect_timeout_s: float = 5.0, provider: str = ""
+) -> DoctorReport:
     """Examine the database at `url` without changing anything."""
     from sqlalchemy.engine import make_url
 
@@ -194,6 +256,7 @@ def run_doctor(url: str | URL, *, hcode: str = "", connect_timeout_s: float = 5.
         with engine.connect() as conn:
             profile = detect_profile(conn)
             examine(profile, report)
+            check_writes(profile, report)
             if profile.dialect != "sqlite":
                 check_account(conn, profile.database, report)
             legacy = detect_legacy_text(conn, profile)
@@ -215,6 +278,7 @@ def run_doctor(url: str | URL, *, hcode: str = "", connect_timeout_s: float = 5.
                     report.unit_code = unit_code_from_office(conn)
                 except JhcisError as exc:
                     report.problems.append(Finding(exc.th, exc.en))
+            check_provider(conn, profile, report, provider)
             conn.rollback()
     except DBAPIError as exc:
         error = JhcisUnavailable(type(exc.orig).__name__ if exc.orig is not None else "")
@@ -252,6 +316,11 @@ def format_report(report: DoctorReport) -> str:
         if table.missing_optional:
             detail += " ไม่มีคอลัมน์เสริม / optional absent: " + ", ".join(table.missing_optional)
         lines.append(f"  {mark}{table.name:<22} {detail.strip()}")
+    if report.foreign_keys:
+        lines.append("Foreign key ที่การลงทะเบียนต้องผ่าน / Foreign keys a check-in meets:")
+        for label, here in report.foreign_keys.items():
+            lines.append(f"  {'มี / enforced' if here else 'ไม่มี / absent'}: {label}")
+    lines.append(f"ผู้ให้บริการของตู้ / Kiosk provider: {report.provider or '-'}")
     for role, missing in report.account.items():
         if missing:
             shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")

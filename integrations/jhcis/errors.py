@@ -154,3 +154,19 @@ _REFUSALS = {
     "too_long": ("ข้อความยาวเกินช่อง", "a value is too long for its column"),
     "not_null": ("ช่องที่ต้องมีค่าว่างอยู่", "a column that needs a value is empty"),
 }
+
+
+class PersonNeedsStaff(JhcisError):
+    """JHCIS records the card's holder as deceased or discharged: no visit without staff.
+
+    The message is neutral (the patient reads it on a public screen); ``reason`` tells
+    staff why.
+    """
+
+    code = "jhcis_person_needs_staff"
+    message_th = "กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์ เพื่อตรวจสอบข้อมูลทะเบียนของท่าน"
+    message_en = "Please see the staff at the counter to check your registration."
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+        super().__init__(reason)

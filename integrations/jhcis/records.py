@@ -52,6 +52,17 @@ class Person:
     hosmain: str | None
     hossub: str | None
     newly_registered: bool = False
+    deceased: bool = False  # a row in persondeath
+
+    @property
+    def inactive_reason(self) -> str | None:
+        """Why this record should not get a visit without staff: ``deceased`` (JHCIS has
+        its death), ``discharged`` (``dischargetype`` other than '9', e.g. moved away)."""
+        if self.deceased:
+            return "deceased"
+        if (self.dischargetype or "9").strip() not in ("", "9"):
+            return "discharged"
+        return None
 
     @property
     def hn(self) -> str:
@@ -184,6 +195,9 @@ class CheckinRequest:
     store_mobile: bool = False
     reuse_same_day: bool = False
     provider: str | None = None
+    #: The kiosk's rule: a person JHCIS records as deceased or discharged gets no visit
+    #: without staff (PersonNeedsStaff); a staff member's own check-in may go ahead.
+    refuse_inactive: bool = False
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,8 @@ office = Table(
     "office",
     metadata,
     Column("offid", CHAR(5), primary_key=True),
-    Column("tel", String(35)),
+    # Display only (the reminders' sender line): a JHCIS without it is still usable.
+    Column("tel", String(35), info=OPTIONAL),
 )
 
 chospital = Table(
@@ -210,6 +211,20 @@ visit = Table(
     Index("visit_date", "visitdate"),
 )
 
+# A person's death (reference §1.1; one row a person, keyed like person). Optional: the
+# kiosk reads it where it exists, to send the card of a deceased person to staff.
+persondeath = Table(
+    "persondeath",
+    metadata,
+    _unit("pcucodeperson"),
+    Column("pid", Integer, nullable=False, autoincrement=False),
+    Column("deaddate", JhcisDate),
+    Column("deadcause", String(8)),
+    Column("dateupdate", JhcisDateTime),
+    PrimaryKeyConstraint("pcucodeperson", "pid"),
+    info=OPTIONAL,
+)
+
 visitdiag = Table(
     "visitdiag",
     metadata,
@@ -327,5 +342,6 @@ KIOSK_TABLE_NAMES: frozenset[str] = frozenset(
 )
 
 
-def is_optional(column: Column[object]) -> bool:
-    return bool(column.info.get("optional"))
+def is_optional(item: Column[object] | Table) -> bool:
+    """A column (or table) that some JHCIS versions lack: read and written where present."""
+    return bool(item.info.get("optional"))

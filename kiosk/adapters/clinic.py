@@ -87,6 +87,7 @@ def checkin_request(request: VisitRequest, at: dt.datetime) -> CheckinRequest:
         # Journaled while the database was down, the flow could not see today's visits:
         # its rule (one visit per person, day and claim type) is applied on replay.
         reuse_same_day=patient.offline,
+        refuse_inactive=True,  # a deceased or discharged record goes to staff
     )
 
 
@@ -120,12 +121,15 @@ class JhcisClinic:
                 return Patient(pcucode=self.db.unit_code(), pid=None, newly_registered=True)
             today = self.clock().date()
             visits = tuple(visit_ref(v) for v in self.db.visits_on(person, today))
+        if person.inactive_reason:  # the staff page shows the same reason for this person
+            log.info("JHCIS records the card holder as %s: sent to staff", person.inactive_reason)
         return Patient(
             pcucode=person.pcucodeperson,
             pid=person.pid,
             mobile=person.mobile or None,
             visits_today=visits,
             next_appointment=self._next_appointment(person, today),
+            needs_staff=person.inactive_reason,
         )
 
     def open_visit(self, request: VisitRequest) -> VisitRef:

@@ -220,6 +220,16 @@ CREATE TABLE visitdrug (
 	CONSTRAINT fk_visitdrug_pcucode_doctor1 FOREIGN KEY(pcucode, doctor1) REFERENCES user (pcucode, username)
 )ENGINE=InnoDB CHARSET=tis620;
 
+CREATE TABLE persondeath (
+	pcucodeperson CHAR(5) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	deaddate DATE, 
+	deadcause VARCHAR(8), 
+	dateupdate DATETIME, 
+	PRIMARY KEY (pcucodeperson, pid), 
+	CONSTRAINT fk_persondeath_pcucodeperson_pid FOREIGN KEY(pcucodeperson, pid) REFERENCES person (pcucodeperson, pid)
+)ENGINE=InnoDB CHARSET=tis620;
+
 CREATE TABLE visit (
 	pcucode CHAR(5) NOT NULL, 
 	visitno INTEGER NOT NULL, 

@@ -54,7 +54,7 @@ def test_missing_optional_columns(mariadb_databases, capsys) -> None:  # type: i
     out = capsys.readouterr().out
     assert CLAIM_ALTER in out
     report = run_doctor(url)
-    assert len(report.alter_statements) == 13  # 11 + visit.refertohos, visit.receivefromhos
+    assert len(report.alter_statements) == 14  # 11, visit.refertohos, receivefromhos, office.tel
     visit = next(tb for tb in report.tables if tb.name == "visit")
     assert "claimcode_nhso" in visit.missing_optional
 
@@ -115,3 +115,42 @@ def test_latin1_columns_are_not_usable(mariadb_databases, capsys) -> None:  # ty
     assert main(["doctor", "--db", url]) == 1
     out = capsys.readouterr().out
     assert "person.fname uses charset latin1" in out
+
+
+def test_the_live_keys_the_provider_and_required_columns(mariadb_databases) -> None:  # type: ignore[no-untyped-def]
+    from integrations.jhcis.synth import DEMO_PROVIDER
+
+    url = mariadb_databases.jhcis("tis620")
+    report = run_doctor(url, provider=DEMO_PROVIDER)
+    assert report.usable, report.problems
+    assert report.foreign_keys["visit(pcucode, username) -> user(pcucode, username)"] is True
+    assert all(report.foreign_keys.values())  # the reconstruction has every live key
+    assert report.provider == DEMO_PROVIDER
+
+    unset = run_doctor(url)
+    assert unset.usable and any("kiosk.provider" in w.en for w in unset.warnings)
+
+    made_up = run_doctor(url, provider="kiosk")  # no JHCIS account of the unit
+    assert not made_up.usable
+    assert any("kiosk.provider" in p.en for p in made_up.problems)
+
+    # A newer JHCIS with a NOT NULL column that a check-in does not write, no default:
+    # a strict server would refuse every registration.
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE person ADD COLUMN fingerprint VARCHAR(10) NOT NULL"))
+    engine.dispose()
+    strict = run_doctor(url, provider=DEMO_PROVIDER)
+    assert not strict.usable
+    assert any("person.fingerprint" in p.en for p in strict.problems)
+
+
+def test_display_only_columns_are_optional(mariadb_databases) -> None:  # type: ignore[no-untyped-def]
+    url = mariadb_databases.jhcis("tis620")
+    engine = open_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE office DROP COLUMN tel"))
+    engine.dispose()
+    report = run_doctor(url)
+    assert report.usable, report.problems  # office.tel is read for the reminders' line only
+    assert "ALTER TABLE office ADD COLUMN tel VARCHAR(35) NULL;" in report.alter_statements

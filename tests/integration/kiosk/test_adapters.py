@@ -318,3 +318,39 @@ def test_the_next_vaccine_appointment_comes_with_the_patient_and_prints(
     assert port.last_ticket.next_appointment is None
     assert len(loopback.wait_for_jobs(2)) == 2
     db.dispose()
+
+
+def test_a_deceased_or_discharged_record_is_sent_to_staff(clinic: JhcisClinic) -> None:
+    from integrations.jhcis import tables as t
+    from integrations.jhcis.errors import PersonNeedsStaff
+
+    dead = dataclasses.replace(sample_identity(), cid=synthetic_cid(880010))
+    gone = dataclasses.replace(sample_identity(), cid=synthetic_cid(880011))
+    for identity in (dead, gone):
+        first = clinic.identify(identity)
+        clinic.open_visit(request_for(identity, first, f"reg-{identity.cid}".ljust(32, "0")))
+    dead_person = clinic.db.find_person_by_cid(dead.cid)
+    gone_person = clinic.db.find_person_by_cid(gone.cid)
+    assert dead_person is not None and gone_person is not None
+    with clinic.db.engine.begin() as conn:
+        conn.execute(
+            t.persondeath.insert().values(
+                pcucodeperson=dead_person.pcucodeperson, pid=dead_person.pid,
+                deaddate=dt.date(2026, 11, 1),
+            )
+        )  # fmt: skip
+        conn.execute(
+            t.person.update()
+            .where(t.person.c.pcucodeperson == gone_person.pcucodeperson,
+                   t.person.c.pid == gone_person.pid)
+            .values(dischargetype="2")  # moved away
+        )  # fmt: skip
+    assert clinic.identify(dead).needs_staff == "deceased"
+    assert clinic.identify(gone).needs_staff == "discharged"
+    # A check-in journaled while the database was down meets the same rule on replay.
+    replay = request_for(dead, Patient.unresolved(), "z" * 32)
+    with pytest.raises(PersonNeedsStaff) as caught:
+        clinic.open_visit(replay)
+    assert caught.value.reason == "deceased" and dead.cid not in str(caught.value)
+    assert "เจ้าหน้าที่" in caught.value.th  # neutral: it says nothing of the reason
+    assert "เสียชีวิต" not in caught.value.th

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -159,6 +160,21 @@ def test_authen_reuse_reported_by_nhso(world: FakeWorld, tmp_path: Path) -> None
     driver.send(f.MobileConfirmed())
     first, second = world.printer.printed
     assert second.authen_status == "reused" and second.claim_code == first.claim_code
+
+
+@pytest.mark.parametrize("why", ["deceased", "discharged"])
+def test_a_deceased_or_discharged_record_goes_to_staff_without_a_visit(
+    tmp_path: Path, why: str
+) -> None:
+    world = FakeWorld()
+    patient = world.clinic.add_person(world.card.identity)
+    world.clinic.people[world.card.identity.cid] = dataclasses.replace(patient, needs_staff=why)
+    driver, _ = make(world, tmp_path)
+    state = insert(driver)
+    assert state.step == f.Step.GO_TO_COUNTER
+    assert (state.counter_reason, state.error_code) == ("registration", why)
+    assert world.clinic.open_calls == 0 and world.rights.calls == 0  # nothing asked of NHSO
+    assert world.printer.printed == []
 
 
 def test_unknown_cid_is_registered_as_walk_in(tmp_path: Path) -> None:
