@@ -62,6 +62,14 @@ class CardSettings(Section):
     settle_s: float = Field(0.5, ge=0, le=5, description="Wait after insertion before reading")
     simulate: bool = Field(True, description="Run the virtual card (demo only)")
     simulator_profile: str = ""
+    save_photo: bool = Field(
+        False,
+        description=(
+            "Read the card's photo and save it to JHCIS (personimages) for new people and "
+            "people without one, as JHCIS's own card registration does; only with the "
+            "clinic's consent policy in place"
+        ),
+    )
 
 
 class NhsoMode(StrEnum):

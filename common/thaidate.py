@@ -131,6 +131,11 @@ def format_be_compact(day: dt.date) -> str:
     return f"{day.day:02d}/{day.month:02d}/{ce_to_be(day.year)}"
 
 
+def exact(day: dt.date | PartialDate | None) -> dt.date | None:
+    """The date when it is fully known (a PartialDate with its day, or a date), else None."""
+    return day.to_date() if isinstance(day, PartialDate) else day
+
+
 def age_on(birth: dt.date | PartialDate, on: dt.date) -> int:
     """Completed years on `on`; a partial birth date counts from its earliest day."""
     born = birth.earliest() if isinstance(birth, PartialDate) else birth

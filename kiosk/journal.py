@@ -274,6 +274,9 @@ def request_to_json(request: VisitRequest) -> str:
             "birth_date": identity.birth_date.isoformat() if identity.birth_date else None,
             "sex": identity.sex,
             "address": identity.address,
+            "title_en": identity.title_en,
+            "birth_year": identity.birth_year,
+            # never the photo: it goes to JHCIS with an online check-in or nowhere
         },
         "patient": {
             "pcucode": patient.pcucode,
@@ -309,6 +312,8 @@ def request_from_json(text: str) -> VisitRequest:
         birth_date=dt.date.fromisoformat(birth) if birth else None,
         sex=ident.get("sex", ""),
         address=ident.get("address", ""),
+        title_en=ident.get("title_en", ""),
+        birth_year=ident.get("birth_year"),
     )
     pat = data["patient"]
     patient = Patient(

@@ -42,7 +42,10 @@ class Identity:
     last_en: str = ""
     birth_date: dt.date | None = None
     sex: str = ""  # "1" male, "2" female, as JHCIS stores it
-    address: str = ""
+    address: str = ""  # the card's parts joined by '#': house no, moo, soi, road, areas
+    title_en: str = ""
+    birth_year: int | None = None  # what the card gives when it holds the year alone
+    photo: bytes | None = None  # read only with the clinic's consent (card.save_photo)
 
     @property
     def masked_name(self) -> str:

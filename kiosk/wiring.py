@@ -242,7 +242,7 @@ def _start(
     )
 
     services = KioskServices(
-        card=PcscCardReader(reader_name),
+        card=PcscCardReader(reader_name, photo=settings.card.save_photo),
         clinic=JhcisClinic(db),
         rights=ProviderRights(provider),
         authen=ProviderAuthen(provider, hcode=settings.clinic.hcode or None),

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backoffice.exports.rules import load_toml_model
 from backoffice.exports.screening import identity_problems
 from backoffice.exports.source import Vaccination, VisitBundle
-from common.thaidate import age_on
+from common.thaidate import age_on, exact
 from integrations.moph.client import Endpoint
 
 Kind = Literal["dm", "ht", "epi", "dt"]
@@ -210,9 +210,10 @@ def claim_body(
     """The JSON MOPH Claim takes for one claim (reference §4.2)."""
     v = item.bundle.visit
     when = _visit_time(item.bundle)
+    born = exact(v.birth)  # a year alone gives no date of birth, only an age
     body: dict[str, Any] = {
         "seq": v.seq, "hn": v.hn, "pid": v.cid, "id_type": "1", "title": v.title,
-        "fname": v.first_name, "lname": v.last_name, "dob": v.birth.isoformat() if v.birth else "",
+        "fname": v.first_name, "lname": v.last_name, "dob": born.isoformat() if born else "",
         "sex": v.sex, "marriage": "", "nation": (v.nation or "099").zfill(3)[-3:],
         "hcode": hcode, "hospital_name": hospital_name, "visit_date_time": when,
     }  # fmt: skip

@@ -31,6 +31,7 @@ from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import Screen, Verdict, record
 from backoffice.exports.source import ClaimSource, VisitBundle
 from backoffice.exports.writer import DelimitedFile, new_batch_folder, zip_files
+from common.thaidate import exact
 from integrations import claim_files as f
 from integrations.claim_files import (
     ECLAIM_ENCODING,
@@ -119,7 +120,7 @@ class EclaimRows:
                     "PAT",
                     f.PAT(
                         HCODE=hcode, HN=hn, CHANGWAT=v.provcode, AMPHUR=v.distcode,
-                        DOB=ymd(v.birth), SEX=v.sex, MARRIAGE="", OCCUPA="",
+                        DOB=ymd(exact(v.birth)), SEX=v.sex, MARRIAGE="", OCCUPA="",
                         NATION=(v.nation or "99").zfill(3), PERSON_ID=cid,
                         NAMEPAT=f"{v.title}{v.first_name} {v.last_name}".strip(),
                         TITLE=v.title, FNAME=v.first_name, LNAME=v.last_name, IDTYPE="1",

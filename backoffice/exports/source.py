@@ -50,11 +50,12 @@ from sqlalchemy import (
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import NullType
 
-from common.thaidate import parse_db_date
+from common.thaidate import PartialDate, parse_db_date
 from integrations.claim_files import quantity
 from integrations.jhcis import tables as t
 from integrations.jhcis.clinic import unit_code_from_office
 from integrations.jhcis.profile import SchemaProfile, detect_profile
+from integrations.jhcis.types import parse_birth
 
 DEFAULT_CHUNK = 1000
 OPTIONAL_VISIT_COLUMNS = (
@@ -141,7 +142,9 @@ class Visit:
     first_name: str = field(repr=False)
     last_name: str = field(repr=False)
     symptoms: str = field(repr=False)
-    birth: dt.date | None = field(repr=False)
+    # A year alone (JHCIS's zero-in-date 1965-00-00) is a PartialDate: the age rules
+    # use its year; the files' date fields stay empty, as no exact date is known.
+    birth: dt.date | PartialDate | None = field(repr=False)
     sex: str = ""
     nation: str = ""
     provcode: str = ""
@@ -457,7 +460,7 @@ class ClaimSource:
         edge) sorts before the current visit, or after the last, and is skipped; a
         child stream never runs ahead, because every query has the same order.
         """
-        s, date, day_of = _s, parse_db_date, _day_of
+        s, birth_of, day_of = _s, parse_birth, _day_of  # locals: the loop is hot
         temperature, money, labdigit = _TEMPERATURE, _MONEY, _LAB_DIGIT
         qty, price, cost = _QUANTITY, _PRICE, _COST
         dk, dx = next(diagnoses)
@@ -476,7 +479,7 @@ class ClaimSource:
                 s(rightcode), s(rightgroup), s(mapright), s(hosmain), s(hossub), s(pressure),
                 temperature(temp), money(money1), money(moneynoclaim), s(claimcode),
                 s(claimtype), s(main_inscl), s(sub_inscl), s(idcard), s(titlename), s(fname),
-                s(lname), s(symptoms), date(birth), s(sex), s(nation), s(provcode),
+                s(lname), s(symptoms), birth_of(birth), s(sex), s(nation), s(provcode),
                 s(distcode), s(refer_to), s(refer_from),
             )  # fmt: skip
             bundle = VisitBundle(visit)

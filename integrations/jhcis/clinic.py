@@ -38,6 +38,16 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from common.cid import is_valid_cid
 from common.config import Settings
 from common.logs import register_sensitive
+from common.thaidate import PartialDate
+from integrations.jhcis.card_record import (
+    AreaCodes,
+    address_values,
+    english_name,
+    fill_empty_person_fields,
+    resolve_area,
+    save_photo,
+    write_contact_address,
+)
 from integrations.jhcis.engine import SQLITE_BEGIN_OPTION, configured_url, is_mysql, open_engine
 from integrations.jhcis.errors import (
     ClaimCodeConflict,
@@ -60,7 +70,7 @@ from integrations.jhcis.numbering import next_number, next_visitno, numbering_tr
 from integrations.jhcis.own_tables import (
     ensure_own_tables,
     kiosk_pending_authen,
-    kiosk_person_name,
+    kiosk_person_card,
     kiosk_visit,
 )
 from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
@@ -120,6 +130,9 @@ CHECKIN_WRITES: dict[str, frozenset[str]] = {
             "sex",
             "idcard",
             "typelive",
+            "prenameeng",
+            "fnameeng",
+            "lnameeng",
             "dischargetype",
             "nation",
             "hnomoi",
@@ -517,9 +530,14 @@ class ClinicDatabase:
         )
 
     def _find_or_register(
-        self, conn: Connection, identity: WalkinIdentity, moment: dt.datetime
+        self,
+        conn: Connection,
+        identity: WalkinIdentity,
+        moment: dt.datetime,
+        photo: bytes | None = None,
     ) -> Person:
-        """Under the numbering lock: the person with this citizen ID, else a new walk-in."""
+        """Under the numbering lock: the person with this citizen ID, else a new walk-in
+        with what JHCIS's own card registration writes (card_record.py)."""
         register_sensitive([identity.first_name, identity.last_name])
         existing = self._find_person(conn, identity.cid)
         if existing is not None:
@@ -527,28 +545,67 @@ class ClinicDatabase:
         unit = self.unit_code()
         hcode = self._out_of_area_house(conn, unit)
         pid = next_number(conn, person.c.pid, person.c.pcucodeperson == unit)
+        area = resolve_area(conn, self.profile, identity)
         values = self._walkin_values(
-            conn, identity=identity, unit=unit, pid=pid, hcode=hcode, moment=moment
+            conn, identity=identity, unit=unit, pid=pid, hcode=hcode, moment=moment, area=area
         )
         fitted = self._fit_person_text(values)
         stored = self._encoded("person", values)
         conn.execute(person.insert().values(**stored))
-        if fitted:
+        write_contact_address(conn, self.profile, (unit, pid), identity, area, encode=self._encoded)
+        if photo:
+            save_photo(conn, self.profile, (unit, pid), photo, moment)
+        year_lost = identity.birth is None and identity.birth_year and values.get("birth") is None
+        if fitted or area.unresolved or year_lost:
             conn.execute(
-                kiosk_person_name.insert().values(
+                kiosk_person_card.insert().values(
                     pcucodeperson=unit,
                     pid=pid,
                     title=identity.title,
                     first_name=identity.first_name.strip(),
                     last_name=identity.last_name.strip(),
-                    fitted_columns=",".join(fitted),
+                    fitted_columns=",".join(fitted) or None,
+                    unresolved_area=",".join(area.unresolved) or None,
+                    birth_year=identity.birth_year if year_lost else None,
                     recorded_at=moment,
                 )
             )
-            log.warning("walk-in pid=%s: %s fitted to JHCIS's width", pid, ",".join(fitted))
+            log.warning(
+                "walk-in pid=%s: fitted %s; area not found: %s",
+                pid, ",".join(fitted) or "-", ",".join(area.unresolved) or "-",
+            )  # fmt: skip
         log.info("registered walk-in person pid=%s in unit %s", pid, unit)
         row = {**stored, "idcard": identity.cid, "titlename": identity.title}
         return self._person_from_row(row, new=True)
+
+    def _complete_known(
+        self,
+        conn: Connection,
+        who: Person,
+        identity: WalkinIdentity,
+        moment: dt.datetime,
+        request: CheckinRequest,
+    ) -> None:
+        """A person JHCIS already has: only what their record lacks, from the card."""
+        fill_empty_person_fields(
+            conn, self.profile, who, identity, encode=self._encoded, fit=self._fit_person_text
+        )
+        if who.typelive == WALKIN_TYPELIVE:  # their real address is the contact one
+            area = resolve_area(conn, self.profile, identity)
+            write_contact_address(conn, self.profile, who.key, identity, area, encode=self._encoded)
+        if request.photo:
+            save_photo(
+                conn, self.profile, who.key, request.photo, moment, replace=request.replace_photo
+            )
+
+    def _birth_value(self, identity: WalkinIdentity) -> dt.date | PartialDate | None:
+        """The exact date; a year alone as JHCIS's zero-in-date where the server takes one
+        (else nothing: the year is kept in kiosk_person_card)."""
+        if identity.birth is not None:
+            return identity.birth
+        if identity.birth_year and self.profile.zero_in_date_ok:
+            return PartialDate(identity.birth_year)
+        return None
 
     def _fit_person_text(self, values: dict[str, object]) -> list[str]:
         """Fit `values`' text to person's real column widths, in place (fitting.py);
@@ -576,6 +633,7 @@ class ClinicDatabase:
         pid: int,
         hcode: int,
         moment: dt.datetime,
+        area: AreaCodes,
     ) -> dict[str, object]:
         title = identity.title.strip()
         prename = conn.execute(
@@ -591,7 +649,6 @@ class ClinicDatabase:
             .order_by(ctitle.c.titlecode)
             .limit(1)
         ).scalar()
-        moo = identity.moo.strip()
         values: dict[str, object] = {
             "pcucodeperson": unit,
             "pid": pid,
@@ -599,18 +656,14 @@ class ClinicDatabase:
             "prename": prename,
             "fname": identity.first_name.strip(),
             "lname": identity.last_name.strip(),
-            "birth": identity.birth,
+            "birth": self._birth_value(identity),
             "sex": identity.sex,
             "idcard": identity.cid,
             "typelive": WALKIN_TYPELIVE,
             "dischargetype": NOT_DISCHARGED,
             "nation": "99",  # as KIOSK_JHCIS writes on real JHCIS (reference §1.1)
-            "hnomoi": identity.house_no.strip() or None,
-            "roadmoi": identity.road.strip() or None,
-            "mumoi": moo.zfill(2) if moo.isdigit() else None,
-            "subdistcodemoi": identity.subdistrict_code or None,
-            "distcodemoi": identity.district_code or None,
-            "provcodemoi": identity.province_code or None,
+            **address_values(identity, area),
+            **english_name(identity),
             "datein": moment.date(),
             "dateupdate": moment,
         }
@@ -708,6 +761,8 @@ class ClinicDatabase:
             who = self._checkin_person(conn, request, at, known, replay)
             if request.refuse_inactive and replay is None and who.inactive_reason:
                 raise PersonNeedsStaff(who.inactive_reason)
+            if replay is None and request.identity is not None and not who.newly_registered:
+                self._complete_known(conn, who, request.identity, at, request)
             if replay is not None:
                 self._check_same_person(replay, who)
                 asked = request.person or who.key
@@ -747,7 +802,7 @@ class ClinicDatabase:
                 return found
         if request.identity is None:  # a known key that no longer exists, and no card
             raise JhcisError("person row not found for check-in")
-        return self._find_or_register(conn, request.identity, at)
+        return self._find_or_register(conn, request.identity, at, request.photo)
 
     def _same_day_visit(
         self, conn: Connection, who: Person, request: CheckinRequest, at: dt.datetime

@@ -54,6 +54,8 @@ LIVE_FOREIGN_KEYS: tuple[LiveForeignKey, ...] = (
     _fk("person", "hossub", "chospital", "hoscode", checkin=True),
     _fk("person", "rightcode", "cright", "rightcode", checkin=True),
     _fk("persondeath", "pcucodeperson pid", "person", "pcucodeperson pid"),
+    # `person6_`, seen live (ON DELETE/UPDATE CASCADE there).
+    _fk("personaddresscontact", "pcucodeperson pid", "person", "pcucodeperson pid", checkin=True),
     _fk("user", "pcucode", "office", "offid"),
     _fk("house", "pcucode villcode", "village", "pcucode villcode"),
     _fk("visitdiag", "pcucode doctordiag", "user", "pcucode username"),

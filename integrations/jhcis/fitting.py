@@ -5,7 +5,7 @@ hold longer ones. A strict server refuses such a row (error 1406), a lenient one
 it silently. We do neither: before writing, a value longer than its column is cut at
 the last whole character that fits, never inside a Thai character (a consonant keeps
 its vowel and tone marks), with nothing added (an ellipsis would become part of the
-name in JHCIS). The card's full text is kept in our ``kiosk_person_name`` table and
+name in JHCIS). The card's full text is kept in our ``kiosk_person_card`` table and
 shown to staff beside the fitted one (the visit page), so the cut is visible and
 can be corrected by hand in JHCIS.
 

@@ -5,8 +5,8 @@ visit opened by the kiosk gets a row in ``kiosk_visit``: the idempotency key (a 
 after a crash finds the visit instead of opening a second one), the queue number, and
 a copy of the NHSO claim fields (kept even where the JHCIS version lacks the columns).
 ``kiosk_pending_authen`` holds check-ins whose NHSO authentication did not complete,
-for the backoffice's claim-code catch-up; ``kiosk_person_name`` the card's full name
-where JHCIS's name columns were too narrow for it.
+for the backoffice's claim-code catch-up; ``kiosk_person_card`` what the card said that JHCIS
+could not hold (a name too long for its column, an area name its code tables lack).
 """
 
 from __future__ import annotations
@@ -90,17 +90,20 @@ kiosk_pending_authen = Table(
     mysql_charset="utf8mb4",
 )
 
-# The card's full name where JHCIS's columns were too narrow for it (fitting.py): staff
-# see both, and can correct JHCIS by hand. One row a person, written at registration.
-kiosk_person_name = Table(
-    "kiosk_person_name",
+# What the card said that JHCIS could not hold, for staff: the full name where JHCIS's
+# columns were too narrow (fitting.py), the area names its code tables do not know
+# (card_record.py). One row a person, written at registration, only when there is some.
+kiosk_person_card = Table(
+    "kiosk_person_card",
     own_metadata,
     Column("pcucodeperson", CHAR(5), primary_key=True),
     Column("pid", Integer, primary_key=True, autoincrement=False),
     Column("title", String(100)),
     Column("first_name", String(200), nullable=False),
     Column("last_name", String(200)),
-    Column("fitted_columns", String(100), nullable=False),  # e.g. "fname,lname"
+    Column("fitted_columns", String(100)),  # e.g. "fname,lname"
+    Column("unresolved_area", String(100)),  # e.g. "district,subdistrict"
+    Column("birth_year", Integer),  # a year-only birth this server could not store
     Column("recorded_at", JhcisDateTime, nullable=False),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
@@ -117,7 +120,7 @@ kiosk_demo = Table(
     mysql_charset="utf8mb4",
 )
 
-RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen, kiosk_person_name)
+RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen, kiosk_person_card)
 
 
 def ensure_own_tables(engine: Engine, *, include_demo_marker: bool = False) -> list[str]:

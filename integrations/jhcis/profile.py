@@ -48,6 +48,13 @@ class SchemaProfile:
     default_charset: str | None
     tables: dict[str, dict[str, ColumnInfo]] = field(default_factory=dict)
     foreign_keys: list[ForeignKey] = field(default_factory=list)
+    sql_mode: str = ""
+
+    @property
+    def zero_in_date_ok(self) -> bool:
+        """Does the server store a date with a zero month or day (``1965-00-00``)? Not
+        under NO_ZERO_IN_DATE (refused when strict, turned into 0000-00-00 when not)."""
+        return "NO_ZERO_IN_DATE" not in self.sql_mode.upper()
 
     def column(self, table: str, column: str) -> ColumnInfo | None:
         return self.tables.get(table, {}).get(column)
@@ -105,6 +112,7 @@ def _mysql_profile(conn: Connection, names: list[str]) -> SchemaProfile:
         )
     ).scalar()
     profile = SchemaProfile("mysql", version, database, default_cs)
+    profile.sql_mode = str(conn.execute(text("SELECT @@SESSION.sql_mode")).scalar() or "")
     rows = conn.execute(
         text(
             "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, CHARACTER_SET_NAME, "

@@ -10,6 +10,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
+from common.thaidate import PartialDate
+
 _MOO_RE = re.compile(r"(?:หมู่ที่|หมู่|ม\.)\s*(\d{1,2})(?!\d)")
 _ROAD_RE = re.compile(r"(?:ถนน|ถ\.)\s*(\S+)")
 _HOUSE_RE = re.compile(r"^\s*(\d+(?:/\d+)?)(?=\s|$)")
@@ -21,7 +23,8 @@ def parse_card_address(address: str) -> dict[str, str]:
     The card separates parts with '#' ("99/1#หมู่ที่ 4##ถนนสาธิต#ตำบล..."); the card
     reader may already have turned them into spaces. Unknown parts are left out.
     """
-    text = " ".join(part for part in address.replace("#", " ").split() if part)
+    first_four = address.split("#")[:4] if "#" in address else [address]
+    text = " ".join(part for part in " ".join(first_four).split() if part)
     parts: dict[str, str] = {}
     if match := _HOUSE_RE.match(text):
         parts["house_no"] = match.group(1)
@@ -41,7 +44,7 @@ class Person:
     title: str | None = field(repr=False)
     first_name: str = field(repr=False)
     last_name: str = field(repr=False)
-    birth: dt.date | None = field(repr=False)
+    birth: dt.date | PartialDate | None = field(repr=False)  # a year alone: PartialDate
     sex: str | None
     mobile: str | None = field(repr=False)
     hcode: int | None
@@ -74,9 +77,28 @@ class Person:
         return (self.pcucodeperson, self.pid)
 
 
+_AREA_PREFIXES = ("ตำบล", "แขวง", "อำเภอ", "เขต", "จังหวัด", "ต.", "อ.", "จ.")
+
+
+def area_name(text: str) -> str:
+    """A subdistrict, district or province name as the card prints it ("ตำบลบางเขน"),
+    as JHCIS's code tables keep it ("บางเขน")."""
+    name = text.strip()
+    for prefix in _AREA_PREFIXES:
+        if name.startswith(prefix):
+            return name[len(prefix) :].strip()
+    return name
+
+
 @dataclass(frozen=True)
 class WalkinIdentity:
-    """What the ID card gives for registering a new out-of-area person."""
+    """What the ID card gives for registering a new out-of-area person.
+
+    ``birth`` is the exact date; a card that holds only the year (common among elderly
+    holders: ``25080000``) gives ``birth=None`` and ``birth_year``. The area names are
+    the card's text without their prefixes; JHCIS's code tables turn them into codes
+    (integrations/jhcis/card_record.py), or they are reported unresolved.
+    """
 
     cid: str = field(repr=False)
     title: str = field(repr=False)
@@ -90,6 +112,13 @@ class WalkinIdentity:
     subdistrict_code: str = ""
     district_code: str = ""
     province_code: str = ""
+    title_en: str = field(default="", repr=False)
+    first_name_en: str = field(default="", repr=False)
+    last_name_en: str = field(default="", repr=False)
+    subdistrict: str = field(default="", repr=False)
+    district: str = field(default="", repr=False)
+    province: str = field(default="", repr=False)
+    birth_year: int | None = field(default=None, repr=False)
 
     @classmethod
     def from_card(
@@ -102,9 +131,15 @@ class WalkinIdentity:
         birth: dt.date | None,
         sex: str,
         address: str = "",
+        title_en: str = "",
+        first_name_en: str = "",
+        last_name_en: str = "",
+        birth_year: int | None = None,
     ) -> WalkinIdentity:
-        """Build from the card's fields; the address line gives house number, moo, road."""
+        """Build from the card's fields. The address line gives house number, moo and road;
+        its '#'-separated parts 5-7, where present, the subdistrict, district, province."""
         parts = parse_card_address(address)
+        areas = address.split("#")[4:7] if address.count("#") >= 6 else ["", "", ""]
         return cls(
             cid=cid,
             title=title,
@@ -115,6 +150,13 @@ class WalkinIdentity:
             house_no=parts.get("house_no", ""),
             moo=parts.get("moo", ""),
             road=parts.get("road", ""),
+            title_en=title_en,
+            first_name_en=first_name_en,
+            last_name_en=last_name_en,
+            subdistrict=area_name(areas[0]),
+            district=area_name(areas[1]),
+            province=area_name(areas[2]),
+            birth_year=birth.year if birth is not None else birth_year,
         )
 
 
@@ -198,6 +240,10 @@ class CheckinRequest:
     #: The kiosk's rule: a person JHCIS records as deceased or discharged gets no visit
     #: without staff (PersonNeedsStaff); a staff member's own check-in may go ahead.
     refuse_inactive: bool = False
+    #: The card's JPEG, read only with the clinic's consent setting on: saved to
+    #: personimages for a new person, or one without a photo (or any, `replace_photo`).
+    photo: bytes | None = field(default=None, repr=False)
+    replace_photo: bool = False
 
 
 @dataclass(frozen=True)

@@ -251,6 +251,42 @@ def _reference_rows(conn: Connection, prof: SchemaProfile, unit: str) -> dict[st
             ],
             prof,
         ),
+        # Area codes: the demo card's province and district are real (นครปฐม 73, เมือง
+        # 01); its subdistrict, like the synthetic clinic's own area 99, is made up.
+        "cprovince": _insert(
+            conn,
+            t.cprovince,
+            [{"provcode": "73", "provname": "นครปฐม"}, {"provcode": PROVINCE, "provname": "สาธิต"}],
+            prof,
+        ),
+        "cdistrict": _insert(
+            conn,
+            t.cdistrict,
+            [
+                {"provcode": "73", "distcode": "01", "distname": "เมืองนครปฐม"},
+                {"provcode": PROVINCE, "distcode": DISTRICT, "distname": "สาธิต"},
+            ],
+            prof,
+        ),
+        "csubdistrict": _insert(
+            conn,
+            t.csubdistrict,
+            [
+                {
+                    "provcode": "73",
+                    "distcode": "01",
+                    "subdistcode": "99",
+                    "subdistname": "ทดลองสาธิต",
+                },
+                {
+                    "provcode": PROVINCE,
+                    "distcode": DISTRICT,
+                    "subdistcode": SUBDISTRICT,
+                    "subdistname": "สาธิต",
+                },
+            ],
+            prof,
+        ),
         "ctitle": _insert(
             conn,
             t.ctitle,

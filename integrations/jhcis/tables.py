@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     Numeric,
     PrimaryKeyConstraint,
@@ -29,7 +30,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from integrations.jhcis.types import JhcisDate, JhcisDateTime
+from integrations.jhcis.types import JhcisBirthDate, JhcisDate, JhcisDateTime
 
 metadata = MetaData()
 
@@ -137,7 +138,7 @@ person = Table(
     Column("prename", String(20)),
     Column("fname", String(25), nullable=False),
     Column("lname", String(35)),
-    Column("birth", JhcisDate),
+    Column("birth", JhcisBirthDate),
     Column("sex", String(1), nullable=False),
     Column("idcard", String(13)),
     Column("typelive", String(1)),
@@ -155,6 +156,10 @@ person = Table(
     Column("provcodemoi", CHAR(2)),
     Column("telephoneperson", String(35)),
     Column("mobile", String(15), info=OPTIONAL),
+    # English name from the card (JHCIS fills them from its own card reader, seed §7.2).
+    Column("prenameeng", String(25), info=OPTIONAL),
+    Column("fnameeng", String(35), info=OPTIONAL),
+    Column("lnameeng", String(45), info=OPTIONAL),
     Column("datein", JhcisDate),
     Column("dateupdate", JhcisDateTime),
     PrimaryKeyConstraint("pcucodeperson", "pid"),
@@ -209,6 +214,68 @@ visit = Table(
     PrimaryKeyConstraint("pcucode", "visitno"),
     Index("visit_person", "pcucodeperson", "pid"),
     Index("visit_date", "visitdate"),
+)
+
+# Area codes: province, district (per province), subdistrict (per district), two digits
+# each; names without their "จังหวัด/อำเภอ/ตำบล" prefixes (reference §1.9; research for
+# issue 25). Read only, to turn the card's address into codes.
+cprovince = Table(
+    "cprovince",
+    metadata,
+    Column("provcode", CHAR(2), primary_key=True),
+    Column("provname", String(100)),
+    info=OPTIONAL,
+)
+
+cdistrict = Table(
+    "cdistrict",
+    metadata,
+    Column("provcode", CHAR(2), nullable=False),
+    Column("distcode", CHAR(2), nullable=False),
+    Column("distname", String(100)),
+    PrimaryKeyConstraint("provcode", "distcode"),
+    info=OPTIONAL,
+)
+
+csubdistrict = Table(
+    "csubdistrict",
+    metadata,
+    Column("provcode", CHAR(2), nullable=False),
+    Column("distcode", CHAR(2), nullable=False),
+    Column("subdistcode", CHAR(2), nullable=False),
+    Column("subdistname", String(100)),
+    PrimaryKeyConstraint("provcode", "distcode", "subdistcode"),
+    info=OPTIONAL,
+)
+
+# Where an out-of-area person really lives (typelive 4): one row a person, foreign key
+# `person6_` to person with cascades (seen in a live error message).
+personaddresscontact = Table(
+    "personaddresscontact",
+    metadata,
+    _unit("pcucodeperson"),
+    Column("pid", Integer, nullable=False, autoincrement=False),
+    Column("hno", String(75)),
+    Column("mu", CHAR(2)),
+    Column("road", String(50)),
+    Column("subdistcode", CHAR(2)),
+    Column("distcode", CHAR(2)),
+    Column("provcode", CHAR(2)),
+    PrimaryKeyConstraint("pcucodeperson", "pid"),
+    info=OPTIONAL,
+)
+
+# The card's photo (JHCIS saves it when its own reader registers a person, seed §7.2):
+# raw JPEG bytes, one row a person. BLOB holds 64 KiB; a card photo is about 5 KiB.
+personimages = Table(
+    "personimages",
+    metadata,
+    _unit("pcucodeperson"),
+    Column("pid", Integer, nullable=False, autoincrement=False),
+    Column("photo", LargeBinary),
+    Column("dateupdate", JhcisDateTime),
+    PrimaryKeyConstraint("pcucodeperson", "pid"),
+    info=OPTIONAL,
 )
 
 # A person's death (reference §1.1; one row a person, keyed like person). Optional: the
@@ -279,6 +346,7 @@ visitepi = Table(
     Column("dateepi", JhcisDate),
     Column("hosservice", String(5)),
     Column("lotno", String(30)),
+    Column("datevacineexpire", JhcisDate, info=OPTIONAL),  # sic: JHCIS's spelling
     Column("dateupdate", JhcisDateTime),
     PrimaryKeyConstraint("pcucode", "visitno", "vaccinecode"),
 )

@@ -16,7 +16,7 @@ from sqlalchemy import Date, DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine, UserDefinedType
 
-from common.thaidate import parse_db_date
+from common.thaidate import PartialDate, parse_db_date
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 
@@ -86,6 +86,35 @@ class JhcisDate(TypeDecorator[dt.date]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> dt.date | None:
         return parse_db_date(value)
+
+
+def parse_birth(value: object) -> dt.date | PartialDate | None:
+    """A birth date read from JHCIS: a date, or the year alone where JHCIS keeps a date
+    known only by its year as a zero-in-date (``1965-00-00``), or None."""
+    day = parse_db_date(value)
+    if day is not None or value is None:
+        return day
+    text = str(value).strip()
+    if len(text) >= 10 and text[4] == "-" and text[:4].isdigit() and text[:4] != "0000":
+        month = text[5:7]
+        return PartialDate(int(text[:4]), int(month) if month.isdigit() and month != "00" else None)
+    return None
+
+
+class JhcisBirthDate(JhcisDate):
+    """person.birth: also a year alone (a card holding ``25080000``), written and read as
+    the zero-in-date ``1965-00-00`` where the server accepts one (the check-in asks
+    :attr:`SchemaProfile.zero_in_date_ok` first)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if isinstance(value, PartialDate) and value.to_date() is None:
+            return f"{value.year:04d}-{value.month or 0:02d}-00"
+        return super().process_bind_param(value, dialect)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Any:
+        return parse_birth(value)
 
 
 class JhcisDateTime(TypeDecorator[dt.datetime]):

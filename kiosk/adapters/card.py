@@ -25,7 +25,7 @@ SEX_CODES = {"male": "1", "female": "2"}  # JHCIS's person.sex
 
 
 def identity_from_card(data: CardData) -> Identity:
-    """The kiosk's view of a card read (CE dates; a year-only birth date stays unknown)."""
+    """The kiosk's view of a card read (CE dates; a year-only birth date is its year)."""
     birth = data.birth_date.to_date() if data.birth_date is not None else None
     return Identity(
         cid=data.cid,
@@ -38,23 +38,30 @@ def identity_from_card(data: CardData) -> Identity:
         sex=SEX_CODES.get(data.sex, ""),
         # '#' separates the parts on the card; the walk-in registration parses this line.
         address="#".join(
-            (data.address.house_no, data.address.moo, data.address.soi, data.address.road)
+            getattr(data.address, part)
+            for part in ("house_no", "moo", "soi", "road", "subdistrict", "district", "province")
         ),
+        title_en=data.title_en,
+        birth_year=data.birth_date.year if data.birth_date is not None else None,
+        photo=data.photo or None,
     )
 
 
 class PcscCardReader:
     """CardReader port: one validated read of the card in `reader_name` (None = any)."""
 
-    def __init__(self, reader_name: str | None = None, *, retries: int = 1) -> None:
+    def __init__(
+        self, reader_name: str | None = None, *, retries: int = 1, photo: bool = False
+    ) -> None:
         from hardware.card import ThaiIdCardReader
 
         self.reader_name = reader_name or None
+        self.photo = photo  # the clinic's consent setting: the photo costs ~0.8 s to read
         self._reader = ThaiIdCardReader(self.reader_name, retries=retries)
 
     def read(self) -> Identity:
         try:
-            data = self._reader.read(photo=False)
+            data = self._reader.read(photo=self.photo)
         except (CardRemoved, NoCard) as exc:
             raise CardRemovedFailure(exc.code) from None
         except CardError as exc:

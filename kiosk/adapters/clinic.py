@@ -65,6 +65,10 @@ def walkin_identity(identity: Identity) -> WalkinIdentity:
         birth=identity.birth_date,
         sex=identity.sex or "1",
         address=identity.address,
+        title_en=identity.title_en,
+        first_name_en=identity.first_en,
+        last_name_en=identity.last_en,
+        birth_year=identity.birth_year,
     )
 
 
@@ -88,6 +92,7 @@ def checkin_request(request: VisitRequest, at: dt.datetime) -> CheckinRequest:
         # its rule (one visit per person, day and claim type) is applied on replay.
         reuse_same_day=patient.offline,
         refuse_inactive=True,  # a deceased or discharged record goes to staff
+        photo=request.identity.photo,
     )
 
 

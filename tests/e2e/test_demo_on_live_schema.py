@@ -4,7 +4,7 @@ The headless demo runs as its own process against a tis620 MariaDB clinic built 
 the reconstruction (which now carries the live keys), once in strict and once in
 lenient ``sql_mode`` (JHCIS's bundled MySQL runs lenient). The strict run uses a card
 whose first name is longer than ``person.fname``: it is fitted by the visible rule,
-the card's full name kept in ``kiosk_person_name``. Both runs must complete the
+the card's full name kept in ``kiosk_person_card``. Both runs must complete the
 check-in, and the visit must name the configured provider, a real JHCIS account.
 """
 
@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from integrations.jhcis import tables as t
-from integrations.jhcis.own_tables import kiosk_person_name
+from integrations.jhcis.own_tables import kiosk_person_card
 from integrations.jhcis.synth import DEMO_PROVIDER
 from kiosk.wiring import demo_profile_path
 
@@ -97,7 +97,7 @@ def test_the_demo_checks_in_on_the_live_schema(
                 )
             ).scalar()
             kept = conn.execute(
-                select(kiosk_person_name.c.first_name).where(kiosk_person_name.c.pid == row.pid)
+                select(kiosk_person_card.c.first_name).where(kiosk_person_card.c.pid == row.pid)
             ).scalar()
     finally:
         engine.dispose()

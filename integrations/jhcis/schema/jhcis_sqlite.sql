@@ -12,6 +12,13 @@ CREATE TABLE cdisease (
 	PRIMARY KEY (diseasecode)
 );
 
+CREATE TABLE cdistrict (
+	provcode CHAR(2) NOT NULL, 
+	distcode CHAR(2) NOT NULL, 
+	distname VARCHAR(100), 
+	PRIMARY KEY (provcode, distcode)
+);
+
 CREATE TABLE cdrug (
 	drugcode VARCHAR(20) NOT NULL, 
 	drugname VARCHAR(255), 
@@ -38,12 +45,26 @@ CREATE TABLE chospital (
 	PRIMARY KEY (hoscode)
 );
 
+CREATE TABLE cprovince (
+	provcode CHAR(2) NOT NULL, 
+	provname VARCHAR(100), 
+	PRIMARY KEY (provcode)
+);
+
 CREATE TABLE cright (
 	rightcode VARCHAR(4) NOT NULL, 
 	rightname VARCHAR(255), 
 	rightgroup VARCHAR(2), 
 	mapright VARCHAR(4), 
 	PRIMARY KEY (rightcode)
+);
+
+CREATE TABLE csubdistrict (
+	provcode CHAR(2) NOT NULL, 
+	distcode CHAR(2) NOT NULL, 
+	subdistcode CHAR(2) NOT NULL, 
+	subdistname VARCHAR(100), 
+	PRIMARY KEY (provcode, distcode, subdistcode)
 );
 
 CREATE TABLE ctitle (
@@ -58,6 +79,14 @@ CREATE TABLE office (
 	tel VARCHAR(35), 
 	offname_reconstructed VARCHAR(100), 
 	PRIMARY KEY (offid)
+);
+
+CREATE TABLE personimages (
+	pcucodeperson CHAR(5) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	photo BLOB, 
+	dateupdate DATETIME, 
+	PRIMARY KEY (pcucodeperson, pid)
 );
 
 CREATE TABLE village (
@@ -132,6 +161,7 @@ CREATE TABLE visitepi (
 	dateepi DATE, 
 	hosservice VARCHAR(5), 
 	lotno VARCHAR(30), 
+	datevacineexpire DATE, 
 	dateupdate DATETIME, 
 	PRIMARY KEY (pcucode, visitno, vaccinecode), 
 	CONSTRAINT fk_visitepi_hosservice FOREIGN KEY(hosservice) REFERENCES chospital (hoscode)
@@ -179,6 +209,9 @@ CREATE TABLE person (
 	provcodemoi CHAR(2), 
 	telephoneperson VARCHAR(35), 
 	mobile VARCHAR(15), 
+	prenameeng VARCHAR(25), 
+	fnameeng VARCHAR(35), 
+	lnameeng VARCHAR(45), 
 	datein DATE, 
 	dateupdate DATETIME, 
 	religion VARCHAR(2), 
@@ -218,6 +251,19 @@ CREATE TABLE visitdrug (
 	dateupdate DATETIME, 
 	PRIMARY KEY (pcucode, visitno, drugcode), 
 	CONSTRAINT fk_visitdrug_pcucode_doctor1 FOREIGN KEY(pcucode, doctor1) REFERENCES user (pcucode, username)
+);
+
+CREATE TABLE personaddresscontact (
+	pcucodeperson CHAR(5) NOT NULL, 
+	pid INTEGER NOT NULL, 
+	hno VARCHAR(75), 
+	mu CHAR(2), 
+	road VARCHAR(50), 
+	subdistcode CHAR(2), 
+	distcode CHAR(2), 
+	provcode CHAR(2), 
+	PRIMARY KEY (pcucodeperson, pid), 
+	CONSTRAINT fk_personaddresscontact_pcucodeperson_pid FOREIGN KEY(pcucodeperson, pid) REFERENCES person (pcucodeperson, pid)
 );
 
 CREATE TABLE persondeath (

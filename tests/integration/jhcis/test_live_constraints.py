@@ -2,7 +2,7 @@
 
 The reconstruction now carries them (integrations/jhcis/constraints.py, tables.py), on a
 tis620 MariaDB in strict and in non-strict ``sql_mode``: a too-long card name is
-fitted by the visible rule and its full text kept in ``kiosk_person_name``; a visit
+fitted by the visible rule and its full text kept in ``kiosk_person_card``; a visit
 names a real JHCIS account as its provider; a provider that is no account is refused
 as a foreign key naming its columns, at once, never retried as "busy".
 """
@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from integrations.jhcis import ClinicDatabase, WalkinIdentity
 from integrations.jhcis import tables as t
 from integrations.jhcis.errors import NumberingBusy, ProviderNotFound, WriteRefused
-from integrations.jhcis.own_tables import kiosk_person_name
+from integrations.jhcis.own_tables import kiosk_person_card
 from integrations.jhcis.records import CheckinRequest
 from integrations.jhcis.synth import DEMO_PROVIDER
 from kiosk.testing import synthetic_cid
@@ -86,8 +86,8 @@ def test_a_long_card_name_is_fitted_and_kept_whole(
             )
         ).scalar()
         kept = conn.execute(
-            select(kiosk_person_name.c.first_name, kiosk_person_name.c.fitted_columns).where(
-                kiosk_person_name.c.pid == done.person.pid
+            select(kiosk_person_card.c.first_name, kiosk_person_card.c.fitted_columns).where(
+                kiosk_person_card.c.pid == done.person.pid
             )
         ).one()
     assert stored == done.person.first_name  # what JHCIS holds is what we said we wrote

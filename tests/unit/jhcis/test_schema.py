@@ -15,6 +15,9 @@ ISSUE_TABLES = {
     "person", "visit", "visitdiag", "visitdrug", "visitepi", "visitepiappoint",
     "visitdiagappoint", "visitlabchcyhembmsse", "cdrug", "cdisease", "cright", "ctitle",
     "chospital", "office", "user", "house", "village",
+    # issue 25: what JHCIS's own card registration writes, and its area code tables
+    "persondeath", "personaddresscontact", "personimages", "cprovince", "cdistrict",
+    "csubdistrict",
 }  # fmt: skip
 
 
@@ -63,6 +66,6 @@ def test_own_tables_are_prefixed_and_created_idempotently(tmp_path: Path) -> Non
     engine = create_engine(f"sqlite:///{tmp_path / 'own.sqlite'}")
     assert all(name.startswith("kiosk_") for name in own_metadata.tables)
     created = ensure_own_tables(engine)
-    assert created == ["kiosk_visit", "kiosk_pending_authen", "kiosk_person_name"]
+    assert created == ["kiosk_visit", "kiosk_pending_authen", "kiosk_person_card"]
     assert ensure_own_tables(engine) == []
     assert set(inspect(engine).get_table_names()) == set(created)

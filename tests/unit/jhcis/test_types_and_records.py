@@ -103,3 +103,18 @@ def test_walkin_from_card() -> None:
     )  # fmt: skip
     assert (identity.house_no, identity.moo, identity.road) == ("5", "02", "")
     assert "1990000000011" not in repr(identity)
+
+
+def test_a_year_only_birth_reads_back_as_its_year() -> None:
+    import datetime as dt
+
+    from common.thaidate import PartialDate, age_on, exact
+    from integrations.jhcis.types import parse_birth
+
+    assert parse_birth("1937-00-00") == PartialDate(1937)
+    assert parse_birth("1937-06-00") == PartialDate(1937, 6)
+    assert parse_birth("0000-00-00") is None and parse_birth(None) is None
+    assert parse_birth(dt.date(1937, 6, 1)) == dt.date(1937, 6, 1)
+    born = parse_birth("1937-00-00")
+    assert born is not None and exact(born) is None  # no made-up day in a claim file
+    assert age_on(born, dt.date(2026, 11, 25)) == 89  # ... but the age rules see the year
