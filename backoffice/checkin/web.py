@@ -13,7 +13,7 @@ import uuid
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.web.errors import BadInput
+from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, guard, threaded
 from common.cid import is_valid_cid, mask_cid
 from common.errors import BilingualError
@@ -51,6 +51,7 @@ def _province(clinic: ClinicDatabase) -> str:
 async def _show_person(page: Page, who: Person, error: BilingualError | None = None) -> Response:
     today = page.deps.clock().date()
     visit: Visit | None = await threaded(page.deps.clinic.find_today_visit, who, today)
+    photo = await threaded(page.deps.clinic.person_photo, who.pcucodeperson, who.pid)
     name = " ".join(p for p in (who.title or "", who.first_name, who.last_name) if p)
     return page.render(
         "checkin_person.html",
@@ -58,6 +59,7 @@ async def _show_person(page: Page, who: Person, error: BilingualError | None = N
         full_name=name,
         masked_cid=mask_cid(who.cid),
         today_visit=visit,
+        has_photo=photo is not None,
         claim_types=CLAIM_TYPES,
         idem=uuid.uuid4().hex,
         error=error,
@@ -163,7 +165,23 @@ def _authen(page: Page, who: Person, claim_type: str, mobile: str) -> AuthenResu
         provider.close()
 
 
+@guard("staff")
+async def person_photo(page: Page) -> Response:
+    """The card photo JHCIS keeps, beside the patient on the check-in and visit pages, so
+    staff can check who stands before them. Never in a list, never cached."""
+    unit = page.request.path_params.get("pcucode", "")
+    pid = page.request.path_params.get("pid", "")
+    if not (unit.isalnum() and len(unit) == 5 and pid.isdigit() and len(pid) < 10):
+        raise NotFound("bad person key")
+    photo: bytes | None = await threaded(page.deps.clinic.person_photo, unit, int(pid))
+    if photo is None:
+        raise NotFound("photo")
+    await threaded(page.audit, "photo_view", target=f"{unit}/{pid}")
+    return Response(photo, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
 ROUTES = (
+    ("/persons/{pcucode}/{pid}/photo.jpg", "GET", person_photo),
     ("/checkin", "GET", checkin_form),
     ("/checkin/find", "POST", checkin_find),
     ("/checkin/open", "POST", checkin_open),

@@ -102,9 +102,12 @@ def ticket_for(page: Page, row: VisitRow) -> TicketData:
 async def visit_page(page: Page) -> Response:
     detail = await _detail(page)
     message = page.query("done", limit=20)
+    row = detail.row
+    photo = await threaded(page.deps.clinic.person_photo, row.pcucodeperson, row.pid)
     return page.render(
         "visit.html",
         detail=detail,
+        has_photo=photo is not None,
         row=detail.row,
         claim_type_name=CLAIM_TYPE_NAMES.get(detail.row.claim_type or "", ""),
         flag_label=lambda code: flag_label(code, page.lang),

@@ -63,6 +63,7 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "visit_opened": ("เปิด visit แล้ว", "Visit opened"),
     "today_visit_exists": ("วันนี้มี visit แล้ว", "Already has a visit today"),
+    "photo": ("รูปถ่ายจากบัตรประชาชน", "Photo from the ID card"),
     # Why the kiosk sent this card holder to the counter (JHCIS's own record says so).
     "person_deceased": (
         "JHCIS บันทึกว่าผู้นี้เสียชีวิตแล้ว (ตาราง persondeath): ตู้ไม่เปิดบริการให้ กรุณาตรวจสอบก่อนเปิดบริการ",

@@ -219,3 +219,16 @@ def save_photo(
     else:
         conn.execute(update(personimages).where(where).values(photo=photo, dateupdate=moment))
     return True
+
+
+def read_photo(conn: Connection, profile: SchemaProfile, key: tuple[str, int]) -> bytes | None:
+    """The person's photo in ``personimages``, for staff checking who stands before them."""
+    if not profile.has_table("personimages"):
+        return None
+    unit, pid = key
+    photo = conn.execute(
+        select(personimages.c.photo).where(
+            personimages.c.pcucodeperson == unit, personimages.c.pid == pid
+        )
+    ).scalar()
+    return bytes(photo) if photo else None

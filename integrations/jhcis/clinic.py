@@ -44,6 +44,7 @@ from integrations.jhcis.card_record import (
     address_values,
     english_name,
     fill_empty_person_fields,
+    read_photo,
     resolve_area,
     save_photo,
     write_contact_address,
@@ -452,6 +453,11 @@ class ClinicDatabase:
         """The person with this key (``(pcucodeperson, pid)``), or None."""
         with _translated_errors(), self.engine.connect() as conn:
             return self._get_person(conn, pcucodeperson, pid)
+
+    def person_photo(self, pcucodeperson: str, pid: int) -> bytes | None:
+        """The photo JHCIS keeps for this person (personimages), for staff eyes only."""
+        with _translated_errors(), self.engine.connect() as conn:
+            return read_photo(conn, self.profile, (pcucodeperson, pid))
 
     def _person_select(self) -> Select[Any]:
         """Person rows with their title, and their death where this JHCIS records deaths."""

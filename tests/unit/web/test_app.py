@@ -33,7 +33,7 @@ def _path(spec: RouteSpec, deps: WebDeps) -> str:
     unit = deps.clinic.unit_code()
     # Mounted rooms' pages (exports, claims, reminders) take a job, file or action too.
     return spec.path.format(
-        pcucode=unit, visitno=1, lang="en", job_id="nojob", name="x.txt", action="cancel"
+        pcucode=unit, visitno=1, pid=1, lang="en", job_id="nojob", name="x.txt", action="cancel"
     )
 
 

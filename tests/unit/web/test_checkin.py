@@ -172,3 +172,25 @@ def test_visit_without_authen_and_bad_mobile(deps: WebDeps, client_for: ClientFo
         },
     )
     assert refused.status_code == 403
+
+
+def test_staff_see_the_card_photo_and_why_the_kiosk_sent_a_person_to_them(
+    deps: WebDeps, client_for: ClientFor
+) -> None:
+    from integrations.jhcis.tables import persondeath, personimages
+
+    unit, pid, cid = _a_person(deps)
+    jpeg = b"\xff\xd8\xff\xe0 a card photo \xff\xd9"
+    with deps.clinic.engine.begin() as conn:
+        conn.execute(personimages.insert().values(pcucodeperson=unit, pid=pid, photo=jpeg))
+        conn.execute(persondeath.insert().values(pcucodeperson=unit, pid=pid))
+    staff = client_for("t_staff")
+    page, _idem = _find(staff, cid)
+    assert f'src="/persons/{unit}/{pid}/photo.jpg"' in page
+    assert "persondeath" in page or "เสียชีวิต" in page  # the reason, for staff only
+    photo = staff.get(f"/persons/{unit}/{pid}/photo.jpg")
+    assert photo.status_code == 200 and photo.content == jpeg
+    assert photo.headers["content-type"] == "image/jpeg"
+    assert photo.headers["cache-control"] == "no-store"
+    assert client_for("t_viewer").get(f"/persons/{unit}/{pid}/photo.jpg").status_code == 403
+    assert staff.get(f"/persons/{unit}/99999999/photo.jpg").status_code == 404
