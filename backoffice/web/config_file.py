@@ -24,6 +24,7 @@ EDITABLE: dict[str, str] = {
     "clinic.name": "clinic_name",
     "printer.uri": "printer_uri",
     "nhso.mode": "nhso_mode",
+    "kiosk.provider": "provider",
 }
 
 

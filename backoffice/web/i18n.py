@@ -64,6 +64,15 @@ WORDS: dict[str, tuple[str, str]] = {
     "visit_opened": ("เปิด visit แล้ว", "Visit opened"),
     "today_visit_exists": ("วันนี้มี visit แล้ว", "Already has a visit today"),
     "photo": ("รูปถ่ายจากบัตรประชาชน", "Photo from the ID card"),
+    "kiosk_provider": ("ผู้ให้บริการของตู้", "The kiosk's provider"),
+    "no_provider": ("ไม่ระบุ (เจ้าหน้าที่ระบุเองใน JHCIS)", "None (staff fill it in JHCIS)"),
+    "kiosk_provider_hint": (
+        "เจ้าหน้าที่ที่ถูกบันทึกเป็นผู้ให้บริการของ visit ที่ตู้เปิด (visit.username) "
+        "และเลขใบประกอบวิชาชีพในไฟล์เคลม มีผลเมื่อเริ่มตู้ใหม่",
+        "The staff member recorded as the provider of the visits the kiosk opens "
+        "(visit.username), whose licence the claim files carry. Takes effect when the kiosk "
+        "restarts.",
+    ),
     # Why the kiosk sent this card holder to the counter (JHCIS's own record says so).
     "person_deceased": (
         "JHCIS บันทึกว่าผู้นี้เสียชีวิตแล้ว (ตาราง persondeath): ตู้ไม่เปิดบริการให้ กรุณาตรวจสอบก่อนเปิดบริการ",

@@ -15,7 +15,9 @@ from backoffice.web.errors import BadInput
 from backoffice.web.framework import Page, guard, threaded
 from backoffice.web.tables import ROLE_NONE, ROLES
 from common.config import ConfigError, NhsoMode, Settings
+from common.errors import BilingualError
 from common.secrets import write_secret
+from integrations.jhcis.staff import unit_providers
 
 HEALTH_FILE = "kiosk-health.json"
 COMPONENTS = ("reader", "printer", "nhso", "database")
@@ -85,8 +87,10 @@ async def health(page: Page) -> Response:
 
 def _settings_context(page: Page, **extra: Any) -> dict[str, Any]:
     secrets = page.deps.secrets()
+    clinic = page.deps.clinic
     return {
         "s": page.deps.settings,
+        "providers": unit_providers(clinic.engine, clinic.unit_code()),
         "modes": [str(m) for m in NhsoMode],
         "token_set": {name: getattr(secrets, name) is not None for name in TOKEN_FIELDS},
         "config_path": page.deps.config_path,
@@ -109,14 +113,22 @@ async def settings_save(page: Page) -> Response:
         "clinic.name": page.field("clinic_name", limit=120),
         "printer.uri": page.field("printer_uri", limit=200),
         "nhso.mode": page.field("nhso_mode", limit=10),
+        "kiosk.provider": page.field("provider", limit=35),
     }
     now = {
         "clinic.hcode": current.clinic.hcode,
         "clinic.name": current.clinic.name,
         "printer.uri": current.printer.uri,
         "nhso.mode": str(current.nhso.mode),
+        "kiosk.provider": current.kiosk.provider,
     }
     changes = {k: v for k, v in wanted.items() if v != now[k]}
+    provider = changes.get("kiosk.provider")
+    if provider:  # the kiosk's visits will carry it: an account of this unit, checked
+        try:
+            await threaded(deps.clinic.check_provider, provider)
+        except BilingualError as exc:
+            return page.render("settings.html", status=400, **_settings_context(page, error=exc))
     tokens = {name: page.field(name, limit=4000) for name in TOKEN_FIELDS}
     tokens = {k: v for k, v in tokens.items() if v}
     if changes and deps.config_path is None:

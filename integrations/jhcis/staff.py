@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, select
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, Engine, or_, select
 
 from common.cid import is_valid_cid
 from integrations.jhcis.tables import user
@@ -23,3 +25,37 @@ def staff_cid(db: Engine | Connection, username: str) -> str | None:
         value = db.execute(query).scalar()
     text = str(value or "").strip()
     return text if is_valid_cid(text) else None
+
+
+# Accounts JHCIS itself keeps for its tools, never a clinician (research for issue 25:
+# a public kiosk's provider list leaves these out), and officer types that are not
+# providers ('w' a village health volunteer, 'x' excluded from JHCIS's own lists).
+SYSTEM_ACCOUNTS = frozenset(
+    {
+        "drug_Store_Admin", "student_update", "usr_db", "adm", "code_management_cont",
+        "j2his_gateway", "usr_repair_database", "move_All_person_Out",
+    }
+)  # fmt: skip
+NOT_PROVIDERS = ("w", "x")
+
+
+@dataclass(frozen=True)
+class Provider:
+    username: str
+    display_name: str
+
+
+def unit_providers(engine: Engine, unit: str) -> list[Provider]:
+    """The unit's active staff accounts a visit may name as its provider."""
+    query = (
+        select(user.c.username, user.c.fullname, user.c.fname, user.c.lname, user.c.officertype)
+        .where(user.c.pcucode == unit, or_(user.c.markdelete.is_(None), user.c.markdelete == ""))
+        .order_by(user.c.username)
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        Provider(str(r.username), str(r.fullname or f"{r.fname or ''} {r.lname or ''}").strip())
+        for r in rows
+        if r.username not in SYSTEM_ACCOUNTS and (r.officertype or "") not in NOT_PROVIDERS
+    ]

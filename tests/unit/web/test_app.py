@@ -386,3 +386,29 @@ def test_no_open_redirects(target: str, client_for: ClientFor) -> None:
     assert reply.headers["location"] == "/queue"
     page = client.get("/login", params={"next": target})
     assert 'name="next" value="/queue"' in page.text
+
+
+def test_the_admin_chooses_the_kiosk_provider_from_jhcis_accounts(
+    deps: WebDeps, client_for: ClientFor
+) -> None:
+    from integrations.jhcis.synth import DEMO_PROVIDER
+
+    client = client_for("t_admin")
+    page = client.get("/settings").text
+    assert f'<option value="{DEMO_PROVIDER}"' in page  # the unit's own staff, by name
+    assert '<option value="adm"' not in page  # JHCIS's system accounts are no providers
+    form = {
+        "csrf_token": csrf_of(client, "/settings"),
+        "hcode": deps.settings.clinic.hcode,
+        "clinic_name": deps.settings.clinic.name,
+        "printer_uri": deps.settings.printer.uri,
+        "nhso_mode": str(deps.settings.nhso.mode),
+        "provider": "kiosk",  # no JHCIS account: refused, nothing saved
+    }
+    refused = client.post("/settings", data=form, follow_redirects=False)
+    assert refused.status_code == 400 and "kiosk.provider" in refused.text
+    form["provider"] = DEMO_PROVIDER
+    saved = client.post("/settings", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    config = tomllib.loads(deps.config_path.read_text())  # type: ignore[union-attr]
+    assert config["kiosk"]["provider"] == DEMO_PROVIDER
