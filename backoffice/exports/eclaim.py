@@ -147,7 +147,8 @@ class EclaimRows:
                     "ODX",
                     f.ODX(
                         HN=hn, DATEDX=date, CLINIC=d.clinic or clinic, DIAG=d.code,
-                        DXTYPE=d.dxtype, DRDX=d.provider_licence, PERSON_ID=cid, SEQ=seq,
+                        DXTYPE=d.dxtype, DRDX=d.provider_licence or v.provider_licence,
+                        PERSON_ID=cid, SEQ=seq,
                     ),
                 )
             )  # fmt: skip
@@ -188,7 +189,7 @@ class EclaimRows:
         """OOP: one row per procedure item with a known ICD-9-CM code."""
         procedures = self._procedure_types
         code = self.rules.procedure_code
-        provider = next((d.provider_licence for d in bundle.diagnoses), "")
+        provider = bundle.provider_licence
         for item in bundle.items:
             if item.drugtype in procedures and (oper := code(item.drugcode, item.std_code)):
                 out.append(

@@ -151,6 +151,9 @@ class Visit:
     distcode: str = ""
     refer_to: str = ""  # visit.refertohos: the unit the patient was referred out to
     refer_from: str = ""  # visit.receivefromhos: the unit that referred the patient here
+    # The licence of the visit's provider (visit.username, a JHCIS account of the unit):
+    # what the files carry where no diagnosis names its own doctor.
+    provider_licence: str = ""
 
     @property
     def hn(self) -> str:
@@ -172,6 +175,12 @@ class VisitBundle:
     items: list[Item] = field(default_factory=list)
     labs: list[Lab] = field(default_factory=list)
     vaccinations: list[Vaccination] = field(default_factory=list)
+
+    @property
+    def provider_licence(self) -> str:
+        """The first diagnosing doctor's licence, else the visit's provider's."""
+        found = next((d.provider_licence for d in self.diagnoses if d.provider_licence), "")
+        return found or self.visit.provider_licence
 
 
 def _s(value: object) -> str:
@@ -348,11 +357,15 @@ class ClaimSource:
             p.c.idcard, p.c.fname, p.c.lname, p.c.birth, p.c.sex, p.c.nation,
             p.c.provcodemoi, p.c.distcodemoi,
             t.cright.c.rightgroup, t.cright.c.mapright, t.ctitle.c.titlename,
+            t.user.c.licenseno,
         ]  # fmt: skip
         joined = (
             v.outerjoin(p, and_(p.c.pcucodeperson == v.c.pcucodeperson, p.c.pid == v.c.pid))
             .outerjoin(t.cright, t.cright.c.rightcode == v.c.rightcode)
             .outerjoin(t.ctitle, t.ctitle.c.titlecode == p.c.prename)
+            .outerjoin(
+                t.user, and_(t.user.c.pcucode == v.c.pcucode, t.user.c.username == v.c.username)
+            )
         )
         return select(*columns).select_from(joined).where(and_(*conditions)).order_by(*self._KEY)
 
@@ -402,7 +415,11 @@ class ClaimSource:
             self._child_query(
                 d, [d.c.diagcode, d.c.dxtype, d.c.clinic, c.c.mapdisease, u.c.licenseno],
                 near, [d.c.dxtype, d.c.diagcode],
-                [(c, c.c.diseasecode == d.c.diagcode), (u, u.c.username == d.c.doctordiag)],
+                [
+                    (c, c.c.diseasecode == d.c.diagcode),
+                    # user is keyed by (pcucode, username): one row, never one a unit
+                    (u, and_(u.c.pcucode == d.c.pcucode, u.c.username == d.c.doctordiag)),
+                ],
             ),
             self._child_query(
                 vd, [vd.c.drugcode, vd.c.unit, vd.c.dose, vd.c.realprice, vd.c.costprice,
@@ -473,14 +490,14 @@ class ClaimSource:
             (day, visitno, unit, timestart, pcucodeperson, pid, rightcode, hosmain, hossub,
              pressure, temp, money1, moneynoclaim, symptoms, claimcode, claimtype, main_inscl,
              sub_inscl, refer_to, refer_from, idcard, fname, lname, birth, sex, nation,
-             provcode, distcode, rightgroup, mapright, titlename) = row  # fmt: skip
+             provcode, distcode, rightgroup, mapright, titlename, licence) = row  # fmt: skip
             visit = Visit(
                 s(unit), int(visitno), day_of(day), _time(timestart), s(pcucodeperson), int(pid),
                 s(rightcode), s(rightgroup), s(mapright), s(hosmain), s(hossub), s(pressure),
                 temperature(temp), money(money1), money(moneynoclaim), s(claimcode),
                 s(claimtype), s(main_inscl), s(sub_inscl), s(idcard), s(titlename), s(fname),
                 s(lname), s(symptoms), birth_of(birth), s(sex), s(nation), s(provcode),
-                s(distcode), s(refer_to), s(refer_from),
+                s(distcode), s(refer_to), s(refer_from), s(licence),
             )  # fmt: skip
             bundle = VisitBundle(visit)
             while dk < key:

@@ -79,7 +79,7 @@ class SsopRows:
         items_total = sum((i.total for i in bundle.items), Decimal(0))
         total = max(v.money1 if v.money1 is not None else items_total, items_total)
         paid = v.moneynoclaim or Decimal(0)
-        provider = next((d.provider_licence for d in bundle.diagnoses), "")
+        provider = bundle.provider_licence
         clinic = next((d.clinic for d in bundle.diagnoses if d.clinic), self.rules.default_clinic)
         out: dict[str, list[dict[str, object]]] = {name: [] for name in _all_sections()}
         out["BILLTRAN"].append(

@@ -319,3 +319,17 @@ def test_visits_of_another_unit_in_the_same_database_are_not_ours(
     assert "110" not in {r["SEQ"] for r in parse(result.folder / "INS.txt")}  # type: ignore[operator]
     assert result.summary["included_visits"] == 4
     assert result.summary["excluded_visits"] == 5
+
+
+def test_the_visits_provider_licence_fills_in_for_a_diagnosis_without_its_doctor(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    """A kiosk visit names its provider (visit.username, a JHCIS account): where JHCIS's
+    diagnosis has no doctor of its own, ODX's DRDX carries the provider's licence."""
+    from integrations.jhcis import tables as t
+
+    with clinic_engine.begin() as conn:
+        conn.execute(t.visitdiag.update().values(doctordiag=None))
+    result = run(clinic_engine, tmp_path)
+    rows = parse(result.folder / "ODX.txt")  # type: ignore[operator]
+    assert rows and {r["DRDX"] for r in rows} == {"ว.12345"}  # the seed's "doc" account
