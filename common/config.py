@@ -39,6 +39,13 @@ class Section(BaseModel):
 class ClinicSettings(Section):
     hcode: str = Field("", description="5-digit unit code; empty = read from JHCIS office")
     name: str = Field("รพ.สต. สาธิต (Demo)", description="Name printed on tickets")
+    update_person_right: bool = Field(
+        False,
+        description=(
+            "Update a known person's right and main/sub unit from NHSO's rights check, as "
+            "JHCIS's 'ปรับปรุงสิทธิ์' button does (old values kept in kiosk_person_right)"
+        ),
+    )
 
     @field_validator("hcode")
     @classmethod

@@ -748,6 +748,9 @@ class Flow:
             mobile=session.mobile,
             mobile_changed=session.mobile_changed,
             main_inscl=rights.main_inscl if rights else "",
+            sub_inscl=rights.sub_inscl if rights else "",
+            hosp_main=rights.hosp_main if rights else "",
+            hosp_sub=rights.hosp_sub if rights else "",
             correlation_id=rights.correlation_id if rights else "",
             requested_at=now,
         )

@@ -292,6 +292,9 @@ def request_to_json(request: VisitRequest) -> str:
         "mobile": request.mobile,
         "mobile_changed": request.mobile_changed,
         "main_inscl": request.main_inscl,
+        "sub_inscl": request.sub_inscl,
+        "hosp_main": request.hosp_main,
+        "hosp_sub": request.hosp_sub,
         "correlation_id": request.correlation_id,
         "requested_at": request.requested_at.isoformat() if request.requested_at else None,
     }
@@ -335,6 +338,9 @@ def request_from_json(text: str) -> VisitRequest:
         mobile=data.get("mobile"),
         mobile_changed=bool(data.get("mobile_changed")),
         main_inscl=data.get("main_inscl", ""),
+        sub_inscl=data.get("sub_inscl", ""),
+        hosp_main=data.get("hosp_main", ""),
+        hosp_sub=data.get("hosp_sub", ""),
         correlation_id=data.get("correlation_id", ""),
         requested_at=dt.datetime.fromisoformat(requested) if requested else None,
     )

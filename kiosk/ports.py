@@ -131,6 +131,9 @@ class Rights:
     claim_types: tuple[ClaimType, ...]
     main_inscl: str = ""  # code: UCS, OFC, SSS, LGO, WEL...
     main_inscl_name: str = ""
+    sub_inscl: str = ""  # NHSO's sub-type code, e.g. 89
+    hosp_main: str = ""  # NHSO's main and sub unit (5-digit hcodes)
+    hosp_sub: str = ""
     correlation_id: str = ""  # the agent's, echoed back on authen
 
 
@@ -175,6 +178,9 @@ class VisitRequest:
     main_inscl: str = ""
     correlation_id: str = ""
     requested_at: dt.datetime | None = None
+    sub_inscl: str = ""
+    hosp_main: str = ""
+    hosp_sub: str = ""
 
     def __repr__(self) -> str:
         return (

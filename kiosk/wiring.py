@@ -243,7 +243,7 @@ def _start(
 
     services = KioskServices(
         card=PcscCardReader(reader_name, photo=settings.card.save_photo),
-        clinic=JhcisClinic(db),
+        clinic=JhcisClinic(db, update_person_right=settings.clinic.update_person_right),
         rights=ProviderRights(provider),
         authen=ProviderAuthen(provider, hcode=settings.clinic.hcode or None),
         printer=printer,

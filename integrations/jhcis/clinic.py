@@ -74,6 +74,7 @@ from integrations.jhcis.own_tables import (
     kiosk_person_card,
     kiosk_visit,
 )
+from integrations.jhcis.person_right import JhcisRight, nhso_right, update_person_right
 from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
 from integrations.jhcis.records import (
     CheckinRequest,
@@ -135,6 +136,9 @@ CHECKIN_WRITES: dict[str, frozenset[str]] = {
             "fnameeng",
             "lnameeng",
             "dischargetype",
+            "rightcode",
+            "hosmain",
+            "hossub",
             "nation",
             "hnomoi",
             "roadmoi",
@@ -541,6 +545,7 @@ class ClinicDatabase:
         identity: WalkinIdentity,
         moment: dt.datetime,
         photo: bytes | None = None,
+        right: JhcisRight | None = None,
     ) -> Person:
         """Under the numbering lock: the person with this citizen ID, else a new walk-in
         with what JHCIS's own card registration writes (card_record.py)."""
@@ -555,6 +560,8 @@ class ClinicDatabase:
         values = self._walkin_values(
             conn, identity=identity, unit=unit, pid=pid, hcode=hcode, moment=moment, area=area
         )
+        # A new walk-in: NHSO's right and units where JHCIS's code tables have them.
+        values.update((right or JhcisRight()).values())
         fitted = self._fit_person_text(values)
         stored = self._encoded("person", values)
         conn.execute(person.insert().values(**stored))
@@ -764,11 +771,16 @@ class ClinicDatabase:
 
         def check_in(conn: Connection) -> CheckinResult:
             replay = self._visit_by_key(conn, request.key)
-            who = self._checkin_person(conn, request, at, known, replay)
+            right = nhso_right(conn, request) if replay is None else JhcisRight()
+            who = self._checkin_person(conn, request, at, known, replay, right=right)
             if request.refuse_inactive and replay is None and who.inactive_reason:
                 raise PersonNeedsStaff(who.inactive_reason)
             if replay is None and request.identity is not None and not who.newly_registered:
                 self._complete_known(conn, who, request.identity, at, request)
+            if replay is None and request.update_person_right and not who.newly_registered:
+                source = "kiosk" if request.refuse_inactive else "web"
+                if update_person_right(conn, who, right, at, source):
+                    who = self._get_person(conn, *who.key) or who  # the visit copies it
             if replay is not None:
                 self._check_same_person(replay, who)
                 asked = request.person or who.key
@@ -798,6 +810,8 @@ class ClinicDatabase:
         at: dt.datetime,
         known: Person | None,
         replay: Visit | None,
+        *,
+        right: JhcisRight,
     ) -> Person:
         if known is not None:
             return known
@@ -808,7 +822,7 @@ class ClinicDatabase:
                 return found
         if request.identity is None:  # a known key that no longer exists, and no card
             raise JhcisError("person row not found for check-in")
-        return self._find_or_register(conn, request.identity, at, request.photo)
+        return self._find_or_register(conn, request.identity, at, request.photo, right)
 
     def _same_day_visit(
         self, conn: Connection, who: Person, request: CheckinRequest, at: dt.datetime

@@ -109,6 +109,28 @@ kiosk_person_card = Table(
     mysql_charset="utf8mb4",
 )
 
+# A person's right and units as they were before NHSO's answer replaced them (the
+# clinic's `clinic.update_person_right`, JHCIS's "ปรับปรุงสิทธิ์"): one row a change,
+# so that a mistake can be undone by hand.
+kiosk_person_right = Table(
+    "kiosk_person_right",
+    own_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pcucodeperson", CHAR(5), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("changed_at", JhcisDateTime, nullable=False),
+    Column("source", String(20), nullable=False),  # kiosk, web, sync
+    Column("old_rightcode", String(4)),
+    Column("old_hosmain", String(9)),
+    Column("old_hossub", String(9)),
+    Column("new_rightcode", String(4)),
+    Column("new_hosmain", String(9)),
+    Column("new_hossub", String(9)),
+    Index("kiosk_person_right_person", "pcucodeperson", "pid"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
 # Written only by `backoffice jhcis create-demo`: proves a database is a demo one.
 kiosk_demo = Table(
     "kiosk_demo",
@@ -120,7 +142,12 @@ kiosk_demo = Table(
     mysql_charset="utf8mb4",
 )
 
-RUNTIME_TABLES: tuple[Table, ...] = (kiosk_visit, kiosk_pending_authen, kiosk_person_card)
+RUNTIME_TABLES: tuple[Table, ...] = (
+    kiosk_visit,
+    kiosk_pending_authen,
+    kiosk_person_card,
+    kiosk_person_right,
+)
 
 
 def ensure_own_tables(engine: Engine, *, include_demo_marker: bool = False) -> list[str]:

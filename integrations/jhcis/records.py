@@ -244,6 +244,13 @@ class CheckinRequest:
     #: personimages for a new person, or one without a photo (or any, `replace_photo`).
     photo: bytes | None = field(default=None, repr=False)
     replace_photo: bool = False
+    #: NHSO's main and sub unit from today's rights check (main_inscl and sub_inscl
+    #: above are its right). A new walk-in is registered with them; a known person's
+    #: record is updated only where the clinic asks (`update_person_right`), as JHCIS's
+    #: "ปรับปรุงสิทธิ์" does, the old values kept in kiosk_person_right.
+    nhso_hosmain: str | None = None
+    nhso_hossub: str | None = None
+    update_person_right: bool = False
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,9 @@ def walkin_identity(identity: Identity) -> WalkinIdentity:
     )
 
 
-def checkin_request(request: VisitRequest, at: dt.datetime) -> CheckinRequest:
+def checkin_request(
+    request: VisitRequest, at: dt.datetime, *, update_person_right: bool = False
+) -> CheckinRequest:
     """The flow's request as JHCIS's one check-in call takes it."""
     patient = request.patient
     known = patient.pid is not None and not patient.offline
@@ -85,6 +87,9 @@ def checkin_request(request: VisitRequest, at: dt.datetime) -> CheckinRequest:
         claim_code=request.claim_code,
         correlation_id=request.correlation_id or None,
         main_inscl=request.main_inscl or None,
+        sub_inscl=request.sub_inscl or None,
+        nhso_hosmain=request.hosp_main or None,
+        nhso_hossub=request.hosp_sub or None,
         pending_authen=request.authen_status == "pending" and bool(request.claim_type),
         mobile=request.mobile,
         store_mobile=request.mobile_changed and bool(request.mobile),
@@ -93,6 +98,7 @@ def checkin_request(request: VisitRequest, at: dt.datetime) -> CheckinRequest:
         reuse_same_day=patient.offline,
         refuse_inactive=True,  # a deceased or discharged record goes to staff
         photo=request.identity.photo,
+        update_person_right=update_person_right,
     )
 
 
@@ -100,10 +106,15 @@ class JhcisClinic:
     """ClinicPort: the kiosk's two questions to JHCIS."""
 
     def __init__(
-        self, db: ClinicDatabase, *, clock: Callable[[], dt.datetime] = dt.datetime.now
+        self,
+        db: ClinicDatabase,
+        *,
+        clock: Callable[[], dt.datetime] = dt.datetime.now,
+        update_person_right: bool = False,
     ) -> None:
         self.db = db
         self.clock = clock
+        self.update_person_right = update_person_right  # clinic.update_person_right
 
     def ping(self) -> None:
         """Does JHCIS answer now? (kiosk.device_status asks while the kiosk is idle.)
@@ -140,7 +151,9 @@ class JhcisClinic:
     def open_visit(self, request: VisitRequest) -> VisitRef:
         at = request.requested_at or self.clock()
         with _reachable():
-            done = self.db.open_checkin_visit(checkin_request(request, at))
+            done = self.db.open_checkin_visit(
+                checkin_request(request, at, update_person_right=self.update_person_right)
+            )
         return visit_ref(done.visit, opened_at=at)
 
     def _next_appointment(self, person: Person, today: dt.date) -> Appointment | None:

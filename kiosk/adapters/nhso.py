@@ -84,6 +84,9 @@ def kiosk_rights(rights: NhsoRights, *, usable: bool = True) -> Rights:
         claim_types=tuple(ClaimType(c.code, c.name) for c in rights.claim_types) if usable else (),
         main_inscl=rights.main_inscl_code or "",
         main_inscl_name=rights.main_inscl_name or "",
+        sub_inscl=rights.sub_inscl_code or "",
+        hosp_main=rights.hosp_main.hcode if rights.hosp_main else "",
+        hosp_sub=rights.hosp_sub.hcode if rights.hosp_sub else "",
         correlation_id=rights.correlation_id or "",
     )
 

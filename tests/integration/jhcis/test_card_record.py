@@ -22,7 +22,7 @@ from common.thaidate import PartialDate, age_on
 from integrations.jhcis import ClinicDatabase, WalkinIdentity
 from integrations.jhcis import tables as t
 from integrations.jhcis.own_tables import kiosk_person_card
-from integrations.jhcis.records import CheckinRequest
+from integrations.jhcis.records import CheckinRequest, CheckinResult
 from kiosk.testing import synthetic_cid
 from kiosk.wiring import demo_profile_path
 
@@ -66,7 +66,7 @@ def _replace(who: WalkinIdentity, **changes: object) -> WalkinIdentity:
     return dataclasses.replace(who, **changes)  # type: ignore[arg-type]
 
 
-def check_in(db: ClinicDatabase, who: WalkinIdentity, key: str, **extra: object) -> object:
+def check_in(db: ClinicDatabase, who: WalkinIdentity, key: str, **extra: object) -> CheckinResult:
     request = CheckinRequest(key=key.ljust(32, "0"), at=AT, identity=who, **extra)  # type: ignore[arg-type]
     return db.open_checkin_visit(request)
 
@@ -203,3 +203,46 @@ def test_no_zero_in_date_keeps_the_year_aside(jhcis_mariadb_tis620_url: str) -> 
         assert kept == 1941
     finally:
         db.dispose()
+
+
+def test_nhso_right_registers_walkins_and_updates_known_people_only_when_asked(
+    db: ClinicDatabase,
+) -> None:
+    from integrations.jhcis.own_tables import kiosk_person_right
+
+    nhso = {"main_inscl": "UCS", "sub_inscl": "89", "nhso_hosmain": "99900",
+            "nhso_hossub": "99901"}  # fmt: skip
+    walkin = card(serial_for(db, 835000))
+    check_in(db, walkin, f"right-{walkin.cid}", **nhso)
+    found = db.find_person_by_cid(walkin.cid)
+    assert found is not None
+    assert (found.rightcode, found.hosmain, found.hossub) == ("89", "99900", "99901")
+
+    # Known now; NHSO answers another right. Off (the default): JHCIS's record stays.
+    other = {**nhso, "sub_inscl": "74", "nhso_hossub": "99900"}
+    check_in(db, walkin, f"right2-{walkin.cid}", **other)
+    kept = db.find_person_by_cid(walkin.cid)
+    assert kept is not None and (kept.rightcode, kept.hossub) == ("89", "99901")
+    # On: updated as JHCIS's button does, the old values kept for an undo; the visit
+    # opened in the same check-in carries the new right.
+    done = check_in(db, walkin, f"right3-{walkin.cid}", update_person_right=True, **other)
+    updated = db.find_person_by_cid(walkin.cid)
+    assert updated is not None and (updated.rightcode, updated.hossub) == ("74", "99900")
+    with db.engine.connect() as conn:
+        log = (
+            conn.execute(select(kiosk_person_right).where(kiosk_person_right.c.pid == updated.pid))
+            .mappings()
+            .all()
+        )
+        visit_right = conn.execute(
+            select(t.visit.c.rightcode).where(t.visit.c.visitno == done.visit.visitno)
+        ).scalar()
+    assert [
+        (r["old_rightcode"], r["new_rightcode"], r["old_hossub"], r["new_hossub"]) for r in log
+    ] == [("89", "74", "99901", "99900")]
+    assert visit_right == "74"
+    # An NHSO unit JHCIS's chospital lacks is not written (the foreign key would refuse it).
+    check_in(db, walkin, f"right4-{walkin.cid}", update_person_right=True,
+             **{**other, "nhso_hosmain": "12345"})  # fmt: skip
+    after = db.find_person_by_cid(walkin.cid)
+    assert after is not None and after.hosmain == "99900"

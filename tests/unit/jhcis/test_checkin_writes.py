@@ -46,6 +46,8 @@ def test_the_list_is_what_the_inserts_send(jhcis_sqlite_url: str) -> None:
             correlation_id="c",
             main_inscl="UCS",
             sub_inscl="89",
+            nhso_hosmain="99900",  # the synthetic clinic's hospital: in chospital
+            nhso_hossub="99901",
         )
     )
     db.dispose()

@@ -66,6 +66,11 @@ def test_own_tables_are_prefixed_and_created_idempotently(tmp_path: Path) -> Non
     engine = create_engine(f"sqlite:///{tmp_path / 'own.sqlite'}")
     assert all(name.startswith("kiosk_") for name in own_metadata.tables)
     created = ensure_own_tables(engine)
-    assert created == ["kiosk_visit", "kiosk_pending_authen", "kiosk_person_card"]
+    assert created == [
+        "kiosk_visit",
+        "kiosk_pending_authen",
+        "kiosk_person_card",
+        "kiosk_person_right",
+    ]
     assert ensure_own_tables(engine) == []
     assert set(inspect(engine).get_table_names()) == set(created)
