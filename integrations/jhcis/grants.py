@@ -1,10 +1,12 @@
 """Least-privilege MySQL accounts for the kiosk and the backoffice.
 
 The kiosk reads a few code tables and the vaccine appointments (for the ticket),
-registers walk-ins (INSERT/UPDATE ``person``), opens visits (INSERT/UPDATE ``visit``)
-and keeps its own ``kiosk_`` tables, which it may create (table-level CREATE and INDEX
-on exactly those names). Nothing else: no DELETE, no DROP or ALTER anywhere, no access
-to ``user`` (JHCIS's accounts and passwords).
+registers walk-ins (INSERT/UPDATE ``person``, and what JHCIS's own card registration
+writes: ``personaddresscontact``, ``personimages``), opens visits (INSERT/UPDATE
+``visit``) and keeps its own ``kiosk_`` tables, which it may create (table-level CREATE
+and INDEX on exactly those names). Of ``user`` it sees two columns, ``pcucode`` and
+``username``, to check its provider is an account of the unit, never the passwords.
+Nothing else: no DELETE, no DROP or ALTER anywhere.
 
 The backoffice also reads the clinical tables (claims, exports, reminders) and
 ``user`` (staff sign-in with JHCIS accounts), and updates ``visit`` (claim codes,
@@ -47,6 +49,8 @@ _BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
     "kiosk_web_session": (*_OWN_PRIVILEGES, "DELETE"),
 }
 
+PROVIDER_COLUMNS = "SELECT (pcucode, username)"
+
 KIOSK_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "office": ("SELECT",),
     "ctitle": ("SELECT",),
@@ -56,6 +60,16 @@ KIOSK_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "house": ("SELECT",),
     "person": ("SELECT", "INSERT", "UPDATE"),
     "visit": ("SELECT", "INSERT", "UPDATE"),
+    # The provider check (visit (pcucode, username) -> user): these columns only.
+    "user": (PROVIDER_COLUMNS,),
+    # What JHCIS's card registration writes, and what the kiosk checks before a visit
+    # (optional tables: a JHCIS without one needs no grant for it).
+    "persondeath": ("SELECT",),
+    "cprovince": ("SELECT",),
+    "cdistrict": ("SELECT",),
+    "csubdistrict": ("SELECT",),
+    "personaddresscontact": ("SELECT", "INSERT"),
+    "personimages": ("SELECT", "INSERT", "UPDATE"),
     # The ticket's "next vaccine appointment" line (read with the patient, kiosk.adapters.clinic).
     "visitepiappoint": ("SELECT",),
     "visitepi": ("SELECT",),
@@ -67,6 +81,8 @@ BACKOFFICE_PRIVILEGES: dict[str, tuple[str, ...]] = {
     **{t.name: ("SELECT",) for t in JHCIS_TABLES},
     "person": ("SELECT", "INSERT", "UPDATE"),
     "visit": ("SELECT", "INSERT", "UPDATE"),
+    "personaddresscontact": ("SELECT", "INSERT"),
+    "personimages": ("SELECT", "INSERT", "UPDATE"),
     **_OWN,
     **_BACKOFFICE_OWN,
 }
@@ -118,7 +134,8 @@ def _unquote(name: str) -> str:
 def effective_privileges(grant_lines: list[str], database: str) -> dict[str, set[str]]:
     """Table -> privileges (``*`` for the whole database) from SHOW GRANTS lines.
 
-    Column-level grants are ignored (they do not allow whole-row writes).
+    A column-level grant counts only as itself ("SELECT (pcucode, username)"): it allows
+    no whole-row read or write.
     """
     result: dict[str, set[str]] = {}
     for line in grant_lines:
@@ -129,11 +146,26 @@ def effective_privileges(grant_lines: list[str], database: str) -> dict[str, set
         if db not in {"*", database}:
             continue
         parts = [p.strip().upper() for p in _SPLIT_RE.split(match["privs"])]
-        privs = {p for p in parts if "(" not in p}  # column-level grants do not count
-        if "ALL PRIVILEGES" in privs or "ALL" in privs:
+        if "ALL PRIVILEGES" in parts or "ALL" in parts:
             privs = set(ALL)
+        else:
+            privs = {_normal(p) for p in parts}
         result.setdefault("*" if table == "*" else table.lower(), set()).update(privs)
     return result
+
+
+def _normal(privilege: str) -> str:
+    """One spelling of a privilege: SELECT (`b`, `a`) and SELECT (a,b) compare equal."""
+    text = re.sub(r"\s+|`", "", privilege).upper()
+    base, _, columns = text.partition("(")
+    if not columns:
+        return text
+    return f"{base}({','.join(sorted(columns.rstrip(')').split(',')))})"
+
+
+def _held(needed: str, have: set[str]) -> bool:
+    """A column-level privilege is also held through the whole table's."""
+    return _normal(needed) in have or _normal(needed).split("(")[0] in have
 
 
 def missing_privileges(role: Role, granted: dict[str, set[str]]) -> list[str]:
@@ -142,7 +174,7 @@ def missing_privileges(role: Role, granted: dict[str, set[str]]) -> list[str]:
     missing: list[str] = []
     for table, needed in sorted(privileges(role).items()):
         have = everywhere | granted.get(table, set())
-        missing.extend(f"{p} on {table}" for p in needed if p not in have)
+        missing.extend(f"{p} on {table}" for p in needed if not _held(p, have))
     return missing
 
 

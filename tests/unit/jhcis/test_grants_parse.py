@@ -26,7 +26,8 @@ def test_column_level_database_level_and_other_databases() -> None:
         "GRANT ALL PRIVILEGES ON `other`.* TO `k`@`%`",
     ]
     granted = effective_privileges(lines, "jhcisdb")
-    assert granted["person"] == set()  # column-level grants do not count
+    # column-level grants count only as themselves: no whole-row read or write
+    assert granted["person"] == {"SELECT(FNAME)", "UPDATE(MOBILE)"}
     missing = missing_privileges("kiosk", granted)
     assert "INSERT on person" in missing and "SELECT on person" not in missing
     assert risky_privileges(granted) == []
