@@ -150,3 +150,24 @@ def test_command_line(
     out = json.loads(capsys.readouterr().out)
     assert out["summary"]["included_visits"] == 1
     assert re.fullmatch(r"99901_SSOPBIL_2603_01_\d{8}-\d{6}\.zip", Path(out["zip"]).name)
+
+
+def test_the_visits_provider_licence_is_the_service_provider_and_prescriber(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    """With no doctor on the diagnosis, SvPID and Presc carry the visit provider's licence."""
+    from integrations.jhcis import tables as t
+
+    with clinic_engine.begin() as conn:
+        conn.execute(t.visitdiag.update().values(doctordiag=None))
+    folder = run(clinic_engine, tmp_path).folder
+    assert folder is not None
+    _h, ops = parse_ssop(folder / "OPServices25690303.txt")
+    service = dict(
+        zip(dict(SSOP_SECTIONS["OPServices"])["OPServices"], ops["OPServices"][0], strict=True)
+    )
+    _h, disp = parse_ssop(folder / "BILLDISP25690303.txt")
+    dispensing = dict(
+        zip(dict(SSOP_SECTIONS["BILLDISP"])["Dispensing"], disp["Dispensing"][0], strict=True)
+    )
+    assert (service["SvPID"], dispensing["Presc"]) == ("ว.12345", "ว.12345")
