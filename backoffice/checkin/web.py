@@ -52,6 +52,7 @@ async def _show_person(page: Page, who: Person, error: BilingualError | None = N
     today = page.deps.clock().date()
     visit: Visit | None = await threaded(page.deps.clinic.find_today_visit, who, today)
     photo = await threaded(page.deps.clinic.person_photo, who.pcucodeperson, who.pid)
+    note = await threaded(page.deps.clinic.card_note, who.pcucodeperson, who.pid)
     name = " ".join(p for p in (who.title or "", who.first_name, who.last_name) if p)
     return page.render(
         "checkin_person.html",
@@ -60,6 +61,7 @@ async def _show_person(page: Page, who: Person, error: BilingualError | None = N
         masked_cid=mask_cid(who.cid),
         today_visit=visit,
         has_photo=photo is not None,
+        card_note=note,
         claim_types=CLAIM_TYPES,
         idem=uuid.uuid4().hex,
         error=error,
@@ -152,7 +154,7 @@ def _authen(page: Page, who: Person, claim_type: str, mobile: str) -> AuthenResu
         # patient (the provider's self-service default).
         province=deps.settings.nhso.province or _province(clinic),
         recorder_pid=(
-            staff_cid(clinic.engine, page.session.username)
+            staff_cid(clinic.engine, page.session.username, clinic.unit_code())
             or deps.settings.nhso.recorder_pid
             or None
         ),

@@ -95,7 +95,8 @@ def _moph(page: Page) -> MophClaimService:
 def _recorder_cid(page: Page) -> str:
     if page.session is None:
         return ""
-    return staff_cid(page.deps.clinic.engine, page.session.username) or ""
+    clinic = page.deps.clinic
+    return staff_cid(clinic.engine, page.session.username, clinic.unit_code()) or ""
 
 
 def _close_right(page: Page) -> CloseRightService:

@@ -104,10 +104,12 @@ async def visit_page(page: Page) -> Response:
     message = page.query("done", limit=20)
     row = detail.row
     photo = await threaded(page.deps.clinic.person_photo, row.pcucodeperson, row.pid)
+    note = await threaded(page.deps.clinic.card_note, row.pcucodeperson, row.pid)
     return page.render(
         "visit.html",
         detail=detail,
         has_photo=photo is not None,
+        card_note=note,
         row=detail.row,
         claim_type_name=CLAIM_TYPE_NAMES.get(detail.row.claim_type or "", ""),
         flag_label=lambda code: flag_label(code, page.lang),

@@ -65,6 +65,22 @@ WORDS: dict[str, tuple[str, str]] = {
     "today_visit_exists": ("วันนี้มี visit แล้ว", "Already has a visit today"),
     "photo": ("รูปถ่ายจากบัตรประชาชน", "Photo from the ID card"),
     "kiosk_provider": ("ผู้ให้บริการของตู้", "The kiosk's provider"),
+    "card_name_fitted": (
+        "ชื่อตามบัตรยาวเกินช่องของ JHCIS จึงถูกตัดให้พอดี ชื่อเต็มตามบัตร",
+        "The card's name was longer than JHCIS's column and was cut to fit; in full",
+    ),
+    "card_area_unresolved": (
+        "ที่อยู่ตามบัตรที่ไม่พบในตารางรหัสของ JHCIS (ไม่ได้บันทึกรหัส)",
+        "Address parts not found in JHCIS's code tables (no code written)",
+    ),
+    "card_birth_year": (
+        "บัตรมีเพียงปีเกิด ฐานข้อมูลนี้เก็บวันเกิดแบบไม่ครบไม่ได้ ปีเกิด พ.ศ.",
+        "The card holds the birth year only, which this database cannot store; year (BE)",
+    ),
+    "providers_unavailable": (
+        "อ่านรายชื่อเจ้าหน้าที่จาก JHCIS ไม่ได้ในขณะนี้",
+        "The staff list could not be read from JHCIS just now",
+    ),
     "no_provider": ("ไม่ระบุ (เจ้าหน้าที่ระบุเองใน JHCIS)", "None (staff fill it in JHCIS)"),
     "kiosk_provider_hint": (
         "เจ้าหน้าที่ที่ถูกบันทึกเป็นผู้ให้บริการของ visit ที่ตู้เปิด (visit.username) "

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.web.config_file import update_config
@@ -17,7 +18,7 @@ from backoffice.web.tables import ROLE_NONE, ROLES
 from common.config import ConfigError, NhsoMode, Settings
 from common.errors import BilingualError
 from common.secrets import write_secret
-from integrations.jhcis.staff import unit_providers
+from integrations.jhcis.staff import Provider, unit_providers
 
 HEALTH_FILE = "kiosk-health.json"
 COMPONENTS = ("reader", "printer", "nhso", "database")
@@ -85,12 +86,21 @@ async def health(page: Page) -> Response:
     )
 
 
-def _settings_context(page: Page, **extra: Any) -> dict[str, Any]:
-    secrets = page.deps.secrets()
+def _providers(page: Page) -> list[Provider] | None:
+    """The unit's accounts for the provider list; None when JHCIS cannot say now (the
+    page must still open: it is where the unit code is set)."""
     clinic = page.deps.clinic
+    try:
+        return unit_providers(clinic.engine, clinic.unit_code())
+    except (BilingualError, DBAPIError):
+        return None
+
+
+async def _settings_context(page: Page, **extra: Any) -> dict[str, Any]:
+    secrets = page.deps.secrets()
     return {
         "s": page.deps.settings,
-        "providers": unit_providers(clinic.engine, clinic.unit_code()),
+        "providers": await threaded(_providers, page),
         "modes": [str(m) for m in NhsoMode],
         "token_set": {name: getattr(secrets, name) is not None for name in TOKEN_FIELDS},
         "config_path": page.deps.config_path,
@@ -101,7 +111,7 @@ def _settings_context(page: Page, **extra: Any) -> dict[str, Any]:
 @guard("admin")
 async def settings_page(page: Page) -> Response:
     saved = page.query("saved", limit=5) == "1"
-    return page.render("settings.html", **_settings_context(page, saved=saved, error=None))
+    return page.render("settings.html", **await _settings_context(page, saved=saved, error=None))
 
 
 @guard("admin")
@@ -128,12 +138,16 @@ async def settings_save(page: Page) -> Response:
         try:
             await threaded(deps.clinic.check_provider, provider)
         except BilingualError as exc:
-            return page.render("settings.html", status=400, **_settings_context(page, error=exc))
+            return page.render(
+                "settings.html", status=400, **await _settings_context(page, error=exc)
+            )
     tokens = {name: page.field(name, limit=4000) for name in TOKEN_FIELDS}
     tokens = {k: v for k, v in tokens.items() if v}
     if changes and deps.config_path is None:
         error = ConfigError("no configuration file: start the backoffice with --config FILE")
-        return page.render("settings.html", status=409, **_settings_context(page, error=error))
+        return page.render(
+            "settings.html", status=409, **await _settings_context(page, error=error)
+        )
     try:
         if changes:
             assert deps.config_path is not None
@@ -142,7 +156,7 @@ async def settings_save(page: Page) -> Response:
             await threaded(write_secret, deps.settings.secrets_file, name, value)
     except ConfigError as exc:
         await threaded(page.audit, "settings", outcome="invalid", detail={"keys": sorted(changes)})
-        return page.render("settings.html", status=400, **_settings_context(page, error=exc))
+        return page.render("settings.html", status=400, **await _settings_context(page, error=exc))
     if changes:
         # Values are not secret, but the audit keeps to names and the new values.
         await threaded(page.audit, "settings", detail={"changed": changes})

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, and_, insert, select, update
 
+from integrations.jhcis.fitting import fit_text
+from integrations.jhcis.own_tables import kiosk_person_card
 from integrations.jhcis.profile import SchemaProfile
 from integrations.jhcis.records import Person, WalkinIdentity
 from integrations.jhcis.tables import (
@@ -47,8 +49,12 @@ class AreaCodes:
     unresolved: tuple[str, ...] = field(default=())
 
 
-def resolve_area(conn: Connection, profile: SchemaProfile, who: WalkinIdentity) -> AreaCodes:
-    """The card's province, district and subdistrict as JHCIS codes, as far as they go."""
+def resolve_area(
+    conn: Connection, profile: SchemaProfile, who: WalkinIdentity, *, encode: Encode
+) -> AreaCodes:
+    """The card's province, district and subdistrict as JHCIS codes, as far as they go.
+
+    The names are compared as the tables store them (`encode`: legacy latin1 bytes)."""
     given = [(level, name) for level, name in (
         ("province", who.province), ("district", who.district), ("subdistrict", who.subdistrict)
     ) if name]  # fmt: skip
@@ -56,12 +62,15 @@ def resolve_area(conn: Connection, profile: SchemaProfile, who: WalkinIdentity) 
         return AreaCodes()
     if not all(profile.has_table(t.name) for t in (cprovince, cdistrict, csubdistrict)):
         return AreaCodes(unresolved=tuple(level for level, _ in given))
-    province = _one(conn, select(cprovince.c.provcode).where(cprovince.c.provname == who.province))
+    province_name = encode("cprovince", {"provname": who.province})["provname"]
+    district_name = encode("cdistrict", {"distname": who.district})["distname"]
+    subdistrict_name = encode("csubdistrict", {"subdistname": who.subdistrict})["subdistname"]
+    province = _one(conn, select(cprovince.c.provcode).where(cprovince.c.provname == province_name))
     district = (
         _one(
             conn,
             select(cdistrict.c.distcode).where(
-                cdistrict.c.provcode == province, cdistrict.c.distname == who.district
+                cdistrict.c.provcode == province, cdistrict.c.distname == district_name
             ),
         )
         if province
@@ -74,7 +83,7 @@ def resolve_area(conn: Connection, profile: SchemaProfile, who: WalkinIdentity) 
                 and_(
                     csubdistrict.c.provcode == province,
                     csubdistrict.c.distcode == district,
-                    csubdistrict.c.subdistname == who.subdistrict,
+                    csubdistrict.c.subdistname == subdistrict_name,
                 )
             ),
         )
@@ -147,6 +156,10 @@ def write_contact_address(
         "provcode": moi["provcodemoi"],
     }
     values = profile.only_present(personaddresscontact, values)
+    for column in ("hno", "road"):  # as wide as the person's own copy may not be
+        text = values.get(column)
+        if isinstance(text, str):
+            values[column], _cut = fit_text(text, profile.width("personaddresscontact", column))
     conn.execute(insert(personaddresscontact).values(**encode("personaddresscontact", values)))
     return True
 
@@ -232,3 +245,48 @@ def read_photo(conn: Connection, profile: SchemaProfile, key: tuple[str, int]) -
         )
     ).scalar()
     return bytes(photo) if photo else None
+
+
+def note_card(
+    conn: Connection,
+    key: tuple[str, int],
+    who: WalkinIdentity,
+    *,
+    fitted: list[str],
+    unresolved: tuple[str, ...],
+    birth_year: int | None,
+    moment: dt.datetime,
+) -> None:
+    """What the card said that JHCIS could not hold, for staff (kiosk_person_card).
+
+    Written over a row left by a person JHCIS deleted whose pid came back (MAX+1): the
+    kiosk may not delete, and an INSERT would collide with it at every retry.
+    """
+    unit, pid = key
+    values = {
+        "title": who.title,
+        "first_name": who.first_name.strip(),
+        "last_name": who.last_name.strip(),
+        "fitted_columns": ",".join(fitted) or None,
+        "unresolved_area": ",".join(unresolved) or None,
+        "birth_year": birth_year,
+        "recorded_at": moment,
+    }
+    where = and_(kiosk_person_card.c.pcucodeperson == unit, kiosk_person_card.c.pid == pid)
+    if conn.execute(update(kiosk_person_card).where(where).values(**values)).rowcount == 0:
+        conn.execute(insert(kiosk_person_card).values(pcucodeperson=unit, pid=pid, **values))
+
+
+def card_note(conn: Connection, key: tuple[str, int]) -> dict[str, object] | None:
+    """The kiosk_person_card row of a person, for the staff pages."""
+    unit, pid = key
+    row = (
+        conn.execute(
+            select(kiosk_person_card).where(
+                kiosk_person_card.c.pcucodeperson == unit, kiosk_person_card.c.pid == pid
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row is not None else None

@@ -42,8 +42,10 @@ from common.thaidate import PartialDate
 from integrations.jhcis.card_record import (
     AreaCodes,
     address_values,
+    card_note,
     english_name,
     fill_empty_person_fields,
+    note_card,
     read_photo,
     resolve_area,
     save_photo,
@@ -71,7 +73,6 @@ from integrations.jhcis.numbering import next_number, next_visitno, numbering_tr
 from integrations.jhcis.own_tables import (
     ensure_own_tables,
     kiosk_pending_authen,
-    kiosk_person_card,
     kiosk_visit,
 )
 from integrations.jhcis.person_right import JhcisRight, nhso_right, update_person_right
@@ -168,6 +169,45 @@ CHECKIN_WRITES: dict[str, frozenset[str]] = {
             "hossub",
             "username",
             "dateupdate",
+            "hiciauthen_nhso",
+            "claimcode_nhso",
+            "datetime_claim",
+            "correlationid_nhso",
+            "main_inscl",
+            "sub_inscl",
+        ]
+    ),
+}
+# Of those, the ones a check-in may leave empty (NULL, or out of the INSERT): an unknown
+# title, area, right or unit, a year-only birth on a NO_ZERO_IN_DATE server, no provider.
+# A NOT NULL column without a default among them refuses some check-ins on a strict server.
+CHECKIN_MAYBE_EMPTY: dict[str, frozenset[str]] = {
+    "person": frozenset(
+        [
+            "prename",
+            "lname",
+            "birth",
+            "hnomoi",
+            "roadmoi",
+            "mumoi",
+            "subdistcodemoi",
+            "distcodemoi",
+            "provcodemoi",
+            "prenameeng",
+            "fnameeng",
+            "lnameeng",
+            "rightcode",
+            "hosmain",
+            "hossub",
+        ]
+    ),
+    "visit": frozenset(
+        [
+            "rightcode",
+            "rightno",
+            "hosmain",
+            "hossub",
+            "username",
             "hiciauthen_nhso",
             "claimcode_nhso",
             "datetime_claim",
@@ -458,6 +498,11 @@ class ClinicDatabase:
         with _translated_errors(), self.engine.connect() as conn:
             return self._get_person(conn, pcucodeperson, pid)
 
+    def card_note(self, pcucodeperson: str, pid: int) -> dict[str, object] | None:
+        """What the person's card said that JHCIS could not hold (kiosk_person_card)."""
+        with _translated_errors(), self.engine.connect() as conn:
+            return card_note(conn, (pcucodeperson, pid))
+
     def person_photo(self, pcucodeperson: str, pid: int) -> bytes | None:
         """The photo JHCIS keeps for this person (personimages), for staff eyes only."""
         with _translated_errors(), self.engine.connect() as conn:
@@ -556,7 +601,7 @@ class ClinicDatabase:
         unit = self.unit_code()
         hcode = self._out_of_area_house(conn, unit)
         pid = next_number(conn, person.c.pid, person.c.pcucodeperson == unit)
-        area = resolve_area(conn, self.profile, identity)
+        area = resolve_area(conn, self.profile, identity, encode=self._encoded)
         values = self._walkin_values(
             conn, identity=identity, unit=unit, pid=pid, hcode=hcode, moment=moment, area=area
         )
@@ -566,22 +611,18 @@ class ClinicDatabase:
         stored = self._encoded("person", values)
         conn.execute(person.insert().values(**stored))
         write_contact_address(conn, self.profile, (unit, pid), identity, area, encode=self._encoded)
-        if photo:
-            save_photo(conn, self.profile, (unit, pid), photo, moment)
+        if photo:  # a row left by a person JHCIS deleted, whose pid came back, is not theirs
+            save_photo(conn, self.profile, (unit, pid), photo, moment, replace=True)
         year_lost = identity.birth is None and identity.birth_year and values.get("birth") is None
         if fitted or area.unresolved or year_lost:
-            conn.execute(
-                kiosk_person_card.insert().values(
-                    pcucodeperson=unit,
-                    pid=pid,
-                    title=identity.title,
-                    first_name=identity.first_name.strip(),
-                    last_name=identity.last_name.strip(),
-                    fitted_columns=",".join(fitted) or None,
-                    unresolved_area=",".join(area.unresolved) or None,
-                    birth_year=identity.birth_year if year_lost else None,
-                    recorded_at=moment,
-                )
+            note_card(
+                conn,
+                (unit, pid),
+                identity,
+                fitted=fitted,
+                unresolved=area.unresolved,
+                birth_year=identity.birth_year if year_lost else None,
+                moment=moment,
             )
             log.warning(
                 "walk-in pid=%s: fitted %s; area not found: %s",
@@ -604,7 +645,7 @@ class ClinicDatabase:
             conn, self.profile, who, identity, encode=self._encoded, fit=self._fit_person_text
         )
         if who.typelive == WALKIN_TYPELIVE:  # their real address is the contact one
-            area = resolve_area(conn, self.profile, identity)
+            area = resolve_area(conn, self.profile, identity, encode=self._encoded)
             write_contact_address(conn, self.profile, who.key, identity, area, encode=self._encoded)
         if request.photo:
             save_photo(
@@ -818,7 +859,11 @@ class ClinicDatabase:
         key = (replay.pcucodeperson, replay.pid) if replay is not None else request.person
         if key is not None:
             found = self._get_person(conn, *key)
-            if found is not None:
+            # The key came from an earlier look-up (a journal entry, a page): if JHCIS's
+            # record under it is now someone else's (deleted, its pid given again), the
+            # card decides, never the key.
+            card = request.identity
+            if found is not None and (card is None or found.cid == card.cid):
                 return found
         if request.identity is None:  # a known key that no longer exists, and no card
             raise JhcisError("person row not found for check-in")

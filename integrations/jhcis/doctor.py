@@ -18,7 +18,7 @@ from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
 
-from integrations.jhcis.clinic import CHECKIN_WRITES, unit_code_from_office
+from integrations.jhcis.clinic import CHECKIN_MAYBE_EMPTY, CHECKIN_WRITES, unit_code_from_office
 from integrations.jhcis.constraints import LIVE_FOREIGN_KEYS
 from integrations.jhcis.engine import open_engine
 from integrations.jhcis.errors import JhcisError, JhcisUnavailable, ProviderNotFound
@@ -181,15 +181,17 @@ def check_writes(profile: SchemaProfile, report: DoctorReport) -> None:
         if fk.written_by_checkin and profile.has_table(fk.table):
             report.foreign_keys[fk.label] = (fk.table, fk.columns, fk.ref_table) in enforced
     for table, written in CHECKIN_WRITES.items():
+        always = written - CHECKIN_MAYBE_EMPTY[table]
         for name, info in profile.tables.get(table, {}).items():
-            if info.nullable or info.has_default or name in written:
+            if info.nullable or info.has_default or name in always:
                 continue
             report.problems.append(
                 Finding(
-                    f"คอลัมน์ {table}.{name} ต้องมีค่าและไม่มีค่าเริ่มต้น แต่ตู้ไม่ได้เขียนคอลัมน์นี้ "
-                    "(ฐานข้อมูลแบบ strict จะไม่รับการลงทะเบียนหรือการเปิดบริการ)",
+                    f"คอลัมน์ {table}.{name} ต้องมีค่าและไม่มีค่าเริ่มต้น แต่ตู้ไม่ได้เขียนค่าให้ทุกครั้ง "
+                    "(ฐานข้อมูลแบบ strict จะไม่รับการลงทะเบียนหรือการเปิดบริการนั้น)",
                     f"column {table}.{name} needs a value and has no default, and the kiosk "
-                    "does not write it (a strict server refuses the registration or visit)",
+                    "does not always write one (a strict server refuses such a registration "
+                    "or visit)",
                 )
             )
 

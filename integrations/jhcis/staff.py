@@ -10,7 +10,7 @@ from common.cid import is_valid_cid
 from integrations.jhcis.tables import user
 
 
-def staff_cid(db: Engine | Connection, username: str) -> str | None:
+def staff_cid(db: Engine | Connection, username: str, unit: str | None = None) -> str | None:
     """The account's citizen ID from JHCIS ``user.idcard``, when it is a valid one.
 
     NHSO records the staff member as the recorder of an authen code or a close right;
@@ -18,6 +18,8 @@ def staff_cid(db: Engine | Connection, username: str) -> str | None:
     configured recorder instead of sending NHSO a number it refuses.
     """
     query = select(user.c.idcard).where(user.c.username == username)
+    if unit:  # user is keyed by (pcucode, username): the account of this unit
+        query = query.where(user.c.pcucode == unit)
     if isinstance(db, Engine):
         with db.connect() as conn:
             value = conn.execute(query).scalar()

@@ -246,3 +246,47 @@ def test_nhso_right_registers_walkins_and_updates_known_people_only_when_asked(
              **{**other, "nhso_hosmain": "12345"})  # fmt: skip
     after = db.find_person_by_cid(walkin.cid)
     assert after is not None and after.hosmain == "99900"
+
+
+def test_a_pid_given_again_after_jhcis_deleted_its_person_starts_clean(
+    db: ClinicDatabase,
+) -> None:
+    """MAX+1 gives a deleted person's pid to the next walk-in: what the kiosk kept for the
+    first (kiosk_person_card) and their photo are written over, never a collision."""
+    long_first = "ปรารถนาดีศรีสุวรรณภูมิพิพัฒน์มงคล"
+    first = card(serial_for(db, 836000), first_name=long_first, district="ไม่มี")
+    check_in(db, first, f"gone-{first.cid}", photo=b"\xff\xd8first")
+    gone = person_row(db, first.cid)
+    with db.engine.begin() as conn:  # staff delete the newest person in JHCIS
+        key = (t.visit.c.pcucodeperson == gone["pcucodeperson"]) & (t.visit.c.pid == gone["pid"])
+        conn.execute(t.visit.delete().where(key))
+        conn.execute(t.personaddresscontact.delete().where(
+            t.personaddresscontact.c.pid == gone["pid"]))  # fmt: skip
+        conn.execute(t.person.delete().where(t.person.c.idcard == first.cid))
+    second = card(serial_for(db, 837000), first_name=long_first + "ก")
+    check_in(db, second, f"again-{second.cid}", photo=b"\xff\xd8second")
+    row = person_row(db, second.cid)
+    assert row["pid"] == gone["pid"]  # the same number, given again
+    with db.engine.connect() as conn:
+        note = (
+            conn.execute(select(kiosk_person_card).where(kiosk_person_card.c.pid == row["pid"]))
+            .mappings()
+            .one()
+        )
+        photo = conn.execute(
+            select(t.personimages.c.photo).where(t.personimages.c.pid == row["pid"])
+        ).scalar()
+    assert note["first_name"] == long_first + "ก" and note["unresolved_area"] is None
+    assert photo == b"\xff\xd8second"
+
+
+def test_a_stale_person_key_never_opens_a_visit_for_someone_else(db: ClinicDatabase) -> None:
+    one = card(serial_for(db, 838000))
+    other = card(serial_for(db, 839000))
+    check_in(db, one, f"one-{one.cid}")
+    key = person_row(db, one.cid)
+    # A request that carries one's key but other's card (one's record was deleted and
+    # the number reused, or a journal entry outlived it): the card decides.
+    done = check_in(db, other, f"other-{other.cid}", person=(key["pcucodeperson"], key["pid"]))
+    assert done.person.cid == other.cid and done.person.pid != key["pid"]
+    assert person_row(db, one.cid)["fnameeng"] == "Thotsop"  # one's record untouched
