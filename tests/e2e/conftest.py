@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import socket
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,6 +30,34 @@ ROOT = Path(__file__).resolve().parents[2]
 MOBILE = "0812345678"
 GENERAL = "PG0060001"
 STOPPED = f.END_STEPS | f.WAITING_STEPS
+
+
+def run_headless_demo(
+    tmp_path: Path, out: Path, env: dict[str, str]
+) -> subprocess.CompletedProcess[str]:
+    """`kiosk demo --headless` as its own process, on private data, secrets and Kivy home;
+    `env` adds to (or overrides) that environment."""
+    full = {
+        **os.environ,
+        "KIOSK_DATA_DIR": str(tmp_path / "data"),
+        "KIOSK_LOGGING__JOURNAL": "off",
+        "KIOSK_SECRETS_FILE": str(tmp_path / "none.toml"),
+        "KIVY_HOME": str(tmp_path / "kivy"),
+        "SDL_VIDEODRIVER": "offscreen",
+        **env,
+    }
+    full.pop("KIVY_NO_CONSOLELOG", None)
+    return subprocess.run(
+        # A relative --out, from the repository: a subprocess elsewhere would measure
+        # coverage without the project's settings and spoil the run's combined data.
+        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", os.path.relpath(out, ROOT)],
+        env=full,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
 
 
 @pytest.fixture

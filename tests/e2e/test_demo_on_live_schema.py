@@ -11,9 +11,6 @@ check-in, and the visit must name the configured provider, a real JHCIS account.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +21,7 @@ from integrations.jhcis import tables as t
 from integrations.jhcis.own_tables import kiosk_person_card
 from integrations.jhcis.synth import DEMO_PROVIDER
 from kiosk.wiring import demo_profile_path
+from tests.e2e.conftest import run_headless_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -57,27 +55,13 @@ def test_the_demo_checks_in_on_the_live_schema(
     long_name = mode == "strict"
     out = tmp_path / "out"
     env = {
-        **os.environ,
-        "KIOSK_DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_LOGGING__JOURNAL": "off",
-        "KIOSK_SECRETS_FILE": str(tmp_path / "none.toml"),
-        "KIVY_HOME": str(tmp_path / "kivy"),
-        "SDL_VIDEODRIVER": "offscreen",
         "KIOSK_DATABASE__URL": f"{url}?init_command={init}",
         "KIOSK_KIOSK__PROVIDER": DEMO_PROVIDER,
         "KIOSK_CARD__SIMULATOR_PROFILE": str(
             card_profile(tmp_path, LONG_FIRST if long_name else None)
         ),
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", os.path.relpath(out, ROOT)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = run_headless_demo(tmp_path, out, env)
     assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["completed"] and summary["claim_code"], summary

@@ -5,15 +5,13 @@ clinic database, the NHSO sandbox and the printer all log into the same output).
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from kiosk.wiring import demo_profile_path
+from tests.e2e.conftest import run_headless_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.slow]
 
@@ -41,27 +39,7 @@ def personal_values() -> tuple[str, list[str]]:
 def test_debug_logs_of_a_full_checkin_hold_no_personal_data(tmp_path: Path, vpcd_slot: int) -> None:
     assert vpcd_slot == 35963  # the demo's virtual card uses slot 0, held by this test
     out = tmp_path / "out"
-    env = {
-        **os.environ,
-        "KIOSK_DATA_DIR": str(tmp_path / "data"),
-        "KIOSK_LOGGING__LEVEL": "DEBUG",
-        "KIOSK_LOGGING__JOURNAL": "off",
-        "KIOSK_SECRETS_FILE": str(tmp_path / "none.toml"),
-        "KIVY_HOME": str(tmp_path / "kivy"),
-        "SDL_VIDEODRIVER": "offscreen",
-    }
-    env.pop("KIVY_NO_CONSOLELOG", None)
-    done = subprocess.run(
-        # A relative --out, from the repository: a subprocess elsewhere would measure
-        # coverage without the project's settings and spoil the run's combined data.
-        [sys.executable, "-m", "kiosk", "demo", "--headless", "--out", os.path.relpath(out, ROOT)],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=240,
-        check=False,
-    )
+    done = run_headless_demo(tmp_path, out, {"KIOSK_LOGGING__LEVEL": "DEBUG"})
     output = done.stdout + done.stderr
     assert done.returncode == 0, output[-4000:]
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
