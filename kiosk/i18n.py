@@ -85,6 +85,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "ดึงบัตรประชาชนออก แล้วแจ้งหมายเลขคิวกับเจ้าหน้าที่",
         "Remove your ID card and tell the staff your queue number",
     ),
+    "counter_card_hint": (
+        "ดึงบัตรประชาชนออก แล้วนำบัตรไปติดต่อเจ้าหน้าที่",
+        "Remove your ID card and take it to the staff",
+    ),
     "counter_no_rights": (
         "ไม่พบสิทธิการรักษาที่ใช้ได้วันนี้ เจ้าหน้าที่จะช่วยตรวจสอบ",
         "No usable health right was found today; the staff will help you",

@@ -300,7 +300,12 @@ class CounterScreen(StepScreen):
         self.title.text = self.t("counter_title")
         self.reason.text = self.t(counter_message(state.counter_reason))
         self.queue.text = self.t("queue_number", queue=visit.queue_label) if visit else ""
-        self.hint.text = self.t("counter_hint") if visit else self.t("cancel_hint")
+        if visit:
+            self.hint.text = self.t("counter_hint")
+        elif state.counter_reason == "registration":  # staff will need the card itself
+            self.hint.text = self.t("counter_card_hint")
+        else:
+            self.hint.text = self.t("cancel_hint")
 
 
 class CardErrorScreen(StepScreen):

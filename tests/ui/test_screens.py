@@ -114,6 +114,12 @@ def test_screens_say_what_to_do_next(landscape: dict[str, Any]) -> None:
         texts = renders(landscape, f"go_to_counter-{reason}", "en")["texts"]
         assert "Please see the staff at the counter" in texts
         assert any(words in t for t in texts)
+    # A deceased or discharged record: a neutral word, no queue number, nothing of why.
+    registration = renders(landscape, "go_to_counter-registration", "th")["texts"]
+    assert any("ตรวจสอบข้อมูลทะเบียน" in t for t in registration)
+    assert not any("คิวที่" in t for t in registration)
+    assert any("นำบัตรไปติดต่อเจ้าหน้าที่" in t for t in registration)
+    assert not any("เสียชีวิต" in t or "จำหน่าย" in t for t in registration)
     printer = renders(landscape, "go_to_counter", "th")["texts"]
     assert any("เครื่องพิมพ์" in t for t in printer) and "คิวที่ 17" in printer
     invalid = renders(landscape, "claim_type_chosen-invalid", "th")["texts"]

@@ -120,6 +120,19 @@ def states() -> list[tuple[str, f.FlowState]]:
                 replace(opened, step=f.Step.GO_TO_COUNTER, counter_reason=reason),  # type: ignore[arg-type]
             )
         )
+    # JHCIS records the card holder as deceased or discharged: no visit, staff decide.
+    out.append(
+        (
+            "go_to_counter-registration",
+            replace(
+                opened,
+                step=f.Step.GO_TO_COUNTER,
+                counter_reason="registration",
+                error_code="deceased",
+                session=replace(session, visit=None),
+            ),
+        )
+    )
     new_patient = replace(patient, newly_registered=True, mobile=None)
     out.append(
         (
