@@ -39,6 +39,14 @@ class Section(BaseModel):
 class ClinicSettings(Section):
     hcode: str = Field("", description="5-digit unit code; empty = read from JHCIS office")
     name: str = Field("รพ.สต. สาธิต (Demo)", description="Name printed on tickets")
+    cup_hcode: str = Field(
+        "",
+        description=(
+            "5-digit code of the unit's parent hospital (แม่ข่าย, CUP): UC visits of people "
+            "whose main unit is this hospital (or this unit) are not e-Claim OP-anywhere "
+            "claims; empty = this unit only (`backoffice doctor` suggests a value)"
+        ),
+    )
     update_person_right: bool = Field(
         False,
         description=(
@@ -47,11 +55,11 @@ class ClinicSettings(Section):
         ),
     )
 
-    @field_validator("hcode")
+    @field_validator("hcode", "cup_hcode")
     @classmethod
     def _hcode_digits(cls, value: str) -> str:
         if value and not (value.isdigit() and len(value) == 5):
-            raise ValueError("hcode must be 5 digits or empty")
+            raise ValueError("a unit code must be 5 digits or empty")
         return value
 
 

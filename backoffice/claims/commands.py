@@ -12,7 +12,7 @@ from backoffice.claims.moph import MophClaimService
 from backoffice.claims.moph_rules import KINDS, load_moph_rules
 from backoffice.exports.commands import parse_day
 from backoffice.exports.errors import wrap_export_errors
-from backoffice.exports.rules import load_rules
+from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
 from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
@@ -92,7 +92,7 @@ def _close_right_service(
     secrets = load_secrets(settings.secrets_file)
     return CloseRightService(
         source, web_client_from_settings(settings, secrets), hcode=hcode, recorder_pid=recorder,
-        rules=load_rules(rules), rollback=rollback_from_settings(settings, secrets),
+        rules=rules_for(settings, rules), rollback=rollback_from_settings(settings, secrets),
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from backoffice.exports.eclaim import BatchResult, export_eclaim
 from backoffice.exports.errors import wrap_export_errors
 from backoffice.exports.parallel import export_eclaim_parallel
-from backoffice.exports.rules import load_rules
+from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
 from common.cli import add_db_argument, add_json_argument, fail, print_json
@@ -143,7 +143,7 @@ def _print_nhso(nhso: dict[str, Any]) -> None:
 def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with wrap_export_errors():
-            rules = load_rules(args.rules)
+            rules = rules_for(settings, args.rules)
             source, hcode = _source(args, settings)
             if args.workers > 1:
                 result = export_eclaim_parallel(
@@ -249,7 +249,7 @@ def eclaim_uploads_command(args: argparse.Namespace, settings: Settings) -> int:
 def ssop_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         with wrap_export_errors():
-            rules = load_rules(args.rules)
+            rules = rules_for(settings, args.rules)
             source, hcode = _source(args, settings)
             result = export_ssop(
                 source, args.date_from, args.date_to, args.out,

@@ -58,10 +58,17 @@ RIGHT_NOT_IN_CATEGORY = _kind(
     "สิทธินี้ไม่ส่งเบิกผ่าน e-Claim สำหรับบริการประเภทนี้ (เช่น OFC/SSS กรณี OP)",
     "This right is not claimed through e-Claim for this kind of service (e.g. OFC/SSS OP).",
 )  # fmt: skip
-UC_OWN_MAIN_UNIT = _kind(
-    "uc_own_main_unit", "excluded",
-    "สิทธิ UC ที่หน่วยบริการหลักเป็นหน่วยนี้ ไม่ต้องส่งเคลม OP",
-    "UC patient registered at this unit: OP is not claimed.",
+UC_IN_CUP = _kind(
+    "uc_in_cup", "excluded",
+    "สิทธิ UC ที่หน่วยบริการหลักอยู่ในเครือข่าย (หน่วยนี้หรือโรงพยาบาลแม่ข่าย) ไม่ใช่ OP anywhere",
+    "UC patient whose main unit is inside the CUP (this unit or its parent hospital): "
+    "not an OP-anywhere claim.",
+)  # fmt: skip
+UC_MAIN_UNIT_UNKNOWN = _kind(
+    "uc_main_unit_unknown", "warning",
+    "ไม่ทราบหน่วยบริการหลักของผู้ป่วยสิทธิ UC: ส่งเป็น OP anywhere ตรวจสอบสิทธิก่อนส่ง",
+    "The UC patient's main unit is not recorded: sent as OP anywhere; check the right "
+    "before sending.",
 )  # fmt: skip
 NO_VISIT_DATE = _kind(
     "no_visit_date", "excluded",

@@ -22,7 +22,7 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from common.config import ConfigError, describe_validation_error
+from common.config import ConfigError, Settings, describe_validation_error
 
 Category = Literal["OP", "PP", "ANC"]
 # The order visits are classified in: the most specific diagnoses first.
@@ -113,6 +113,10 @@ class RuleSet(_Strict):
     # Checked in this order; the first whose diagnoses match wins, OP is the fallback.
     categories: dict[Category, CategoryRule] = Field(default_factory=default_categories)
     require_claim_code: bool = True
+    # Seed §12.3 "UC 1:OP anywhere [Out]": a UC visit is claimed only where the patient's
+    # main unit is outside the CUP. The parent hospital's code (clinic.cup_hcode, set by
+    # rules_for from the settings); empty = only this unit counts as inside.
+    cup_hcode: str = ""
     default_clinic: str = "01"  # OPD/ODX CLINIC when the diagnosis names none (unconfirmed)
     drug_drugtypes: list[str] = Field(default_factory=lambda: ["01", "10"])  # -> DRU
     chrgitem_by_drugtype: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CHRGITEM))
@@ -201,3 +205,12 @@ def load_toml_model(path: str | Path, model: type[M]) -> M:
 def load_rules(path: str | Path | None) -> RuleSet:
     """The rule set from a TOML file (validated), or the defaults when no file is given."""
     return RuleSet() if path is None else load_toml_model(path, RuleSet)
+
+
+def rules_for(settings: Settings, path: str | Path | None = None) -> RuleSet:
+    """The rules a clinic's exports run with: the file's (or the defaults), and the
+    clinic's CUP from the settings unless the file names one."""
+    rules = load_rules(path)
+    if not rules.cup_hcode and settings.clinic.cup_hcode:
+        rules = rules.model_copy(update={"cup_hcode": settings.clinic.cup_hcode})
+    return rules

@@ -54,6 +54,8 @@ class Screen:
     def __init__(self, rules: RuleSet, own_hcode: str = "") -> None:
         self.rules = rules
         self.own_hcode = own_hcode
+        # Inside the CUP: this unit and its parent hospital (seed §12.3).
+        self._in_cup = frozenset(c for c in (own_hcode, rules.cup_hcode) if c)
         self._drug_types = frozenset(rules.drug_drugtypes)
         self._procedure_types = frozenset(rules.oop_drugtypes)
         self._uc_codes = frozenset(rules.uc_codes)
@@ -115,17 +117,16 @@ class Screen:
         if rules.require_claim_code and not visit.claim_code:
             verdict.excluded.append(r.MISSING_CLAIM_CODE)
         rule = rules.categories.get(category)
-        own = self.own_hcode
         if not verdict.inscl:
             verdict.excluded.append(r.UNMAPPED_RIGHT)
         elif rule is None or not rule.admits(verdict.inscl):
             verdict.excluded.append(r.RIGHT_NOT_IN_CATEGORY)
-        elif (
-            rule.uc_only_other_main_unit
-            and verdict.inscl in self._uc_codes
-            and (visit.hosmain or own) == own
-        ):
-            verdict.excluded.append(r.UC_OWN_MAIN_UNIT)
+        elif rule.uc_only_other_main_unit and verdict.inscl in self._uc_codes:
+            main = visit.hosmain.strip()
+            if main and main in self._in_cup:
+                verdict.excluded.append(r.UC_IN_CUP)
+            elif not main:  # e.g. a walk-in registered before NHSO's unit was stored
+                verdict.warnings.append((r.UC_MAIN_UNIT_UNKNOWN, ""))
         verdict.warnings.extend(self.item_warnings(bundle))
         verdict.warnings.extend(self.procedure_warnings(bundle))
         return verdict

@@ -24,7 +24,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from backoffice.exports.eclaim import BatchResult, export_eclaim
 from backoffice.exports.eclaim_ledger import EclaimUploader, recent_uploads
 from backoffice.exports.jobs import BOARD, Job
-from backoffice.exports.rules import RuleSet
+from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
 from backoffice.web import framework
@@ -189,14 +189,15 @@ async def exports_run(page: Page) -> Response:
 
     def work(job: Job) -> dict[str, Any]:
         source = ClaimSource(engine)
+        rules = rules_for(settings)
         if kind == "ssop":
             result = export_ssop(
-                source, start, end, folder, rules=RuleSet(), hcode=hcode,
+                source, start, end, folder, rules=rules, hcode=hcode,
                 hname=settings.clinic.name, dry_run=dry_run, progress=job.progress,
             )  # fmt: skip
         else:
             result = export_eclaim(
-                source, start, end, folder, rules=RuleSet(), hcode=hcode, fdh=kind == "fdh",
+                source, start, end, folder, rules=rules, hcode=hcode, fdh=kind == "fdh",
                 dry_run=dry_run, progress=job.progress,
             )  # fmt: skip
         job.files = _batch_files(result)

@@ -90,6 +90,7 @@ def doctor_command(args: argparse.Namespace, settings: Settings) -> int:
         hcode=settings.clinic.hcode,
         connect_timeout_s=settings.database.connect_timeout_s,
         provider=settings.kiosk.provider,
+        cup_hcode=settings.clinic.cup_hcode,
     )
     if args.json:
         print_json(report.as_dict())

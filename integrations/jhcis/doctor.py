@@ -13,7 +13,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import Column, Connection, Table, select, text
+from sqlalchemy import Column, Connection, Table, func, select, text
 from sqlalchemy.dialects import mysql, sqlite
 from sqlalchemy.engine import URL, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -26,9 +26,11 @@ from integrations.jhcis.grants import effective_privileges, missing_privileges, 
 from integrations.jhcis.legacy_text import detect_legacy_text
 from integrations.jhcis.own_tables import RUNTIME_TABLES
 from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
-from integrations.jhcis.tables import JHCIS_TABLES, KIOSK_TABLE_NAMES, is_optional, user
+from integrations.jhcis.tables import JHCIS_TABLES, KIOSK_TABLE_NAMES, is_optional, person, user
 
 MIN_MYSQL = (5, 5, 3)  # utf8mb4 connections
+# The unit's own residents (typelive 1-3; 4 is an out-of-area patient), reference §1.1.
+RESIDENT_TYPELIVE = ("1", "2", "3")
 
 
 @dataclass
@@ -62,6 +64,9 @@ class DoctorReport:
     # The live foreign keys a check-in's rows must meet -> whether this database has it.
     foreign_keys: dict[str, bool] = field(default_factory=dict)
     provider: str | None = None
+    cup_hcode: str | None = None
+    #: With no clinic.cup_hcode: the main unit most of the unit's residents have.
+    cup_suggestion: str | None = None
     # role -> privileges the connected account lacks for it (MySQL/MariaDB only)
     account: dict[str, list[str]] = field(default_factory=dict)
     problems: list[Finding] = field(default_factory=list)
@@ -222,6 +227,40 @@ def check_provider(
         report.problems.append(Finding(error.th, error.en))
 
 
+def check_cup(conn: Connection, report: DoctorReport, cup_hcode: str) -> None:
+    """The e-Claim OP-anywhere rule needs the parent hospital (clinic.cup_hcode): where it
+    is not set, suggest the main unit most of this unit's own residents have."""
+    report.cup_hcode = cup_hcode or None
+    if cup_hcode or report.unit_code is None:
+        return
+    main = person.c.hosmain
+    row = conn.execute(
+        select(main, func.count().label("n"))
+        .where(
+            person.c.pcucodeperson == report.unit_code,
+            person.c.typelive.in_(RESIDENT_TYPELIVE),
+            main.is_not(None),
+            main != "",
+            main != report.unit_code,
+        )
+        .group_by(main)
+        .order_by(func.count().desc(), main)
+        .limit(1)
+    ).first()
+    suggestion = str(row[0]).strip() if row is not None else None
+    report.cup_suggestion = suggestion
+    report.warnings.append(
+        Finding(
+            "ยังไม่ได้ตั้งรหัสโรงพยาบาลแม่ข่าย (clinic.cup_hcode): การส่งเคลม OP anywhere จะถือว่า"
+            "เฉพาะหน่วยนี้อยู่ในเครือข่าย"
+            + (f" หน่วยบริการหลักที่พบมากที่สุดของประชากรในเขตคือ {suggestion}" if suggestion else ""),
+            "the parent hospital (clinic.cup_hcode) is not set: e-Claim's OP-anywhere rule "
+            "counts only this unit as inside the CUP"
+            + (f"; most residents' main unit is {suggestion}" if suggestion else ""),
+        )
+    )
+
+
 def check_account(conn: Connection, database: str, report: DoctorReport) -> None:
     """Compare the account's grants with what the kiosk and the backoffice need."""
     try:
@@ -247,7 +286,12 @@ def check_account(conn: Connection, database: str, report: DoctorReport) -> None
 
 
 def run_doctor(
-    url: str | URL, *, hcode: str = "", connect_timeout_s: float = 5.0, provider: str = ""
+    url: str | URL,
+    *,
+    hcode: str = "",
+    connect_timeout_s: float = 5.0,
+    provider: str = "",
+    cup_hcode: str = "",
 ) -> DoctorReport:
     """Examine the database at `url` without changing anything."""
     from sqlalchemy.engine import make_url
@@ -281,6 +325,8 @@ def run_doctor(
                 except JhcisError as exc:
                     report.problems.append(Finding(exc.th, exc.en))
             check_provider(conn, profile, report, provider)
+            if profile.has_table("person"):
+                check_cup(conn, report, cup_hcode)
             conn.rollback()
     except DBAPIError as exc:
         error = JhcisUnavailable(type(exc.orig).__name__ if exc.orig is not None else "")
@@ -323,6 +369,10 @@ def format_report(report: DoctorReport) -> str:
         for label, here in report.foreign_keys.items():
             lines.append(f"  {'มี / enforced' if here else 'ไม่มี / absent'}: {label}")
     lines.append(f"ผู้ให้บริการของตู้ / Kiosk provider: {report.provider or '-'}")
+    lines.append(
+        f"โรงพยาบาลแม่ข่าย / Parent hospital (CUP): {report.cup_hcode or '-'}"
+        + (f" (แนะนำ / suggested: {report.cup_suggestion})" if report.cup_suggestion else "")
+    )
     for role, missing in report.account.items():
         if missing:
             shown = ", ".join(missing[:6]) + (" ..." if len(missing) > 6 else "")

@@ -48,7 +48,7 @@ VISITS: list[dict[str, Any]] = [
      "money1": Decimal("100.00"), "diags": [("E11.9", "01"), ("I10", "02")],
      "drugs": [("D0003", 30), ("D0009", 10), ("PR01", 1), ("DT01", 1)],
      "labs": [("CH99", "6.8"), ("CH09", "1.1")], "refer_from": "99902"},
-    # 2: UC whose main unit is this one, OP -> excluded (uc_own_main_unit)
+    # 2: UC whose main unit is this one, OP -> excluded (uc_in_cup)
     {"visitno": 102, "pid": 2, "hosmain": UNIT, "claim": "PP1000000002",
      "money1": Decimal("50.00"), "diags": [("J00", "01")], "drugs": [("D0001", 10)]},
     # 3: UC of this unit, PP check-up -> included (PP: all rights)

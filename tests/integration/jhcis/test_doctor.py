@@ -156,3 +156,16 @@ def test_display_only_columns_are_optional(mariadb_databases) -> None:  # type: 
     report = run_doctor(url)
     assert report.usable, report.problems  # office.tel is read for the reminders' line only
     assert "ALTER TABLE office ADD COLUMN tel VARCHAR(35) NULL;" in report.alter_statements
+
+
+def test_doctor_suggests_the_parent_hospital_when_none_is_set(mariadb_databases) -> None:  # type: ignore[no-untyped-def]
+    from integrations.jhcis.synth import DEMO_HOSPITAL
+
+    url = mariadb_databases.jhcis("tis620")
+    report = run_doctor(url)
+    # The synthetic clinic's residents have the synthetic hospital as their main unit.
+    assert report.cup_hcode is None and report.cup_suggestion == DEMO_HOSPITAL
+    assert any("clinic.cup_hcode" in w.en and DEMO_HOSPITAL in w.en for w in report.warnings)
+    chosen = run_doctor(url, cup_hcode=DEMO_HOSPITAL)
+    assert chosen.cup_hcode == DEMO_HOSPITAL and chosen.cup_suggestion is None
+    assert not any("clinic.cup_hcode" in w.en for w in chosen.warnings)

@@ -69,7 +69,7 @@ def test_rules_of_seed_12_3_include_and_exclude_with_reasons(
         (int(r["seq"]), r["code"]) for r in report_rows(result) if r["severity"] == "excluded"
     }
     assert excluded == {
-        (102, "uc_own_main_unit"),
+        (102, "uc_in_cup"),
         (104, "right_not_claimable"),
         (105, "right_not_claimable"),
         (105, "missing_claim_code"),
@@ -333,3 +333,41 @@ def test_the_visits_provider_licence_fills_in_for_a_diagnosis_without_its_doctor
     result = run(clinic_engine, tmp_path)
     rows = parse(result.folder / "ODX.txt")  # type: ignore[operator]
     assert rows and {r["DRDX"] for r in rows} == {"ว.12345"}  # the seed's "doc" account
+
+
+def test_op_anywhere_compares_the_main_unit_with_the_cup(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    """Seed §12.3 "UC 1:OP anywhere [Out]": only UC patients whose main unit is outside the
+    CUP (this unit and its parent hospital) are claimed, each decision in the report."""
+    from decimal import Decimal
+
+    from integrations.jhcis import tables as t
+
+    with clinic_engine.begin() as conn:  # two UC walk-ins with a claim code
+        conn.execute(t.chospital.insert().values(hoscode="12345"))
+        for visitno, hosmain in ((120, "12345"), (121, None)):
+            conn.execute(
+                t.visit.insert(),
+                {"pcucode": "99901", "visitno": visitno, "visitdate": DAY,
+                 "pcucodeperson": "99901", "pid": 1, "rightcode": "89", "hosmain": hosmain,
+                 "money1": Decimal(50), "claimcode_nhso": f"PP10000001{visitno}",
+                 "hiciauthen_nhso": "PG0060001"},
+            )  # fmt: skip
+            conn.execute(
+                t.visitdiag.insert(),
+                {"pcucode": "99901", "visitno": visitno, "diagcode": "J00", "dxtype": "01"},
+            )
+    # The parent hospital of the seed is 99900 (the visits' "other main unit").
+    cup = RuleSet(cup_hcode="99900")
+    result = run(clinic_engine, tmp_path, rules=cup)
+    claimed = {int(r["SEQ"]) for r in parse(result.folder / "INS.txt")}  # type: ignore[operator]
+    rows = report_rows(result)
+    why = {(int(r["seq"]), r["code"]) for r in rows}
+    assert 101 not in claimed and (101, "uc_in_cup") in why  # main unit: the CUP's hospital
+    assert 102 not in claimed and (102, "uc_in_cup") in why  # main unit: this unit
+    assert 120 in claimed  # main unit outside the CUP: the OP-anywhere case
+    assert 121 in claimed and (121, "uc_main_unit_unknown") in why  # said, not guessed
+    # Without a CUP only this unit is inside: the seed's other main unit is claimed.
+    plain = run(clinic_engine, tmp_path / "plain")
+    assert 101 in {int(r["SEQ"]) for r in parse(plain.folder / "INS.txt")}  # type: ignore[operator]
