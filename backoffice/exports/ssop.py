@@ -42,6 +42,11 @@ log = logging.getLogger(__name__)
 
 RECTYPE_SS = "02"  # BILLTRAN Station/RecType for Social Security (unconfirmed)
 CLAIM_CAT = "OP1"  # unconfirmed
+# The service fee JHCIS charges as part of money1 without an item of its own (drugtype
+# 06 is JHCIS's "service fee", reference §1.9); its local code is ours.
+SERVICE_FEE_DRUGTYPE = "06"
+SERVICE_FEE_CODE = "SERVICE"
+SERVICE_FEE_TEXT = "ค่าบริการผู้ป่วยนอก"
 PROGRAM = "JHCISKIOSK"
 FILE_NAMES = {"BILLTRAN": "BILLTRAN", "BILLDISP": "BILLDISP", "OPServices": "OPServices"}
 
@@ -94,6 +99,22 @@ class SsopRows:
             }
         )  # fmt: skip
         drugs = [i for i in bundle.items if i.drugtype in self.rules.drug_drugtypes]
+        remainder = total - items_total
+        if remainder > 0:
+            # The visit's charge beyond its items (JHCIS's money1 covers the service
+            # fee, which it does not itemise): one service-fee item, so that BILLTRAN's
+            # Amount is the sum of its BillItems (สกส. rejects a bill whose total
+            # differs: A04/T33/T45, reference "SSOP 0.93 in production").
+            out["BillItems"].append(
+                {
+                    "InvNo": inv, "SvDate": day,
+                    "BillMuad": self.rules.chrgitem(SERVICE_FEE_DRUGTYPE)[:1],
+                    "LCCode": SERVICE_FEE_CODE, "STDCode": "", "Desc": SERVICE_FEE_TEXT,
+                    "QTY": "1", "UnitPrice": money(remainder), "ChargeAmt": money(remainder),
+                    "ClaimUP": money(remainder), "ClaimAmount": money(remainder),
+                    "SvRefID": v.seq, "ClaimCat": CLAIM_CAT,
+                }
+            )  # fmt: skip
         for item in bundle.items:
             out["BillItems"].append(
                 {

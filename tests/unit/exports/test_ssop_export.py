@@ -87,7 +87,12 @@ def test_files_parse_back_and_checksums_hold(clinic_engine: Engine, tmp_path: Pa
         "99901105", "4", "120.00", "2026-03-02T09:45:00",
     )  # fmt: skip
     items = [dict(zip(fields["BillItems"], row, strict=True)) for row in sections["BillItems"]]
-    assert [(i["LCCode"], i["ChargeAmt"]) for i in items] == [("D0001", "5.00"), ("D0002", "30.00")]
+    # money1 (120.00) covers more than the two drugs: the rest is the service fee's item.
+    assert [(i["LCCode"], i["ChargeAmt"]) for i in items] == [
+        ("SERVICE", "85.00"),
+        ("D0001", "5.00"),
+        ("D0002", "30.00"),
+    ]
     _h, ops = parse_ssop(folder / "OPServices25690303.txt")
     assert len(ops["OPServices"]) == 1
     assert [row[4] for row in ops["OPDx"]] == ["J00"]
@@ -171,3 +176,20 @@ def test_the_visits_provider_licence_is_the_service_provider_and_prescriber(
         zip(dict(SSOP_SECTIONS["BILLDISP"])["Dispensing"], disp["Dispensing"][0], strict=True)
     )
     assert (service["SvPID"], dispensing["Presc"]) == ("ว.12345", "ว.12345")
+
+
+def test_a_bills_amount_is_the_sum_of_its_items(clinic_engine: Engine, tmp_path: Path) -> None:
+    """สกส. rejects a bill whose Amount differs from its BillItems (A04/T33/T45)."""
+    from decimal import Decimal
+
+    folder = run(clinic_engine, tmp_path).folder
+    assert folder is not None
+    _h, sections = parse_ssop(folder / "BILLTRAN25690303.txt")
+    fields = dict(SSOP_SECTIONS["BILLTRAN"])
+    bills = [dict(zip(fields["BILLTRAN"], row, strict=True)) for row in sections["BILLTRAN"]]
+    items = [dict(zip(fields["BillItems"], row, strict=True)) for row in sections["BillItems"]]
+    assert bills
+    for bill in bills:
+        mine = [i for i in items if i["InvNo"] == bill["InvNo"]]
+        assert Decimal(bill["Amount"]) == sum(Decimal(i["ChargeAmt"]) for i in mine)
+        assert Decimal(bill["ClaimAmt"]) == sum(Decimal(i["ClaimAmount"]) for i in mine)
