@@ -2,11 +2,11 @@
 
 Layout of reference §3c: an XML-like wrapper (``<ClaimRec>``, ``<Header>`` with
 ``RECCOUNT``), `|`-delimited sections, CRLF, and a last line
-``<?EndNote Checksum="md5"?>`` (MD5 hex of the windows-874 bytes of everything before
-it, no final newline). File and zip names follow the JHCIS screenshot of the seed
-(§17): ``BILLTRAN25670627.txt`` (export day, Buddhist era) and
-``41124_SSOPBIL_2406_01_25670627-155559.zip`` (hcode, yymm of the period, session,
-export time in Buddhist era).
+``<?EndNote Checksum="MD5"?>`` (MD5 of the windows-874 bytes of everything before it,
+in uppercase hex as production SSOP exporters write it; no final newline). File and zip
+names follow the JHCIS screenshot of the seed (§17): ``BILLTRAN25670627.txt`` (export
+day, Buddhist era) and ``41124_SSOPBIL_2406_01_25670627-155559.zip`` (hcode, yymm of the
+period, session, export time in Buddhist era).
 
 Sections are spooled to temporary files while visits stream, then assembled with
 the header (whose RECCOUNT is known only at the end), so memory stays flat.
@@ -89,7 +89,8 @@ class SsopRows:
         out: dict[str, list[dict[str, object]]] = {name: [] for name in _all_sections()}
         out["BILLTRAN"].append(
             {
-                "Station": RECTYPE_SS, "AuthCode": v.claim_code, "DTTran": when,
+                # AuthCode is an SSO approval code; NHSO's claim code is not one (issue 18)
+                "Station": RECTYPE_SS, "AuthCode": "", "DTTran": when,
                 "HCode": self.hcode, "InvNo": inv, "BillNo": v.seq, "HN": v.hn,
                 "MemberNo": v.cid, "Amount": money(total), "Paid": money(paid), "VerCode": "",
                 "Tflag": "A", "PID": v.cid,
@@ -220,7 +221,7 @@ def assemble(
                     emit(block)
             emit(f"</{name}>{CRLF}".encode(SSOP_ENCODING))
         emit(f"</ClaimRec>{CRLF}".encode(SSOP_ENCODING))
-        checksum = digest.hexdigest()
+        checksum = digest.hexdigest().upper()  # production exporters: uppercase hex
         out.write(f'<?EndNote Checksum="{checksum}"?>'.encode(SSOP_ENCODING))
     return checksum
 

@@ -40,9 +40,9 @@ def parse_ssop(path: Path) -> tuple[dict[str, str], dict[str, list[list[str]]]]:
     raw = path.read_bytes()
     body, _, trailer = raw.rpartition(b"\r\n")
     body += b"\r\n"
-    match = re.fullmatch(rb'<\?EndNote Checksum="([0-9a-f]{32})"\?>', trailer)
+    match = re.fullmatch(rb'<\?EndNote Checksum="([0-9A-F]{32})"\?>', trailer)
     assert match, trailer
-    assert match.group(1).decode() == hashlib.md5(body).hexdigest()
+    assert match.group(1).decode() == hashlib.md5(body).hexdigest().upper()
     text = body.decode("cp874")
     lines = text.split("\r\n")[:-1]
     assert lines[0] == '<?xml version="1.0" encoding="windows-874"?>'
