@@ -123,6 +123,7 @@ async def checkin_open(page: Page) -> Response:
         mobile=mobile,
         store_mobile=mobile is not None,
         provider=page.session.username,  # a JHCIS account: sign-in reads JHCIS's user table
+        channel="web",
     )
     done: CheckinResult = await threaded(clinic.open_checkin_visit, request, known=who)
     opened = done.visit

@@ -818,10 +818,13 @@ class ClinicDatabase:
                 raise PersonNeedsStaff(who.inactive_reason)
             if replay is None and request.identity is not None and not who.newly_registered:
                 self._complete_known(conn, who, request.identity, at, request)
-            if replay is None and request.update_person_right and not who.newly_registered:
-                source = "kiosk" if request.refuse_inactive else "web"
-                if update_person_right(conn, who, right, at, source):
-                    who = self._get_person(conn, *who.key) or who  # the visit copies it
+            updates_right = request.update_person_right and not who.newly_registered
+            if (
+                replay is None
+                and updates_right
+                and update_person_right(conn, who, right, at, request.channel)
+            ):
+                who = self._get_person(conn, *who.key) or who  # the visit copies it
             if replay is not None:
                 self._check_same_person(replay, who)
                 asked = request.person or who.key

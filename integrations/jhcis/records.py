@@ -251,6 +251,7 @@ class CheckinRequest:
     nhso_hosmain: str | None = None
     nhso_hossub: str | None = None
     update_person_right: bool = False
+    channel: str = "kiosk"  # who checks in (kiosk, web), recorded with a right update
 
 
 @dataclass(frozen=True)
