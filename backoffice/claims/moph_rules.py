@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from backoffice.exports.rules import load_toml_model
 from backoffice.exports.screening import identity_problems
 from backoffice.exports.source import Vaccination, VisitBundle
-from common.thaidate import age_on, exact
+from common.thaidate import PartialDate, age_on, exact
 from integrations.moph.client import Endpoint
 
 Kind = Literal["dm", "ht", "epi", "dt"]
@@ -77,6 +77,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "invalid_cid": ("เลขประจำตัวประชาชนไม่ถูกต้อง", "The citizen ID fails its check digit."),
     "no_visit_date": ("การรับบริการไม่มีวันที่", "The visit has no date."),
     "no_birth_date": ("ไม่ทราบวันเกิด จึงคำนวณอายุไม่ได้", "No birth date, so no age."),
+    "service_before_birth": (
+        "วันที่รับบริการอยู่ก่อนวันเกิด (MOPH Claim ไม่รับ) กรุณาตรวจสอบวันเกิดหรือวันที่รับบริการ",
+        "The service is dated before the patient's birth (MOPH Claim refuses it); check "
+        "the birth date or the visit date.",
+    ),
     "dm_e10_not_claimable": (
         "เบาหวาน E10 ไม่สามารถเคลม MOPH Claim ได้ (ใช้ E11-E14)",
         "Diabetes E10 is never claimed (use E11-E14).",
@@ -157,6 +162,8 @@ def assess(bundle: VisitBundle, rules: MophRules) -> tuple[list[Eligible], list[
     general = [p.code for p in identity_problems(v)]
     if not v.claim_code:
         general.append("missing_claim_code")
+    if v.birth is not None and v.visitdate is not None and _before_birth(v.visitdate, v.birth):
+        general.append("service_before_birth")
     if general:
         for kind in candidates:
             for code in general:
@@ -193,6 +200,14 @@ def assess(bundle: VisitBundle, rules: MophRules) -> tuple[list[Eligible], list[
         else:
             eligible.append(Eligible(bundle, kind, vaccines=chosen))
     return eligible, refused
+
+
+def _before_birth(day: dt.date, birth: dt.date | PartialDate) -> bool:
+    """A service day before the birth; with a year alone, only a year before it is."""
+    born = exact(birth)
+    if born is None:
+        return isinstance(birth, PartialDate) and day.year < birth.year
+    return day < born
 
 
 def _visit_time(bundle: VisitBundle) -> str:

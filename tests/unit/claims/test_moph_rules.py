@@ -144,3 +144,17 @@ def test_rules_file(tmp_path: object) -> None:
     path.write_text("epi_max_age = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="epi_max_age"):
         load_moph_rules(path)
+
+
+def test_a_service_dated_before_the_birth_is_refused() -> None:
+    from common.thaidate import PartialDate
+
+    unborn = visit(birth=dt.date(2026, 3, 3))  # born the day after the visit
+    assert outcome(bundle(unborn, vaccines=[("091", "L1")])) == (
+        set(), {("epi", "service_before_birth")},
+    )  # fmt: skip
+    # A year alone: only a visit in an earlier year is before the birth.
+    same_year = visit(birth=PartialDate(2026))
+    assert outcome(bundle(same_year, vaccines=[("091", "L1")])) == ({"epi"}, set())
+    earlier = visit(birth=PartialDate(2027))
+    assert ("epi", "service_before_birth") in outcome(bundle(earlier, vaccines=[("091", "L1")]))[1]
