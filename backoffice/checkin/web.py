@@ -51,8 +51,7 @@ def _province(clinic: ClinicDatabase) -> str:
 async def _show_person(page: Page, who: Person, error: BilingualError | None = None) -> Response:
     today = page.deps.clock().date()
     visit: Visit | None = await threaded(page.deps.clinic.find_today_visit, who, today)
-    photo = await threaded(page.deps.clinic.person_photo, who.pcucodeperson, who.pid)
-    note = await threaded(page.deps.clinic.card_note, who.pcucodeperson, who.pid)
+    photo, note = await threaded(page.deps.clinic.staff_notes, who.pcucodeperson, who.pid)
     name = " ".join(p for p in (who.title or "", who.first_name, who.last_name) if p)
     return page.render(
         "checkin_person.html",
@@ -60,7 +59,7 @@ async def _show_person(page: Page, who: Person, error: BilingualError | None = N
         full_name=name,
         masked_cid=mask_cid(who.cid),
         today_visit=visit,
-        has_photo=photo is not None,
+        has_photo=photo,
         card_note=note,
         claim_types=CLAIM_TYPES,
         idem=uuid.uuid4().hex,

@@ -103,12 +103,11 @@ async def visit_page(page: Page) -> Response:
     detail = await _detail(page)
     message = page.query("done", limit=20)
     row = detail.row
-    photo = await threaded(page.deps.clinic.person_photo, row.pcucodeperson, row.pid)
-    note = await threaded(page.deps.clinic.card_note, row.pcucodeperson, row.pid)
+    photo, note = await threaded(page.deps.clinic.staff_notes, row.pcucodeperson, row.pid)
     return page.render(
         "visit.html",
         detail=detail,
-        has_photo=photo is not None,
+        has_photo=photo,
         card_note=note,
         row=detail.row,
         claim_type_name=CLAIM_TYPE_NAMES.get(detail.row.claim_type or "", ""),

@@ -234,6 +234,21 @@ def save_photo(
     return True
 
 
+def has_photo(conn: Connection, profile: SchemaProfile, key: tuple[str, int]) -> bool:
+    """Whether ``personimages`` holds a photo of the person (the bytes are not read)."""
+    if not profile.has_table("personimages"):
+        return False
+    unit, pid = key
+    found = conn.execute(
+        select(personimages.c.pid).where(
+            personimages.c.pcucodeperson == unit,
+            personimages.c.pid == pid,
+            personimages.c.photo.is_not(None),
+        )
+    ).first()
+    return found is not None
+
+
 def read_photo(conn: Connection, profile: SchemaProfile, key: tuple[str, int]) -> bytes | None:
     """The person's photo in ``personimages``, for staff checking who stands before them."""
     if not profile.has_table("personimages"):

@@ -45,6 +45,7 @@ from integrations.jhcis.card_record import (
     card_note,
     english_name,
     fill_empty_person_fields,
+    has_photo,
     note_card,
     read_photo,
     resolve_area,
@@ -86,13 +87,13 @@ from integrations.jhcis.records import (
     VisitClaim,
     WalkinIdentity,
 )
+from integrations.jhcis.staff import is_unit_account
 from integrations.jhcis.tables import (
     ctitle,
     house,
     office,
     person,
     persondeath,
-    user,
     village,
     visit,
 )
@@ -217,6 +218,8 @@ CHECKIN_MAYBE_EMPTY: dict[str, frozenset[str]] = {
         ]
     ),
 }
+# The claim code's own fields, set and cleared together (of _CLAIM_COLUMNS' values).
+_CODE_FIELDS = ("claim_type", "claim_code", "datetime_claim", "correlation_id")
 # visit column -> kiosk_visit column, for the NHSO authentication fields.
 _CLAIM_COLUMNS = {
     "hiciauthen_nhso": "claim_type",
@@ -478,11 +481,8 @@ class ClinicDatabase:
         name = username or self.provider
         if name is None:
             return None
-        query = select(user.c.username).where(
-            user.c.username == name, user.c.pcucode == self.unit_code()
-        )
         with _translated_errors(), self.engine.connect() as conn:
-            if conn.execute(query).first() is None:
+            if not is_unit_account(conn, name, self.unit_code()):
                 raise ProviderNotFound(f"unit {self.unit_code()}")
         return name
 
@@ -498,10 +498,12 @@ class ClinicDatabase:
         with _translated_errors(), self.engine.connect() as conn:
             return self._get_person(conn, pcucodeperson, pid)
 
-    def card_note(self, pcucodeperson: str, pid: int) -> dict[str, object] | None:
-        """What the person's card said that JHCIS could not hold (kiosk_person_card)."""
+    def staff_notes(self, pcucodeperson: str, pid: int) -> tuple[bool, dict[str, object] | None]:
+        """For the staff pages beside a person: whether JHCIS keeps their photo (without
+        reading it), and what their card said that JHCIS could not hold."""
         with _translated_errors(), self.engine.connect() as conn:
-            return card_note(conn, (pcucodeperson, pid))
+            key = (pcucodeperson, pid)
+            return has_photo(conn, self.profile, key), card_note(conn, key)
 
     def person_photo(self, pcucodeperson: str, pid: int) -> bytes | None:
         """The photo JHCIS keeps for this person (personimages), for staff eyes only."""
@@ -812,25 +814,25 @@ class ClinicDatabase:
 
         def check_in(conn: Connection) -> CheckinResult:
             replay = self._visit_by_key(conn, request.key)
-            right = nhso_right(conn, request) if replay is None else JhcisRight()
-            who = self._checkin_person(conn, request, at, known, replay, right=right)
-            if request.refuse_inactive and replay is None and who.inactive_reason:
-                raise PersonNeedsStaff(who.inactive_reason)
-            if replay is None and request.identity is not None and not who.newly_registered:
-                self._complete_known(conn, who, request.identity, at, request)
-            updates_right = request.update_person_right and not who.newly_registered
-            if (
-                replay is None
-                and updates_right
-                and update_person_right(conn, who, right, at, request.channel)
-            ):
-                who = self._get_person(conn, *who.key) or who  # the visit copies it
-            if replay is not None:
+            if replay is not None:  # this check-in happened already: what it did, nothing more
+                who = self._checkin_person(conn, request, at, known, replay, right=JhcisRight())
                 self._check_same_person(replay, who)
                 asked = request.person or who.key
                 if asked != who.key or (request.identity and request.identity.cid != who.cid):
                     raise IdempotencyKeyReused(f"visit {replay.visitno}")
                 return CheckinResult(who, replay)
+            right = nhso_right(conn, request)
+            who = self._checkin_person(conn, request, at, known, None, right=right)
+            if request.refuse_inactive and who.inactive_reason:
+                raise PersonNeedsStaff(who.inactive_reason)
+            if request.identity is not None and not who.newly_registered:
+                self._complete_known(conn, who, request.identity, at, request)
+            if (
+                request.update_person_right
+                and not who.newly_registered
+                and update_person_right(conn, who, right, at, request.channel)
+            ):
+                who = self._get_person(conn, *who.key) or who  # the visit copies it
             if request.reuse_same_day:
                 today = self._same_day_visit(conn, who, request, at)
                 if today is not None:
@@ -880,11 +882,8 @@ class ClinicDatabase:
             if found.claim_type != request.claim_type:
                 continue
             if request.claim_code and request.claim_type and not found.claim_code:
-                fields = {
-                    key: value
-                    for key, value in _claim_fields(request, at).items()
-                    if key in ("claim_type", "claim_code", "datetime_claim", "correlation_id")
-                }
+                claim = _claim_fields(request, at)
+                fields = {key: claim[key] for key in _CODE_FIELDS}
                 self._write_claim(conn, found, fields, require_visit_columns=True)
                 return self._visit_at(conn, found.pcucode, found.visitno)
             return found
@@ -920,9 +919,7 @@ class ClinicDatabase:
         *,
         provider: str | None,
     ) -> Visit:
-        found = self._visit_by_key(conn, key)
-        if found is not None:
-            return self._check_same_person(found, who)
+        """Under the lock, for a key with no visit (open_checkin_visit looked it up)."""
         if conn.execute(
             select(kiosk_visit.c.visitno).where(kiosk_visit.c.idempotency_key == key)
         ).first():
@@ -1148,7 +1145,7 @@ class ClinicDatabase:
 
     def clear_claim_code(self, target: Visit) -> None:
         """Remove the claim code (and its type, time and correlation id) from a visit."""
-        fields = dict.fromkeys(("claim_type", "claim_code", "datetime_claim", "correlation_id"))
+        fields = dict.fromkeys(_CODE_FIELDS)
         with _translated_errors(), self._write() as conn:
             self._read_claim(conn, target, lock=True)  # raises VisitNotFound
             self._write_claim(conn, target, fields, require_visit_columns=False)

@@ -26,7 +26,8 @@ from integrations.jhcis.grants import effective_privileges, missing_privileges, 
 from integrations.jhcis.legacy_text import detect_legacy_text
 from integrations.jhcis.own_tables import RUNTIME_TABLES
 from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect_profile
-from integrations.jhcis.tables import JHCIS_TABLES, KIOSK_TABLE_NAMES, is_optional, person, user
+from integrations.jhcis.staff import is_unit_account
+from integrations.jhcis.tables import JHCIS_TABLES, KIOSK_TABLE_NAMES, is_optional, person
 
 MIN_MYSQL = (5, 5, 3)  # utf8mb4 connections
 # The unit's own residents (typelive 1-3; 4 is an out-of-area patient), reference §1.1.
@@ -217,12 +218,7 @@ def check_provider(
         return
     if not profile.has_table("user") or report.unit_code is None:
         return
-    found = conn.execute(
-        select(user.c.username).where(
-            user.c.username == provider, user.c.pcucode == report.unit_code
-        )
-    ).first()
-    if found is None:
+    if not is_unit_account(conn, provider, report.unit_code):
         error = ProviderNotFound(f"unit {report.unit_code}")
         report.problems.append(Finding(error.th, error.en))
 

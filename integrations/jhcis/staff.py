@@ -29,6 +29,13 @@ def staff_cid(db: Engine | Connection, username: str, unit: str | None = None) -
     return text if is_valid_cid(text) else None
 
 
+def is_unit_account(conn: Connection, username: str, unit: str) -> bool:
+    """Is `username` an account of `unit`? (JHCIS keys user by (pcucode, username), and
+    visit (pcucode, username) refers to it: what a visit's provider must be.)"""
+    query = select(user.c.username).where(user.c.username == username, user.c.pcucode == unit)
+    return conn.execute(query).first() is not None
+
+
 # Accounts JHCIS itself keeps for its tools, never a clinician (research for issue 25:
 # a public kiosk's provider list leaves these out), and officer types that are not
 # providers ('w' a village health volunteer, 'x' excluded from JHCIS's own lists).
