@@ -61,6 +61,8 @@ DEFAULT_CHUNK = 1000
 OPTIONAL_VISIT_COLUMNS = (
     "claimcode_nhso", "hiciauthen_nhso", "main_inscl", "sub_inscl", "refertohos", "receivefromhos",
 )  # fmt: skip
+OPTIONAL_PERSON_COLUMNS = ("marystatus", "occupa")
+OPTIONAL_VACCINATION_COLUMNS = ("datevacineexpire", "manufacturer")
 # Tables a claim read needs; the profile is read for these only.
 CLAIM_TABLES = (
     "visit", "person", "cright", "ctitle", "cdisease", "cdrug", "visitdiag", "visitdrug",
@@ -114,6 +116,8 @@ class Vaccination:
     export_code: str  # cdrug.files18epi, 3 characters
     lot: str
     day: dt.date | None
+    expiry: dt.date | None = None  # visitepi.datevacineexpire (optional column)
+    manufacturer: str = ""  # visitepi.manufacturer (optional column)
 
 
 @dataclass(slots=True)
@@ -154,6 +158,10 @@ class Visit:
     # The licence of the visit's provider (visit.username, a JHCIS account of the unit):
     # what the files carry where no diagnosis names its own doctor.
     provider_licence: str = ""
+    provider_name: str = field(default="", repr=False)
+    # JHCIS's own codes (person.marystatus, person.occupa; optional columns).
+    marriage: str = ""
+    occupation: str = ""
 
     @property
     def hn(self) -> str:
@@ -346,18 +354,15 @@ class ClaimSource:
 
     def _visit_query(self, conditions: list[ColumnElement[bool]]) -> Select[Any]:
         v, p = t.visit, t.person
-        optional = [
-            v.c[name] if self._has("visit", name) else null().label(name)
-            for name in OPTIONAL_VISIT_COLUMNS
-        ]
+        u = t.user
         columns = [
             *self._KEY, v.c.timestart, v.c.pcucodeperson, v.c.pid, v.c.rightcode,
             v.c.hosmain, v.c.hossub, v.c.pressure, v.c.temperature, v.c.money1,
-            v.c.moneynoclaim, v.c.symptoms, *optional,
+            v.c.moneynoclaim, v.c.symptoms, *self._optional(v, OPTIONAL_VISIT_COLUMNS),
             p.c.idcard, p.c.fname, p.c.lname, p.c.birth, p.c.sex, p.c.nation,
-            p.c.provcodemoi, p.c.distcodemoi,
+            p.c.provcodemoi, p.c.distcodemoi, *self._optional(p, OPTIONAL_PERSON_COLUMNS),
             t.cright.c.rightgroup, t.cright.c.mapright, t.ctitle.c.titlename,
-            t.user.c.licenseno,
+            u.c.licenseno, u.c.prename, u.c.fname, u.c.lname,
         ]  # fmt: skip
         joined = (
             v.outerjoin(p, and_(p.c.pcucodeperson == v.c.pcucodeperson, p.c.pid == v.c.pid))
@@ -368,6 +373,12 @@ class ClaimSource:
             )
         )
         return select(*columns).select_from(joined).where(and_(*conditions)).order_by(*self._KEY)
+
+    def _optional(self, table: Any, names: Sequence[str]) -> list[Any]:
+        """The columns this database has, NULL in place of those it lacks."""
+        return [
+            table.c[name] if self._has(table.name, name) else null().label(name) for name in names
+        ]
 
     def _child_query(
         self,
@@ -431,7 +442,8 @@ class ClaimSource:
                 near, [lab.c.labcode, lab.c.seqonday],
             ),
             self._child_query(
-                e, [e.c.vaccinecode, e.c.lotno, e.c.dateepi, cd.c.files18epi],
+                e, [e.c.vaccinecode, e.c.lotno, e.c.dateepi, cd.c.files18epi,
+                    *self._optional(e, OPTIONAL_VACCINATION_COLUMNS)],
                 near, [e.c.vaccinecode], [(cd, cd.c.drugcode == e.c.vaccinecode)],
             ),
         )  # fmt: skip
@@ -490,7 +502,8 @@ class ClaimSource:
             (day, visitno, unit, timestart, pcucodeperson, pid, rightcode, hosmain, hossub,
              pressure, temp, money1, moneynoclaim, symptoms, claimcode, claimtype, main_inscl,
              sub_inscl, refer_to, refer_from, idcard, fname, lname, birth, sex, nation,
-             provcode, distcode, rightgroup, mapright, titlename, licence) = row  # fmt: skip
+             provcode, distcode, marystatus, occupa, rightgroup, mapright, titlename, licence,
+             u_prename, u_fname, u_lname) = row  # fmt: skip
             visit = Visit(
                 s(unit), int(visitno), day_of(day), _time(timestart), s(pcucodeperson), int(pid),
                 s(rightcode), s(rightgroup), s(mapright), s(hosmain), s(hossub), s(pressure),
@@ -498,6 +511,8 @@ class ClaimSource:
                 s(claimtype), s(main_inscl), s(sub_inscl), s(idcard), s(titlename), s(fname),
                 s(lname), s(symptoms), birth_of(birth), s(sex), s(nation), s(provcode),
                 s(distcode), s(refer_to), s(refer_from), s(licence),
+                " ".join(x for x in (s(u_prename) + s(u_fname), s(u_lname)) if x),
+                s(marystatus), s(occupa),
             )  # fmt: skip
             bundle = VisitBundle(visit)
             while dk < key:
@@ -536,10 +551,13 @@ class ClaimSource:
             while ek < key:
                 ek, ep = next(vaccinations)
             while ek == key:
-                _d3, _u3, _v3, vaccinecode, lotno, dateepi, files18epi = ep
+                _d3, _u3, _v3, vaccinecode, lotno, dateepi, files18epi, expiry, maker = ep
                 bundle.vaccinations.append(
-                    Vaccination(s(vaccinecode), s(files18epi), s(lotno), day_of(dateepi))
-                )
+                    Vaccination(
+                        s(vaccinecode), s(files18epi), s(lotno), day_of(dateepi),
+                        day_of(expiry), s(maker),
+                    )
+                )  # fmt: skip
                 ek, ep = next(vaccinations)
             yield bundle
 

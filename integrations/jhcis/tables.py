@@ -144,6 +144,9 @@ person = Table(
     Column("typelive", String(1)),
     Column("dischargetype", String(1)),
     Column("nation", String(3)),
+    # 43-file PERSON sources (reference §1.1, HISC); their widths are unconfirmed.
+    Column("marystatus", String(1), info=OPTIONAL),
+    Column("occupa", String(4), info=OPTIONAL),
     Column("rightcode", String(4)),
     Column("rightno", String(18)),
     Column("hosmain", String(9)),
@@ -347,6 +350,7 @@ visitepi = Table(
     Column("hosservice", String(5)),
     Column("lotno", String(30)),
     Column("datevacineexpire", JhcisDate, info=OPTIONAL),  # sic: JHCIS's spelling
+    Column("manufacturer", String(100), info=OPTIONAL),
     Column("dateupdate", JhcisDateTime),
     PrimaryKeyConstraint("pcucode", "visitno", "vaccinecode"),
 )

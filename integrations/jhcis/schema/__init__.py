@@ -45,7 +45,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent
 
 def _extras(table: str) -> list[Column[Any]]:
     specs: dict[str, list[tuple[str, TypeEngine[Any]]]] = {
-        "person": [("religion", String(2)), ("educate", String(2)), ("occupa", String(4))],
+        "person": [("religion", String(2)), ("educate", String(2))],
         "visit": [("vitalcheck", Text()), ("pulse", Integer()), ("qdiscloser", String(4))],
         "house": [("xgis", String(55)), ("ygis", String(55))],
         "office": [("offname_reconstructed", String(100))],
