@@ -117,10 +117,13 @@ SSOP_SECTIONS: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
         ),
         (
             "DispensedItems",
+            # 19 fields, as production SSOP 0.93 exporters write them (reference §8):
+            # dfsCode after DrgID; Claimcont, ClaimCat, MultiDisp, SupplyFor after
+            # PrdSeCode; no CodeSet (issue 18, item 3).
             (
-                "DispID", "PrdCat", "HospDrgID", "DrgID", "dfsText", "Packsize", "sigCode",
-                "sigText", "Quantity", "UnitPrice", "ChargeAmt", "ReimbPrice", "ReimbAmt",
-                "PrdSeCode", "Claimcat", "CodeSet",
+                "DispID", "PrdCat", "HospDrgID", "DrgID", "dfsCode", "dfsText", "Packsize",
+                "sigCode", "sigText", "Quantity", "UnitPrice", "ChargeAmt", "ReimbPrice",
+                "ReimbAmt", "PrdSeCode", "Claimcont", "ClaimCat", "MultiDisp", "SupplyFor",
             ),
         ),
     ),
@@ -189,3 +192,29 @@ def clean_field(value: object) -> str:
     if isinstance(value, str):
         return value.translate(_BREAKERS)
     return "" if value is None else str(value)
+
+
+# Clinic codes. e-Claim's CLINIC is 2 digits (SIL-TH CS_MoPH_Encounter.fsh,
+# CS_eClaim_Clinic: 00 health centre, 01 internal medicine ... 25, 99 other); JHCIS
+# records the 43-file 5-digit code (00100: department 001, sub-unit 00), whose
+# department number is e-Claim's. SSOP's Clinic is สกส.'s list (CS_CHI.fsh CS_CHI_Clinic:
+# 01-12 and 99 other), which shares 01-12 with e-Claim's.
+CHI_CLINICS = frozenset({f"{n:02d}" for n in range(1, 13)} | {"99"})
+
+
+@_memo
+def eclaim_clinic(code: str, default: str) -> str:
+    """A JHCIS clinic as e-Claim's 2 digits; `default` when it is neither form."""
+    code = code.strip()
+    if len(code) == 5 and code.isdigit() and code[0] == "0":
+        return code[1:3]
+    if len(code) == 2 and code.isdigit():
+        return code
+    return default
+
+
+@_memo
+def chi_clinic(code: str, default: str) -> str:
+    """The same clinic in สกส.'s list for SSOP: 99 (other) where it has none."""
+    clinic = eclaim_clinic(code, default)
+    return clinic if clinic in CHI_CLINICS else "99"

@@ -92,7 +92,11 @@ def register(subparsers: Any) -> None:
     add_range_arguments(ssop)
     ssop.add_argument("--out", type=Path, required=True, help="folder for the batch")
     ssop.add_argument("--rules", type=Path, help="TOML rules replacing the defaults")
-    ssop.add_argument("--session", type=int, default=1, help="session number (SESSNO)")
+    ssop.add_argument(
+        "--session", type=int, choices=range(1, 10000), metavar="N",
+        help="session number (SESSNO) to write as given; by default each batch takes the "
+        "unit's next one, recorded in kiosk_ssop_session",
+    )  # fmt: skip
     ssop.set_defaults(handler=ssop_command)
 
 
@@ -251,12 +255,32 @@ def ssop_command(args: argparse.Namespace, settings: Settings) -> int:
         with wrap_export_errors():
             rules = rules_for(settings, args.rules)
             source, hcode = _source(args, settings)
+            session = args.session or _take_ssop_session(args, settings, hcode)
             result = export_ssop(
                 source, args.date_from, args.date_to, args.out,
-                rules=rules, hcode=hcode, hname=settings.clinic.name, session=args.session,
+                rules=rules, hcode=hcode, hname=settings.clinic.name, session=session,
                 dry_run=args.dry_run,
             )  # fmt: skip
     except BilingualError as error:
         return fail(error, as_json=args.json)
     _print(result, args.json)
     return 0
+
+
+def _take_ssop_session(args: argparse.Namespace, settings: Settings, hcode: str) -> int:
+    """The batch's SESSNO from kiosk_ssop_session (ours: a writable connection)."""
+    import getpass
+
+    from backoffice.exports.ssop_sessions import session_for_batch
+
+    engine = open_engine(
+        db_url(args, settings), connect_timeout_s=settings.database.connect_timeout_s,
+        read_only=args.dry_run,
+    )  # fmt: skip
+    try:
+        period = f"{args.date_from:%Y%m%d}-{args.date_to:%Y%m%d}"
+        return session_for_batch(
+            engine, hcode, period, dry_run=args.dry_run, created_by=f"cli:{getpass.getuser()}"
+        )
+    finally:
+        engine.dispose()

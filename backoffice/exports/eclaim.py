@@ -102,12 +102,13 @@ class EclaimRows:
         rules, hcode = self.rules, self.hcode
         hn, seq, cid = str(v.pid), str(v.visitno), v.cid
         date = ymd(v.visitdate)
-        clinic = next((d.clinic for d in bundle.diagnoses if d.clinic), rules.default_clinic)
+        clinic = self._clinic(next((d.clinic for d in bundle.diagnoses if d.clinic), ""))
         out: list[Pair] = [
             (
                 "INS",
                 f.INS(
-                    HN=hn, INSCL=verdict.inscl, SUBTYPE=v.rightcode, CID=cid, HCODE=hcode,
+                    HN=hn, INSCL=rules.eclaim_inscl(verdict.inscl),
+                    SUBTYPE=v.sub_inscl or v.rightcode, CID=cid, HCODE=hcode,
                     DATEEXP="", HOSPMAIN=v.hosmain, HOSPSUB=v.hossub, GOVCODE="", GOVNAME="",
                     PERMITNO=v.claim_code, DOCNO="", OWNRPID="", OWNNAME="", AN="", SEQ=seq,
                     SUBINSCL=v.sub_inscl, RELINSCL="", HTYPE="",
@@ -120,7 +121,8 @@ class EclaimRows:
                     "PAT",
                     f.PAT(
                         HCODE=hcode, HN=hn, CHANGWAT=v.provcode, AMPHUR=v.distcode,
-                        DOB=ymd(exact(v.birth)), SEX=v.sex, MARRIAGE="", OCCUPA="",
+                        DOB=ymd(exact(v.birth)), SEX=v.sex, MARRIAGE=v.marriage,
+                        OCCUPA=v.occupation,
                         NATION=(v.nation or "99").zfill(3), PERSON_ID=cid,
                         NAMEPAT=f"{v.title}{v.first_name} {v.last_name}".strip(),
                         TITLE=v.title, FNAME=v.first_name, LNAME=v.last_name, IDTYPE="1",
@@ -146,7 +148,7 @@ class EclaimRows:
                 (
                     "ODX",
                     f.ODX(
-                        HN=hn, DATEDX=date, CLINIC=d.clinic or clinic, DIAG=d.code,
+                        HN=hn, DATEDX=date, CLINIC=self._clinic(d.clinic, clinic), DIAG=d.code,
                         DXTYPE=d.dxtype, DRDX=d.provider_licence or v.provider_licence,
                         PERSON_ID=cid, SEQ=seq,
                     ),
@@ -170,18 +172,21 @@ class EclaimRows:
         self._charges(bundle, hn, seq, date, out)
         self._items(bundle, out, hn=hn, seq=seq, date=date, clinic=clinic)
         for lab in bundle.labs:
-            out.append(
-                (
-                    "LABFU",
-                    f.LABFU(
-                        HCODE=hcode, HN=hn, PERSON_ID=cid,
-                        DATESERV=ymd(lab.day or v.visitdate), SEQ=seq,
-                        LABTEST=rules.lab_code_map.get(lab.labcode, lab.labcode),
-                        LABRESULT=lab.result,
-                    ),
-                )
-            )  # fmt: skip
+            if labtest := rules.lab_code(lab.labcode):  # unmapped: a report warning
+                out.append(
+                    (
+                        "LABFU",
+                        f.LABFU(
+                            HCODE=hcode, HN=hn, PERSON_ID=cid,
+                            DATESERV=ymd(lab.day or v.visitdate), SEQ=seq, LABTEST=labtest,
+                            LABRESULT=lab.result,
+                        ),
+                    )
+                )  # fmt: skip
         return out
+
+    def _clinic(self, code: str, default: str = "") -> str:
+        return f.eclaim_clinic(code, default or self.rules.default_clinic)
 
     def _procedures(
         self, bundle: VisitBundle, out: list[Pair], *, hn: str, seq: str, date: str, clinic: str
@@ -242,7 +247,8 @@ class EclaimRows:
     ) -> None:
         v = bundle.visit
         rules = self.rules
-        adp_types = rules.adp_type_by_drugtype
+        adp_codes = rules.adp_codes
+        provider = bundle.provider_licence
         for item in bundle.items:
             if item.drugtype in self._drug_types:
                 out.append(
@@ -255,22 +261,23 @@ class EclaimRows:
                             DRUGCOST=money(item.cost), DIDSTD=item.std_code, UNIT=item.unit,
                             UNIT_PACK="", SEQ=seq, DRUGREMARK="", PA_NO="", TOTCOPAY="0.00",
                             USE_STATUS=rules.dru_use_status, TOTAL=money(item.total),
-                            SIGCODE="", SIGTEXT=item.dose, PROVIDER="", SP_ITEM="",
+                            SIGCODE="", SIGTEXT=item.dose, PROVIDER=provider, SP_ITEM="",
                         ),
                     )
                 )  # fmt: skip
-            adp_type = adp_types.get(item.drugtype)
-            if adp_type is not None:
+            adp = adp_codes.get(item.drugcode)
+            if adp is not None:
                 out.append(
                     (
                         "ADP",
                         f.ADP(
-                            HN=hn, AN="", DATEOPD=date, TYPE=adp_type,
-                            CODE=item.std_code or item.drugcode, QTY=quantity(item.qty),
+                            HN=hn, AN="", DATEOPD=date, TYPE=adp.type, CODE=adp.code,
+                            QTY=quantity(item.qty),
                             RATE=money(item.price), SEQ=seq, CAGCODE="", DOSE="", CA_TYPE="",
                             SERIALNO="", TOTCOPAY="0.00", USE_STATUS="",
                             TOTAL=money(item.total), QTYDAY="", TMLTCODE="", STATUS1="", BI="",
-                            CLINIC=clinic, ITEMSRC="", PROVIDER="", GRAVIDA="", GA_WEEK="",
+                            CLINIC=clinic, ITEMSRC="", PROVIDER=provider, GRAVIDA="",
+                            GA_WEEK="",
                             DCIP_E_SCREEN="", LMP="", SP_ITEM="",
                         ),
                     )

@@ -35,6 +35,18 @@ class OutputNotWritable(ExportError):
     message_en = "Cannot write to the output folder. Choose another folder or check free space."
 
 
+class SessionsExhausted(ExportError):
+    code = "export.ssop_sessions_exhausted"
+    message_th = "เลขรอบส่ง SSOP (SESSNO) ของหน่วยบริการนี้ใช้ครบ 9999 แล้ว กรุณาติดต่อผู้ดูแลระบบ"
+    message_en = "This unit has used all 9999 SSOP session numbers (SESSNO). Ask the administrator."
+
+
+class SessionsContended(ExportError):
+    code = "export.ssop_session_contended"
+    message_th = "มีการส่งออก SSOP หลายรายการพร้อมกันจนได้เลขรอบส่งไม่ได้ กรุณาลองใหม่อีกครั้ง"
+    message_en = "Too many SSOP exports at once to take a session number. Please try again."
+
+
 @contextmanager
 def wrap_export_errors() -> Iterator[None]:
     """Turn library failures into bilingual errors without leaking their text.

@@ -95,6 +95,17 @@ MISSING_PROCEDURE_CODE = _kind(
     "หัตถการไม่มีรหัส ICD-9-CM จึงไม่อยู่ในแฟ้ม OOP: เพิ่มรหัสในตารางยา (cdrug) หรือไฟล์กฎ",
     "A procedure has no ICD-9-CM code, so it is not in OOP: add one in cdrug or the rules file.",
 )  # fmt: skip
+UNMAPPED_LAB = _kind(
+    "unmapped_lab_code", "warning",
+    "ผลแล็บไม่มีรหัสแล็บ ICD-10-TM จึงไม่อยู่ในแฟ้ม LABFU: เพิ่มรหัสใน lab_code_map ของไฟล์กฎ",
+    "A lab result has no ICD-10-TM lab code, so it is not in LABFU: map it in the rules "
+    "file's lab_code_map.",
+)  # fmt: skip
+MISSING_PROVIDER_LICENCE = _kind(
+    "missing_provider_licence", "warning",
+    "ผู้ให้บริการไม่มีเลขใบประกอบวิชาชีพ: บันทึกในข้อมูลเจ้าหน้าที่ของ JHCIS",
+    "The provider has no professional licence number: record it on the JHCIS staff account.",
+)  # fmt: skip
 NOT_ENCODABLE = _kind(
     "not_encodable", "warning",
     "มีอักขระที่แปลงเป็น windows-874 ไม่ได้ จึงถูกแทนด้วย '?'",

@@ -52,6 +52,52 @@ class RightMapping(_Strict):
         )
 
 
+# ADP TYPE, the published list (SIL-TH terminology IG, CS_MoPH_Finance.fsh
+# CS_eClaim_AdpType, "รหัสบริการที่ยังไม่ได้จัดหมวด (ADP) โดย e-Claim 16 แฟ้ม"): 1..20.
+ADP_TYPES = frozenset(str(n) for n in range(1, 21))
+
+# JHCIS's chronic-care lab codes (reference §1.7, JUPD chronic_lab.jrxml) -> ICD-10-TM lab
+# codes (SIL-TH CodeSystmes-Large/CS_MoPH_ICD10TMLab.fsh, CS_TH_ICD10TM_Lab). The pairs
+# are read from the two lists' names (serum/plasma where JHCIS says serum), not from a
+# JHCIS mapping table: where JHCIS stores its own "Mapping Code" (seed §16.3) is unknown.
+DEFAULT_LAB_CODES = {
+    "CH99": "0531601",  # HbA1c, glycosylated hemoglobin whole blood
+    "CH09": "0581902",  # creatinine, serum/plasma
+    "CH19": "0511402",  # potassium, serum/plasma
+    "CH22": "0511602",  # sodium, serum/plasma
+    "CH05": "0510602",  # chloride, serum/plasma
+    "CH28": "0510402",  # carbon dioxide, serum/plasma
+    "CH04": "0584902",  # BUN: urea, serum/plasma
+    "CH07": "0541602",  # cholesterol, total, serum/plasma
+    "CH25": "0546602",  # triglycerides, serum/plasma
+    "CH14": "0541202",  # HDL cholesterol, serum/plasma
+    "CH17": "0541402",  # LDL cholesterol, serum/plasma
+    "CHeGFR": "0581904",  # eGFR (CKD-EPI formula)
+    "MS01020201": "0440204",  # microalbumin in urine
+}
+
+
+class AdpCode(_Strict):
+    """An item's ADP line: the published TYPE and NHSO's code for the service."""
+
+    type: str
+    code: str
+
+    @field_validator("type")
+    @classmethod
+    def _published_type(cls, value: str) -> str:
+        if value not in ADP_TYPES:
+            raise ValueError(f"ADP TYPE {value!r} is not in the published list (1-20)")
+        return value
+
+    @field_validator("code")
+    @classmethod
+    def _not_a_procedure(cls, value: str) -> str:
+        if not value.strip() or ICD9CM_PROCEDURE.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not an NHSO ADP code (ICD-9-CM goes to OOP)")
+        return value.strip()
+
+
 class CategoryRule(_Strict):
     # "*" = every right.
     rights: list[str]
@@ -117,14 +163,17 @@ class RuleSet(_Strict):
     # main unit is outside the CUP. The parent hospital's code (clinic.cup_hcode, set by
     # rules_for from the settings); empty = only this unit counts as inside.
     cup_hcode: str = ""
-    default_clinic: str = "01"  # OPD/ODX CLINIC when the diagnosis names none (unconfirmed)
+    # The e-Claim clinic (2 digits, SIL-TH CS_eClaim_Clinic) when the diagnosis names
+    # none; 01 is internal medicine. A JHCIS 5-digit clinic is converted (claim_files).
+    default_clinic: str = "01"
     drug_drugtypes: list[str] = Field(default_factory=lambda: ["01", "10"])  # -> DRU
     chrgitem_by_drugtype: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_CHRGITEM))
     chrgitem_fallback: str = "I1"  # other services
-    # drugtypes whose items go to ADP, with the ADP TYPE (unconfirmed: 3 = other services).
-    adp_type_by_drugtype: dict[str, str] = Field(
-        default_factory=lambda: {"02": "3", "05": "3", "06": "3"}
-    )
+    # ADP carries NHSO's own service codes (fee schedule, project codes) under a TYPE of
+    # the published list, never ICD-9-CM procedures (those are OOP's) or our local drug
+    # codes (issue 18, item 7). JHCIS keeps no such code, so only items the clinic maps
+    # here (cdrug.drugcode -> TYPE and NHSO code) go to ADP; by default none does.
+    adp_codes: dict[str, AdpCode] = Field(default_factory=dict)
     dru_use_status: str = "2"  # DRU.USE_STATUS for OP drugs (unconfirmed)
     # OOP: visitdrug items of these drugtypes are procedures (02 procedure, 08 dental;
     # reference §1.9). Where JHCIS keeps an item's ICD-9-CM code is not known
@@ -138,7 +187,10 @@ class RuleSet(_Strict):
     orf_refertype_in: str = "1"
     orf_refertype_out: str = "2"
     vaccine_drugtype: str = "05"
-    lab_code_map: dict[str, str] = Field(default_factory=dict)  # JHCIS labcode -> LABTEST
+    # JHCIS lab code -> the ICD-10-TM lab code LABFU takes; the clinic's entries are
+    # added to (and override) the defaults. A lab with no code is left out of LABFU and
+    # warned about (unmapped_lab_code).
+    lab_code_map: dict[str, str] = Field(default_factory=dict)
     # SSOP: which INSCL codes go to the Social Security files.
     ssop_inscl: list[str] = Field(default_factory=lambda: ["SSS"])
 
@@ -179,6 +231,15 @@ class RuleSet(_Strict):
             return mapped
         code = std_code.strip()
         return code if ICD9CM_PROCEDURE.fullmatch(code) else ""
+
+    def lab_code(self, labcode: str) -> str:
+        """LABFU's LABTEST for a JHCIS lab code; "" when neither map knows it."""
+        return self.lab_code_map.get(labcode) or DEFAULT_LAB_CODES.get(labcode, "")
+
+    def eclaim_inscl(self, inscl: str) -> str:
+        """INS.INSCL: e-Claim's coverage codes (UCS, OFC, SSS, LGO, NHS) know no WEL;
+        NHSO's welfare sub-rights are UC (their sub-type goes to SUBTYPE)."""
+        return "UCS" if inscl in self.uc_codes else inscl
 
     def chrgitem(self, drugtype: str | None) -> str:
         return self.chrgitem_by_drugtype.get((drugtype or "").strip(), self.chrgitem_fallback)

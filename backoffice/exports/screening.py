@@ -91,6 +91,8 @@ class Screen:
         no_code = [i.drugcode for i in bundle.items if i.drugtype in drug_types and not i.std_code]
         no_lot = [x.vaccinecode for x in bundle.vaccinations if not x.lot]
         warnings: list[tuple[r.ProblemKind, str]] = []
+        if not bundle.provider_licence:  # DRDX, DROPID, PROVIDER, SvPID and Presc stay empty
+            warnings.append((r.MISSING_PROVIDER_LICENCE, ""))
         if no_code:
             warnings.append((r.MISSING_DRUG_CODE, " ".join(no_code)))
         if no_lot:
@@ -129,6 +131,9 @@ class Screen:
                 verdict.warnings.append((r.UC_MAIN_UNIT_UNKNOWN, ""))
         verdict.warnings.extend(self.item_warnings(bundle))
         verdict.warnings.extend(self.procedure_warnings(bundle))
+        no_code = [lab.labcode for lab in bundle.labs if not rules.lab_code(lab.labcode)]
+        if no_code:
+            verdict.warnings.append((r.UNMAPPED_LAB, " ".join(sorted(set(no_code)))))
         return verdict
 
     def ssop(self, bundle: VisitBundle) -> Verdict:

@@ -4,9 +4,12 @@ Layout of reference §3c: an XML-like wrapper (``<ClaimRec>``, ``<Header>`` with
 ``RECCOUNT``), `|`-delimited sections, CRLF, and a last line
 ``<?EndNote Checksum="MD5"?>`` (MD5 of the windows-874 bytes of everything before it,
 in uppercase hex as production SSOP exporters write it; no final newline). File and zip
-names follow the JHCIS screenshot of the seed (§17): ``BILLTRAN25670627.txt`` (export
-day, Buddhist era) and ``41124_SSOPBIL_2406_01_25670627-155559.zip`` (hcode, yymm of the
-period, session, export time in Buddhist era).
+names follow the JHCIS screenshot of the seed (§17), ``BILLTRAN25670627.txt`` (export
+day, Buddhist era) and ``41124_SSOPBIL_2406_01_25670627-155559.zip``, read the way
+production SSOP exporters write it (reference §8): hcode, the batch's 4-digit SESSNO
+(the header's; :mod:`backoffice.exports.ssop_sessions` gives each batch a new one),
+``01``, export time in Buddhist era. We first read ``2406`` as the period's yymm; with
+one batch a month the two look alike, which is how the mistake hid (issue 18, item 5).
 
 Sections are spooled to temporary files while visits stream, then assembled with
 the header (whose RECCOUNT is known only at the end), so memory stays flat.
@@ -36,7 +39,14 @@ from backoffice.exports.screening import record, screen_ssop
 from backoffice.exports.source import ClaimSource, VisitBundle
 from backoffice.exports.writer import DelimitedFile, claim_batch_folder, zip_files
 from common.thaidate import ce_to_be
-from integrations.claim_files import CRLF, SSOP_ENCODING, SSOP_SECTIONS, money, quantity
+from integrations.claim_files import (
+    CRLF,
+    SSOP_ENCODING,
+    SSOP_SECTIONS,
+    chi_clinic,
+    money,
+    quantity,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +65,9 @@ def be_stamp(moment: dt.datetime) -> str:
     return f"{ce_to_be(moment.year):04d}{moment:%m%d}"
 
 
-def zip_stem(hcode: str, period_end: dt.date, session: int, now: dt.datetime) -> str:
-    return f"{hcode}_SSOPBIL_{period_end:%y%m}_{session:02d}_{be_stamp(now)}-{now:%H%M%S}"
+def zip_stem(hcode: str, session: int, now: dt.datetime) -> str:
+    # "01": constant in every producer seen; its meaning is unconfirmed.
+    return f"{hcode}_SSOPBIL_{session:04d}_01_{be_stamp(now)}-{now:%H%M%S}"
 
 
 def _iso(day: dt.date | None, clock: object = None) -> str:
@@ -85,7 +96,9 @@ class SsopRows:
         total = max(v.money1 if v.money1 is not None else items_total, items_total)
         paid = v.moneynoclaim or Decimal(0)
         provider = bundle.provider_licence
-        clinic = next((d.clinic for d in bundle.diagnoses if d.clinic), self.rules.default_clinic)
+        clinic = chi_clinic(
+            next((d.clinic for d in bundle.diagnoses if d.clinic), ""), self.rules.default_clinic
+        )
         out: dict[str, list[dict[str, object]]] = {name: [] for name in _all_sections()}
         out["BILLTRAN"].append(
             {
@@ -154,14 +167,18 @@ class SsopRows:
                 }
             )  # fmt: skip
             for item in drugs:
+                # dfsCode (dosage form), MultiDisp and SupplyFor: JHCIS records none
+                # of them; left empty. Claimcont OD: "no claim condition" (สกส.'s
+                # claim-condition list, SIL-TH CS_CHI_ClaimCondition).
                 out["DispensedItems"].append(
                     {
                         "DispID": v.seq, "PrdCat": "1", "HospDrgID": item.drugcode,
-                        "DrgID": item.std_code, "dfsText": item.name, "Packsize": item.unit,
-                        "sigCode": "", "sigText": item.dose, "Quantity": quantity(item.qty),
-                        "UnitPrice": money(item.price), "ChargeAmt": money(item.total),
-                        "ReimbPrice": money(item.price), "ReimbAmt": money(item.total),
-                        "PrdSeCode": "0", "Claimcat": CLAIM_CAT, "CodeSet": "TMT",
+                        "DrgID": item.std_code, "dfsCode": "", "dfsText": item.name,
+                        "Packsize": item.unit, "sigCode": "", "sigText": item.dose,
+                        "Quantity": quantity(item.qty), "UnitPrice": money(item.price),
+                        "ChargeAmt": money(item.total), "ReimbPrice": money(item.price),
+                        "ReimbAmt": money(item.total), "PrdSeCode": "0", "Claimcont": "OD",
+                        "ClaimCat": CLAIM_CAT, "MultiDisp": "", "SupplyFor": "",
                     }
                 )  # fmt: skip
         return out
@@ -241,11 +258,11 @@ def export_ssop(
     progress: Progress | None = None,
 ) -> BatchResult:
     started = now or dt.datetime.now()
-    # The zip's name has a fixed shape (hcode_SSOPBIL_yymm_session_date-time): a second
+    # The zip's name has a fixed shape (hcode_SSOPBIL_sessno_01_date-time): a second
     # job in the same second takes the next second rather than a suffix.
     later = (started + dt.timedelta(seconds=n) for n in itertools.count())
     number, name, folder = claim_batch_folder(
-        out_dir, (zip_stem(hcode, date_to, session, moment) for moment in later)
+        out_dir, (zip_stem(hcode, session, moment) for moment in later)
     )
     moment = started + dt.timedelta(seconds=number - 1)
     report = r.ValidationReport(folder)

@@ -27,6 +27,7 @@ from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
+from backoffice.exports.ssop_sessions import session_for_batch
 from backoffice.web import framework
 from backoffice.web.auth import role_rank
 from backoffice.web.errors import BadInput, Forbidden, NotFound
@@ -186,14 +187,20 @@ async def exports_run(page: Page) -> Response:
     engine = page.deps.clinic.engine
     folder = out_dir(page)
     hcode = page.deps.clinic.unit_code()
+    by = page.session.username if page.session else ""
 
     def work(job: Job) -> dict[str, Any]:
         source = ClaimSource(engine)
         rules = rules_for(settings)
         if kind == "ssop":
+            session = session_for_batch(
+                engine, hcode, f"{start:%Y%m%d}-{end:%Y%m%d}", dry_run=dry_run,
+                created_by=f"web:{by}",
+            )  # fmt: skip
             result = export_ssop(
                 source, start, end, folder, rules=rules, hcode=hcode,
-                hname=settings.clinic.name, dry_run=dry_run, progress=job.progress,
+                hname=settings.clinic.name, session=session, dry_run=dry_run,
+                progress=job.progress,
             )  # fmt: skip
         else:
             result = export_eclaim(
@@ -210,7 +217,6 @@ async def exports_run(page: Page) -> Response:
             )
         return answer
 
-    by = page.session.username if page.session else ""
     job = BOARD.start(f"export-{kind}", by, work)
     await threaded(
         page.audit,

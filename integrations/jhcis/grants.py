@@ -41,6 +41,7 @@ _BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
             "kiosk_moph_claim",
             "kiosk_reminder_log",
             "kiosk_reminder_optout",
+            "kiosk_ssop_session",
             "kiosk_staff_role",
         ),
         _OWN_PRIVILEGES,

@@ -147,7 +147,9 @@ def seed_clinic(engine: Engine) -> None:
             [
                 {"pcucodeperson": UNIT, "pid": pid, "hcode": 1, "idcard": c or None,
                  "prename": title, "fname": f, "lname": ln, "birth": b, "sex": sex,
-                 "rightcode": right, "nation": "099", "provcodemoi": "99", "distcodemoi": "01"}
+                 "rightcode": right, "nation": "099", "provcodemoi": "99", "distcodemoi": "01",
+                 # JHCIS's own codes (43-file MSTATUS, OCCUPATION_NEW), for two adults
+                 "marystatus": {1: "2", 7: "1"}.get(pid), "occupa": {1: "6111", 7: "9211"}.get(pid)}
                 for pid, c, title, f, ln, b, sex, right in PEOPLE
             ],
         )  # fmt: skip

@@ -91,3 +91,19 @@ def test_synthetic_clinic_streams_on_mariadb(mariadb_databases: Any, tmp_path: P
     assert len(ins) - 2 == summary["included_visits"]
     pat = (result.folder / "PAT.txt").read_bytes().decode("cp874")  # type: ignore[operator]
     assert any("\u0e00" <= ch <= "\u0e7f" for ch in pat)  # Thai names survived tis620
+
+
+def test_ssop_session_numbers_are_unique_under_concurrency_on_mariadb(
+    mariadb_databases: Any,
+) -> None:
+    """Eight batches started at once take eight numbers: the unique key, not luck."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from backoffice.exports.ssop_sessions import ensure_ssop_tables, take_session
+
+    engine = create_engine(mariadb_databases.empty("utf8"), pool_size=8)
+    ensure_ssop_tables(engine)
+    with ThreadPoolExecutor(8) as pool:
+        numbers = list(pool.map(lambda n: take_session(engine, "99901", f"p{n}"), range(8)))
+    assert sorted(numbers) == list(range(1, 9))
+    engine.dispose()

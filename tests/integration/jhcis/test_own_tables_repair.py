@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 from backoffice.claims.sync import ensure_sync_tables, sync_metadata
 from backoffice.claims.tables import CLAIM_TABLES, ensure_claim_tables
 from backoffice.exports.eclaim_ledger import ECLAIM_TABLES, ensure_eclaim_tables
+from backoffice.exports.ssop_sessions import SSOP_TABLES, ensure_ssop_tables
 from backoffice.reminders.ledger import REMINDER_TABLES, ensure_reminder_tables
 from backoffice.web.tables import WEB_TABLES, ensure_web_tables
 from integrations.jhcis.errors import OwnTableDuplicates, OwnTableIncomplete
@@ -60,6 +61,7 @@ CREATORS: list[tuple[Callable[[Engine], Any], tuple[Table, ...]]] = [
     (ensure_sync_tables, tuple(sync_metadata.sorted_tables)),
     (ensure_claim_tables, CLAIM_TABLES),
     (ensure_eclaim_tables, ECLAIM_TABLES),
+    (ensure_ssop_tables, SSOP_TABLES),
 ]
 COVERED = {t.name: t for _creator, tables in CREATORS for t in tables}
 

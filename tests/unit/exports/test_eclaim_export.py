@@ -116,7 +116,10 @@ def test_files_parse_back_with_the_visit_data(clinic_engine: Engine, tmp_path: P
         amounts = sum(float(c["AMOUNT"]) for c in cha if c["SEQ"] == seq)
         assert float(row["TOTAL"]) == pytest.approx(amounts)
     labs = parse(folder / "LABFU.txt")
-    assert [(r["LABTEST"], r["LABRESULT"]) for r in labs] == [("CH09", "1.1"), ("CH99", "6.8")]
+    # JHCIS's CH09 (creatinine) and CH99 (HbA1c) as ICD-10-TM lab codes (issue 18, item 6)
+    assert [(r["LABTEST"], r["LABRESULT"]) for r in labs] == [
+        ("0581902", "1.1"), ("0531601", "6.8"),
+    ]  # fmt: skip
     oop = parse(folder / "OOP.txt")  # the dressing has a code; the scaling has none
     assert [(r["SEQ"], r["OPER"], r["DROPID"], r["SERVPRICE"]) for r in oop] == [
         ("101", "9357", "ว.12345", "0.00")
@@ -371,3 +374,76 @@ def test_op_anywhere_compares_the_main_unit_with_the_cup(
     # Without a CUP only this unit is inside: the seed's other main unit is claimed.
     plain = run(clinic_engine, tmp_path / "plain")
     assert 101 in {int(r["SEQ"]) for r in parse(plain.folder / "INS.txt")}  # type: ignore[operator]
+
+
+def test_adp_carries_only_mapped_nhso_codes(clinic_engine: Engine, tmp_path: Path) -> None:
+    """ADP takes NHSO service codes under a published TYPE, never an ICD-9-CM procedure
+    (it is OOP's) or a local drug code (issue 18, item 7): by default ADP is empty."""
+    result = run(clinic_engine, tmp_path / "default")
+    assert parse(result.folder / "ADP.txt") == []  # type: ignore[operator]
+    assert len(parse(result.folder / "OOP.txt")) == 1  # type: ignore[operator]
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text('[adp_codes.PR01]\ntype = "8"\ncode = "FS001"\n', encoding="utf-8")
+    result = run(clinic_engine, tmp_path / "mapped", rules=load_rules(rules_file))
+    adp = parse(result.folder / "ADP.txt")  # type: ignore[operator]
+    assert [(r["SEQ"], r["TYPE"], r["CODE"], r["PROVIDER"]) for r in adp] == [
+        ("101", "8", "FS001", "ว.12345")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [('type = "21"\ncode = "FS001"', "published list"), ('type = "3"\ncode = "93.57"', "OOP")],
+)
+def test_an_adp_code_outside_the_published_lists_is_refused(
+    tmp_path: Path, entry: str, problem: str
+) -> None:
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text(f"[adp_codes.PR01]\n{entry}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=problem):
+        load_rules(rules_file)
+
+
+def test_a_lab_without_an_icd10tm_code_is_left_out_and_reported(
+    clinic_engine: Engine, tmp_path: Path
+) -> None:
+    with clinic_engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE visitlabchcyhembmsse SET labcode = 'XLOCAL' WHERE labcode = 'CH09'"
+        )
+    result = run(clinic_engine, tmp_path / "unmapped")
+    labs = parse(result.folder / "LABFU.txt")  # type: ignore[operator]
+    assert [r["LABTEST"] for r in labs] == ["0531601"]
+    warned = [r for r in report_rows(result) if r["code"] == "unmapped_lab_code"]
+    assert [(r["seq"], r["item"]) for r in warned] == [("101", "XLOCAL")]
+    rules_file = tmp_path / "rules.toml"
+    rules_file.write_text('[lab_code_map]\nXLOCAL = "0581902"\n', encoding="utf-8")
+    result = run(clinic_engine, tmp_path / "mapped", rules=load_rules(rules_file))
+    labs = parse(result.folder / "LABFU.txt")  # type: ignore[operator]
+    assert sorted(r["LABTEST"] for r in labs) == ["0531601", "0581902"]
+
+
+def test_a_provider_without_a_licence_is_reported(clinic_engine: Engine, tmp_path: Path) -> None:
+    """DRDX, DROPID and PROVIDER stay empty without a licence: each visit says so."""
+    from integrations.jhcis import tables as t
+
+    with clinic_engine.begin() as conn:
+        conn.execute(t.user.update().values(licenseno=None))
+    result = run(clinic_engine, tmp_path)
+    warned = {r["seq"] for r in report_rows(result) if r["code"] == "missing_provider_licence"}
+    assert {r["SEQ"] for r in parse(result.folder / "OPD.txt")} <= warned  # type: ignore[operator]
+    assert {r["DRDX"] for r in parse(result.folder / "ODX.txt")} == {""}  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("jhcis", "eclaim", "chi"),
+    [("00100", "01", "01"), ("01100", "11", "11"), ("00000", "00", "99"), ("01400", "14", "99"),
+     ("16", "16", "99"), ("", "01", "01"), ("ABC", "01", "01"), ("1234567", "01", "01")],
+)  # fmt: skip
+def test_clinic_codes_take_one_form_per_file(jhcis: str, eclaim: str, chi: str) -> None:
+    """e-Claim's CLINIC is 2 digits (CS_eClaim_Clinic), SSOP's สกส.'s 01-12 or 99 (CS_CHI_Clinic);
+    JHCIS's 5-digit 43-file code gives its department number (issue 18, item 7)."""
+    from integrations.claim_files import chi_clinic, eclaim_clinic
+
+    assert eclaim_clinic(jhcis, "01") == eclaim
+    assert chi_clinic(jhcis, "01") == chi

@@ -8,16 +8,19 @@ import json
 import os
 import re
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from backoffice.cli import main as backoffice_main
 from backoffice.exports.eclaim import BatchResult
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
+from backoffice.exports.ssop_sessions import ensure_ssop_tables, kiosk_ssop_session, take_session
 from integrations.claim_files import SSOP_SECTIONS
 from tests.unit.exports.conftest import at_once
 
@@ -104,7 +107,7 @@ def test_files_parse_back_and_checksums_hold(clinic_engine: Engine, tmp_path: Pa
 def test_zip_and_file_names_follow_the_seed(clinic_engine: Engine, tmp_path: Path) -> None:
     result = run(clinic_engine, tmp_path)
     assert result.zip_path is not None
-    assert result.zip_path.name == "99901_SSOPBIL_2603_01_25690303-155559.zip"
+    assert result.zip_path.name == "99901_SSOPBIL_0001_01_25690303-155559.zip"
     with zipfile.ZipFile(result.zip_path) as archive:
         assert sorted(archive.namelist()) == sorted(FILES)
     # the spool folder is gone
@@ -118,7 +121,7 @@ def test_two_jobs_in_the_same_second_get_their_own_folder_and_zip(
 ) -> None:
     results = at_once([lambda: run(clinic_engine, tmp_path)] * 2)
     # The name's shape is fixed (the upload page's): the second job takes the next second.
-    stem = "99901_SSOPBIL_2603_01_25690303-"
+    stem = "99901_SSOPBIL_0001_01_25690303-"
     assert sorted(r.name for r in results) == [f"{stem}155559", f"{stem}155600"]
     for result in results:
         assert result.zip_path == tmp_path / f"{result.name}.zip"
@@ -144,17 +147,47 @@ def test_golden_files(clinic_engine: Engine, tmp_path: Path) -> None:
         assert produced == golden.read_bytes(), name
 
 
-def test_command_line(
+def test_command_line_gives_each_batch_the_next_session_number(
     clinic_engine: Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = backoffice_main(
-        ["export", "ssop", "--from", "2026-03-01", "--to", "2026-03-31", "--out", str(tmp_path),
-         "--db", str(clinic_engine.url), "--json"]
-    )  # fmt: skip
-    assert code == 0
-    out = json.loads(capsys.readouterr().out)
-    assert out["summary"]["included_visits"] == 1
-    assert re.fullmatch(r"99901_SSOPBIL_2603_01_\d{8}-\d{6}\.zip", Path(out["zip"]).name)
+    """SESSNO is kept per unit (kiosk_ssop_session): the header's and the zip name's
+    4 digits, new for every real batch, only shown by a dry run (issue 18, item 5)."""
+
+    def export(*extra: str) -> tuple[dict[str, Any], str]:
+        code = backoffice_main(
+            ["export", "ssop", "--from", "2026-03-01", "--to", "2026-03-31",
+             "--out", str(tmp_path), "--db", str(clinic_engine.url), "--json", *extra]
+        )  # fmt: skip
+        assert code == 0
+        out: dict[str, Any] = json.loads(capsys.readouterr().out)
+        if out["zip"] is None:
+            return out, ""
+        billtran = next(Path(out["folder"]).glob("BILLTRAN*.txt"))
+        header, _sections = parse_ssop(billtran)
+        return out, header["SESSNO"]
+
+    first, number = export()
+    assert first["summary"]["included_visits"] == 1
+    assert number == "0001"
+    assert re.fullmatch(r"99901_SSOPBIL_0001_01_\d{8}-\d{6}\.zip", Path(first["zip"]).name)
+    dry, _ = export("--dry-run")
+    assert re.fullmatch(r"99901_SSOPBIL_0002_01_\d{8}-\d{6}", dry["batch"])
+    second, number = export()
+    assert number == "0002"  # the dry run took nothing
+    assert Path(second["zip"]).name.startswith("99901_SSOPBIL_0002_01_")
+    _given, number = export("--session", "42")
+    assert number == "0042"
+    with clinic_engine.connect() as conn:
+        taken = conn.execute(select(kiosk_ssop_session.c.sessno)).scalars().all()
+    assert sorted(taken) == [1, 2]  # a number given by hand is not recorded
+
+
+def test_two_batches_at_once_never_share_a_session_number(clinic_engine: Engine) -> None:
+    ensure_ssop_tables(clinic_engine)
+    with ThreadPoolExecutor(4) as pool:
+        numbers = list(pool.map(lambda n: take_session(clinic_engine, "99901", f"p{n}"), range(8)))
+    assert sorted(numbers) == list(range(1, 9))
+    assert take_session(clinic_engine, "99902", "other unit") == 1
 
 
 def test_the_visits_provider_licence_is_the_service_provider_and_prescriber(

@@ -65,7 +65,8 @@ def data_lines(data: bytes) -> list[bytes]:
 def test_a_mixed_batch_splits_into_one_part_per_right_and_loses_no_row() -> None:
     files = golden_files()
     parts = split_by_right(files)
-    # The golden batch has UCS, WEL (a UC sub-right, sent as UCS) and LGO visits.
+    # The golden batch has UCS (one of them a WEL welfare visit, written as UCS since
+    # issue 18) and LGO visits.
     assert [p.maininscl for p in parts] == ["LGO", "UCS"]
     assert [p.visits for p in parts] == [1, 3]
     for name in ECLAIM_FILES:
@@ -76,7 +77,11 @@ def test_a_mixed_batch_splits_into_one_part_per_right_and_loses_no_row() -> None
         together = sorted(line for p in parts for line in data_lines(p.files[name]))
         assert together == sorted(data_lines(files[name])), name
     ucs_ins = data_lines(parts[1].files["INS"])
-    assert {line.split(b"|")[1] for line in ucs_ins} == {b"UCS", b"WEL"}
+    assert {line.split(b"|")[1] for line in ucs_ins} == {b"UCS"}
+    # another producer's WEL row (JHCIS's own export, an older batch) still goes as UCS
+    wel = dict(files)
+    wel["INS"] = files["INS"].replace(b"|UCS|74|", b"|WEL|74|")
+    assert [p.maininscl for p in split_by_right(wel)] == ["LGO", "UCS"]
 
 
 def test_pat_rows_follow_their_person() -> None:
