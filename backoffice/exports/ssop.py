@@ -99,6 +99,15 @@ class SsopRows:
         clinic = chi_clinic(
             next((d.clinic for d in bundle.diagnoses if d.clinic), ""), self.rules.default_clinic
         )
+        remainder = total - items_total
+        # What the patient paid (moneynoclaim) is not claimed: it comes off the items'
+        # claimed amounts, the service fee first, so ClaimAmt is still the sum of the
+        # BillItems' ClaimAmount (ChargeAmt stays what was charged).
+        unpaid = _claimable(
+            [remainder, *(i.total for i in bundle.items)] if remainder > 0 else
+            [i.total for i in bundle.items], paid,
+        )  # fmt: skip
+        claimed = sum(unpaid, Decimal(0))
         out: dict[str, list[dict[str, object]]] = {name: [] for name in _all_sections()}
         out["BILLTRAN"].append(
             {
@@ -108,12 +117,11 @@ class SsopRows:
                 "MemberNo": v.cid, "Amount": money(total), "Paid": money(paid), "VerCode": "",
                 "Tflag": "A", "PID": v.cid,
                 "Name": f"{v.title}{v.first_name} {v.last_name}".strip(), "HMain": v.hosmain,
-                "PayPlan": "SS", "ClaimAmt": money(total - paid), "OtherPayplan": "",
+                "PayPlan": "SS", "ClaimAmt": money(claimed), "OtherPayplan": "",
                 "OtherPay": "0.00",
             }
         )  # fmt: skip
         drugs = [i for i in bundle.items if i.drugtype in self.rules.drug_drugtypes]
-        remainder = total - items_total
         if remainder > 0:
             # The visit's charge beyond its items (JHCIS's money1 covers the service
             # fee, which it does not itemise): one service-fee item, so that BILLTRAN's
@@ -125,18 +133,19 @@ class SsopRows:
                     "BillMuad": self.rules.chrgitem(SERVICE_FEE_DRUGTYPE)[:1],
                     "LCCode": SERVICE_FEE_CODE, "STDCode": "", "Desc": SERVICE_FEE_TEXT,
                     "QTY": "1", "UnitPrice": money(remainder), "ChargeAmt": money(remainder),
-                    "ClaimUP": money(remainder), "ClaimAmount": money(remainder),
+                    "ClaimUP": money(unpaid[0]), "ClaimAmount": money(unpaid.pop(0)),
                     "SvRefID": v.seq, "ClaimCat": CLAIM_CAT,
                 }
             )  # fmt: skip
-        for item in bundle.items:
+        for item, claim in zip(bundle.items, unpaid, strict=True):
             out["BillItems"].append(
                 {
                     "InvNo": inv, "SvDate": day, "BillMuad": self.rules.chrgitem(item.drugtype)[:1],
                     "LCCode": item.drugcode, "STDCode": item.std_code, "Desc": item.name,
                     "QTY": quantity(item.qty), "UnitPrice": money(item.price),
-                    "ChargeAmt": money(item.total), "ClaimUP": money(item.price),
-                    "ClaimAmount": money(item.total), "SvRefID": v.seq, "ClaimCat": CLAIM_CAT,
+                    "ChargeAmt": money(item.total),
+                    "ClaimUP": money(claim / item.qty if item.qty else claim),
+                    "ClaimAmount": money(claim), "SvRefID": v.seq, "ClaimCat": CLAIM_CAT,
                 }
             )  # fmt: skip
         out["OPServices"].append(
@@ -182,6 +191,17 @@ class SsopRows:
                     }
                 )  # fmt: skip
         return out
+
+
+def _claimable(charges: list[Decimal], paid: Decimal) -> list[Decimal]:
+    """Each charge less its share of what the patient paid, taken from the first on."""
+    left = max(paid, Decimal(0))
+    out = []
+    for charge in charges:
+        taken = min(left, max(charge, Decimal(0)))
+        out.append(charge - taken)
+        left -= taken
+    return out
 
 
 def _all_sections() -> list[str]:

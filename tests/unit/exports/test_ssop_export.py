@@ -211,10 +211,16 @@ def test_the_visits_provider_licence_is_the_service_provider_and_prescriber(
     assert (service["SvPID"], dispensing["Presc"]) == ("ว.12345", "ว.12345")
 
 
-def test_a_bills_amount_is_the_sum_of_its_items(clinic_engine: Engine, tmp_path: Path) -> None:
-    """สกส. rejects a bill whose Amount differs from its BillItems (A04/T33/T45)."""
+@pytest.mark.parametrize("paid", ["0", "20", "1000"])
+def test_a_bills_amount_is_the_sum_of_its_items(
+    clinic_engine: Engine, tmp_path: Path, paid: str
+) -> None:
+    """สกส. rejects a bill whose Amount differs from its BillItems (A04/T33/T45); what the
+    patient paid comes off the claimed amounts, never below zero."""
     from decimal import Decimal
 
+    with clinic_engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE visit SET moneynoclaim = {paid}")
     folder = run(clinic_engine, tmp_path).folder
     assert folder is not None
     _h, sections = parse_ssop(folder / "BILLTRAN25690303.txt")
@@ -226,3 +232,7 @@ def test_a_bills_amount_is_the_sum_of_its_items(clinic_engine: Engine, tmp_path:
         mine = [i for i in items if i["InvNo"] == bill["InvNo"]]
         assert Decimal(bill["Amount"]) == sum(Decimal(i["ChargeAmt"]) for i in mine)
         assert Decimal(bill["ClaimAmt"]) == sum(Decimal(i["ClaimAmount"]) for i in mine)
+        assert Decimal(bill["Paid"]) == Decimal(paid)
+        expected = max(Decimal(bill["Amount"]) - Decimal(paid), Decimal(0))
+        assert Decimal(bill["ClaimAmt"]) == expected
+        assert all(Decimal(i["ClaimAmount"]) >= 0 for i in mine)
