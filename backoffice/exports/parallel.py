@@ -126,7 +126,7 @@ def _sum(summaries: list[dict[str, Any]]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for key in ("included_visits", "excluded_visits", "visits_with_warnings"):
         merged[key] = sum(int(s[key]) for s in summaries)
-    for key in ("by_category", "problems"):
+    for key in ("by_category", "problems", "included_because"):
         total: Counter[str] = Counter()
         for s in summaries:
             total.update(s[key])

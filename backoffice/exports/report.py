@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
-Severity = Literal["excluded", "warning"]
+# "included": why a visit is in the batch where a rule could have kept it out.
+Severity = Literal["excluded", "warning", "included"]
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,11 @@ UC_IN_CUP = _kind(
     "สิทธิ UC ที่หน่วยบริการหลักอยู่ในเครือข่าย (หน่วยนี้หรือโรงพยาบาลแม่ข่าย) ไม่ใช่ OP anywhere",
     "UC patient whose main unit is inside the CUP (this unit or its parent hospital): "
     "not an OP-anywhere claim.",
+)  # fmt: skip
+UC_OUTSIDE_CUP = _kind(
+    "uc_outside_cup", "included",
+    "สิทธิ UC ที่หน่วยบริการหลักอยู่นอกเครือข่าย (CUP) จึงเบิกเป็น OP anywhere",
+    "UC patient whose main unit is outside the CUP: claimed as OP anywhere.",
 )  # fmt: skip
 UC_MAIN_UNIT_UNKNOWN = _kind(
     "uc_main_unit_unknown", "warning",
@@ -158,6 +164,7 @@ class ValidationReport:
 
     def __init__(self, folder: Path | None) -> None:
         self.counts: Counter[str] = Counter()
+        self.reasons: Counter[str] = Counter()  # the "included" kinds
         self.excluded_visits = 0
         self.warned_visits = 0
         self.included_visits = 0
@@ -191,7 +198,7 @@ class ValidationReport:
         item: str = "",
     ) -> None:
         day = visitdate.isoformat() if visitdate else ""
-        self.counts[kind.code] += 1
+        (self.reasons if kind.severity == "included" else self.counts)[kind.code] += 1
         if len(self.sample) < SAMPLE_SIZE:
             self.sample.append(
                 Problem(
@@ -220,6 +227,7 @@ class ValidationReport:
             "visits_with_warnings": self.warned_visits,
             "by_category": dict(sorted(self.by_category.items())),
             "problems": dict(sorted(self.counts.items())),
+            "included_because": dict(sorted(self.reasons.items())),
         }
 
     def close(self) -> None:

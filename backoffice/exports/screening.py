@@ -20,6 +20,7 @@ class Verdict:
     inscl: str  # "" when the right could not be mapped
     excluded: list[r.ProblemKind] = field(default_factory=list)
     warnings: list[tuple[r.ProblemKind, str]] = field(default_factory=list)  # kind, item code
+    reasons: list[r.ProblemKind] = field(default_factory=list)  # why it is in, where said
 
     @property
     def included(self) -> bool:
@@ -127,7 +128,9 @@ class Screen:
             main = visit.hosmain.strip()
             if main and main in self._in_cup:
                 verdict.excluded.append(r.UC_IN_CUP)
-            elif not main:  # e.g. a walk-in registered before NHSO's unit was stored
+            elif main:
+                verdict.reasons.append(r.UC_OUTSIDE_CUP)
+            else:  # e.g. a walk-in registered before NHSO's unit was stored
                 verdict.warnings.append((r.UC_MAIN_UNIT_UNKNOWN, ""))
         verdict.warnings.extend(self.item_warnings(bundle))
         verdict.warnings.extend(self.procedure_warnings(bundle))
@@ -166,6 +169,8 @@ def record(report: r.ValidationReport, bundle: VisitBundle, verdict: Verdict) ->
     """Put a verdict in the report and the counters."""
     visit = bundle.visit
     problems = [*((kind, "") for kind in verdict.excluded), *verdict.warnings]
+    if not verdict.excluded:
+        problems.extend((kind, "") for kind in verdict.reasons)
     if problems:
         seq, hn = str(visit.visitno), str(visit.pid)
         for kind, item in problems:

@@ -55,7 +55,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "excluded": ("ไม่ส่งออก (ดูเหตุผลในรายงาน)", "Left out (reasons in the report)"),
     "warnings": ("มีคำเตือน", "With warnings"),
     "download": ("ดาวน์โหลด", "Download"),
-    "problems": ("ปัญหาที่พบ", "Problems found"),
+    "problems": ("ผลการตรวจรายการรับบริการ", "What the check found, visit by visit"),
     "running": ("กำลังทำงาน… หน้านี้จะโหลดใหม่เอง", "Working… this page reloads itself"),
     "upload_nhso": (
         "ส่งเข้า e-Claim ของ สปสช. ทันที (API, ไม่ส่งซ้ำ)",

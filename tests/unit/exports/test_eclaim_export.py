@@ -369,7 +369,7 @@ def test_op_anywhere_compares_the_main_unit_with_the_cup(
     why = {(int(r["seq"]), r["code"]) for r in rows}
     assert 101 not in claimed and (101, "uc_in_cup") in why  # main unit: the CUP's hospital
     assert 102 not in claimed and (102, "uc_in_cup") in why  # main unit: this unit
-    assert 120 in claimed  # main unit outside the CUP: the OP-anywhere case
+    assert 120 in claimed and (120, "uc_outside_cup") in why  # the OP-anywhere case
     assert 121 in claimed and (121, "uc_main_unit_unknown") in why  # said, not guessed
     # Without a CUP only this unit is inside: the seed's other main unit is claimed.
     plain = run(clinic_engine, tmp_path / "plain")
