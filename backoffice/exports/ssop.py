@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 
 RECTYPE_SS = "02"  # BILLTRAN Station/RecType for Social Security (unconfirmed)
 CLAIM_CAT = "OP1"  # unconfirmed
+# BILLTRAN's PayPlan is สกส.'s plan code, 80 for Social Security; "SS" is only the
+# wrapper's PayPlan attribute (SSOP 0.93 field reference §5, a HOSxP exporter agrees).
+PAYPLAN_SSO = "80"
 # The service fee JHCIS charges as part of money1 without an item of its own (drugtype
 # 06 is JHCIS's "service fee", reference §1.9); its local code is ours.
 SERVICE_FEE_DRUGTYPE = "06"
@@ -108,6 +111,8 @@ class SsopRows:
             [i.total for i in bundle.items], paid,
         )  # fmt: skip
         claimed = sum(unpaid, Decimal(0))
+        drugs = [i for i in bundle.items if i.drugtype in self.rules.drug_drugtypes]
+        drug_total = sum((i.total for i in drugs), Decimal(0))
         out: dict[str, list[dict[str, object]]] = {name: [] for name in _all_sections()}
         out["BILLTRAN"].append(
             {
@@ -117,11 +122,11 @@ class SsopRows:
                 "MemberNo": v.cid, "Amount": money(total), "Paid": money(paid), "VerCode": "",
                 "Tflag": "A", "PID": v.cid,
                 "Name": f"{v.title}{v.first_name} {v.last_name}".strip(), "HMain": v.hosmain,
-                "PayPlan": "SS", "ClaimAmt": money(claimed), "OtherPayplan": "",
+                "PayPlan": PAYPLAN_SSO, "ClaimAmt": money(claimed), "OtherPayplan": "",
                 "OtherPay": "0.00",
             }
         )  # fmt: skip
-        drugs = [i for i in bundle.items if i.drugtype in self.rules.drug_drugtypes]
+
         if remainder > 0:
             # The visit's charge beyond its items (JHCIS's money1 covers the service
             # fee, which it does not itemise): one service-fee item, so that BILLTRAN's
@@ -154,7 +159,8 @@ class SsopRows:
                 "PID": v.cid, "CareAccount": "1", "TypeServ": "01", "TypeIn": "1",
                 "TypeOut": "1", "DTAppoint": "", "SvPID": provider, "Clinic": clinic,
                 "BegDT": when, "EndDT": when, "LcCode": "", "CodeSet": "", "STDCode": "",
-                "SvCharge": money(total), "Completion": "Y", "SvTxCode": "",
+                # the charges not dispensed (those are BILLDISP's)
+                "SvCharge": money(total - drug_total), "Completion": "Y", "SvTxCode": "",
                 "ClaimCat": CLAIM_CAT,
             }
         )  # fmt: skip
@@ -164,7 +170,6 @@ class SsopRows:
                  "Desc": ""}
             )  # fmt: skip
         if drugs:
-            drug_total = sum((i.total for i in drugs), Decimal(0))
             out["Dispensing"].append(
                 {
                     "ProviderID": self.hcode, "DispID": v.seq, "InvNo": inv, "HN": v.hn,
