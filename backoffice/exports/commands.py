@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice.exports.eclaim import BatchResult, export_eclaim
-from backoffice.exports.errors import wrap_export_errors
+from backoffice.exports.errors import BatchNotFound, wrap_export_errors
 from backoffice.exports.parallel import export_eclaim_parallel
 from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
@@ -81,6 +81,17 @@ def register(subparsers: Any) -> None:
         "--workers", type=int, default=1, help="processes for large ranges (same files)"
     )
     eclaim.set_defaults(handler=eclaim_command)
+    check = sub.add_parser(
+        "check",
+        help="check a claim batch (folder or zip; e-Claim or SSOP; ours or any producer's) "
+        "against the published layouts and code lists; exit 1 when it has errors",
+    )
+    check.add_argument("path", type=Path, help="the batch's folder or .zip")
+    check.add_argument(
+        "--lang", choices=("th", "en", "both"), default="both", help="language of the messages"
+    )
+    add_json_argument(check)
+    check.set_defaults(handler=check_command)
     history = sub.add_parser(
         "eclaim-uploads", help="what was sent to the NHSO e-Claim API (kiosk_eclaim_upload)"
     )
@@ -284,3 +295,17 @@ def _take_ssop_session(args: argparse.Namespace, settings: Settings, hcode: str)
         )
     finally:
         engine.dispose()
+
+
+def check_command(args: argparse.Namespace, settings: Settings) -> int:
+    """`backoffice export check PATH`: the independent checker (integrations.claim_check)."""
+    from integrations.claim_check import check_batch, format_report
+
+    if not args.path.exists():
+        return fail(BatchNotFound(type(args.path).__name__), as_json=args.json)
+    report = check_batch(args.path)
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(format_report(report, args.lang))  # "both": Thai, then English, per line
+    return 0 if report.ok else 1

@@ -35,6 +35,12 @@ class OutputNotWritable(ExportError):
     message_en = "Cannot write to the output folder. Choose another folder or check free space."
 
 
+class BatchNotFound(ExportError):
+    code = "export.batch_not_found"
+    message_th = "ไม่พบโฟลเดอร์หรือไฟล์ zip ของชุดแฟ้มที่ระบุ กรุณาตรวจสอบที่อยู่แล้วลองใหม่"
+    message_en = "The batch folder or zip was not found. Check the path and try again."
+
+
 class SessionsExhausted(ExportError):
     code = "export.ssop_sessions_exhausted"
     message_th = "เลขรอบส่ง SSOP (SESSNO) ของหน่วยบริการนี้ใช้ครบ 9999 แล้ว กรุณาติดต่อผู้ดูแลระบบ"

@@ -24,15 +24,18 @@ import email
 import email.policy
 import itertools
 import json
+import tempfile
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from common.server_errors import GenericErrors, TypeOnlyErrors
+from integrations.claim_check import check_batch
 from integrations.moph.client import password_hash
 
 REQUIRED: dict[str, tuple[str, ...]] = {
@@ -125,23 +128,42 @@ class MophSandboxState:
             b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + raw,
             policy=email.policy.HTTP,
         )
-        names: list[str] = []
+        files: dict[str, bytes] = {}
         kind = ""
         for part in message.iter_parts():
             field_name = part.get_param("name", header="content-disposition")
             if field_name == "file":
-                names.append(str(part.get_filename()))
+                payload = part.get_payload(decode=True)
+                files[Path(str(part.get_filename())).name] = (
+                    payload if isinstance(payload, bytes) else b""
+                )
             elif field_name == "type":
                 kind = str(part.get_content()).strip()
+        names = list(files)
         with self.lock:
             self.uploads.append(names)
         if kind != "txt" or not names:
             return {"status": "400", "message": "type=txt and at least one file required"}
+        problems = _checked(files)
+        if problems:
+            return {"status": "400", "message": problems, "message_th": "ไฟล์ไม่ผ่านการตรวจ"}
         return {"status": "200", "message": "success", "message_th": "สำเร็จ", "files": names}
 
     def find(self, uid: str) -> Submission | None:
         with self.lock:
             return next((s for s in self.submissions if s.transaction_uid == uid), None)
+
+
+def _checked(files: dict[str, bytes]) -> str:
+    """The files judged by the independent checker (issue 18) as one batch: "" when it
+    finds no error, else the first errors by file, line, field and rule."""
+    with tempfile.TemporaryDirectory(prefix="fdh-sandbox-") as folder:
+        for name, data in files.items():
+            (Path(folder) / name).write_bytes(data)
+        report = check_batch(Path(folder))
+    if report.ok:
+        return ""
+    return f"{report.error_count} error(s): " + "; ".join(p.where for p in report.errors[:5])
 
 
 def _dedupe_key(kind: str, body: dict[str, Any]) -> tuple[str, ...]:

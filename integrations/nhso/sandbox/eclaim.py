@@ -5,9 +5,11 @@ user name and password for a token; on ``send`` the Bearer token, a
 ``User-Agent: <platform>/<version> <hcode>``, the request size (10,000,000 bytes),
 every top-level key, all 17 file keys each with ``blobName``, ``blobType``, a
 ``blob`` that is strict base64 of exactly ``size`` bytes, an ``encoding`` it can decode
-(``windows-874``/``TIS-620``/``UTF-8``), and text that parses: CRLF lines, the
-file's header line, the header's number of ``|`` fields on every line, every INS
-right belonging to the request's ``maininscl``, every SEQ known to INS.
+(``windows-874``/``TIS-620``/``UTF-8``); then the files themselves with
+:mod:`integrations.claim_check`, the checker written from the published layouts and
+code lists independently of our writer (issue 18): any error it finds refuses the
+request, naming file, line, field and rule; and every INS right must belong to the
+request's ``maininscl``.
 
 Duplicates: visits (hcode, SEQ) once imported are refused with HTTP 409 unless the
 request says ``importDup``, which replaces them. NHSO's real duplicate answer and its
@@ -23,14 +25,17 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import tempfile
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
-from integrations.claim_files import ECLAIM_FIELDS
+from integrations.claim_check import check_batch
+from integrations.claim_check.eclaim_spec import FILES
 
 DEFAULT_ECLAIM_USERNAME = "sandbox-dcenter"
 DEFAULT_ECLAIM_PASSWORD = "sandbox-dcenter-password"  # noqa: S105 - the sandbox's public test login
@@ -38,7 +43,9 @@ MAX_BYTES = 10_000_000
 AUTH_PATH = re.compile(r"/FMU/ecimp/v1/auth/?")
 SEND_PATH = re.compile(r"/FMU/ecimp/v1/send/?")
 
-KEYS: dict[str, str] = {("lab" if n == "LABFU" else n.lower()): n for n in ECLAIM_FIELDS}
+KEYS: dict[str, str] = {("lab" if f.name == "LABFU" else f.name.lower()): f.name for f in FILES}
+# How many of the checker's errors a refusal names.
+SHOWN_ERRORS = 5
 TOP_LEVEL = ("fileType", "maininscl", "dataTypes", "opRefer", "importDup", "assignToMe", "file")
 RIGHTS: dict[str, frozenset[str]] = {
     "UCS": frozenset({"UCS", "WEL"}),
@@ -154,28 +161,23 @@ class EclaimSandbox:
             have = set(files) if isinstance(files, dict) else set()
             wrong = sorted((set(KEYS) - have) | (have - set(KEYS)))
             raise Invalid(f"file must have the 17 keys; wrong: {', '.join(wrong)}")
-        tables: dict[str, list[list[str]]] = {}
+        raw: dict[str, bytes] = {}
         encodings = set()
         for key, name in KEYS.items():
-            text, label = _decode(key, name, files[key])
+            raw[name], label = _decode(key, name, files[key])
             encodings.add(label)
-            tables[key] = _parse(key, name, text)
         if len(encodings) != 1:
             raise Invalid("all files must declare the same encoding")
-        ins_fields = ECLAIM_FIELDS["INS"]
-        inscl, seq = ins_fields.index("INSCL"), ins_fields.index("SEQ")
-        seqs = [row[seq] for row in tables["ins"]]
-        if any(row[inscl] not in RIGHTS[maininscl] for row in tables["ins"]):
+        encoding = encodings.pop()
+        _check_files(raw)
+        tables = {key: _rows(raw[name].decode(CODECS[encoding])) for key, name in KEYS.items()}
+        ins = tables["ins"]
+        seqs = [row["SEQ"] for row in ins]
+        if any(row["INSCL"] not in RIGHTS[maininscl] for row in ins):
             raise Invalid(f"INS: a visit's INSCL is not {maininscl}")
-        known = set(seqs)
-        for key, name in KEYS.items():
-            if "SEQ" in ECLAIM_FIELDS[name] and key != "ins":
-                index = ECLAIM_FIELDS[name].index("SEQ")
-                if any(row[index] and row[index] not in known for row in tables[key]):
-                    raise Invalid(f"{name}: a SEQ that INS does not have")
         return EclaimUpload(
             hcode=match["hcode"], maininscl=maininscl, import_dup=body["importDup"],
-            data_types=list(types), encoding=encodings.pop(), user_agent=agent,
+            data_types=list(types), encoding=encoding, user_agent=agent,
             visits=len(seqs), seqs=seqs, rows={k: len(v) for k, v in tables.items()},
         )  # fmt: skip
 
@@ -215,7 +217,8 @@ class EclaimSandbox:
             return {"token_lifetime_s": self.token_lifetime_s, "max_bytes": self.max_bytes}
 
 
-def _decode(key: str, name: str, blob: Any) -> tuple[str, str]:
+def _decode(key: str, name: str, blob: Any) -> tuple[bytes, str]:
+    """One file's bytes and its declared encoding, the envelope checked."""
     if not isinstance(blob, dict):
         raise Invalid(f"file.{key} must be an object")
     for part in ("blobName", "blobType", "blob", "size", "encoding"):
@@ -236,24 +239,27 @@ def _decode(key: str, name: str, blob: Any) -> tuple[str, str]:
     if codec is None:
         raise Invalid(f"file.{key}.encoding is not one the sandbox knows")
     try:
-        return raw.decode(codec), label.lower()
+        raw.decode(codec)
     except UnicodeDecodeError:
         raise Invalid(f"file.{key}: text is not {label}") from None
+    return raw, label.lower()
 
 
-def _parse(key: str, name: str, text: str) -> list[list[str]]:
+def _check_files(raw: dict[str, bytes]) -> None:
+    """The independent checker on the request's files, as a batch folder of its own."""
+    with tempfile.TemporaryDirectory(prefix="eclaim-sandbox-") as folder:
+        for name, data in raw.items():
+            (Path(folder) / f"{name}.txt").write_bytes(data)
+        report = check_batch(Path(folder))
+    if not report.ok:
+        shown = "; ".join(p.where for p in report.errors[:SHOWN_ERRORS])
+        raise Invalid(f"{report.error_count} error(s) in the files: {shown}")
+
+
+def _rows(text: str) -> list[dict[str, str]]:
+    """A checked file's rows by its own header's names."""
     if text.startswith("\ufeff"):
         text = text[1:]  # public UTF-8 clients send a byte-order mark
-    if not text.endswith("\r\n"):
-        raise Invalid(f"file.{key}: lines must end with CRLF")
-    lines = text[:-2].split("\r\n")
-    fields = ECLAIM_FIELDS[name]
-    if lines[0] != "|".join(fields):
-        raise Invalid(f"file.{key}: the first line is not the {name} header")
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        values = line.split("|")
-        if len(values) != len(fields) or "\n" in line or "\r" in line:
-            raise Invalid(f"file.{key} line {number}: not {len(fields)} fields")
-        rows.append(values)
-    return rows
+    header, *lines = text.removesuffix("\r\n").split("\r\n")
+    names = header.split("|")
+    return [dict(zip(names, line.split("|"), strict=True)) for line in lines if line]
