@@ -183,9 +183,32 @@ class BackofficeSettings(Section):
     lockout_minutes: int = Field(15, ge=1, le=1440)
 
 
+# UC (บัตรทอง) as NHSO main rights: WEL is UC's fee-exempt sub-right (children, the
+# elderly: JHCIS right 74 maps to it), so "UC only" is both.
+MOPH_UC_RIGHTS = ("UCS", "WEL")
+
+
 class MophSettings(Section):
     base_url: str = ""
     ic_base_url: str = ""
+    rights: list[str] = Field(
+        default_factory=lambda: list(MOPH_UC_RIGHTS),
+        min_length=1,
+        description=(
+            "NHSO main rights (UCS, WEL, OFC, SSS, LGO, ...) whose visits are sent to MOPH "
+            "Claim; others are listed as not sent. Default UC only, as production senders "
+            "do. A visit's right: the card's kept on the visit, else its JHCIS right mapped"
+        ),
+    )
+
+    @field_validator("rights")
+    @classmethod
+    def _right_codes(cls, value: list[str]) -> list[str]:
+        codes = [code.strip().upper() for code in value]
+        bad = [code for code in codes if not (len(code) == 3 and code.isascii() and code.isalpha())]
+        if bad:
+            raise ValueError(f"not NHSO main right codes (3 letters, like UCS): {', '.join(bad)}")
+        return codes
 
 
 class LoggingSettings(Section):

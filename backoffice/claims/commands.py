@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from backoffice.claims.close_right import CloseRightService, rollback_from_settings
-from backoffice.claims.moph import MophClaimService
+from backoffice.claims.moph import MophClaimService, service_from_settings
 from backoffice.claims.moph_rules import KINDS, load_moph_rules
 from backoffice.exports.commands import parse_day
 from backoffice.exports.errors import wrap_export_errors
@@ -19,7 +19,6 @@ from common.config import Settings
 from common.errors import BilingualError
 from common.secrets import load_secrets
 from integrations.jhcis.engine import db_url, open_engine
-from integrations.moph.client import MophClaimClient
 
 
 def _claims_subparsers(subparsers: Any) -> Any:
@@ -141,16 +140,8 @@ def close_right_change_command(args: argparse.Namespace, settings: Settings) -> 
 def _moph_service(
     source: ClaimSource, hcode: str, settings: Settings, rules: str | None
 ) -> MophClaimService:
-    secrets = load_secrets(settings.secrets_file)
-    client = MophClaimClient(
-        token_base=settings.moph.ic_base_url,
-        claim_base=settings.moph.base_url,
-        username=secrets.moph_username,
-        password=secrets.moph_password,
-        hospital_code=hcode,
-    )
-    return MophClaimService(
-        source, client, hcode=hcode, hospital_name=settings.clinic.name,
+    return service_from_settings(
+        source, hcode, settings, secrets=load_secrets(settings.secrets_file),
         rules=load_moph_rules(rules),
     )  # fmt: skip
 
@@ -166,11 +157,8 @@ def moph_command(args: argparse.Namespace, settings: Settings) -> int:
             outcomes = service.submit(plan, dry_run=args.dry_run)
     except BilingualError as error:
         return fail(error, as_json=args.json)
-    ineligible = [
-        {"pcucode": i.pcucode, "visitno": i.visitno, "kind": i.kind, "code": i.code,
-         "message_th": i.message_th, "message_en": i.message_en}
-        for i in plan.ineligible
-    ]  # fmt: skip
+    ineligible = [i.as_dict() for i in plan.ineligible]
+    cautions = [c.as_dict() for c in plan.cautions]
     already = [
         {"visitno": item.bundle.visit.visitno, "kind": item.kind, "status": status}
         for item, status in plan.already
@@ -180,10 +168,15 @@ def moph_command(args: argparse.Namespace, settings: Settings) -> int:
     ]
     lines += [f"{a['visitno']} {a['kind']}: already {a['status']}" for a in already]
     lines += [f"{i['visitno']} {i['kind'] or '-'}: not eligible ({i['code']})" for i in ineligible]
+    lines += [
+        f"{c['visitno'] or 'all'} {c['kind'] or '-'}: caution ({c['code']}) {c['message_en']}"
+        for c in cautions
+    ]
     data = {
         "outcomes": [o.as_dict() for o in outcomes],
         "already": already,
         "ineligible": ineligible,
+        "cautions": cautions,
     }
     _emit(data, lines, args.json)
     return 1 if any(o.status in ("failed", "unknown") for o in outcomes) else 0

@@ -4,32 +4,38 @@ Eligibility is :mod:`backoffice.claims.moph_rules`. Each claim (visit x kind) is
 row of ``kiosk_moph_claim`` taken before sending; its ``transaction_uid`` is kept
 and later polled for MOPH's verdict (§16.6). A row that failed can be sent again
 (``resend``), a row that was sent never is. A lost answer (timeout) leaves the row
-``unknown``: a resend then either succeeds or is told "duplicate" by MOPH.
+``unknown``: a resend then either succeeds or is told "duplicate" by MOPH. The plan
+also lists cautions: claims sent without a field MOPH may want (the vaccinator, an
+expiry date), which staff can complete in JHCIS before sending.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import select
 
 from backoffice.claims.moph_rules import (
+    Caution,
     Eligible,
     Ineligible,
     Kind,
     MophRules,
     assess,
+    cautions,
     claim_body,
     endpoint_for,
 )
 from backoffice.claims.tables import ensure_claim_tables, kiosk_moph_claim
 from backoffice.exports.jobs import Progress
 from backoffice.exports.source import ClaimSource
+from common.config import MOPH_UC_RIGHTS, Settings
 from common.logs import register_sensitive
+from common.secrets import Secrets
 from integrations.jhcis import ledger
 from integrations.moph.client import MophClaimClient
 from integrations.moph.errors import (
@@ -53,6 +59,7 @@ class MophPlan:
     eligible: list[Eligible] = field(default_factory=list)
     ineligible: list[Ineligible] = field(default_factory=list)
     already: list[tuple[Eligible, str]] = field(default_factory=list)  # item, its status
+    cautions: list[Caution] = field(default_factory=list)  # of the eligible ones
 
 
 @dataclass
@@ -70,6 +77,30 @@ class MophOutcome:
         return self.__dict__.copy()
 
 
+def service_from_settings(
+    source: ClaimSource,
+    hcode: str,
+    settings: Settings,
+    *,
+    secrets: Secrets | None = None,
+    rules: MophRules | None = None,
+) -> MophClaimService:
+    """The service as configured; without `secrets`, one that only plans (no client)."""
+    client = None
+    if secrets is not None:
+        client = MophClaimClient(
+            token_base=settings.moph.ic_base_url,
+            claim_base=settings.moph.base_url,
+            username=secrets.moph_username,
+            password=secrets.moph_password,
+            hospital_code=hcode,
+        )
+    return MophClaimService(
+        source, client, hcode=hcode, hospital_name=settings.clinic.name, rules=rules,
+        rights=settings.moph.rights,
+    )  # fmt: skip
+
+
 class MophClaimService:
     def __init__(
         self,
@@ -79,6 +110,7 @@ class MophClaimService:
         hcode: str,
         hospital_name: str,
         rules: MophRules | None = None,
+        rights: Collection[str] = MOPH_UC_RIGHTS,
     ) -> None:
         self.source = source
         self.engine = source.engine
@@ -86,6 +118,7 @@ class MophClaimService:
         self.hcode = hcode
         self.hospital_name = hospital_name
         self.rules = rules or MophRules()
+        self.rights = frozenset(rights)
         ensure_claim_tables(self.engine)
 
     def _key(self, item: Eligible) -> dict[str, Any]:
@@ -106,7 +139,7 @@ class MophClaimService:
         for bundle in self.source.bundles(
             date_from, date_to, pcucode=self.hcode, visitnos=visitnos
         ):
-            eligible, ineligible = assess(bundle, self.rules)
+            eligible, ineligible = assess(bundle, self.rules, self.rights)
             if kinds:
                 eligible = [e for e in eligible if e.kind in kinds]
                 ineligible = [i for i in ineligible if i.kind in kinds or not i.kind]
@@ -121,7 +154,16 @@ class MophClaimService:
                     plan.eligible.append(item)
                 else:
                     plan.already.append((item, str(row["status"])))
+        self._add_cautions(plan)
         return plan
+
+    def _add_cautions(self, plan: MophPlan) -> None:
+        expiry_column = self.source.profile.has_column("visitepi", "datevacineexpire")
+        for item in plan.eligible:
+            plan.cautions.extend(cautions(item, expiry_column=expiry_column))
+        if not expiry_column and any(item.vaccines for item in plan.eligible):
+            log.warning("visitepi.datevacineexpire missing: vaccine expiry dates sent empty")
+            plan.cautions.insert(0, Caution(self.hcode, 0, "", "no_expiry_column"))
 
     def body(self, item: Eligible) -> dict[str, Any]:
         return claim_body(

@@ -23,7 +23,7 @@ from starlette.responses import RedirectResponse, Response
 
 from backoffice.claims import sync_web
 from backoffice.claims.close_right import CloseRightService, rollback_from_settings
-from backoffice.claims.moph import MophClaimService
+from backoffice.claims.moph import MophClaimService, service_from_settings
 from backoffice.claims.moph_rules import KINDS
 from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right, kiosk_moph_claim
 from backoffice.exports.jobs import BOARD, Job
@@ -33,7 +33,6 @@ from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
 from integrations.jhcis.staff import staff_cid
-from integrations.moph.client import MophClaimClient
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_RANGE_DAYS = 92
@@ -56,6 +55,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "progress": ("ความคืบหน้า", "Progress"),
     "running": ("กำลังทำงาน… หน้านี้จะโหลดใหม่เอง", "Working… this page reloads itself"),
     "result": ("ผลการส่ง", "Results"),
+    "cautions": ("ส่งได้ แต่ควรตรวจสอบ", "Sent, but check"),
 }
 
 
@@ -78,18 +78,12 @@ def _source(page: Page) -> ClaimSource:
     return ClaimSource(engine)
 
 
-def _moph(page: Page) -> MophClaimService:
-    settings = page.deps.settings
-    secrets = page.deps.secrets()
-    hcode = page.deps.clinic.unit_code()
-    client = MophClaimClient(
-        token_base=settings.moph.ic_base_url,
-        claim_base=settings.moph.base_url,
-        username=secrets.moph_username,
-        password=secrets.moph_password,
-        hospital_code=hcode,
+def _moph(page: Page, *, send: bool = True) -> MophClaimService:
+    """The configured service; with `send` False, one that only plans (no secrets read)."""
+    secrets = page.deps.secrets() if send else None
+    return service_from_settings(
+        _source(page), page.deps.clinic.unit_code(), page.deps.settings, secrets=secrets
     )
-    return MophClaimService(_source(page), client, hcode=hcode, hospital_name=settings.clinic.name)
 
 
 def _recorder_cid(page: Page) -> str:
@@ -120,9 +114,7 @@ async def moph_page(page: Page) -> Response:
     start, end = _range(page)
 
     def preview() -> tuple[Any, list[dict[str, Any]]]:
-        service = MophClaimService(_source(page), None, hcode=page.deps.clinic.unit_code(),
-                                   hospital_name=page.deps.settings.clinic.name)  # fmt: skip
-        return service.plan(start, end), _rows(page, kiosk_moph_claim)
+        return _moph(page, send=False).plan(start, end), _rows(page, kiosk_moph_claim)
 
     plan, ledger_rows = await threaded(preview)
     return page.render(

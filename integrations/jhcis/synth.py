@@ -7,7 +7,8 @@ The same seed and end date always give the same database.
 
 Default size: 5,000 persons and a year of visits (about 2.5 visits a person) with
 diagnoses, drugs, labs (CH99 HbA1c, CH09 creatinine, CH19 potassium), vaccinations
-and vaccine and follow-up appointments; ``visits`` scales to 100,000 and more.
+and vaccine and follow-up appointments; ``visits`` scales to 100,000 and more. No
+visit (nor its vaccinations, labs and appointments) precedes its person's birth.
 """
 
 from __future__ import annotations
@@ -487,8 +488,12 @@ def _visits(
         for name in ("visit", "visitdiag", "visitdrug", "visitlabchcyhembmsse", "visitepi",
                      "visitepiappoint", "visitdiagappoint")
     }  # fmt: skip
-    for visitno, day in enumerate(dates, start=1):
-        who = rng.choice(people)
+    visitno = 0
+    for day in dates:
+        who = _born_by(people, rng.choice(people), day)
+        if who is None:
+            continue
+        visitno += 1
         start = (
             dt.time(8, 30) if day.weekday() >= 5 else dt.time(rng.randint(8, 15), rng.randrange(60))
         )
@@ -571,6 +576,27 @@ def _visits(
         if len(tables["visit"]) >= BATCH:
             yield from _drain(tables)
     yield from _drain(tables)
+
+
+def _born_by(people: list[_Person], drawn: _Person, day: dt.date) -> _Person | None:
+    """`drawn`, or someone born by `day` in their place: no visit precedes a birth.
+
+    The stand-in is the next person (in pid order) under three on that day, like the
+    unborn `drawn` took the under-three branch of :func:`_visits`: the visit then draws
+    as many numbers as before, and the rest of a seed's clinic stays as it was. Else the
+    next person born by then; None when nobody is (a tiny population, all born later).
+    """
+    if drawn.birth <= day:
+        return drawn
+    n = len(people)
+    first_born: _Person | None = None
+    for k in range(n - 1):
+        person = people[(drawn.pid + k) % n]  # people[pid - 1] is drawn
+        if person.birth <= day:
+            if (day - person.birth).days < 3 * 365:
+                return person
+            first_born = first_born or person
+    return first_born
 
 
 def _drain(tables: dict[str, list[dict[str, Any]]]) -> Iterator[tuple[str, list[dict[str, Any]]]]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 import runpy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
@@ -125,7 +125,7 @@ def test_close_right_page_send_cancel_rollback(deps: WebDeps, nhso: SandboxServe
 def test_moph_page_send_and_monitor(deps: WebDeps, moph: MophSandboxServer) -> None:
     client = signed_in(deps)
     page = client.get(f"/claims/moph?{RANGE}").text
-    assert "vaccine_no_lot" in page and "ht_no_lab" in page
+    assert "vaccine_no_lot" in page and "right_not_sent" in page  # 109: LGO, UC only
     reply = client.post(
         "/claims/moph/send",
         data={"csrf_token": csrf(page), "date_from": "2026-03-02", "date_to": "2026-03-02"},
@@ -144,3 +144,13 @@ def test_moph_page_send_and_monitor(deps: WebDeps, moph: MophSandboxServer) -> N
         "/claims/moph/status", data={"csrf_token": csrf(page)}, follow_redirects=False
     )
     assert statuses(finished(client, reply.headers["location"])) == ["WAITING", "WAITING"]
+
+
+def test_moph_page_lists_cautions(
+    deps: WebDeps, add_vaccinations: Callable[[Engine], None]
+) -> None:
+    add_vaccinations(deps.clinic.engine)
+    page = signed_in(deps).get(f"/claims/moph?{RANGE}").text
+    cautions = page.split('<table id="cautions">')[1].split("</table>")[0]
+    assert "vaccine_no_expiry" in cautions  # visit 110's OPV1
+    assert "วัคซีนไม่มีวันหมดอายุ" in cautions  # in the page's language, Thai

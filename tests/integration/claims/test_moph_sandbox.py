@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import runpy
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -55,8 +55,12 @@ def client_for(
     )  # fmt: skip
 
 
-def service_for(engine: Engine, client: MophClaimClient) -> MophClaimService:
-    return MophClaimService(ClaimSource(engine), client, hcode="99901", hospital_name="รพ.สต.ทดสอบ")
+def service_for(
+    engine: Engine, client: MophClaimClient, rights: tuple[str, ...] = ("UCS", "WEL")
+) -> MophClaimService:
+    return MophClaimService(
+        ClaimSource(engine), client, hcode="99901", hospital_name="รพ.สต.ทดสอบ", rights=rights
+    )
 
 
 def control(sandbox: MophSandboxServer, path: str, body: dict[str, object] | None = None) -> object:
@@ -87,7 +91,7 @@ def test_plan_sends_dm_and_ht_separately_and_never_twice(
             (101, "dm"), (101, "ht"),
         ]  # fmt: skip
         refused = {(i.visitno, i.kind, i.code) for i in plan.ineligible}
-        assert (109, "ht", "ht_no_lab") in refused
+        assert (109, "ht", "right_not_sent") in refused  # LGO: UC only by default
         assert (107, "epi", "vaccine_no_lot") in refused
         assert (108, "", "no_moph_service") in refused
         outcomes = service.submit(plan)
@@ -105,6 +109,67 @@ def test_plan_sends_dm_and_ht_separately_and_never_twice(
         # A stale plan sent twice: the ledger answers, MOPH is not asked.
         assert {o.status for o in service.submit(plan)} == {"already"}
         assert len(control(sandbox, "state")["submissions"]) == 2  # type: ignore[index]
+
+
+def test_the_rights_sent_are_a_setting(engine: Engine, sandbox: MophSandboxServer) -> None:
+    with client_for(sandbox) as client:
+        with_lgo = service_for(engine, client, rights=("UCS", "WEL", "LGO")).plan(DAY, DAY)
+        refused = {(i.visitno, i.kind, i.code) for i in with_lgo.ineligible}
+        assert (109, "ht", "ht_no_lab") in refused  # its right passes, its labs do not
+        ofc_only = service_for(engine, client, rights=("OFC",)).plan(DAY, DAY)
+        assert ofc_only.eligible == []
+        refused = {(i.visitno, i.kind, i.code) for i in ofc_only.ineligible}
+        assert {(101, "dm", "right_not_sent"), (101, "ht", "right_not_sent")} <= refused
+        reason = next(i for i in ofc_only.ineligible if i.code == "right_not_sent")
+        assert "moph.rights" in reason.message_th and "moph.rights" in reason.message_en
+
+
+def test_vaccine_claims_carry_the_vaccinator_expiry_and_dose(
+    engine: Engine, sandbox: MophSandboxServer, add_vaccinations: Callable[[Engine], None]
+) -> None:
+    add_vaccinations(engine)
+    with client_for(sandbox) as client:
+        service = service_for(engine, client)
+        plan = service.plan(DAY, DAY, kinds=["epi", "dt"])
+        assert sorted((e.bundle.visit.visitno, e.kind) for e in plan.eligible) == [
+            (110, "epi"), (111, "dt"),
+        ]  # fmt: skip
+        assert [(c.visitno, c.kind, c.code) for c in plan.cautions] == [
+            (110, "epi", "vaccine_no_expiry"),  # OPV1 has none
+        ]
+        assert [o.status for o in service.submit(plan)] == ["sent", "sent"]
+    bodies = {s.kind: s.body for s in sandbox.state.submissions}
+    nurse = {"name": "พยาบาล ฉีดวัคซีน", "license_no": "4511000001"}
+    fields = ("code", "lot_number", "dose_quantity", "manufacturer", "expiration_date",
+              "name", "license_no")  # fmt: skip
+    assert [{k: x[k] for k in fields} for x in bodies["epi"]["vaccine"]] == [
+        {"code": "091", "lot_number": "L1", "dose_quantity": "1", "manufacturer": "GPO",
+         "expiration_date": "2027-01-31", **nurse},
+        {"code": "081", "lot_number": "L2", "dose_quantity": "1", "manufacturer": "",
+         "expiration_date": "", **nurse},
+    ]  # fmt: skip
+    assert [{k: x[k] for k in fields} for x in bodies["dt"]["vaccine"]] == [
+        {"code": "106", "lot_number": "L3", "dose_quantity": "2", "manufacturer": "",
+         "expiration_date": "2027-06-30", **nurse},
+    ]  # fmt: skip
+    assert (bodies["epi"]["marriage"], bodies["dt"]["marriage"]) == ("1", "2")
+
+
+def test_a_database_without_the_expiry_column_sends_it_empty_and_says_so(
+    engine: Engine, sandbox: MophSandboxServer, add_vaccinations: Callable[[Engine], None]
+) -> None:
+    add_vaccinations(engine)
+    with engine.begin() as conn:  # an older JHCIS (a test database: ours to change)
+        conn.exec_driver_sql("ALTER TABLE visitepi DROP COLUMN datevacineexpire")
+    with client_for(sandbox) as client:
+        service = service_for(engine, client)
+        plan = service.plan(DAY, DAY, kinds=["epi", "dt"])
+        assert [(c.visitno, c.code) for c in plan.cautions] == [(0, "no_expiry_column")]
+        assert "datevacineexpire" in plan.cautions[0].message_en
+        service.submit(plan)
+    sent = [x for s in sandbox.state.submissions for x in s.body["vaccine"]]
+    assert [x["expiration_date"] for x in sent] == ["", "", ""]
+    assert [x["lot_number"] for x in sent] == ["L1", "L2", "L3"]
 
 
 def test_expired_token_is_renewed_once_on_401(engine: Engine, sandbox: MophSandboxServer) -> None:
@@ -208,6 +273,14 @@ def test_command_line_send_and_monitor(
     dry = json.loads(capsys.readouterr().out)
     assert {o["status"] for o in dry["outcomes"]} == {"dry_run"}
     assert any(i["code"] == "vaccine_no_lot" for i in dry["ineligible"])
+    refused_109 = {i["code"] for i in dry["ineligible"] if i["visitno"] == 109}
+    assert refused_109 == {"right_not_sent"}  # LGO
+    monkeypatch.setenv("KIOSK_MOPH__RIGHTS", '["UCS", "WEL", "LGO"]')
+    assert backoffice_main(["claims", "moph", *dates, "--dry-run", *db]) == 0
+    dry = json.loads(capsys.readouterr().out)
+    assert {i["code"] for i in dry["ineligible"] if i["visitno"] == 109} == {"ht_no_lab"}
+    assert dry["cautions"] == []
+    monkeypatch.delenv("KIOSK_MOPH__RIGHTS")
     assert backoffice_main(["claims", "moph", *dates, "--kind", "dm", *db]) == 0
     sent = json.loads(capsys.readouterr().out)["outcomes"]
     assert [(o["kind"], o["status"]) for o in sent] == [("dm", "sent")]
@@ -244,3 +317,37 @@ def test_fdh_upload_of_an_export_batch(
     from integrations.claim_files import ECLAIM_FILES
 
     assert sorted(sandbox.state.uploads[0]) == sorted(f"{name}.txt" for name in ECLAIM_FILES)
+
+
+def test_the_fdh_sandbox_judges_the_files_with_the_independent_checker(
+    engine: Engine,
+    sandbox: MophSandboxServer,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    """A batch with a JHCIS local lab code (what the exporter wrote before issue 18) is
+    refused, naming file, line, field and rule; the same batch fixed goes through."""
+    import json
+
+    from backoffice.cli import main as backoffice_main
+    from backoffice.exports.commands import upload_fdh
+    from common.config import Settings
+
+    monkeypatch.setenv("KIOSK_SECRET_MOPH_USERNAME", USER)
+    monkeypatch.setenv("KIOSK_SECRET_MOPH_PASSWORD", PASSWORD)
+    assert backoffice_main(
+        ["export", "eclaim", "--from", "2026-03-02", "--to", "2026-03-02", "--out", str(tmp_path),
+         "--fdh", "--db", str(engine.url), "--json"]
+    ) == 0  # fmt: skip
+    folder = Path(json.loads(capsys.readouterr().out)["folder"])
+    lab = folder / "LABFU.txt"
+    good = lab.read_bytes()
+    assert b"|0531601|" in good
+    lab.write_bytes(good.replace(b"|0531601|", b"|CH99|"))
+    from integrations.moph.errors import MophRejected
+
+    with pytest.raises(MophRejected, match="LABFU.txt line 3 LABTEST: code_list"):
+        upload_fdh(folder, sandbox.url, "99901", Settings())
+    lab.write_bytes(good)
+    assert upload_fdh(folder, sandbox.url, "99901", Settings())["status"] == "200"

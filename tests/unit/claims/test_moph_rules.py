@@ -5,10 +5,18 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
-from backoffice.claims.moph_rules import MophRules, assess, claim_body, load_moph_rules
+from backoffice.claims.moph_rules import (
+    REASONS,
+    MophRules,
+    assess,
+    cautions,
+    claim_body,
+    load_moph_rules,
+)
 from backoffice.exports.source import Diagnosis, Lab, Vaccination, Visit, VisitBundle
 from common.cid import cid_check_digit
 from common.config import ConfigError
@@ -158,3 +166,96 @@ def test_a_service_dated_before_the_birth_is_refused() -> None:
     assert outcome(bundle(same_year, vaccines=[("091", "L1")])) == ({"epi"}, set())
     earlier = visit(birth=PartialDate(2027))
     assert ("epi", "service_before_birth") in outcome(bundle(earlier, vaccines=[("091", "L1")]))[1]
+
+
+def vaccine_body(v: Visit, *shots: Vaccination, rules: MophRules | None = None) -> dict[str, Any]:
+    rules = rules or MophRules()
+    eligible, refused = assess(
+        VisitBundle(v, diagnoses=[diag("Z27.1")], vaccinations=list(shots)), rules
+    )
+    assert refused == [] and len(eligible) == 1
+    return claim_body(eligible[0], hcode="99901", hospital_name="x", rules=rules)
+
+
+CHILD = dict(birth=dt.date(2025, 1, 1), rightcode="74")
+
+
+def test_a_vaccine_is_sent_with_its_vaccinator_and_expiry_date() -> None:
+    # The vaccinator is the visit's provider; the diagnosing doctor (diag's "ว.1") is not.
+    nurse = visit(**CHILD, provider_name="นางพยาบาล ใจดี", provider_licence="4511000001")
+    shot = Vaccination("DTP-HB1", "091", "L1", DAY, dt.date(2027, 1, 31), "GPO")
+    item = vaccine_body(nurse, shot)["vaccine"][0]
+    assert (item["name"], item["license_no"]) == ("นางพยาบาล ใจดี", "4511000001")
+    assert (item["expiration_date"], item["manufacturer"]) == ("2027-01-31", "GPO")
+    unknown = vaccine_body(visit(**CHILD), Vaccination("OPV1", "081", "L2", DAY))["vaccine"][0]
+    assert (unknown["name"], unknown["license_no"], unknown["expiration_date"]) == ("", "", "")
+
+
+@pytest.mark.parametrize(
+    ("vaccinecode", "export_code", "dose"),
+    [
+        ("HBV2", "042", "2"),  # the code sheet's "ตับอักเสบบี 2"
+        ("DTP4", "034", "4"),  # "ดีทีพี กระตุ้น 1": the series' fourth dose
+        ("DTP-HB3", "093", "3"),
+        ("dT2", "106", "2"),  # dT names no dose: JHCIS's own code does
+        ("dTs1", "106", "1"),
+        ("BCG", "010", ""),  # neither names one: JHCIS records none
+        ("FLU2025", "815", ""),  # a year is not a dose
+    ],
+)
+def test_dose_quantity_is_the_dose_the_record_names(
+    vaccinecode: str, export_code: str, dose: str
+) -> None:
+    adult = visit() if export_code == "106" else visit(**CHILD)
+    body = vaccine_body(adult, Vaccination(vaccinecode, export_code, "L1", DAY))
+    assert body["vaccine"][0]["dose_quantity"] == dose
+
+
+def test_the_dose_table_is_a_rule() -> None:
+    rules = MophRules(dose_by_code={"010": "1"})
+    body = vaccine_body(visit(**CHILD), Vaccination("BCG", "010", "L1", DAY), rules=rules)
+    assert body["vaccine"][0]["dose_quantity"] == "1"
+
+
+def test_marriage_and_occupation_are_jhciss_codes() -> None:
+    v = visit(marriage="2", occupation="6111")
+    eligible, _ = assess(bundle(v, diags=["E119"], labs={"CH99": "7.1"}), MophRules())
+    body = claim_body(eligible[0], hcode="99901", hospital_name="x", rules=MophRules())
+    assert (body["marriage"], body["occupa"]) == ("2", "6111")
+    child = vaccine_body(visit(**CHILD, marriage="1"), Vaccination("OPV1", "081", "L", DAY))
+    assert child["marriage"] == "1"
+
+
+def test_only_the_rights_set_to_be_sent_are_sent() -> None:
+    dm = {"diags": ["E119"], "labs": {"CH99": "7.1"}}
+    assert outcome(bundle(visit(), **dm)) == ({"dm"}, set())  # 89 -> UCS
+    assert outcome(bundle(visit(rightcode="74"), **dm)) == ({"dm"}, set())  # -> WEL, UC too
+    ofc = visit(rightcode="10", rightgroup="1", mapright="OFC")
+    assert outcome(bundle(ofc, **dm)) == (set(), {("dm", "right_not_sent")})
+    # The card's right kept on the visit wins over JHCIS's right.
+    assert outcome(bundle(visit(main_inscl="SSS"), **dm)) == (set(), {("dm", "right_not_sent")})
+    unmapped = visit(rightcode="99", rightgroup="9", mapright="")
+    assert outcome(bundle(unmapped, **dm)) == (set(), {("dm", "unknown_right")})
+    eligible, refused = assess(bundle(ofc, **dm), MophRules(), rights=("UCS", "OFC"))
+    assert ([e.kind for e in eligible], refused) == (["dm"], [])
+    _, refused = assess(bundle(visit(rightcode="74"), **dm), MophRules(), rights=("UCS",))
+    assert [(r.code, r.message_en) for r in refused] == [
+        ("right_not_sent", REASONS["right_not_sent"][1])
+    ]
+    assert "moph.rights" in refused[0].message_th
+
+
+def test_cautions_name_what_a_vaccine_claim_lacks() -> None:
+    shots = [
+        Vaccination("OPV1", "081", "L1", DAY),
+        Vaccination("HBV1", "041", "L2", DAY, dt.date(2027, 1, 1)),
+    ]
+    b = VisitBundle(visit(**CHILD), diagnoses=[diag("Z27.1")], vaccinations=shots)
+    item = assess(b, MophRules())[0][0]
+    assert [c.code for c in cautions(item)] == ["vaccinator_unknown", "vaccine_no_expiry"]
+    assert [c.code for c in cautions(item, expiry_column=False)] == ["vaccinator_unknown"]
+    named = visit(**CHILD, provider_name="นางพยาบาล ใจดี", provider_licence="4511000001")
+    item = assess(VisitBundle(named, vaccinations=shots[1:]), MophRules())[0][0]
+    assert cautions(item) == []
+    dm = assess(bundle(diags=["E119"], labs={"CH99": "7"}), MophRules())[0][0]
+    assert cautions(dm) == []  # a lab claim names no vaccinator

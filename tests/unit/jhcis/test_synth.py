@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from common.cid import is_valid_cid
 from integrations.jhcis import tables as t
@@ -87,3 +87,51 @@ def test_synthetic_cid_unique() -> None:
     used: set[str] = set()
     made = [synthetic_cid(rng, used) for _ in range(1000)]
     assert len(set(made)) == 1000 and used == set(made)
+
+
+def before_birth(engine: Engine) -> dict[str, int]:
+    """Per table, the rows dated before their person's birth (children via their visit)."""
+    v, p = t.visit, t.person
+    with_person = v.join(p, and_(p.c.pcucodeperson == v.c.pcucodeperson, p.c.pid == v.c.pid))
+    dated = {
+        "visit": (v, v.c.visitdate),
+        "visitepi": (t.visitepi, t.visitepi.c.dateepi),
+        "visitlabchcyhembmsse": (t.visitlabchcyhembmsse, t.visitlabchcyhembmsse.c.datecheck),
+        "visitepiappoint": (t.visitepiappoint, t.visitepiappoint.c.dateappoint),
+        "visitdiagappoint": (t.visitdiagappoint, t.visitdiagappoint.c.appodate),
+    }
+    counts: dict[str, int] = {}
+    with engine.connect() as conn:
+        for name, (table, day) in dated.items():
+            joined = with_person
+            if table is not v:
+                on = and_(table.c.pcucode == v.c.pcucode, table.c.visitno == v.c.visitno)
+                joined = table.join(with_person, on)
+            query = select(func.count()).select_from(joined).where(day < p.c.birth)
+            counts[name] = conn.execute(query).scalar_one()
+    return counts
+
+
+def test_nothing_precedes_the_persons_birth(tmp_path: Path) -> None:
+    # People born during the year of visits: the generator used to give them visits,
+    # vaccinations and appointments before their birth (14 visits with this seed).
+    engine = build(tmp_path / "x.sqlite", seed=1, persons=400)
+    assert before_birth(engine) == dict.fromkeys(
+        ("visit", "visitepi", "visitlabchcyhembmsse", "visitepiappoint", "visitdiagappoint"), 0
+    )
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.visit)).scalar_one() == 1000
+        assert conn.execute(select(func.count()).select_from(t.visitepi)).scalar_one() > 0
+
+
+def test_a_clinic_of_one_newborn_has_visits_only_after_the_birth(tmp_path: Path) -> None:
+    engine = open_engine(f"sqlite:///{tmp_path / 'one.sqlite'}")
+    create_jhcis_schema(engine)
+    generate(engine, persons=1, visits=40, seed=23, end=END)  # seed 23: born 2026-01-24
+    assert set(before_birth(engine).values()) == {0}
+    with engine.connect() as conn:
+        visitnos = list(
+            conn.execute(select(t.visit.c.visitno).order_by(t.visit.c.visitno)).scalars()
+        )
+    assert 0 < len(visitnos) < 40  # the days before the birth have no visit
+    assert visitnos == list(range(1, len(visitnos) + 1))
