@@ -362,7 +362,7 @@ class ClaimSource:
             p.c.idcard, p.c.fname, p.c.lname, p.c.birth, p.c.sex, p.c.nation,
             p.c.provcodemoi, p.c.distcodemoi, *self._optional(p, OPTIONAL_PERSON_COLUMNS),
             t.cright.c.rightgroup, t.cright.c.mapright, t.ctitle.c.titlename,
-            u.c.licenseno, u.c.prename, u.c.fname, u.c.lname,
+            self._licence(u), *self._optional(u, ("fullname",)), u.c.fname, u.c.lname,
         ]  # fmt: skip
         joined = (
             v.outerjoin(p, and_(p.c.pcucodeperson == v.c.pcucodeperson, p.c.pid == v.c.pid))
@@ -373,6 +373,12 @@ class ClaimSource:
             )
         )
         return select(*columns).select_from(joined).where(and_(*conditions)).order_by(*self._KEY)
+
+    def _licence(self, user: Any) -> Any:
+        """A provider's licence: licenseno, else noofoccupation where JHCIS has it."""
+        if not self._has("user", "noofoccupation"):
+            return user.c.licenseno
+        return func.coalesce(func.nullif(user.c.licenseno, ""), user.c.noofoccupation)
 
     def _optional(self, table: Any, names: Sequence[str]) -> list[Any]:
         """The columns this database has, NULL in place of those it lacks."""
@@ -424,7 +430,7 @@ class ClaimSource:
         lab, e = t.visitlabchcyhembmsse, t.visitepi
         children = (
             self._child_query(
-                d, [d.c.diagcode, d.c.dxtype, d.c.clinic, c.c.mapdisease, u.c.licenseno],
+                d, [d.c.diagcode, d.c.dxtype, d.c.clinic, c.c.mapdisease, self._licence(u)],
                 near, [d.c.dxtype, d.c.diagcode],
                 [
                     (c, c.c.diseasecode == d.c.diagcode),
@@ -503,7 +509,7 @@ class ClaimSource:
              pressure, temp, money1, moneynoclaim, symptoms, claimcode, claimtype, main_inscl,
              sub_inscl, refer_to, refer_from, idcard, fname, lname, birth, sex, nation,
              provcode, distcode, marystatus, occupa, rightgroup, mapright, titlename, licence,
-             u_prename, u_fname, u_lname) = row  # fmt: skip
+             u_fullname, u_fname, u_lname) = row  # fmt: skip
             visit = Visit(
                 s(unit), int(visitno), day_of(day), _time(timestart), s(pcucodeperson), int(pid),
                 s(rightcode), s(rightgroup), s(mapright), s(hosmain), s(hossub), s(pressure),
@@ -511,7 +517,9 @@ class ClaimSource:
                 s(claimtype), s(main_inscl), s(sub_inscl), s(idcard), s(titlename), s(fname),
                 s(lname), s(symptoms), birth_of(birth), s(sex), s(nation), s(provcode),
                 s(distcode), s(refer_to), s(refer_from), s(licence),
-                " ".join(x for x in (s(u_prename) + s(u_fname), s(u_lname)) if x),
+                # user.prename is a title code in JHCIS, not words: the full name, else
+                # first and last name
+                s(u_fullname) or " ".join(x for x in (s(u_fname), s(u_lname)) if x),
                 s(marystatus), s(occupa),
             )  # fmt: skip
             bundle = VisitBundle(visit)

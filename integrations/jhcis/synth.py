@@ -35,6 +35,9 @@ SUBDISTRICT = "01"
 OUT_OF_AREA_VILLCODE = PROVINCE + DISTRICT + SUBDISTRICT + "00"
 BATCH = 2000
 STAFF = ("นางสาวสาธิต ใจดี", "นายทดลอง รักงาน", "นางตัวอย่าง สุขใจ")
+# Their licence numbers, made up (99 prefixes): a nurse, a community public health
+# officer, a nurse. Claim files carry the provider's licence (issue 18).
+STAFF_LICENCES = ("พ.9900000001", "ส.99002", "พ.9900000003")
 #: The synthetic account the demo kiosk records as its visits' provider.
 DEMO_PROVIDER = STAFF[0]
 
@@ -383,11 +386,11 @@ def _reference_rows(conn: Connection, prof: SchemaProfile, unit: str) -> dict[st
                     "fname": name.split()[0],
                     "lname": name.split()[1],
                     "fullname": name,
-                    "licenseno": None,
+                    "licenseno": licence,
                     "officerposition": "นักวิชาการสาธารณสุข",
                     "dateupdate": None,
                 }
-                for i, name in enumerate(STAFF, start=1)
+                for i, (name, licence) in enumerate(zip(STAFF, STAFF_LICENCES, strict=True), 1)
             ],
             prof,
         ),

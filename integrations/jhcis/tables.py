@@ -403,6 +403,9 @@ user = Table(
     Column("lname", String(50)),
     Column("fullname", String(100)),
     Column("licenseno", String(20)),
+    # The licence number as some JHCIS versions keep it (his-connect and PGANS read it
+    # where licenseno is empty); width unconfirmed.
+    Column("noofoccupation", String(20), info=OPTIONAL),
     Column("officerposition", String(100)),
     Column("dateupdate", JhcisDateTime),
     PrimaryKeyConstraint("pcucode", "username"),

@@ -146,6 +146,7 @@ CREATE TABLE user (
 	lname VARCHAR(50), 
 	fullname VARCHAR(100), 
 	licenseno VARCHAR(20), 
+	noofoccupation VARCHAR(20), 
 	officerposition VARCHAR(100), 
 	dateupdate DATETIME, 
 	PRIMARY KEY (pcucode, username), 

@@ -347,7 +347,7 @@ def test_the_fdh_sandbox_judges_the_files_with_the_independent_checker(
     lab.write_bytes(good.replace(b"|0531601|", b"|CH99|"))
     from integrations.moph.errors import MophRejected
 
-    with pytest.raises(MophRejected, match="LABFU.txt line 3 LABTEST: code_list"):
+    with pytest.raises(MophRejected, match=r"LABFU\.txt line 3 LABTEST: code_list"):
         upload_fdh(folder, sandbox.url, "99901", Settings())
     lab.write_bytes(good)
     assert upload_fdh(folder, sandbox.url, "99901", Settings())["status"] == "200"

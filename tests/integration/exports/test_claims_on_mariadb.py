@@ -17,6 +17,7 @@ from backoffice.exports.eclaim import export_eclaim
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
+from integrations.claim_check import check_batch
 from integrations.claim_files import ECLAIM_FIELDS
 from integrations.jhcis import ledger
 from integrations.jhcis.engine import open_engine
@@ -91,6 +92,16 @@ def test_synthetic_clinic_streams_on_mariadb(mariadb_databases: Any, tmp_path: P
     assert len(ins) - 2 == summary["included_visits"]
     pat = (result.folder / "PAT.txt").read_bytes().decode("cp874")  # type: ignore[operator]
     assert any("\u0e00" <= ch <= "\u0e7f" for ch in pat)  # Thai names survived tis620
+    # The independent checker (issue 18) finds no error in either batch of this clinic.
+    ssop = export_ssop(
+        source, first, DAY, tmp_path, rules=RuleSet(), hcode=source.own_hcode(),
+        hname="รพ.สต.ทดสอบ", session=3,
+    )  # fmt: skip
+    assert ssop.summary["included_visits"]  # type: ignore[index]
+    for batch in (result.zip_path, ssop.zip_path):
+        assert batch is not None
+        report = check_batch(batch)
+        assert report.ok, [p.where for p in report.errors[:10]]
 
 
 def test_ssop_session_numbers_are_unique_under_concurrency_on_mariadb(
