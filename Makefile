@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test system-deps venv lint typecheck unit services-up services-down bench image clean
+.PHONY: demo test system-deps venv voice lint typecheck unit services-up services-down bench image clean
 
 system-deps:
 	bash scripts/install-system-deps.sh
@@ -26,6 +26,10 @@ demo: system-deps venv
 ## make test: set everything up, start the services, run every check, stop the services
 test: system-deps venv
 	bash scripts/test.sh
+
+## make voice: render the kiosk's voice prompts with espeak-ng into <data_dir>/voice
+voice: system-deps venv
+	$(VENV)/bin/kiosk voice render
 
 lint: venv
 	$(VENV)/bin/ruff check .

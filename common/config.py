@@ -21,6 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from common.quiet_hours import QuietHours
+
 ENV_PREFIX = "KIOSK_"
 CONFIG_ENV = "KIOSK_CONFIG"
 DEFAULT_CONFIG_PATH = Path("/etc/jhcis-kiosk/config.toml")
@@ -158,6 +160,52 @@ class PrinterSettings(Section):
         return value
 
 
+class KioskClaimType(Section):
+    """A claim type the kiosk offers: NHSO's code and the words a patient reads."""
+
+    code: str = Field(pattern=r"^PG\d{7}$", description="NHSO claim type, e.g. PG0060001")
+    th: str = Field(min_length=1, max_length=40, description="Plain Thai, on the button")
+    en: str = Field(min_length=1, max_length=40, description="Plain English, on the button")
+
+
+# General OPD first and alone on the first screen; the rest behind "other services",
+# named for what they are (PG0120001 is NHSO's "UCEP PLUS (ผู้ป่วยกลุ่มอาการสีเหลืองและ
+# สีแดง)": COVID-19 patients with yellow or red symptoms; PG0110001, COVID isolation at
+# home). Not offered: PG0180001, the age-group check-up NHSO pays in Bangkok only, where
+# there are no รพ.สต. Labels fit one line of a 1024x600 screen's buttons at 40 px.
+DEFAULT_KIOSK_CLAIM_TYPES = (
+    ("PG0060001", "ตรวจรักษาทั่วไป", "General treatment"),
+    ("PG0150001", "เจ็บป่วยเล็กน้อย", "Minor illness"),
+    ("PG0140001", "ผู้ป่วยในที่บ้าน", "Home ward"),
+    ("PG0130001", "ฟอกไต", "Kidney dialysis"),
+    ("PG0120001", "โควิดอาการหนัก", "Severe COVID"),
+    ("PG0110001", "แยกกักตัวที่บ้าน", "Home isolation"),
+)
+
+
+class VoiceSettings(Section):
+    """The kiosk's voice prompts and tones (kiosk/README.md, "Voice"): ``[kiosk.voice]``."""
+
+    volume: int = Field(80, ge=0, le=100, description="percent of the clips' level; 0 = silent")
+    quiet_hours: str = Field(
+        "", description="HH:MM-HH:MM without spoken prompts (tones still sound); empty = none"
+    )
+    repeat_s: float = Field(
+        4.0, ge=1, le=60, description="seconds of silence between reminders to take the card"
+    )
+    device: str = Field("", description="ALSA device for aplay -D; empty = the default")
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet_hours(cls, value: str) -> str:
+        QuietHours.parse(value)  # a ValueError names the expected form
+        return value.strip()
+
+    @property
+    def quiet(self) -> QuietHours | None:
+        return QuietHours.parse(self.quiet_hours)
+
+
 class KioskSettings(Section):
     language: Literal["th", "en"] = "th"
     orientation: Literal["landscape", "portrait"] = "landscape"
@@ -174,6 +222,29 @@ class KioskSettings(Section):
             "visits this kiosk opens; empty = none (staff fill it in JHCIS)"
         ),
     )
+    voice: VoiceSettings = VoiceSettings()
+    claim_types: list[KioskClaimType] = Field(
+        default_factory=lambda: [
+            KioskClaimType(code=code, th=th, en=en) for code, th, en in DEFAULT_KIOSK_CLAIM_TYPES
+        ],
+        min_length=1,
+        description=(
+            "Claim types the kiosk offers, in order, with the patient's words in Thai and "
+            "English. The first is the main one: one large button, or skipped when the "
+            "patient has a mobile on file (the confirm screen names it); the rest are under "
+            "'other services'. Only those NHSO returns for the patient are shown; a type "
+            "NHSO returns that is not listed is never offered"
+        ),
+    )
+
+    @field_validator("claim_types")
+    @classmethod
+    def _claim_types_once(cls, value: list[KioskClaimType]) -> list[KioskClaimType]:
+        codes = [claim.code for claim in value]
+        twice = sorted({code for code in codes if codes.count(code) > 1})
+        if twice:
+            raise ValueError(f"claim types listed twice: {', '.join(twice)}")
+        return value
 
 
 class BackofficeSettings(Section):

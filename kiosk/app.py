@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from common.config import Settings
+from common.config import KioskSettings, Settings
 from common.secrets import load_secrets
 from kiosk import flow as f
 from kiosk.controller import Controller
@@ -26,6 +26,7 @@ from kiosk.health import HealthRecorder, health_path
 from kiosk.journal import Journal
 from kiosk.ports import KioskServices
 from kiosk.sdnotify import notify, watchdog_interval_s
+from kiosk.voice.wiring import start_voice
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,12 @@ def flow_config(settings: Settings) -> f.FlowConfig:
     return f.FlowConfig(
         patient_timeout_s=settings.kiosk.idle_timeout_s,
         default_language=settings.kiosk.language,
+        claim_choices=claim_choices(settings.kiosk),
     )
+
+
+def claim_choices(kiosk: KioskSettings) -> tuple[f.ClaimChoice, ...]:
+    return tuple(f.ClaimChoice(claim.code, claim.th, claim.en) for claim in kiosk.claim_types)
 
 
 def build_controller(
@@ -128,6 +134,7 @@ def create_app(
             controller.subscribe(
                 lambda state: Clock.schedule_once(lambda _dt: self.root_widget.render(state))
             )
+            self.voice = start_voice(settings, controller)  # kiosk/README.md, Voice
             controller.effects.on_exit = lambda: Clock.schedule_once(lambda _dt: self.stop())
             Clock.schedule_interval(lambda _dt: self.root_widget.tick(), 20)
             if key_actions:
@@ -176,6 +183,8 @@ def create_app(
             notify("STOPPING=1")
             self.devices.stop()
             controller.stop()
+            if self.voice is not None:
+                self.voice.stop()
 
     app = KioskApp()
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from common.cli import add_config_argument, config_check, settings_or_exit
 from kiosk import commands, demo
+from kiosk.voice import cli as voice_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands.register(sub)
     demo.register(sub)
+    voice_cli.register(sub)
     return parser
 
 

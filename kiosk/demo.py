@@ -9,6 +9,8 @@ printer and decoded back to a picture. It writes to DIR:
 
 * ``ticket.png``: the ticket as the printer received it (decoded from ESC/POS);
 * ``screens/NN-<step>-<lang>.png``: every screen the check-in passed, Thai and English;
+* ``audio/NN-<clip>.wav`` and ``audio/played.txt``: every voice prompt and tone the
+  kiosk played, in order, with what each says (kiosk/README.md, "Voice");
 * ``summary.json`` and ``summary.txt``: steps, claim code, visit and queue number,
   what the database and the QR say (names masked, no citizen ID).
 
@@ -218,6 +220,8 @@ def human_summary(summary: dict[str, Any]) -> str:
         qr = ", ".join(summary.get("ticket_qr") or []) or "(none)"
         lines.append(f"  ticket         : {summary['ticket_png']} (QR: {qr})")
     lines.append(f"  screenshots    : {len(summary['screens'])} in screens/")
+    if "audio" in summary:
+        lines.append(f"  voice          : {len(summary['audio'])} clips in audio/ (played.txt)")
     problem = summary.get("problem")
     lines.append(f"  result         : {'FAILED: ' + problem if problem else 'OK'}")
     return "\n".join(lines) + "\n"
@@ -241,6 +245,8 @@ def run_headless(settings: Settings, out_dir: Path, *, timeout_s: float = 90.0) 
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
     from kiosk.app import build_controller, configure_kivy
     from kiosk.ui.scripted import scripted_checkin
+    from kiosk.voice.player import RecordingPlayer
+    from kiosk.voice.wiring import start_voice
     from kiosk.wiring import start_runtime
 
     out_dir = out_dir.resolve()
@@ -255,6 +261,8 @@ def run_headless(settings: Settings, out_dir: Path, *, timeout_s: float = 90.0) 
         shown = runtime.display_settings
         configure_kivy(shown)
         controller = build_controller(shown, runtime.services)
+        voice = RecordingPlayer(out_dir / "audio")  # what the kiosk said, in order
+        announcer = start_voice(shown, controller, player=voice)
         record = CheckinRecord()
         controller.subscribe(record.observe)
         run = scripted_checkin(
@@ -265,7 +273,10 @@ def run_headless(settings: Settings, out_dir: Path, *, timeout_s: float = 90.0) 
             out_dir=screens,
             timeout_s=timeout_s,
         )
+        if announcer is not None:
+            announcer.stop()
         summary = summarize(record, runtime, out_dir, _tidy_names(run.screenshots))
+        summary["audio"] = voice.names
         if run.error:
             summary.setdefault("error", run.error)
     finally:

@@ -9,17 +9,23 @@ the screen shows progress, otherwise the screen waits for a touch.
 ::
 
   idle --card in--> reading_card --read--> card_read --found/registered/db down--> identified
-  identified --rights--> rights_checked (choose) | claim_type_chosen (one type, or NHSO down)
+  identified --rights--> claim_type_chosen (one type offered; the main one for a patient
+                         with a mobile on file; NHSO down) | rights_checked (choose)
              --no rights / refused--> authenticated (visit still opened, patient to counter)
+  rights_checked <--other services-- claim_type_chosen
   claim_type_chosen --mobile confirmed or typed--> mobile_confirmed --authen--> authenticated
                     (same claim type already visited today: reprint that visit's ticket)
   authenticated --visit opened--> visit_opened | --db down--> journaling --> visit_opened
   visit_opened --printed--> done | go_to_counter (no rights, refused, printer failed)
+  rights_checked, claim_type_chosen --cancel touched / no touch--> cancelled --> idle
 
-Card removed in any patient state, and every timeout, lead back to ``idle`` with the
-session (all personal data) dropped. Results are tagged with the check-in they belong
-to; late results from an abandoned check-in are ignored. A check-in authenticates at
-most once.
+The claim types offered are those NHSO returned that the clinic allows
+(``FlowConfig.claim_choices``), in the clinic's order, each named in the patient's words.
+Card removed in any patient state leads to ``cancelled`` (a short screen that says so),
+then ``idle``; the session (all personal data) is dropped at once. A waiting step warns
+``warning_s`` before its timeout (``FlowState.warning``: the screen counts down, a touch
+dismisses it). Results are tagged with the check-in they belong to; late results from an
+abandoned check-in are ignored. A check-in authenticates at most once.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import dataclasses
 import datetime as dt
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Literal
@@ -52,6 +59,8 @@ CounterReason = Literal[
     "no_rights", "refused", "printer", "database", "timeout", "error", "registration"
 ]
 StaffActionName = Literal["exit", "replay", "back"]
+# Why a check-in ended without a visit: the card came out, Cancel was touched, no touch.
+CancelReason = Literal["card_removed", "cancelled", "timeout"]
 
 MOBILE_RE = re.compile(r"^0\d{9}$")
 GENERAL_VISIT = ClaimType(DEFAULT_CLAIM_TYPE, DEFAULT_CLAIM_TYPE_NAME)
@@ -71,6 +80,7 @@ class Step(StrEnum):
     DONE = "done"  # ticket printed: take it and the card
     GO_TO_COUNTER = "go_to_counter"
     CARD_ERROR = "card_error"
+    CANCELLED = "cancelled"  # ended before a visit (card out, Cancel, no touch); says so
     STAFF_PIN = "staff_pin"
     STAFF_MENU = "staff_menu"
 
@@ -87,7 +97,7 @@ BUSY_STEPS = frozenset(
         Step.VISIT_OPENED,
     }
 )
-END_STEPS = frozenset({Step.DONE, Step.GO_TO_COUNTER, Step.CARD_ERROR})
+END_STEPS = frozenset({Step.DONE, Step.GO_TO_COUNTER, Step.CARD_ERROR, Step.CANCELLED})
 STAFF_STEPS = frozenset({Step.STAFF_PIN, Step.STAFF_MENU})
 # Where the staff gesture is honoured: nobody is in the middle of a check-in.
 STAFF_ENTRY_STEPS = frozenset({Step.IDLE}) | END_STEPS
@@ -105,6 +115,18 @@ def is_valid_mobile(number: str) -> bool:
 
 
 @dataclass(frozen=True)
+class ClaimChoice:
+    """A claim type as the clinic offers it: NHSO's code, and words a patient knows."""
+
+    code: str
+    th: str
+    en: str
+
+    def label(self, language: Language) -> str:
+        return self.th if language == "th" else self.en
+
+
+@dataclass(frozen=True)
 class Session:
     """One check-in: every piece of personal data the kiosk holds lives here."""
 
@@ -114,6 +136,11 @@ class Session:
     rights: Rights | None = None
     nhso_down: bool = False
     claim_type: ClaimType | None = None
+    # What this patient may choose: the clinic's main claim type (when NHSO returned it)
+    # and the others under "other services", both already filtered and in clinic order.
+    main_choice: ClaimChoice | None = None
+    other_choices: tuple[ClaimChoice, ...] = ()
+    showing_others: bool = False
     mobile: str | None = None
     mobile_changed: bool = False
     editing_mobile: bool = False
@@ -126,8 +153,30 @@ class Session:
 
     @property
     def one_touch(self) -> bool:
-        """The returning patient's screen: one claim type, mobile on file, just confirm."""
+        """The returning patient's screen: claim type settled, mobile on file, confirm."""
         return self.mobile is not None and not self.editing_mobile
+
+    @property
+    def choices(self) -> tuple[ClaimChoice, ...]:
+        main = (self.main_choice,) if self.main_choice is not None else ()
+        return main + self.other_choices
+
+    @property
+    def shown_choices(self) -> tuple[ClaimChoice, ...]:
+        """What the claim-type screen shows: the main type alone, or the others."""
+        if self.main_choice is not None and not self.showing_others:
+            return (self.main_choice,)
+        return self.other_choices
+
+    def claim_label(self, language: Language) -> str:
+        """The chosen claim type in the patient's words (NHSO's name if the clinic has none)."""
+        claim = self.claim_type
+        if claim is None:
+            return ""
+        for choice in self.choices:
+            if choice.code == claim.code:
+                return choice.label(language)
+        return claim.name
 
 
 @dataclass(frozen=True)
@@ -141,25 +190,60 @@ class FlowState:
     counter_reason: CounterReason | None = None
     error_code: str | None = None
     pin_attempts: int = 0
+    # A waiting step is about to time out: the screen counts down, a touch clears it.
+    warning: bool = False
+    cancel_reason: CancelReason | None = None
 
 
 @dataclass(frozen=True)
 class FlowConfig:
-    patient_timeout_s: float = 45.0
+    patient_timeout_s: float = 45.0  # no touch for this long cancels, the warning included
+    warning_s: float = 10.0
     end_screen_s: float = 12.0
+    cancelled_screen_s: float = 6.0
     busy_timeout_s: float = 60.0
     default_language: Language = "th"
     default_claim_type: ClaimType = GENERAL_VISIT
+    # The clinic's claim types in its order, the first being the main one. Empty: every
+    # type NHSO returns, under NHSO's name, with the default claim type as the main one.
+    claim_choices: tuple[ClaimChoice, ...] = ()
     max_pin_attempts: int = 3
+
+    @property
+    def warning_for(self) -> float:
+        return min(self.warning_s, self.patient_timeout_s / 2)
 
     def timeout_for(self, step: Step) -> float | None:
         if step == Step.IDLE:
             return None
         if step in BUSY_STEPS:
             return self.busy_timeout_s
+        if step == Step.CANCELLED:
+            return self.cancelled_screen_s
         if step in END_STEPS:
             return self.end_screen_s
+        if step in WAITING_STEPS:
+            return self.patient_timeout_s - self.warning_for
         return self.patient_timeout_s
+
+    @property
+    def main_claim(self) -> str:
+        return self.claim_choices[0].code if self.claim_choices else self.default_claim_type.code
+
+    def choice_for(self, claim: ClaimType) -> ClaimChoice:
+        for choice in self.claim_choices:
+            if choice.code == claim.code:
+                return choice
+        return ClaimChoice(claim.code, claim.name, claim.name)
+
+    def offered(self, claims: Iterable[ClaimType]) -> tuple[ClaimChoice, ...]:
+        """NHSO's claim types for this patient that the clinic allows, main one first."""
+        returned = {claim.code: claim for claim in claims}
+        if self.claim_choices:
+            found = [choice for choice in self.claim_choices if choice.code in returned]
+        else:
+            found = [self.choice_for(claim) for claim in returned.values()]
+        return tuple(sorted(found, key=lambda choice: choice.code != self.main_claim))
 
 
 # --- events -----------------------------------------------------------------------------
@@ -262,6 +346,21 @@ class CommandFailed(Result):
 @dataclass(frozen=True)
 class ClaimTypeChosen(Event):
     code: str
+
+
+@dataclass(frozen=True)
+class OtherServicesRequested(Event):
+    """The patient asked for the claim types besides the main one."""
+
+
+@dataclass(frozen=True)
+class OtherServicesClosed(Event):
+    """Back from the other services to where the patient was."""
+
+
+@dataclass(frozen=True)
+class CancelTouched(Event):
+    """The patient touched Cancel on a choice screen."""
 
 
 @dataclass(frozen=True)
@@ -418,10 +517,15 @@ class Flow:
     def initial(self) -> FlowState:
         return FlowState(language=self.config.default_language)
 
-    # State changes go through here so that seq and timeout are never forgotten.
-    def _to(self, state: FlowState, step: Step, **changes: object) -> FlowState:
+    # State changes go through here so that seq and timeout are never forgotten; any
+    # change clears the timeout warning (a touch, a result, a language switch).
+    def _to(
+        self, state: FlowState, step: Step, *, warning: bool = False, **changes: object
+    ) -> FlowState:
         new = replace(state, step=step, seq=state.seq + 1, **changes)  # type: ignore[arg-type]
-        return replace(new, timeout_s=self.config.timeout_for(step))
+        new = replace(new, warning=warning)
+        timeout = self.config.warning_for if warning else self.config.timeout_for(step)
+        return replace(new, timeout_s=timeout)
 
     def _idle(self, state: FlowState) -> FlowState:
         return self._to(
@@ -430,8 +534,21 @@ class Flow:
             session=None,
             counter_reason=None,
             error_code=None,
+            cancel_reason=None,
             pin_attempts=0,
             language=self.config.default_language,
+        )
+
+    def _cancel(self, state: FlowState, reason: CancelReason) -> FlowState:
+        """Ended before a visit: the data goes now; the screen says so, in the patient's
+        language, before idle (a reset without a word leaves an elderly patient lost)."""
+        return self._to(
+            state,
+            Step.CANCELLED,
+            session=None,
+            counter_reason=None,
+            error_code=None,
+            cancel_reason=reason,
         )
 
     def _start(self, state: FlowState, checkin_id: str) -> Transition:
@@ -451,12 +568,18 @@ class Flow:
             state = replace(state, card_present=False)
             if step in STAFF_STEPS or step == Step.IDLE:
                 return Transition(state)
-            return Transition(self._idle(state))
+            if step in END_STEPS:
+                return Transition(self._idle(state))
+            return Transition(self._cancel(state, "card_removed"))
         if isinstance(event, Timeout):
             if event.seq != state.seq or step == Step.IDLE:
                 return same
             if step in BUSY_STEPS:
                 return Transition(self._counter(state, "timeout", "timeout"))
+            if step in WAITING_STEPS:
+                if not state.warning:
+                    return Transition(self._to(state, step, warning=True))
+                return Transition(self._cancel(state, "timeout"))
             return self._leave(state)
         if isinstance(event, LanguageToggled):
             other: Language = "en" if state.language == "th" else "th"
@@ -558,15 +681,23 @@ class Flow:
     ) -> Transition:
         if isinstance(event, RightsChecked):
             rights = event.rights
-            session = replace(session, rights=rights)
-            if not rights.claim_types:
+            offered = self.config.offered(rights.claim_types)
+            main = offered[0] if offered and offered[0].code == self.config.main_claim else None
+            session = replace(
+                session,
+                rights=rights,
+                main_choice=main,
+                other_choices=offered[1:] if main is not None else offered,
+            )
+            if not offered:  # none at all, or none this clinic provides: staff decide
                 return self._to_counter(state, session, "no_rights", now)
-            if len(rights.claim_types) == 1:
-                return self._claim_type(state, session, rights.claim_types[0], now)
+            if len(offered) == 1 or (main is not None and self._main_goes_first(session)):
+                return self._claim_type(state, session, self._nhso_claim(session, offered[0]), now)
             return Transition(self._to(state, Step.RIGHTS_CHECKED, session=session))
         if isinstance(event, NhsoDown):
-            session = replace(session, nhso_down=True)
-            return self._claim_type(state, session, self.config.default_claim_type, now)
+            default = self.config.default_claim_type
+            session = replace(session, nhso_down=True, main_choice=self.config.choice_for(default))
+            return self._claim_type(state, session, default, now)
         if isinstance(event, NhsoSaidNo):
             return self._to_counter(state, session, "refused", now)
         return Transition(state)
@@ -604,10 +735,32 @@ class Flow:
             new, (PrintTicket(session.checkin_id, self._ticket(session, now, counter)),)
         )
 
+    @staticmethod
+    def _main_goes_first(session: Session) -> bool:
+        """Skip the claim-type question for the main type (the confirm screen names it and
+        offers the others): saves a returning patient a touch. Not for a patient who has
+        to type a number anyway, nor one back the same day (they may come for another)."""
+        patient = session.patient
+        return (
+            patient is not None
+            and not patient.visits_today
+            and patient.mobile is not None
+            and is_valid_mobile(patient.mobile)
+        )
+
+    @staticmethod
+    def _nhso_claim(session: Session, choice: ClaimChoice) -> ClaimType:
+        """NHSO's own claim type (its name goes on the visit and the ticket)."""
+        rights = session.rights
+        for claim in rights.claim_types if rights else ():
+            if claim.code == choice.code:
+                return claim
+        return ClaimType(choice.code, choice.th)
+
     def _claim_type(
         self, state: FlowState, session: Session, claim: ClaimType, now: dt.datetime
     ) -> Transition:
-        session = replace(session, claim_type=claim)
+        session = replace(session, claim_type=claim, showing_others=False)
         patient = session.patient
         existing = patient.visit_today_for(claim.code) if patient is not None else None
         if existing is not None:
@@ -665,14 +818,35 @@ class Flow:
     def _touch(
         self, state: FlowState, session: Session, event: Event, now: dt.datetime
     ) -> Transition:
-        if state.step == Step.RIGHTS_CHECKED and isinstance(event, ClaimTypeChosen):
-            rights = session.rights
-            for claim in rights.claim_types if rights else ():
-                if claim.code == event.code:
-                    return self._claim_type(state, session, claim, now)
-            return Transition(state)
-        if state.step != Step.CLAIM_TYPE_CHOSEN:
-            return Transition(state)
+        if isinstance(event, CancelTouched):
+            return Transition(self._cancel(state, "cancelled"))
+        has_others = session.main_choice is not None and bool(session.other_choices)
+        if isinstance(event, OtherServicesRequested) and has_others:
+            changed = replace(session, showing_others=True)
+            return Transition(self._to(state, Step.RIGHTS_CHECKED, session=changed))
+        if state.step == Step.RIGHTS_CHECKED:
+            return self._choose(state, session, event, now)
+        return self._mobile(state, session, event, now)
+
+    def _choose(
+        self, state: FlowState, session: Session, event: Event, now: dt.datetime
+    ) -> Transition:
+        if isinstance(event, OtherServicesClosed) and session.showing_others:
+            if session.main_choice is None:
+                return Transition(state)  # the others are all there is
+            # Back where the patient came from: the main type's question or its confirm.
+            back = Step.RIGHTS_CHECKED if session.claim_type is None else Step.CLAIM_TYPE_CHOSEN
+            changed = replace(session, showing_others=False)
+            return Transition(self._to(state, back, session=changed))
+        if isinstance(event, ClaimTypeChosen):
+            for choice in session.choices:
+                if choice.code == event.code:
+                    return self._claim_type(state, session, self._nhso_claim(session, choice), now)
+        return Transition(state)
+
+    def _mobile(
+        self, state: FlowState, session: Session, event: Event, now: dt.datetime
+    ) -> Transition:
         if isinstance(event, MobileConfirmed) and session.one_touch:
             return self._mobile_done(state, session, now)
         if isinstance(event, MobileEditRequested):

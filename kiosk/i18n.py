@@ -18,95 +18,115 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "เสียบบัตรที่ช่องด้านล่าง หันชิปขึ้น แล้วรอสักครู่",
         "Insert the card in the slot below, chip facing up, and wait a moment",
     ),
+    # idle with a card still in (left after the last screen): never "insert your card"
+    "take_card_title": ("กรุณาดึงบัตรประชาชนออก", "Please take out your ID card"),
+    "take_card_hint": (
+        "ถ้าจะลงทะเบียนอีกครั้ง ดึงบัตรออกแล้วเสียบใหม่",
+        "To check in again, take it out and insert it again",
+    ),
     # idle: what the device watcher (kiosk.device_status) found wrong
     "reader_missing": (
         "เครื่องอ่านบัตรไม่ได้เชื่อมต่อ กรุณาแจ้งเจ้าหน้าที่",
         "The card reader is not connected; please tell the staff",
     ),
     "database_down": (
-        "ติดต่อระบบ JHCIS ของหน่วยบริการไม่ได้ บัตรคิวจะใช้หมายเลขชั่วคราว",
-        "The clinic's JHCIS cannot be reached; tickets carry a temporary number",
+        "ระบบของ รพ.สต. ขัดข้องชั่วคราว ยังรับบัตรคิวได้ตามปกติ",
+        "The clinic's system is briefly down; you still get a queue ticket as usual",
     ),
     # busy steps
     "reading_card": ("กำลังอ่านบัตร", "Reading your card"),
     "card_read": ("กำลังค้นหาประวัติของท่าน", "Looking up your record"),
     "identified": ("กำลังตรวจสอบสิทธิกับ สปสช.", "Checking your rights with NHSO"),
-    "mobile_confirmed": ("กำลังขอรหัสยืนยันการเข้ารับบริการ", "Getting your NHSO claim code"),
-    "authenticated": ("กำลังเปิดบริการ", "Opening your visit"),
-    "journaling": ("กำลังบันทึกข้อมูล", "Saving your check-in"),
+    "mobile_confirmed": ("กำลังขอรหัสยืนยันสิทธิจาก สปสช.", "Getting your Authen Code from NHSO"),
+    "authenticated": ("กำลังบันทึกการมารับบริการ", "Recording your visit"),
+    "journaling": ("กำลังบันทึกการมารับบริการ", "Recording your visit"),
     "visit_opened": ("กำลังพิมพ์บัตรคิว", "Printing your queue ticket"),
-    "busy_hint": ("กรุณาอย่าดึงบัตรออก", "Please do not remove your card"),
-    "cancel_hint": (
-        "ดึงบัตรออกเมื่อใดก็ได้เพื่อยกเลิก",
-        "Remove your card at any time to cancel",
-    ),
+    "busy_hint": ("กรุณาอย่าดึงบัตรออก", "Please do not take out your card"),
     # choices
-    "choose_claim_type": ("เลือกประเภทการรับบริการ", "Choose the service you came for"),
-    "confirm_mobile_title": ("เบอร์มือถือของท่านถูกต้องหรือไม่", "Is this your mobile number?"),
-    "confirm": ("ยืนยัน", "Confirm"),
-    "edit_mobile": ("แก้ไขเบอร์", "Change number"),
-    "enter_mobile_title": ("กรอกเบอร์มือถือ 10 หลัก", "Enter your 10-digit mobile number"),
+    "choose_claim_type": ("วันนี้มารับบริการอะไร", "What have you come for today?"),
+    "choose_other_service": ("เลือกบริการ", "Choose the service"),
+    "other_services": ("บริการอื่น", "Other services"),
+    "service_line": ("บริการ: {service}", "Service: {service}"),
+    "cancel": ("ยกเลิก", "Cancel"),
+    "confirm_mobile_title": ("เบอร์นี้ใช่ของท่านไหม", "Is this your mobile number?"),
+    "confirm": ("ใช่ เบอร์นี้", "Yes, this number"),
+    "edit_mobile": ("เปลี่ยนเบอร์", "Change number"),
+    "enter_mobile_title": ("กดเบอร์มือถือของท่าน 10 หลัก", "Enter your 10-digit mobile number"),
     "mobile_invalid": (
-        "เบอร์ไม่ถูกต้อง ต้องมี 10 หลักและขึ้นต้นด้วย 0",
-        "Not a valid number: 10 digits starting with 0",
+        "เบอร์ยังไม่ถูก ต้องมี 10 หลัก ขึ้นต้นด้วย 0",
+        "Not a mobile number: 10 digits starting with 0",
     ),
     "ok": ("ตกลง", "OK"),
     "back": ("ย้อนกลับ", "Back"),
     "delete": ("ลบ", "Del"),
+    # the warning before a choice screen gives up (FlowState.warning)
+    "still_there_title": ("ยังทำต่ออยู่ไหม", "Are you still there?"),
+    "still_there_seconds": (
+        "ถ้าไม่แตะหน้าจอ จะยกเลิกใน {seconds} วินาที",
+        "With no touch, this is cancelled in {seconds} s",
+    ),
+    "still_there_touch": ("แตะเพื่อทำต่อ", "Touch to continue"),
+    # ended before a visit (Step.CANCELLED): why, then what to do
+    "cancelled_title": ("ยกเลิกแล้ว", "Cancelled"),
+    "cancelled_card_removed": ("บัตรถูกดึงออกก่อนเสร็จ", "The card came out before the end"),
+    "cancelled_timeout": ("ไม่มีการแตะหน้าจอนานเกินไป", "There was no touch for too long"),
+    "cancelled_take_card": ("กรุณาดึงบัตรประชาชนออก", "Please take out your ID card"),
+    "cancelled_insert_again": (
+        "ถ้าจะลงทะเบียน กรุณาเสียบบัตรใหม่",
+        "To check in, insert your card again",
+    ),
+    # notes on the ticket screen
     "new_patient": (
-        "ลงทะเบียนใหม่เป็นผู้รับบริการนอกเขต เจ้าหน้าที่จะตรวจสอบข้อมูลอีกครั้ง",
-        "New out-of-area patient: the staff will check your details",
+        "ท่านยังไม่มีประวัติที่นี่ ระบบลงทะเบียนให้แล้ว",
+        "You had no record here; you are now registered",
+    ),
+    # One line at 40 px on a 1024-wide screen, as every note here.
+    "nhso_pending": (
+        "ยังยืนยันสิทธิไม่สำเร็จ เจ้าหน้าที่จะดำเนินการให้",
+        "Not yet confirmed with NHSO; staff will see to it",
     ),
     "offline_note": (
-        "ระบบของหน่วยบริการขัดข้องชั่วคราว บัตรคิวจะใช้หมายเลขชั่วคราว",
-        "The clinic system is briefly down; your ticket carries a temporary number",
-    ),
-    "nhso_down_note": (
-        "ติดต่อ สปสช. ไม่ได้ จะขอรหัสยืนยันให้ภายหลัง",
-        "NHSO cannot be reached; your claim code will follow",
+        "ระบบของ รพ.สต. ขัดข้องชั่วคราว",
+        "The clinic's system is briefly down",
     ),
     # endings
     "done_title": ("รับบัตรคิวที่เครื่องพิมพ์", "Take your queue ticket"),
     "queue_number": ("คิวที่ {queue}", "Queue {queue}"),
     "done_hint": (
         "กรุณาดึงบัตรประชาชนออก แล้วรอเรียกคิว",
-        "Remove your ID card and wait for your number to be called",
+        "Take your ID card and wait for your number",
     ),
     "reprint_note": (
-        "ท่านลงทะเบียนแล้ววันนี้ พิมพ์บัตรคิวเดิมให้อีกครั้ง",
-        "You already checked in today; your ticket was printed again",
-    ),
-    "claim_pending_note": (
-        "รหัสยืนยันการเข้ารับบริการจะขอให้ภายหลัง",
-        "Your NHSO claim code will be requested later",
+        "ท่านลงทะเบียนแล้ววันนี้ นี่คือบัตรคิวเดิม",
+        "Already checked in today: the same ticket again",
     ),
     "counter_title": ("กรุณาติดต่อเจ้าหน้าที่ที่เคาน์เตอร์", "Please see the staff at the counter"),
     "counter_hint": (
-        "ดึงบัตรประชาชนออก แล้วแจ้งหมายเลขคิวกับเจ้าหน้าที่",
-        "Remove your ID card and tell the staff your queue number",
+        "ดึงบัตรออก แล้วแจ้งหมายเลขคิวกับเจ้าหน้าที่",
+        "Take your ID card and tell the staff your number",
     ),
     "counter_card_hint": (
         "ดึงบัตรประชาชนออก แล้วนำบัตรไปติดต่อเจ้าหน้าที่",
-        "Remove your ID card and take it to the staff",
+        "Take your ID card out and take it to the staff",
     ),
     "counter_no_rights": (
-        "ไม่พบสิทธิการรักษาที่ใช้ได้วันนี้ เจ้าหน้าที่จะช่วยตรวจสอบ",
-        "No usable health right was found today; the staff will help you",
+        "ไม่พบสิทธิที่ใช้ได้วันนี้ เจ้าหน้าที่จะช่วยตรวจสอบ",
+        "No right you can use here today; staff will help",
     ),
     "counter_refused": (
-        "สปสช. ไม่ยืนยันการเข้ารับบริการ เจ้าหน้าที่จะช่วยตรวจสอบ",
-        "NHSO did not confirm your visit; the staff will help you",
+        "สปสช. ไม่ยืนยันสิทธิวันนี้ เจ้าหน้าที่จะช่วยตรวจสอบ",
+        "NHSO did not confirm your right; staff will help",
     ),
     "counter_printer": (
         "เครื่องพิมพ์บัตรคิวขัดข้อง ท่านได้คิวแล้ว",
-        "The ticket printer is not working, but you have your place in the queue",
+        "The printer failed, but you are in the queue",
     ),
     "counter_database": (
-        "บันทึกข้อมูลไม่สำเร็จ",
-        "Your check-in could not be saved",
+        "บันทึกการมารับบริการไม่สำเร็จ",
+        "Your visit could not be recorded",
     ),
     "counter_timeout": (
-        "ระบบตอบสนองช้าเกินไป",
+        "ระบบตอบช้าเกินไป",
         "The system took too long to answer",
     ),
     "counter_registration": (
@@ -114,17 +134,17 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The staff need to check your registration first",
     ),
     "counter_error": (
-        "เกิดข้อผิดพลาดในระบบ",
+        "ระบบขัดข้อง",
         "Something went wrong in the system",
     ),
     "card_error_title": ("อ่านบัตรไม่ได้", "The card could not be read"),
     "card_unreadable": (
         "ดึงบัตรออก แล้วเสียบใหม่โดยหันชิปขึ้น",
-        "Remove the card and insert it again, chip facing up",
+        "Take the card out and insert it again, chip facing up",
     ),
     "card_removed": (
         "บัตรถูกดึงออกระหว่างอ่าน กรุณาเสียบใหม่",
-        "The card was removed while reading; please insert it again",
+        "The card came out while it was being read; please insert it again",
     ),
     # staff
     "staff_pin_title": ("เจ้าหน้าที่: กรอกรหัส PIN", "Staff: enter the PIN"),
@@ -153,3 +173,9 @@ def counter_message(reason: str | None) -> str:
 
 def card_error_message(code: str | None) -> str:
     return code if code in {"card_unreadable", "card_removed"} else "card_unreadable"
+
+
+def cancelled_message(reason: str | None) -> str | None:
+    """Why the check-in was cancelled, when the patient did not do it themselves."""
+    key = f"cancelled_{reason}"
+    return key if reason != "cancelled" and key in MESSAGES else None

@@ -231,8 +231,8 @@ class DatabaseUnavailable(BilingualError):
 
 class NhsoUnavailable(BilingualError):
     code = "nhso_unavailable"
-    message_th = "ติดต่อ สปสช. ไม่ได้ ระบบจะขอรหัสยืนยันให้ภายหลัง"
-    message_en = "NHSO cannot be reached; the claim code will be requested later."
+    message_th = "ติดต่อ สปสช. ไม่ได้ ระบบจะขอรหัสยืนยันสิทธิให้ภายหลัง"
+    message_en = "NHSO cannot be reached; the Authen Code will be requested later."
 
 
 class NhsoRefused(BilingualError):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from common.cid import cid_check_digit
+from kiosk import flow as f
 from kiosk.ports import (
     DEFAULT_CLAIM_TYPE,
     DEFAULT_CLAIM_TYPE_NAME,
@@ -36,6 +37,37 @@ from kiosk.ports import (
 
 GENERAL = ClaimType(DEFAULT_CLAIM_TYPE, DEFAULT_CLAIM_TYPE_NAME)
 HOME_WARD = ClaimType("PG0140001", "Home Ward")
+# What NHSO returns for a UC patient, word for word (as the sandbox's seed has it).
+NHSO_UC_CLAIM_TYPES = (
+    GENERAL,
+    ClaimType("PG0110001", "Self Isolation"),
+    ClaimType("PG0120001", "UCEP PLUS (ผู้ป่วยกลุ่มอาการสีเหลืองและสีแดง)"),
+    ClaimType("PG0130001", "บริการฟอกเลือดด้วยเครื่องไตเทียม (HD)"),
+    HOME_WARD,
+    ClaimType("PG0150001", "บริการดูแลอาการเจ็บป่วยเบื้องต้น"),
+    ClaimType("PG0180001", "บริการตรวจสุขภาพที่จำเป็นตามกลุ่มวัย (เฉพาะเขต กทม)"),
+)
+
+
+def patient_touches(state: f.FlowState, claim_type: str, mobile: str) -> list[f.Event]:
+    """The touches a patient makes on the screen `state` shows to check in for
+    `claim_type` with `mobile` (one per keypad key): what the e2e test and the bench
+    send and count."""
+    session = state.session
+    assert session is not None and state.step in f.WAITING_STEPS, state.step
+    if state.step == f.Step.RIGHTS_CHECKED:
+        if not any(choice.code == claim_type for choice in session.choices):
+            claim_type = session.shown_choices[0].code  # not offered: the first there is
+        if any(choice.code == claim_type for choice in session.shown_choices):
+            return [f.ClaimTypeChosen(claim_type)]
+        return [f.OtherServicesClosed() if session.showing_others else f.OtherServicesRequested()]
+    chosen = session.claim_type
+    offered = any(choice.code == claim_type for choice in session.other_choices)
+    if chosen is not None and chosen.code != claim_type and offered:
+        return [f.OtherServicesRequested()]
+    if session.one_touch:
+        return [f.MobileConfirmed()]
+    return [*(f.PatientActive() for _ in mobile), f.MobileEntered(mobile)]
 
 
 def synthetic_cid(serial: int) -> str:

@@ -16,6 +16,8 @@ if ! pgrep -x pcscd >/dev/null; then
     echo "demo: pcscd is not running; start it (sudo systemctl start pcscd) for the card." >&2
   fi
 fi
+# The voice prompts the demo plays (into demo-out/audio/), rendered with espeak-ng.
+.venv/bin/kiosk voice render >/dev/null || echo "demo: voice prompts not rendered (espeak-ng?)" >&2
 # vpcd serves one card per slot: wait for a test run that holds slot 0 (the tests' lock).
 LOCK="${VPCD_LOCK:-${TMPDIR:-/tmp}/jhcis-kiosk-vpcd-35963.lock}"
 mkdir -p "$(dirname "$LOCK")"

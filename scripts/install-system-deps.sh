@@ -12,6 +12,8 @@ PACKAGES=(
   mariadb-server mariadb-client
   # Thai fonts for the ticket and the kiosk screens
   fonts-thai-tlwg
+  # ICU for Thai line breaks between words: PyICU compiles against it in the venv
+  libicu-dev
   # systemd notify/watchdog and journal logging (systemd-python)
   libsystemd-dev
   # Kivy offscreen rendering (EGL + llvmpipe) and input
@@ -31,6 +33,9 @@ PACKAGES=(
   qemu-system-arm u-boot-tools libubootenv-tool dbus-daemon
   # a throwaway CA for the NHSO clients' TLS (custom CA bundle) tests
   openssl
+  # the kiosk's voice prompts: espeak-ng (Thai voice) renders them, aplay plays them
+  # (kiosk/README.md, "Voice"; the image renders at build time and ships only aplay)
+  espeak-ng alsa-utils
 )
 
 missing=()

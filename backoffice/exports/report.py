@@ -46,8 +46,8 @@ INVALID_CID = _kind(
 )  # fmt: skip
 MISSING_CLAIM_CODE = _kind(
     "missing_claim_code", "excluded",
-    "ไม่มี Claim Code (Authen) ในการรับบริการ: ตามเก็บ Claim Code ก่อนส่งออก",
-    "The visit has no NHSO claim code (Authen): catch it up before exporting.",
+    "ไม่มีรหัสยืนยันสิทธิ (Authen Code) ในการรับบริการ: ตามเก็บรหัสก่อนส่งออก",
+    "The visit has no NHSO Authen Code: catch it up before exporting.",
 )  # fmt: skip
 UNMAPPED_RIGHT = _kind(
     "unmapped_right", "excluded",

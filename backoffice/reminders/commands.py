@@ -30,10 +30,11 @@ from backoffice.reminders.channels import (
 from backoffice.reminders.errors import BadReminderOption
 from backoffice.reminders.ledger import ANY_CHANNEL, ReminderLedger
 from backoffice.reminders.pdf import appointments_pdf, write_pdf
-from backoffice.reminders.sender import QuietHours, send_reminders
+from backoffice.reminders.sender import send_reminders
 from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
+from common.quiet_hours import QuietHours
 from common.secrets import load_secrets
 from common.thaidate import format_date_th
 from integrations.jhcis import appointments as q
@@ -281,7 +282,7 @@ def send_command(args: argparse.Namespace, settings: Settings) -> int:
     names = args.channel or ["sms", "mophpush"]
     channels: list[Channel] = []
     try:
-        quiet = QuietHours.parse(args.quiet_hours)
+        quiet = _quiet_hours(args.quiet_hours)
         with _clinic(args, settings) as clinic:
             hcode = clinic.unit_code()
             phone = clinic_phone(clinic.engine, hcode)
@@ -374,3 +375,10 @@ def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
     print(f"SMS gateway: {box.sms_url}\nMOPH IC (moph.ic_base_url): {box.url}", flush=True)
     box.serve_until_interrupted()
     return 0
+
+
+def _quiet_hours(text: str) -> QuietHours | None:
+    try:
+        return QuietHours.parse(text)
+    except ValueError:
+        raise BadReminderOption("quiet hours: expected HH:MM-HH:MM") from None

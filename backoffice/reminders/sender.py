@@ -17,36 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from backoffice.reminders.channels import Channel, reminder_text
-from backoffice.reminders.errors import BadReminderOption, ReminderError
+from backoffice.reminders.errors import ReminderError
 from backoffice.reminders.ledger import ANY_CHANNEL, FAILED, RETAKEABLE, SENT, ReminderLedger
+from common.quiet_hours import QuietHours
 from integrations.jhcis.appointments import Appointment
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class QuietHours:
-    """No SMS or push between ``start`` and ``end`` (may wrap midnight: 20:00-08:00)."""
-
-    start: dt.time
-    end: dt.time
-
-    @classmethod
-    def parse(cls, spec: str) -> QuietHours | None:
-        """ "20:00-08:00" -> QuietHours; "" or "off" -> None."""
-        spec = spec.strip()
-        if spec in {"", "off", "none"}:
-            return None
-        try:
-            first, second = spec.split("-")
-            return cls(dt.time.fromisoformat(first.strip()), dt.time.fromisoformat(second.strip()))
-        except ValueError:
-            raise BadReminderOption("quiet hours: expected HH:MM-HH:MM") from None
-
-    def contains(self, moment: dt.time) -> bool:
-        if self.start <= self.end:
-            return self.start <= moment < self.end
-        return moment >= self.start or moment < self.end
 
 
 DEFAULT_QUIET_HOURS = QuietHours(dt.time(20, 0), dt.time(8, 0))

@@ -21,9 +21,9 @@ from backoffice.reports.visits import VisitRow
 
 OUTCOMES = ("with_code", "pending", "no_code")
 OUTCOME_LABELS: dict[str, tuple[str, str]] = {
-    "with_code": ("ได้ Claim Code", "Claim code"),
+    "with_code": ("ได้รหัสยืนยันสิทธิ", "Authen Code"),
     "pending": ("รอ Authen จากตู้", "Authen pending (kiosk)"),
-    "no_code": ("ไม่มี Claim Code", "No claim code"),
+    "no_code": ("ไม่มีรหัสยืนยันสิทธิ", "No Authen Code"),
 }
 NO_TYPE = "-"
 

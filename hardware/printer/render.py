@@ -2,6 +2,7 @@
 
 Thai is drawn by Pillow with a TLWG font and, when the wheel has it, raqm (HarfBuzz)
 shaping, so tone marks and vowels stack correctly whatever code pages the printer has.
+Lines break only between words, Thai ones found by ICU's dictionary (common.line_breaks).
 Sizes are designed for 576 dots (80 mm) and scaled for other widths (58 mm = 384).
 """
 
@@ -10,14 +11,13 @@ from __future__ import annotations
 import functools
 import io
 import logging
-import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import qrcode
 import qrcode.constants
 from PIL import Image, ImageDraw, ImageFont, features
 
+from common.line_breaks import wrap_lines
 from common.thaidate import format_date_th, format_datetime_th
 from hardware.printer.errors import PrinterConfigError
 from hardware.printer.ticket import (
@@ -36,10 +36,6 @@ DEFAULT_FONT = FONT_DIR / "Waree.ttf"
 FALLBACK_FONTS = ("Waree.ttf", "Garuda.ttf", "Loma.ttf", "Umpush.ttf")
 DESIGN_WIDTH = 576
 THRESHOLD = 140  # grey level under which an anti-aliased pixel becomes a printed dot
-
-_THAI_MARK = re.compile(r"[\u0E31\u0E34-\u0E3A\u0E47-\u0E4E]")
-_THAI_FOLLOWING = re.compile(r"[\u0E30\u0E32\u0E33\u0E45]")
-_THAI_LEADING = re.compile(r"[\u0E40-\u0E44]")
 
 
 def raqm_available() -> bool:
@@ -76,44 +72,9 @@ def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size, layout_engine=ImageFont.Layout.BASIC)
 
 
-def _clusters(text: str) -> Iterator[str]:
-    """Split into pieces a line may break between: a letter with the marks stacked on
-    it, the vowels written after it (ะ า ำ) and a leading vowel (เ แ โ ใ ไ) before it."""
-    cluster = ""
-    for ch in text:
-        if cluster and (_THAI_MARK.match(ch) or _THAI_FOLLOWING.match(ch)):
-            cluster += ch
-            continue
-        if cluster and _THAI_LEADING.match(cluster[-1]):
-            cluster += ch
-            continue
-        if cluster:
-            yield cluster
-        cluster = ch
-    if cluster:
-        yield cluster
-
-
 def wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
-    """Greedy wrap at spaces; a word wider than the line breaks between letters."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if font.getlength(candidate) <= max_width:
-                line = candidate
-                continue
-            if line:
-                lines.append(line)
-                line = ""
-            for cluster in _clusters(word):
-                if line and font.getlength(line + cluster) > max_width:
-                    lines.append(line)
-                    line = ""
-                line += cluster
-        lines.append(line)
-    return lines
+    """Lines no wider than `max_width` dots, broken between words (Thai by dictionary)."""
+    return wrap_lines(text, font.getlength, max_width)
 
 
 class Canvas:
@@ -250,7 +211,7 @@ def render_ticket(
         page.boxed(data.pending_text, 24)
     else:
         code = (data.claim_code or "").strip()
-        page.text("รหัสยืนยันสิทธิ / Claim Code", 24)
+        page.text("รหัสยืนยันสิทธิ / Authen Code", 24)
         page.text(code, 34, bold=True)
         page.gap(4)
         page.paste_center(qr_image(code, max(3, round(8 * page.scale))))

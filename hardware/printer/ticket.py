@@ -7,11 +7,11 @@ from dataclasses import dataclass
 
 # Wording when NHSO did not give a claim code: what happened and what happens next.
 PENDING_TH = (
-    "ยังไม่ได้รับรหัสยืนยันสิทธิ (Claim Code) จาก สปสช. "
+    "ยังไม่ได้รับรหัสยืนยันสิทธิ (Authen Code) จาก สปสช. "
     "ไม่ต้องทำรายการใหม่ เจ้าหน้าที่จะขอรหัสให้ภายหลัง กรุณายื่นบัตรคิวนี้ที่จุดซักประวัติ"
 )
 PENDING_EN = (
-    "No NHSO claim code yet. You need not check in again: the staff will request it "
+    "No NHSO Authen Code yet. You need not check in again: the staff will request it "
     "later. Please hand this ticket in at the counter."
 )
 LOCAL_QUEUE_TH = "คิวชั่วคราว: ฐานข้อมูลคลินิกขัดข้อง เจ้าหน้าที่จะบันทึกการมารับบริการให้ภายหลัง"

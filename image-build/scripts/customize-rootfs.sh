@@ -11,6 +11,22 @@ VENV=/opt/jhcis-kiosk/venv
 KIOSK_UID=901      # fixed: files on /data must stay owned by the same user in every slot
 ADMIN_UID=1000
 in_root() { chroot "$ROOT" "$@"; }
+# Packages needed only while building: installed, used by COMMAND, then purged together
+# with everything they brought (not only themselves: autoremove keeps what other
+# packages merely recommend, such as gcc for libdpkg-perl).
+#   with_build_packages PACKAGE... -- COMMAND...
+with_build_packages() {
+  local packages=()
+  while [ "$1" != -- ]; do packages+=("$1"); shift; done
+  shift
+  installed() { chroot "$ROOT" dpkg-query -W -f='${Package}\n' | sort; }
+  installed > "$ROOT/tmp/before-build-packages"
+  in_root apt-get install -y -q --no-install-recommends "${packages[@]}"
+  "$@"
+  mapfile -t added < <(installed | comm -13 "$ROOT/tmp/before-build-packages" -)
+  in_root apt-get purge -y -q "${added[@]}"
+  rm -f "$ROOT/tmp/before-build-packages"
+}
 
 # --- files of the appliance --------------------------------------------------------
 cp -a --no-preserve=ownership "$HERE/overlay/." "$ROOT/"
@@ -28,7 +44,7 @@ install -m 0644 "${KEYRING:-$HERE/build/keys/dev-ca.cert.pem}" "$ROOT/etc/rauc/k
 in_root systemd-sysusers            # video, render, input, systemd-journal ...
 in_root groupadd --gid "$KIOSK_UID" kiosk
 in_root useradd --uid "$KIOSK_UID" --gid kiosk --system --home-dir /var/lib/jhcis-kiosk \
-  --no-create-home --shell /usr/sbin/nologin --groups video,render,input,lp,dialout kiosk
+  --no-create-home --shell /usr/sbin/nologin --groups video,render,input,lp,dialout,audio kiosk
 in_root groupadd --gid "$ADMIN_UID" kioskadmin
 # IT's home is on the data partition: the root stays read-only.
 in_root useradd --uid "$ADMIN_UID" --gid kioskadmin --home-dir /data/home/kioskadmin \
@@ -46,8 +62,9 @@ echo jhcis-kiosk > "$ROOT/etc/hostname"
 printf '127.0.0.1\tlocalhost\n127.0.1.1\tjhcis-kiosk\n::1\tlocalhost ip6-localhost ip6-loopback\n' > "$ROOT/etc/hosts"
 
 # --- the project in its virtual environment -----------------------------------------
-# System site packages: Debian's python3-systemd (systemd-python 235) and python3-kivy's
-# SDL2 with the KMSDRM driver serve the venv; the rest comes from the wheel's requirements.
+# System site packages: Debian's python3-systemd (systemd-python 235), python3-icu (PyICU,
+# so nothing compiles against ICU here) and python3-kivy's SDL2 with the KMSDRM driver
+# serve the venv; the rest comes from the wheel's requirements.
 # systemd-resolved's package points /etc/resolv.conf at a stub that only exists at run
 # time; pip needs the build machine's resolver meanwhile (the link is restored below).
 rm -f "$ROOT/etc/resolv.conf" && cp -L /etc/resolv.conf "$ROOT/etc/resolv.conf"
@@ -73,19 +90,16 @@ elif [ "$MODE" = ci ]; then
   pip_in_root install --quiet --no-cache-dir "/tmp/wheels/$pyscard"
   pip_in_root install --quiet --no-cache-dir "/tmp/wheels/$wheel"
 else
-  # pyscard compiles against pcsc-lite: bring a compiler in for the install, then remove
-  # every package that came with it (not only build-essential: autoremove keeps what
-  # other packages merely recommend, such as gcc for libdpkg-perl).
-  build_deps=(build-essential swig libpcsclite-dev python3-dev pkg-config libsystemd-dev)
-  installed() { chroot "$ROOT" dpkg-query -W -f='${Package}\n' | sort; }
-  installed > "$ROOT/tmp/before-build-deps"
-  in_root apt-get install -y -q --no-install-recommends "${build_deps[@]}"
-  pip_in_root install --quiet --no-cache-dir "/tmp/wheels/$wheel[appliance]"
-  mapfile -t added < <(installed | comm -13 "$ROOT/tmp/before-build-deps" -)
-  in_root apt-get purge -y -q "${added[@]}"
-  rm -f "$ROOT/tmp/before-build-deps"
+  # pyscard compiles against pcsc-lite: a compiler only for the install.
+  with_build_packages build-essential swig libpcsclite-dev python3-dev pkg-config libsystemd-dev \
+    -- pip_in_root install --quiet --no-cache-dir "/tmp/wheels/$wheel[appliance]"
 fi
 rm -rf "$ROOT/tmp/wheels" "$ROOT/tmp/build-ca.crt"
+# The voice prompts, rendered by the kiosk's own catalogue with Debian's espeak-ng, which
+# then leaves: the kiosk only plays files (kiosk/README.md, "Voice"). A clinic's own
+# recordings go in /etc/jhcis-kiosk/voice (the data partition) and win over these.
+with_build_packages espeak-ng -- chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+  "$VENV/bin/kiosk" voice render /usr/share/jhcis-kiosk/voice
 find "$ROOT$VENV" -name __pycache__ -prune -exec rm -rf {} +
 in_root "$VENV/bin/python" -m compileall -q "$VENV/lib" >/dev/null || true
 

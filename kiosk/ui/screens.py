@@ -3,17 +3,27 @@ they hold no check-in data of their own beyond the digits being typed."""
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
+from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.gridlayout import GridLayout
 from kivy.uix.screenmanager import Screen
 
 from common.cid import mask_phone
 from kiosk import flow as f
-from kiosk.i18n import Language, card_error_message, counter_message, text
+from kiosk.i18n import (
+    Language,
+    cancelled_message,
+    card_error_message,
+    counter_message,
+    text,
+)
 from kiosk.ui.widgets import (
     INK,
     MUTED,
@@ -25,6 +35,10 @@ from kiosk.ui.widgets import (
     Keypad,
     Text,
 )
+
+# Touch targets for old hands: at least this tall, and this far from the next one.
+TARGET_PX = 100
+GAP_PX = 24
 
 
 @dataclass
@@ -45,7 +59,8 @@ class StepScreen(Screen):  # type: ignore[misc]
         super().__init__(**kwargs)
         self.ui = ui
         self.language: Language = "th"
-        self.body = BoxLayout(orientation="vertical", padding=[24, 12], spacing=12)
+        # A gap at the top too: the header's language button is a touch target.
+        self.body = BoxLayout(orientation="vertical", padding=[24, GAP_PX, 24, 12], spacing=GAP_PX)
         self.add_widget(self.body)
 
     def orient(self, landscape: bool) -> None:
@@ -67,33 +82,28 @@ class StepScreen(Screen):  # type: ignore[misc]
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
         raise NotImplementedError
 
-    def name_line(self, state: f.FlowState) -> str:
-        session = state.session
-        if session is None or session.identity is None:
-            return ""
-        identity = session.identity
-        return identity.masked_name if self.language == "th" else identity.masked_name_en
-
 
 class IdleScreen(StepScreen):
     steps = (f.Step.IDLE,)
 
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
-        self.title = Text(role="title", bold=True, size_hint_y=0.55)
-        self.hint = Text(role="body", color=MUTED, size_hint_y=0.45)
+        self.title = Text(role="title", bold=True, size_hint_y=0.5)
+        self.hint = Text(role="read", color=MUTED, size_hint_y=0.5)
         # Empty (and taking no room) unless the reader or the database is down.
-        self.devices = Text(role="body", color=WARNING, size_hint_y=0)
+        self.devices = Text(role="read", color=WARNING)
         self.body.add_widget(self.title)
         self.body.add_widget(self.hint)
         self.body.add_widget(self.devices)
 
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
-        self.title.text = self.t("idle_title")
-        self.hint.text = self.t("idle_hint")
+        # A card left in (its check-in over or given up): asking for one would baffle.
+        card_in = state.card_present
+        self.title.text = self.t("take_card_title" if card_in else "idle_title")
+        self.hint.text = self.t("take_card_hint" if card_in else "idle_hint")
         notes = self.ui.device_notes()
         self.devices.text = "\n".join(self.t(key) for key in notes)
-        self.devices.size_hint_y = 0.3 if notes else 0
+        share(self.devices, 0.5 * len(notes))
 
 
 class BusyScreen(StepScreen):
@@ -109,15 +119,13 @@ class BusyScreen(StepScreen):
 
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
-        self.who = Text(role="body", color=MUTED, size_hint_y=0.2)
-        self.title = Text(role="title", bold=True, size_hint_y=0.4)
-        self.progress = Dots(len(self.steps), size_hint_y=0.15)
-        self.hint = Text(role="hint", color=MUTED, size_hint_y=0.25)
-        for widget in (self.who, self.title, self.progress, self.hint):
+        self.title = Text(role="title", bold=True, size_hint_y=0.45)
+        self.progress = Dots(len(self.steps), size_hint_y=0.2)
+        self.hint = Text(role="read", color=MUTED, size_hint_y=0.35)
+        for widget in (self.title, self.progress, self.hint):
             self.body.add_widget(widget)
 
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
-        self.who.text = self.name_line(state)
         self.title.text = self.t(state.step.value)
         # Which of the seven steps we are at, so a slow one does not look frozen.
         index = self.steps.index(state.step) + 1 if state.step in self.steps else 1
@@ -125,73 +133,139 @@ class BusyScreen(StepScreen):
         self.hint.text = self.t("busy_hint")
 
 
-class ClaimTypeScreen(StepScreen):
-    steps = (f.Step.RIGHTS_CHECKED,)
-
-    def __init__(self, ui: UiContext, **kwargs: Any) -> None:
-        super().__init__(ui, **kwargs)
-        self.who = Text(role="body", color=MUTED, size_hint_y=0.12)
-        self.title = Text(role="title", bold=True, size_hint_y=0.16)
-        self.choices = BoxLayout(orientation="vertical", spacing=10, size_hint_y=0.62)
-        self.hint = Text(role="hint", color=MUTED, size_hint_y=0.1)
-        for widget in (self.who, self.title, self.choices, self.hint):
-            self.body.add_widget(widget)
-        self.buttons: dict[str, BigButton] = {}
-
-    def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
-        self.who.text = self.name_line(state)
-        self.title.text = self.t("choose_claim_type")
-        self.hint.text = self.t("cancel_hint")
-        rights = state.session.rights if state.session else None
-        claims = rights.claim_types if rights else ()
-        if tuple(self.buttons) != tuple(c.code for c in claims):
-            self.choices.clear_widgets()
-            self.buttons = {}
-            for claim in claims:
-                button = BigButton(
-                    claim.name,
-                    on_press_do=partial(self.ui.post, f.ClaimTypeChosen(claim.code)),
-                    colour=SECONDARY,
-                )
-                self.buttons[claim.code] = button
-                self.choices.add_widget(button)
-
-
 class SplitScreen(StepScreen):
-    """Text in one column, touch targets in the other (side by side in landscape)."""
+    """Text in one column, touch targets in the other (side by side in landscape), and a
+    footer (Back, Cancel): under the text in landscape, at the bottom in portrait, the
+    same action always in the same place."""
+
+    # The text column's share of the width (landscape) or of the height (portrait).
+    info_share = (0.5, 0.3)
 
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
         self.info = BoxLayout(orientation="vertical", spacing=6)
-        self.area = BoxLayout(orientation="vertical", spacing=10)
+        self.area = BoxLayout(orientation="vertical", spacing=GAP_PX)
+        self.footer = BoxLayout(
+            orientation="horizontal", spacing=GAP_PX, size_hint_y=None, height=TARGET_PX
+        )
         self.body.add_widget(self.info)
         self.body.add_widget(self.area)
+        self.cancel = BigButton(
+            on_press_do=lambda: ui.post(f.CancelTouched()), colour=MUTED, role="read"
+        )
 
     def orient(self, landscape: bool) -> None:
         self.body.orientation = "horizontal" if landscape else "vertical"
-        self.info.size_hint = (0.45, 1) if landscape else (1, 0.38)
-        self.area.size_hint = (0.55, 1) if landscape else (1, 0.62)
+        wide, tall = self.info_share
+        self.info.size_hint = (wide, 1) if landscape else (1, tall)
+        self.area.size_hint = (1 - wide, 1) if landscape else (1, 1 - tall)
+        home = self.info if landscape else self.body
+        if self.footer.parent is not home:
+            if self.footer.parent is not None:
+                self.footer.parent.remove_widget(self.footer)
+            home.add_widget(self.footer)
+
+    def set_footer(self, *buttons: BigButton) -> None:
+        fill(self.footer, list(buttons))
+        self.cancel.text = self.t("cancel")
 
 
-class MobileScreen(SplitScreen):
-    """The returning patient's one-touch confirm, or the keypad."""
+def share(widget: Any, part: float) -> None:
+    """The widget's part of its box's height; none at all (not even Kivy's default 100
+    px, which a size hint of 0 still gets) when `part` is 0."""
+    widget.size_hint_y = part or None
+    if not part:
+        widget.height = 0
 
-    steps = (f.Step.CLAIM_TYPE_CHOSEN,)
+
+def fill(box: Any, widgets: list[Any]) -> None:
+    """Put `widgets` in `box` unless they are there already (a touch may be in flight)."""
+    if list(reversed(box.children)) != widgets:
+        box.clear_widgets()
+        for widget in widgets:
+            box.add_widget(widget)
+
+
+class ClaimTypeScreen(SplitScreen):
+    """What the patient came for: the clinic's main service as one big button and the
+    rest behind "other services"; or the others, two to a row, with Back among them."""
+
+    steps = (f.Step.RIGHTS_CHECKED,)
 
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
-        self.who = Text(role="body", color=MUTED, size_hint_y=0.14)
-        self.claim = Text(role="hint", color=SECONDARY, size_hint_y=0.14)
-        self.title = Text(role="title", bold=True, size_hint_y=0.22)
-        self.number = Text(role="huge", bold=True, size_hint_y=0.26)
-        self.note = Text(role="small", color=WARNING, size_hint_y=0.02)
-        for widget in (self.who, self.claim, self.title, self.number, self.note):
-            self.info.add_widget(widget)
-        self.confirm = BigButton(on_press_do=lambda: ui.post(f.MobileConfirmed()), size_hint_y=0.6)
-        self.edit = BigButton(
-            on_press_do=lambda: ui.post(f.MobileEditRequested()),
+        self.title = Text(role="title", bold=True)
+        self.info.add_widget(self.title)
+        self.more = BigButton(
+            on_press_do=lambda: ui.post(f.OtherServicesRequested()),
             colour=SECONDARY,
             size_hint_y=0.4,
+        )
+        self.grid = GridLayout(cols=2, spacing=GAP_PX)
+        self.back = BigButton(
+            on_press_do=lambda: ui.post(f.OtherServicesClosed()), colour=MUTED, role="read"
+        )
+        self.buttons: dict[str, BigButton] = {}  # the claim types on screen, by code
+
+    def orient(self, landscape: bool) -> None:
+        # The others need the room: two to a row beside the text in landscape, one to a
+        # row at full width in portrait (a name in one line, big).
+        self.info_share = (0.3, 0.14) if self.grid.parent is not None else (0.45, 0.3)
+        self.grid.cols = 2 if landscape and len(self.grid.children) > 2 else 1
+        super().orient(landscape)
+
+    def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
+        session = state.session
+        if session is None:
+            return
+        shown = session.shown_choices
+        others = shown != (session.main_choice,)
+        self.title.text = self.t("choose_other_service" if others else "choose_claim_type")
+        if tuple(self.buttons) != tuple(choice.code for choice in shown):
+            self.buttons = {
+                choice.code: BigButton(
+                    on_press_do=partial(self.ui.post, f.ClaimTypeChosen(choice.code)),
+                    colour=SECONDARY if others else PRIMARY,
+                    size_hint_y=1 if others else 0.6,
+                )
+                for choice in shown
+            }
+        for choice in shown:
+            self.buttons[choice.code].text = choice.label(self.language)
+        if others:
+            back = [self.back] if session.main_choice is not None else []
+            fill(self.area, [])
+            fill(self.grid, [*self.buttons.values(), *back])
+            fill(self.area, [self.grid])
+        else:
+            fill(self.grid, [])
+            fill(self.area, [*self.buttons.values(), self.more])
+        self.orient(self.body.orientation == "horizontal")
+        self.more.text = self.t("other_services")
+        self.back.text = self.t("back")
+        self.set_footer(self.cancel)
+
+
+class MobileScreen(SplitScreen):
+    """The returning patient's one-touch confirm (naming the service, with the others a
+    touch away), or the keypad."""
+
+    steps = (f.Step.CLAIM_TYPE_CHOSEN,)
+    info_share = (0.55, 0.42)
+
+    def __init__(self, ui: UiContext, **kwargs: Any) -> None:
+        super().__init__(ui, **kwargs)
+        self.title = Text(role="title", bold=True, size_hint_y=0.3)
+        self.number = Text(role="huge", bold=True, size_hint_y=0.42)
+        self.claim = Text(role="read", color=SECONDARY, size_hint_y=0.28)
+        for widget in (self.title, self.number, self.claim):
+            self.info.add_widget(widget)
+        self.confirm = BigButton(on_press_do=lambda: ui.post(f.MobileConfirmed()), size_hint_y=1.4)
+        self.edit = BigButton(
+            on_press_do=lambda: ui.post(f.MobileEditRequested()), colour=SECONDARY
+        )
+        self.more = BigButton(
+            on_press_do=lambda: ui.post(f.OtherServicesRequested()), colour=SECONDARY
         )
         self.keypad = Keypad(
             max_len=10,
@@ -200,14 +274,11 @@ class MobileScreen(SplitScreen):
             on_ok=lambda value: ui.post(f.MobileEntered(value)),
             ok_label=lambda: self.t("ok"),
             delete_label=lambda: self.t("delete"),
-            size_hint_y=0.84,
+            gap=GAP_PX,
         )
         self.keypad.on_change = lambda text: setattr(self.number, "text", text)
         self.keypad_back = BigButton(
-            on_press_do=lambda: ui.post(f.MobileEditCancelled()),
-            colour=MUTED,
-            role="hint",
-            size_hint_y=0.16,
+            on_press_do=lambda: ui.post(f.MobileEditCancelled()), colour=MUTED, role="read"
         )
         self.mode = ""
 
@@ -215,37 +286,33 @@ class MobileScreen(SplitScreen):
         session = state.session
         if session is None:
             return
-        self.who.text = self.name_line(state)
-        self.claim.text = session.claim_type.name if session.claim_type else ""
-        notes = []
-        if session.patient is not None and session.patient.newly_registered:
-            notes.append(self.t("new_patient"))
-        if session.nhso_down:
-            notes.append(self.t("nhso_down_note"))
-        self.note.text = "\n".join(notes)
-        # Room for the notes only when there are some: the number stays big otherwise.
-        self.note.size_hint_y = 0.14 * len(notes) + 0.02
         keypad = session.editing_mobile or session.mobile is None
         has_back = session.mobile is not None
+        others = session.main_choice is not None and bool(session.other_choices)
         mode = ("keypad-back" if has_back else "keypad") if keypad else "confirm"
         entering = previous is None or previous.step != state.step or mode != self.mode
-        if mode != self.mode:
-            self.area.clear_widgets()
-            if keypad:
-                self.area.add_widget(self.keypad)
-                if has_back:
-                    self.area.add_widget(self.keypad_back)
-            else:
-                self.area.add_widget(self.confirm)
-                self.area.add_widget(self.edit)
-            self.mode = mode
+        self.mode = mode
         if not keypad:
+            # The confirm stands for the claim choice too: it says which service.
+            label = session.claim_label(self.language)
+            self.claim.text = self.t("service_line", service=label) if label else ""
+            share(self.claim, 0.28)
+            fill(self.area, [self.confirm, self.edit, *((self.more,) if others else ())])
+            self.set_footer(self.cancel)
             self.title.text = self.t("confirm_mobile_title")
             self.title.color = INK
+            share(self.title, 0.3)
             self.number.text = mask_phone(session.mobile or "")
             self.confirm.text = self.t("confirm")
             self.edit.text = self.t("edit_mobile")
+            self.more.text = self.t("other_services")
             return
+        # Typing: the question may take two lines (a mistake says what is wanted).
+        self.claim.text = ""
+        share(self.claim, 0)
+        share(self.title, 0.5)
+        fill(self.area, [self.keypad])
+        self.set_footer(*((self.keypad_back,) if has_back else ()), self.cancel)
         if entering:
             self.keypad.clear()
         self.title.text = self.t("mobile_invalid" if session.mobile_error else "enter_mobile_title")
@@ -260,26 +327,33 @@ class DoneScreen(StepScreen):
 
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
-        self.title = Text(role="title", bold=True, size_hint_y=0.16)
-        self.queue = Text(role="huge", bold=True, color=PRIMARY, size_hint_y=0.36)
-        self.notes = Text(role="hint", color=WARNING, size_hint_y=0.22)
-        self.hint = Text(role="body", size_hint_y=0.26)
+        self.body.spacing = 6  # text only: the room goes to the queue number
+        self.title = Text(role="title", bold=True, size_hint_y=0.2)
+        self.queue = Text(role="huge", bold=True, color=PRIMARY, size_hint_y=0.5)
+        self.notes = Text(role="read", color=SECONDARY)
+        self.hint = Text(role="read", bold=True, size_hint_y=0.2)
         for widget in (self.title, self.queue, self.notes, self.hint):
             self.body.add_widget(widget)
 
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
         session = state.session
         visit = session.visit if session else None
+        patient = session.patient if session else None
         self.title.text = self.t("done_title")
         self.queue.text = self.t("queue_number", queue=visit.queue_label) if visit else ""
         notes = []
         if session is not None and session.reprint:
             notes.append(self.t("reprint_note"))
+        if patient is not None and patient.newly_registered:
+            notes.append(self.t("new_patient"))
         if visit is not None and visit.local:
             notes.append(self.t("offline_note"))
         if session is not None and session.authen_status == "pending":
-            notes.append(self.t("claim_pending_note"))
+            notes.append(self.t("nhso_pending"))
         self.notes.text = "\n".join(notes)
+        # Room for the notes only when there are some: the number stays big otherwise.
+        share(self.notes, 0.2 * len(notes))
+        share(self.queue, 0.5 - 0.1 * len(notes))
         self.hint.text = self.t("done_hint")
 
 
@@ -288,10 +362,11 @@ class CounterScreen(StepScreen):
 
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
+        self.body.spacing = 6
         self.title = Text(role="title", bold=True, color=WARNING, size_hint_y=0.2)
-        self.reason = Text(role="body", size_hint_y=0.25)
-        self.queue = Text(role="huge", bold=True, color=PRIMARY, size_hint_y=0.3)
-        self.hint = Text(role="body", color=MUTED, size_hint_y=0.25)
+        self.reason = Text(role="read", size_hint_y=0.2)
+        self.queue = Text(role="huge", bold=True, color=PRIMARY, size_hint_y=0.4)
+        self.hint = Text(role="read", bold=True, size_hint_y=0.2)
         for widget in (self.title, self.reason, self.queue, self.hint):
             self.body.add_widget(widget)
 
@@ -300,12 +375,9 @@ class CounterScreen(StepScreen):
         self.title.text = self.t("counter_title")
         self.reason.text = self.t(counter_message(state.counter_reason))
         self.queue.text = self.t("queue_number", queue=visit.queue_label) if visit else ""
-        if visit:
-            self.hint.text = self.t("counter_hint")
-        elif state.counter_reason == "registration":  # staff will need the card itself
-            self.hint.text = self.t("counter_card_hint")
-        else:
-            self.hint.text = self.t("cancel_hint")
+        share(self.queue, 0.4 if visit else 0)
+        # Without a visit the staff need the card itself (and the patient, the way there).
+        self.hint.text = self.t("counter_hint" if visit else "counter_card_hint")
 
 
 class CardErrorScreen(StepScreen):
@@ -314,13 +386,83 @@ class CardErrorScreen(StepScreen):
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
         self.title = Text(role="title", bold=True, color=WARNING, size_hint_y=0.4)
-        self.hint = Text(role="body", size_hint_y=0.6)
+        self.hint = Text(role="read", size_hint_y=0.6)
         self.body.add_widget(self.title)
         self.body.add_widget(self.hint)
 
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
         self.title.text = self.t("card_error_title")
         self.hint.text = self.t(card_error_message(state.error_code))
+
+
+class CancelledScreen(StepScreen):
+    """The check-in ended before a visit: say so, why, and what to do with the card."""
+
+    steps = (f.Step.CANCELLED,)
+
+    def __init__(self, ui: UiContext, **kwargs: Any) -> None:
+        super().__init__(ui, **kwargs)
+        self.title = Text(role="huge", bold=True, color=WARNING, size_hint_y=0.4)
+        self.reason = Text(role="read", size_hint_y=0.25)
+        self.hint = Text(role="read", bold=True, size_hint_y=0.35)
+        for widget in (self.title, self.reason, self.hint):
+            self.body.add_widget(widget)
+
+    def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
+        self.title.text = self.t("cancelled_title")
+        why = cancelled_message(state.cancel_reason)
+        self.reason.text = self.t(why) if why else ""
+        share(self.reason, 0.25 if why else 0)
+        take = state.card_present
+        self.hint.text = self.t("cancelled_take_card" if take else "cancelled_insert_again")
+
+
+class StillThereScreen(StepScreen):
+    """Shown instead of a choice screen while ``FlowState.warning``: a countdown to the
+    reset, dismissed by a touch anywhere (the choice screen comes back as it was)."""
+
+    def __init__(self, ui: UiContext, **kwargs: Any) -> None:
+        kwargs.setdefault("name", "still_there")
+        super().__init__(ui, **kwargs)
+        self.title = Text(role="title", bold=True, size_hint_y=0.22)
+        self.count = Text(role="huge", bold=True, color=WARNING, size_hint_y=0.3)
+        self.seconds = Text(role="read", size_hint_y=0.2)
+        self.go_on = BigButton(on_press_do=self.go_on_touched, size_hint_y=0.28)
+        for widget in (self.title, self.count, self.seconds, self.go_on):
+            self.body.add_widget(widget)
+        self.deadline = 0.0
+        self._ticker: Any = None
+
+    def on_touch_down(self, touch: Any) -> bool:
+        if self.collide_point(*touch.pos):
+            self.go_on_touched()
+            return True
+        return False
+
+    def go_on_touched(self) -> None:
+        self.ui.post(f.PatientActive())
+
+    def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
+        if previous is None or not previous.warning or previous.seq != state.seq:
+            self.deadline = time.monotonic() + (state.timeout_s or 0)
+        self.title.text = self.t("still_there_title")
+        self.go_on.text = self.t("still_there_touch")
+        self.tick()
+        if self._ticker is None:
+            self._ticker = Clock.schedule_interval(lambda _dt: self.tick(), 0.25)
+
+    def seconds_left(self) -> int:
+        return max(0, math.ceil(self.deadline - time.monotonic()))
+
+    def tick(self) -> None:
+        left = self.seconds_left()
+        self.count.text = str(left)
+        self.seconds.text = self.t("still_there_seconds", seconds=left)
+
+    def on_leave(self, *_args: Any) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+            self._ticker = None
 
 
 class StaffPinScreen(SplitScreen):
@@ -398,6 +540,7 @@ SCREEN_CLASSES: tuple[type[StepScreen], ...] = (
     DoneScreen,
     CounterScreen,
     CardErrorScreen,
+    CancelledScreen,
     StaffPinScreen,
     StaffMenuScreen,
 )

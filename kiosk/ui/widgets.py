@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from kivy.clock import Clock
 from kivy.graphics import Color, Ellipse, Rectangle
@@ -17,6 +17,8 @@ from kivy.uix.button import Button
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
+
+from common.line_breaks import wrap_lines
 
 # Font size per role, as a fraction of the screen's shorter side.
 ROLES = {
@@ -27,6 +29,8 @@ ROLES = {
     "key": 0.11,
     "hint": 0.04,
     "small": 0.034,
+    # What a patient must read: 40 px from a 1024x600 panel up (arm's length, old eyes).
+    "read": 0.068,
 }
 INK = (0.08, 0.09, 0.14, 1)
 PAPER = (0.98, 0.97, 0.94, 1)
@@ -44,7 +48,8 @@ class Scaled:
 
     Thai fonts stand tall (tone marks above, vowels below), so a fixed size per role
     either wastes space or overflows; each label shrinks from its role's size until the
-    wrapped text fits.
+    wrapped text fits. Lines end only between words (see texture_update); a widget lists
+    Scaled before its Kivy class so that this texture_update runs first.
     """
 
     role = "body"
@@ -71,12 +76,38 @@ class Scaled:
                 return
             size = max(MIN_FONT, size * 0.9)
 
+    def texture_update(self, *largs: Any) -> None:
+        """Draw the text in lines that end only between words.
+
+        Kivy wraps at spaces and, inside a run without one (any Thai sentence), between
+        any two letters. Lines that already fit it leaves alone, so the text it draws is
+        broken here first, with Kivy's own measure, where common.line_breaks allows.
+        `text` itself stays as the screen set it.
+        """
+        label: Any = self
+        core = label._label  # Kivy's CoreLabel: the texture is drawn from its text
+        if core is not None and not label.markup:
+            core.text = word_wrapped(core, label.text)
+        cast(Any, super()).texture_update(*largs)
+
+
+def word_wrapped(core: Any, text: str) -> str:
+    """`text` with a newline wherever a line must break to fit `core`'s text_size."""
+    width = core.text_size[0]
+    if not text or width is None:
+        return text
+    padding = core.options["padding"]
+    room = max(0, int(width - padding[0] - padding[2]))  # as Kivy's layout_text counts it
+    core.resolve_font_name()  # the font may have changed since the last texture
+    extents = core.get_cached_extents()
+    return "\n".join(wrap_lines(text, lambda line: extents(line)[0], room))
+
 
 def script_for(language: str) -> str:
     return "Thai" if language == "th" else "Latn"
 
 
-class Text(Label, Scaled):  # type: ignore[misc]
+class Text(Scaled, Label):  # type: ignore[misc]
     def __init__(self, role: str = "body", color: tuple[float, ...] = INK, **kwargs: Any) -> None:
         kwargs.setdefault("halign", "center")
         kwargs.setdefault("valign", "middle")
@@ -85,7 +116,7 @@ class Text(Label, Scaled):  # type: ignore[misc]
         self._setup_fit()
 
 
-class BigButton(Button, Scaled):  # type: ignore[misc]
+class BigButton(Scaled, Button):  # type: ignore[misc]
     fit_width = 0.92
 
     def __init__(
@@ -180,6 +211,7 @@ class Keypad(BoxLayout):  # type: ignore[misc]
         on_ok: Callable[[str], None],
         ok_label: Callable[[], str],
         delete_label: Callable[[], str],
+        gap: float = 8,
         **kwargs: Any,
     ) -> None:
         super().__init__(orientation="vertical", spacing=6, **kwargs)
@@ -192,7 +224,7 @@ class Keypad(BoxLayout):  # type: ignore[misc]
         self._delete_label = delete_label
         self.on_change: Callable[[str], None] = lambda _text: None
         self.display_text = ""  # shown by the screen, beside or above the keys
-        grid = GridLayout(cols=3, spacing=8)
+        grid = GridLayout(cols=3, spacing=gap)
         self.keys: dict[str, BigButton] = {}
         for key in ("1", "2", "3", "4", "5", "6", "7", "8", "9", "del", "0", "ok"):
             colour = PRIMARY if key == "ok" else (WARNING if key == "del" else SECONDARY)

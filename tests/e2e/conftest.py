@@ -22,7 +22,7 @@ from common.config import Settings, load_settings
 from kiosk import flow as f
 from kiosk.app import build_controller
 from kiosk.controller import Controller
-from kiosk.testing import synthetic_cid
+from kiosk.testing import patient_touches, synthetic_cid
 from kiosk.wiring import Runtime, demo_profile_path, start_runtime, vpcd_reader_name
 from tests.conftest import vpcd_slot_lock
 
@@ -72,13 +72,15 @@ def vpcd_slot(vpcd_ports: list[int]) -> Iterator[int]:
         yield port
 
 
-def card_profile(tmp_path: Path, serial: int | None) -> Path:
+def card_profile(tmp_path: Path, serial: int | None, cid: str | None = None) -> Path:
     """The demo card, or the same card with another (synthetic, valid) citizen ID."""
     data = json.loads(demo_profile_path().read_text(encoding="utf-8"))
     data["photo"] = str(demo_profile_path().with_name(data["photo"]))
     if serial is not None:
         data["cid"] = synthetic_cid(serial)
-    path = tmp_path / f"card-{serial}.json"
+    if cid is not None:
+        data["cid"] = cid
+    path = tmp_path / f"card-{serial}-{cid}.json"
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
 
@@ -108,6 +110,7 @@ class Kiosk:
     runtime: Runtime
     controller: Controller
     settings: Settings
+    taps: int = 0  # touches on the screen since the last card in: what the patient did
 
     @property
     def state(self) -> f.FlowState:
@@ -121,27 +124,26 @@ class Kiosk:
         before = self.state.seq
         card = self.runtime.virtual_card
         assert card is not None
+        self.taps = 0
         card.insert()
         return self.wait(lambda s: s.seq > before and s.step in STOPPED)
 
     def touch(self, event: f.Event) -> f.FlowState:
         before = self.state.seq
+        self.taps += 1
         self.controller.post(event)
         return self.wait(lambda s: s.seq > before and s.step in STOPPED)
 
     def checkin(self, claim_type: str = GENERAL, mobile: str = MOBILE) -> f.FlowState:
-        """Card in, claim type, mobile: the state the check-in ends in (card still in)."""
+        """Card in, then the touches a patient makes (claim type, mobile: each keypad key
+        counts) until the check-in ends, card still in; `taps` says how many."""
         state = self.insert()
-        while state.step not in f.END_STEPS:
-            session = state.session
-            assert session is not None
-            if state.step == f.Step.RIGHTS_CHECKED:
-                state = self.touch(f.ClaimTypeChosen(claim_type))
-            elif session.one_touch:
-                state = self.touch(f.MobileConfirmed())
-            else:
-                state = self.touch(f.MobileEntered(mobile))
-        return state
+        for _ in range(30):  # a patient gives up long before
+            if state.step in f.END_STEPS:
+                return state
+            for touch in patient_touches(state, claim_type, mobile):
+                state = self.touch(touch)
+        raise AssertionError(f"no end after 30 touches: {state.step}")
 
     def remove(self) -> f.FlowState:
         card = self.runtime.virtual_card
@@ -154,8 +156,10 @@ class Kiosk:
 def start_kiosk(tmp_path: Path, vpcd_slot: int) -> Iterator[Callable[..., Kiosk]]:
     started: list[Kiosk] = []
 
-    def _start(db_url: str, *, serial: int | None = None, **changes: Any) -> Kiosk:
-        settings = e2e_settings(tmp_path, db_url, card_profile(tmp_path, serial))
+    def _start(
+        db_url: str, *, serial: int | None = None, cid: str | None = None, **changes: Any
+    ) -> Kiosk:
+        settings = e2e_settings(tmp_path, db_url, card_profile(tmp_path, serial, cid))
         runtime = start_runtime(settings, vpcd_port=vpcd_slot)
         controller = build_controller(settings, runtime.services)
         kiosk = Kiosk(runtime, controller, settings)

@@ -3,6 +3,7 @@ to the loopback printer; then a fault injected at each external step."""
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,7 +12,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from common.cid import is_valid_cid
 from kiosk import flow as f
+from kiosk.flow import is_valid_mobile
 from kiosk.journal import Journal, replay
 
 from .conftest import GENERAL, Kiosk, TcpProxy
@@ -70,6 +73,50 @@ def card_cid(kiosk: Kiosk) -> str:
     return card.applet.profile.cid
 
 
+def a_returning_patient(db_url: str, today: dt.date) -> str:
+    """The citizen ID of a person JHCIS knows, with a mobile on file, not one for the
+    staff (deceased, moved away) and without a visit today."""
+    from integrations.jhcis import ClinicDatabase
+
+    db = ClinicDatabase.from_url(db_url)
+    try:
+        with db.engine.connect() as conn:
+            rows = conn.execute(text("SELECT idcard FROM person WHERE mobile IS NOT NULL"))
+            cids = sorted(str(row[0]) for row in rows if row[0] and is_valid_cid(str(row[0])))
+        for cid in cids:
+            person = db.find_person_by_cid(cid)
+            if (
+                person is not None
+                and is_valid_mobile(person.mobile or "")
+                and not person.inactive_reason
+                and not db.visits_on(person, today)
+            ):
+                return cid
+    finally:
+        db.dispose()
+    raise AssertionError("the synthetic clinic has no returning patient with a mobile")
+
+
+def test_a_returning_patient_checks_in_with_one_touch(
+    jhcis_mariadb_utf8_url: str, start_kiosk: StartKiosk
+) -> None:
+    # NHSO (the sandbox) offers four claim types; the clinic's main one goes first, so
+    # the one touch is "yes, this number" (the screen names the service).
+    cid = a_returning_patient(jhcis_mariadb_utf8_url, dt.date.today())
+    kiosk = start_kiosk(jhcis_mariadb_utf8_url, cid=cid)
+    runtime = kiosk.runtime
+    assert runtime.sandbox is not None
+    state = kiosk.checkin()
+    assert state.step == f.Step.DONE, (state.step, state.error_code)
+    assert kiosk.taps == 1
+    session = state.session
+    assert session is not None and session.authen is not None and session.rights is not None
+    assert len(session.rights.claim_types) > 1 and session.claim_type is not None
+    assert session.claim_type.code == GENERAL and not session.mobile_changed
+    assert [a.claim_type for a in runtime.sandbox.authens(cid)] == [GENERAL]
+    kiosk.remove()
+
+
 def test_checkin_then_same_day_reprint(
     jhcis_mariadb_utf8_url: str, start_kiosk: StartKiosk
 ) -> None:
@@ -80,6 +127,11 @@ def test_checkin_then_same_day_reprint(
 
     state = kiosk.checkin()
     assert state.step == f.Step.DONE, (state.step, state.error_code)
+    # A first-time patient: the service (the main one, of the sandbox's four), then
+    # ten digits and OK on the keypad.
+    assert state.session is not None and state.session.patient is not None
+    assert state.session.patient.newly_registered
+    assert kiosk.taps == 12
     session = state.session
     assert session is not None and session.authen is not None and session.visit is not None
     code = session.authen.claim_code
@@ -100,8 +152,9 @@ def test_checkin_then_same_day_reprint(
     assert idle.session is None
 
     # the same person again the same day: the visit's ticket again, no second authen
+    # (asked what for: back the same day, it may be for another service)
     again = kiosk.checkin()
-    assert again.step == f.Step.DONE
+    assert again.step == f.Step.DONE and kiosk.taps == 1
     assert again.session is not None and again.session.reprint
     assert again.session.visit is not None
     assert again.session.visit.visitno == session.visit.visitno
@@ -125,8 +178,9 @@ def test_card_pulled_mid_flow_wipes_the_session(
     card = kiosk.runtime.virtual_card
     assert card is not None
     card.remove()
-    idle = kiosk.wait(lambda s: s.step == f.Step.IDLE, timeout=3)
-    assert idle.session is None  # nothing personal left for the screen to show
+    # Said so on the screen ("cancelled"), and nothing personal left for it to show.
+    cancelled = kiosk.wait(lambda s: s.step == f.Step.CANCELLED, timeout=3)
+    assert cancelled.session is None and cancelled.cancel_reason == "card_removed"
     assert kiosk.runtime.sandbox is not None and kiosk.runtime.sandbox.authens(cid) == []
     assert visits_today(kiosk, cid) == []
     assert kiosk.runtime.loopback is not None and kiosk.runtime.loopback.jobs == []

@@ -24,6 +24,7 @@ def test_one_manifest_with_per_arch_additions(arch: str) -> None:
     for needed in (
         "pcscd",
         "fonts-thai-tlwg",
+        "python3-icu",  # the wheel's PyICU: Thai line breaks on screens and tickets
         "python3-systemd",
         "rauc",
         "rauc-service",  # rauc install/status talk to it over D-Bus

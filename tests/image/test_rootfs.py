@@ -133,6 +133,19 @@ def test_project_is_installed_in_its_venv(rootfs: Path) -> None:
     assert "include-system-site-packages = true" in cfg  # Debian's python3-systemd/kivy
 
 
+def test_voice_prompts_are_rendered_and_espeak_ng_is_gone(rootfs: Path) -> None:
+    from kiosk.voice import wav
+    from kiosk.voice.catalogue import file_names
+
+    voice = rootfs / "usr/share/jhcis-kiosk/voice"
+    for name in file_names():
+        info = wav.wav_info(voice / name)
+        assert info.duration_s > (0.05 if name.startswith("tone_") else 0.5), name
+    installed = installed_packages(rootfs)
+    assert "alsa-utils" in installed  # aplay
+    assert not {p for p in installed if "espeak" in p}  # rendering is done at build time
+
+
 def test_kiosk_user_and_locked_accounts(rootfs: Path) -> None:
     passwd = {
         line.split(":")[0]: line.split(":")
@@ -144,7 +157,7 @@ def test_kiosk_user_and_locked_accounts(rootfs: Path) -> None:
         line.split(":")[0]: line.split(":")[3].split(",")
         for line in (rootfs / "etc/group").read_text().splitlines()
     }
-    for group in ("video", "render", "input"):
+    for group in ("video", "render", "input", "audio"):
         assert "kiosk" in groups[group], group
     shadow = {
         line.split(":")[0]: line.split(":")[1]

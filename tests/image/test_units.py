@@ -119,8 +119,9 @@ def test_kiosk_hardening_leaves_gpu_input_and_reader_reachable() -> None:
     assert service["DevicePolicy"] == "closed"
     for device in ("DeviceAllow=char-drm rw", "DeviceAllow=char-input r"):
         assert device in text
+    assert "DeviceAllow=char-alsa rw" in text  # the voice prompts (aplay)
     assert "AF_UNIX" in service["RestrictAddressFamilies"]  # pcscd's socket
-    assert {"video", "render", "input"} <= set(service["SupplementaryGroups"].split())
+    assert {"video", "render", "input", "audio"} <= set(service["SupplementaryGroups"].split())
     crash_loop = unit("jhcis-kiosk.service")["Unit"]
     assert crash_loop["StartLimitAction"] == "reboot"
 

@@ -68,11 +68,11 @@ def test_the_app_renders_the_controller_and_keys_move_the_card(tmp_path: Path) -
     driver = Path(__file__).with_name("app_driver.py")
     seen = last_json_line(run_offscreen([str(driver), str(tmp_path / "d")], tmp_path / "kivy"))
     assert "error" not in seen, seen
+    # The patient's words for the service (the clinic's list), not NHSO's.
     assert seen["mobile_screen"] == [
-        "นาย สมชาย ใ•••",
-        "เข้ารับบริการรักษาทั่วไป (OPD/ IPD/ PP)",
-        "เบอร์มือถือของท่านถูกต้องหรือไม่",
+        "เบอร์นี้ใช่ของท่านไหม",
         "08x-xxx-5678",
+        "บริการ: ตรวจรักษาทั่วไป",
     ]
     assert seen["final"] == "idle" and seen["printed"] == ["1"]
     assert seen["health_state"] == "stopped" and seen["health_checkins"] == 1

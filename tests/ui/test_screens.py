@@ -51,6 +51,21 @@ def other_size(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
     return drive(tmp_path_factory.mktemp("ui"), width, height, "--quick")
 
 
+# The panels the kiosk ships with: what an elderly patient must be able to read and hit.
+PANELS = [(1280, 800), (1024, 600), (800, 1280)]
+
+
+@pytest.fixture(scope="module", params=PANELS, ids=[f"{w}x{h}" for w, h in PANELS])
+def panel(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Any:
+    width, height = request.param
+    return drive(tmp_path_factory.mktemp("ui"), width, height)
+
+
+def patient_renders(report: dict[str, Any]) -> list[dict[str, Any]]:
+    staff = {f.Step.STAFF_PIN.value, f.Step.STAFF_MENU.value}
+    return [r for r in report["renders"] if r["step"] not in staff]
+
+
 def renders(report: dict[str, Any], name: str, lang: str) -> dict[str, Any]:
     for render in report["renders"]:
         if render["name"] == name and render["lang"] == lang:
@@ -63,7 +78,8 @@ def test_every_step_has_a_screen_in_both_languages(landscape: dict[str, Any]) ->
     seen = {(r["step"], r["lang"]) for r in landscape["renders"]}
     assert seen == {(step.value, lang) for step in f.Step for lang in ("th", "en")}
     for render in landscape["renders"]:
-        assert render["current"] == render["step"]
+        warning = render["name"] == "still_there"  # shown over the step's own screen
+        assert render["current"] == ("still_there" if warning else render["step"])
         shot = Path(render["screenshot"])
         assert shot.exists() and shot.parent == SCREENS
         with Image.open(shot) as image:
@@ -76,6 +92,66 @@ def test_nothing_overflows(landscape: dict[str, Any], other_size: dict[str, Any]
     for report in (landscape, other_size):
         overflowing = {(r["name"], r["lang"]): r["overflow"] for r in report["renders"]}
         assert {k: v for k, v in overflowing.items() if v} == {}
+
+
+def test_every_patient_message_is_40px_on_the_shipped_panels(panel: dict[str, Any]) -> None:
+    # Only the clinic's name and the clock in the header (role "small") are exempt.
+    small = {
+        (render["name"], render["lang"], label["text"][:30]): label["font"]
+        for render in patient_renders(panel)
+        for label in render["labels"]
+        if label["font"] < 40 and label["role"] != "small"
+    }
+    assert small == {}
+    overflowing = {(r["name"], r["lang"]): r["overflow"] for r in panel["renders"]}
+    assert {k: v for k, v in overflowing.items() if v} == {}
+
+
+def gap(a: dict[str, float], b: dict[str, float]) -> float:
+    """Distance between two boxes (negative when they overlap)."""
+    across = max(b["x"] - (a["x"] + a["w"]), a["x"] - (b["x"] + b["w"]))
+    along = max(b["y"] - (a["y"] + a["h"]), a["y"] - (b["y"] + b["h"]))
+    return max(across, along)
+
+
+def test_touch_targets_are_96px_and_24px_apart_on_the_shipped_panels(
+    panel: dict[str, Any],
+) -> None:
+    short, close = {}, {}
+    for render in patient_renders(panel):
+        targets = render["targets"]
+        assert targets, render["name"]  # at least the language button
+        for i, a in enumerate(targets):
+            if a["h"] < 96:
+                short[(render["name"], a["text"])] = a["h"]
+            for b in targets[i + 1 :]:
+                if gap(a, b) < 24 - 0.5:
+                    close[(render["name"], a["text"], b["text"])] = gap(a, b)
+    assert short == {} and close == {}
+
+
+def test_the_claim_type_screens_on_the_shipped_panels(panel: dict[str, Any]) -> None:
+    first = renders(panel, "rights_checked", "en")
+    assert {t["text"] for t in first["targets"]} == {
+        "ภาษาไทย",
+        "General treatment",
+        "Other services",
+        "Cancel",
+    }
+    others = [t["text"] for t in renders(panel, "rights_checked-others", "th")["targets"]]
+    # In the clinic's order (the Bangkok-only check-up NHSO also returned is not offered).
+    assert [t for t in others if t not in ("English", "ยกเลิก")] == [
+        "เจ็บป่วยเล็กน้อย",
+        "ผู้ป่วยในที่บ้าน",
+        "ฟอกไต",
+        "โควิดอาการหนัก",
+        "แยกกักตัวที่บ้าน",
+        "ย้อนกลับ",
+    ]
+    assert "ยกเลิก" in others
+    # NHSO's own words never reach the patient (they go on the visit and the ticket).
+    for render in patient_renders(panel):
+        assert not any("Self Isolation" in t or "UCEP" in t for t in render["texts"])
 
 
 def test_text_is_big_enough_at_arms_length(landscape: dict[str, Any]) -> None:
@@ -101,15 +177,18 @@ def test_thai_by_default_and_english_on_toggle(landscape: dict[str, Any]) -> Non
 def test_screens_say_what_to_do_next(landscape: dict[str, Any]) -> None:
     done = renders(landscape, "done", "th")["texts"]
     assert "คิวที่ 17" in done and any("ดึงบัตรประชาชนออก" in t for t in done)
-    local = renders(landscape, "done-local-pending", "en")["texts"]
-    assert "Queue L003" in local
-    assert any("temporary number" in t for t in local)
-    assert any("claim code will be requested later" in t for t in local)
-    assert any("printed again" in t for t in renders(landscape, "done-reprint", "en")["texts"])
+    local = renders(landscape, "done-local-pending", "th")["texts"]
+    assert "คิวที่ L003" in local
+    assert any("ระบบของ รพ.สต. ขัดข้องชั่วคราว" in t for t in local)
+    assert any("ยังยืนยันสิทธิไม่สำเร็จ เจ้าหน้าที่จะดำเนินการให้" in t for t in local)
+    new = renders(landscape, "done-new-pending", "th")["texts"]
+    assert any("ท่านยังไม่มีประวัติที่นี่ ระบบลงทะเบียนให้แล้ว" in t for t in new)
+    reprint = renders(landscape, "done-reprint", "en")["texts"]
+    assert any("the same ticket again" in t for t in reprint)
     for reason, words in (
-        ("no_rights", "No usable health right"),
+        ("no_rights", "No right you can use here today"),
         ("refused", "NHSO did not confirm"),
-        ("database", "could not be saved"),
+        ("database", "could not be recorded"),
     ):
         texts = renders(landscape, f"go_to_counter-{reason}", "en")["texts"]
         assert "Please see the staff at the counter" in texts
@@ -124,14 +203,39 @@ def test_screens_say_what_to_do_next(landscape: dict[str, Any]) -> None:
     assert any("เครื่องพิมพ์" in t for t in printer) and "คิวที่ 17" in printer
     invalid = renders(landscape, "claim_type_chosen-invalid", "th")["texts"]
     assert any("ขึ้นต้นด้วย 0" in t for t in invalid)
-    new = renders(landscape, "claim_type_chosen-new-nhso-down", "en")["texts"]
-    assert any("New out-of-area patient" in t for t in new)
-    assert any("NHSO cannot be reached" in t for t in new)
+
+
+def test_a_cancelled_checkin_says_so(landscape: dict[str, Any]) -> None:
+    pulled = renders(landscape, "cancelled-card_removed", "th")["texts"]
+    assert "ยกเลิกแล้ว" in pulled and "บัตรถูกดึงออกก่อนเสร็จ" in pulled
+    assert "ถ้าจะลงทะเบียน กรุณาเสียบบัตรใหม่" in pulled
+    timed_out = renders(landscape, "cancelled-timeout", "en")["texts"]
+    assert "Cancelled" in timed_out and "Please take out your ID card" in timed_out
+    touched = renders(landscape, "cancelled-cancelled", "th")["texts"]
+    assert "กรุณาดึงบัตรประชาชนออก" in touched
+    # A card left in after the end: never "insert your card".
+    left = renders(landscape, "idle-card-in", "th")["texts"]
+    assert "กรุณาดึงบัตรประชาชนออก" in left and "กรุณาเสียบบัตรประชาชน" not in left
+    for render in landscape["renders"]:
+        if render["name"].startswith("cancelled") or render["name"] == "idle-card-in":
+            assert not any("สมชาย" in t or "Somchai" in t for t in render["texts"])
+
+
+def test_the_warning_counts_down_and_a_touch_goes_on(landscape: dict[str, Any]) -> None:
+    texts = renders(landscape, "still_there", "th")["texts"]
+    assert "ยังทำต่ออยู่ไหม" in texts and "10" in texts
+    assert "ถ้าไม่แตะหน้าจอ จะยกเลิกใน 10 วินาที" in texts and "แตะเพื่อทำต่อ" in texts
+    checks = landscape["checks"]
+    assert checks["still_there_current"] == "still_there"
+    assert checks["still_there_events"] == ["PatientActive"]
 
 
 def test_one_touch_confirm_shows_the_number_masked(landscape: dict[str, Any]) -> None:
     texts = renders(landscape, "claim_type_chosen", "th")["texts"]
-    assert "08x-xxx-5678" in texts and "ยืนยัน" in texts and "แก้ไขเบอร์" in texts
+    assert "08x-xxx-5678" in texts and "เบอร์นี้ใช่ของท่านไหม" in texts
+    assert "ใช่ เบอร์นี้" in texts and "เปลี่ยนเบอร์" in texts and "ยกเลิก" in texts
+    # The confirm stands for the claim choice too: it names the service, others a touch away.
+    assert "บริการ: ตรวจรักษาทั่วไป" in texts and "บริการอื่น" in texts
     assert landscape["checks"]["one_touch_number"] == "08x-xxx-5678"
 
 
@@ -146,11 +250,27 @@ def test_no_personal_data_beyond_the_masked_name(landscape: dict[str, Any]) -> N
 def test_touches_post_the_right_events(landscape: dict[str, Any]) -> None:
     checks = landscape["checks"]
     events = checks["events"]
-    assert events[:3] == ["ClaimTypeChosen:PG0140001", "MobileConfirmed", "MobileEditRequested"]
-    assert events.count("PatientActive") == 10  # every keypad digit restarts the timer
+    assert events[:9] == [
+        "ClaimTypeChosen:PG0060001",
+        "OtherServicesRequested",
+        "CancelTouched",
+        "ClaimTypeChosen:PG0140001",
+        "OtherServicesClosed",
+        "MobileConfirmed",
+        "OtherServicesRequested",
+        "MobileEditRequested",
+        "PatientActive",
+    ]
+    # every keypad digit restarts the timer, and so does a touch on the countdown
+    assert events.count("PatientActive") == 10 + 1
     assert "MobileEntered:0891112222" in events
     assert checks["keypad_display"] == "089-111-2222"
-    assert events[-3:] == ["MobileEditCancelled", "LanguageToggled", "StaffGesture"]
+    assert events[-4:] == [
+        "MobileEditCancelled",
+        "PatientActive",
+        "LanguageToggled",
+        "StaffGesture",
+    ]
     assert checks["pins"] == ["2468"]
     assert checks["pin_display"] == "••••" and checks["pin_display_after"].strip() == ""
     assert checks["short_tap_gestures"] == 0

@@ -48,13 +48,22 @@ Config.set("graphics", "maxfps", "0")  # no need to pace frames for a screen nob
 from kivy.app import App  # noqa: E402
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
+from kivy.uix.button import Button  # noqa: E402
 from kivy.uix.label import Label  # noqa: E402
 
+from common.config import KioskSettings  # noqa: E402
 from kiosk import flow as f  # noqa: E402
+from kiosk.app import claim_choices  # noqa: E402
 from kiosk.controller import Controller  # noqa: E402
 from kiosk.effects import Effects  # noqa: E402
 from kiosk.ports import AuthenOutcome, Patient, Rights, VisitRef  # noqa: E402
-from kiosk.testing import GENERAL, HOME_WARD, FakeWorld, sample_identity  # noqa: E402
+from kiosk.testing import (  # noqa: E402
+    GENERAL,
+    HOME_WARD,
+    NHSO_UC_CLAIM_TYPES,
+    FakeWorld,
+    sample_identity,
+)
 from kiosk.ui.fonts import register_thai_font  # noqa: E402
 from kiosk.ui.root import KioskRoot  # noqa: E402
 from kiosk.ui.screens import UiContext  # noqa: E402
@@ -64,9 +73,14 @@ IDENTITY = sample_identity(7)
 MOBILE = "0812345678"
 
 
+def flow() -> f.Flow:
+    """The flow as the kiosk runs it: the default clinic list of claim types."""
+    return f.Flow(f.FlowConfig(claim_choices=claim_choices(KioskSettings())))
+
+
 def states() -> list[tuple[str, f.FlowState]]:
     """A state for every step, plus the variants patients meet."""
-    machine = f.Flow()
+    machine = flow()
     out: list[tuple[str, f.FlowState]] = []
     state = machine.initial()
 
@@ -77,16 +91,30 @@ def states() -> list[tuple[str, f.FlowState]]:
         out.append((name, state))
         return state
 
+    def add(name: str, variant: f.FlowState) -> None:
+        out.append((name, variant))
+
     patient = Patient("99999", 1, mobile=MOBILE)
     visit = VisitRef("99999", 5001, 17, claim_type=GENERAL.code, claim_code="PP1000000001")
+    rights = Rights(NHSO_UC_CLAIM_TYPES, "UCS")
     go("idle")
     go("reading_card", f.CardInserted("x"))
     go("card_read", f.CardRead("x", IDENTITY))
-    go("identified", f.PatientIdentified("x", patient))
-    go("rights_checked", f.RightsChecked("x", Rights((GENERAL, HOME_WARD), "UCS")))
-    base = go("claim_type_chosen", f.ClaimTypeChosen(GENERAL.code))
+    identified = go("identified", f.PatientIdentified("x", patient))
+    # The returning patient: the main claim type goes first, one touch to confirm.
+    base = go("claim_type_chosen", f.RightsChecked("x", rights))
     go("claim_type_chosen-keypad", f.MobileEditRequested())
     go("claim_type_chosen-invalid", f.MobileEntered("0812"))
+    state = base
+    go("rights_checked-others", f.OtherServicesRequested())
+    state = base
+    go("still_there", f.Timeout(base.seq))
+    go("cancelled-timeout", f.Timeout(state.seq))
+    state = base
+    go("cancelled-cancelled", f.CancelTouched())
+    go("idle-card-in", f.Timeout(state.seq))
+    state = base
+    go("cancelled-card_removed", f.CardRemoved())
     state = base
     go("mobile_confirmed", f.MobileConfirmed())
     authed = go("authenticated", f.Authenticated("x", AuthenOutcome("PP1", GENERAL.code, NOW)))
@@ -96,58 +124,38 @@ def states() -> list[tuple[str, f.FlowState]]:
     go("done", f.TicketPrinted("x"))
     state = opened
     go("go_to_counter", f.PrinterFailed("x", "paper_out"))
+    # A first-time patient: asked what for (main type, or the others), then the keypad.
+    new_patient = Patient("99999", None, newly_registered=True)
+    assert identified.session is not None
+    state = replace(identified, session=replace(identified.session, patient=new_patient))
+    first = go("rights_checked", f.RightsChecked("x", rights))
+    go("claim_type_chosen-new", f.ClaimTypeChosen(GENERAL.code))
     # Variants of the endings.
     session = opened.session
-    assert session is not None
+    assert session is not None and first.session is not None
     local = replace(visit, local=True, queue_no=3, claim_code=None)
-    out.append(
-        (
-            "done-local-pending",
-            replace(
-                opened,
-                step=f.Step.DONE,
-                session=replace(session, visit=local, authen_status="pending"),
-            ),
-        )
-    )
-    out.append(
-        ("done-reprint", replace(opened, step=f.Step.DONE, session=replace(session, reprint=True)))
-    )
+
+    def done(**changes: Any) -> f.FlowState:
+        return replace(opened, step=f.Step.DONE, session=replace(session, **changes))
+
+    add("done-local-pending", done(visit=local, authen_status="pending"))
+    add("done-new-pending", done(patient=new_patient, authen_status="pending"))
+    add("done-reprint", done(reprint=True))
     for reason in ("no_rights", "refused", "database"):
-        out.append(
-            (
-                f"go_to_counter-{reason}",
-                replace(opened, step=f.Step.GO_TO_COUNTER, counter_reason=reason),  # type: ignore[arg-type]
-            )
+        add(
+            f"go_to_counter-{reason}",
+            replace(opened, step=f.Step.GO_TO_COUNTER, counter_reason=reason),  # type: ignore[arg-type]
         )
     # JHCIS records the card holder as deceased or discharged: no visit, staff decide.
-    out.append(
-        (
-            "go_to_counter-registration",
-            replace(
-                opened,
-                step=f.Step.GO_TO_COUNTER,
-                counter_reason="registration",
-                error_code="deceased",
-                session=replace(session, visit=None),
-            ),
-        )
-    )
-    new_patient = replace(patient, newly_registered=True, mobile=None)
-    out.append(
-        (
-            "claim_type_chosen-new-nhso-down",
-            replace(
-                base,
-                session=replace(
-                    base.session,  # type: ignore[arg-type]
-                    patient=new_patient,
-                    mobile=None,
-                    editing_mobile=True,
-                    nhso_down=True,
-                ),
-            ),
-        )
+    add(
+        "go_to_counter-registration",
+        replace(
+            opened,
+            step=f.Step.GO_TO_COUNTER,
+            counter_reason="registration",
+            error_code="deceased",
+            session=replace(session, visit=None),
+        ),
     )
     state = machine.initial()
     go("card_error", f.CardInserted("y"), f.CardReadFailed("y", "card_unreadable"))
@@ -159,6 +167,8 @@ def states() -> list[tuple[str, f.FlowState]]:
 
 
 QUICK = {"idle", "claim_type_chosen", "claim_type_chosen-keypad", "rights_checked", "done"}
+# What a patient sees and touches; the staff screens are for staff at a desk.
+STAFF = {f.Step.STAFF_PIN.value, f.Step.STAFF_MENU.value}
 
 
 class Recorder:
@@ -185,6 +195,19 @@ def visible_labels(root: Any) -> list[Label]:
     widgets = [*root.children[1].walk(restrict=True)]  # header
     widgets += [*root.current_screen.walk(restrict=True)]
     return [w for w in widgets if isinstance(w, Label) and w.text.strip()]
+
+
+def visible_targets(root: Any) -> list[dict[str, Any]]:
+    """Every button a finger can reach on the current screen and the header, in window
+    pixels."""
+    widgets = [*root.children[1].walk(restrict=True), *root.current_screen.walk(restrict=True)]
+    targets = []
+    for widget in widgets:
+        if isinstance(widget, Button) and widget.get_root_window() is not None:
+            x, y = widget.to_window(*widget.pos)
+            box = {"x": x, "y": y, "w": widget.width, "h": widget.height}
+            targets.append({"text": widget.text, **{k: round(v, 1) for k, v in box.items()}})
+    return targets
 
 
 def overflow(label: Label) -> str | None:
@@ -277,6 +300,15 @@ class Driver(App):  # type: ignore[misc]
                         "texts": [label.text for label in labels],
                         "overflow": [o for o in map(overflow, labels) if o],
                         "font_sizes": sorted({round(label.font_size) for label in labels}),
+                        "labels": [
+                            {
+                                "text": label.text,
+                                "role": getattr(label, "role", ""),
+                                "font": round(label.font_size, 1),
+                            }
+                            for label in labels
+                        ],
+                        "targets": visible_targets(self.kiosk),
                         "screenshot": shot,
                     }
                 )
@@ -289,13 +321,21 @@ class Driver(App):  # type: ignore[misc]
         checks = self.report["checks"]
         all_states = dict(states())
         rec = self.recorder
+        # A first-time patient: the main type, or the others.
         yield from self.render(all_states["rights_checked"])
-        screen = self.kiosk.screens[f.Step.RIGHTS_CHECKED]
-        screen.buttons[HOME_WARD.code].dispatch("on_release")
+        claims = self.kiosk.screens[f.Step.RIGHTS_CHECKED]
+        claims.buttons[GENERAL.code].dispatch("on_release")
+        claims.more.dispatch("on_release")
+        claims.cancel.dispatch("on_release")
+        yield from self.render(all_states["rights_checked-others"])
+        claims.buttons[HOME_WARD.code].dispatch("on_release")
+        claims.back.dispatch("on_release")
+        # The returning patient's confirm.
         yield from self.render(all_states["claim_type_chosen"])
         mobile = self.kiosk.screens[f.Step.CLAIM_TYPE_CHOSEN]
         checks["one_touch_number"] = mobile.number.text
         mobile.confirm.dispatch("on_release")
+        mobile.more.dispatch("on_release")
         mobile.edit.dispatch("on_release")
         yield from self.render(all_states["claim_type_chosen-keypad"])
         for digit in "0891112222":
@@ -303,6 +343,13 @@ class Driver(App):  # type: ignore[misc]
         checks["keypad_display"] = mobile.number.text
         mobile.keypad.keys["ok"].dispatch("on_release")
         mobile.keypad_back.dispatch("on_release")
+        # The countdown: a touch anywhere on it goes on.
+        yield from self.render(all_states["still_there"])
+        still = self.kiosk.still_there
+        checks["still_there_current"] = self.kiosk.manager.current
+        checks["still_there_count"] = still.count.text
+        still.on_touch_down(FakeTouch(still.center))
+        checks["still_there_events"] = rec.events[-1:]
         self.kiosk.language_button.dispatch("on_release")
         yield from self.render(all_states["staff_pin"])
         pin = self.kiosk.screens[f.Step.STAFF_PIN]

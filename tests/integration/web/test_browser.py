@@ -159,7 +159,7 @@ def test_second_visit_of_the_day_without_authen(page: Any, site: Site) -> None:
     assert page.locator("text=วันนี้มี visit แล้ว").count() == 1
     page.click("#open-plain")
     page.wait_for_url(re.compile(r"/visits/\d+/\d+\?done=opened"))
-    assert page.inner_text("#claim-code") == "ไม่มี Claim Code"
+    assert page.inner_text("#claim-code") == "ไม่มีรหัสยืนยันสิทธิ"
     assert len(site.sandbox.authens(cid)) == before  # no authen was asked for
 
 

@@ -85,6 +85,12 @@ def test_flow_config_from_settings() -> None:
     config = flow_config(settings)
     assert config.patient_timeout_s == 30 and config.default_language == "en"
     assert f.Flow(config).initial().language == "en"
+    # The clinic's claim types, in its order and words; the first is the main one.
+    assert [c.code for c in config.claim_choices] == [c.code for c in settings.kiosk.claim_types]
+    assert config.main_claim == "PG0060001"
+    assert config.claim_choices[0] == f.ClaimChoice(
+        "PG0060001", "ตรวจรักษาทั่วไป", "General treatment"
+    )
 
 
 def test_health_file_is_replaced_whole(tmp_path: Path) -> None:

@@ -87,23 +87,47 @@ def test_card_pulled_during_a_slow_call_wipes_at_once(
     controller.wait_for(at(f.Step.READING_CARD))
     started = time.monotonic()
     controller.post(f.CardRemoved())
-    controller.wait_for(at(f.Step.IDLE), timeout=1.0)
+    state = controller.wait_for(at(f.Step.CANCELLED), timeout=1.0)
     assert time.monotonic() - started < 1.0
+    assert state.session is None and state.cancel_reason == "card_removed"
     release.set()
     time.sleep(0.1)  # the late CardRead arrives and must be ignored
-    assert controller.state.step == f.Step.IDLE and controller.state.session is None
+    assert controller.state.step == f.Step.CANCELLED and controller.state.session is None
 
 
-def test_waiting_screens_time_out(world: FakeWorld, tmp_path: Path) -> None:
-    config = f.FlowConfig(patient_timeout_s=0.2, end_screen_s=0.2)
+def test_waiting_screens_warn_then_time_out(world: FakeWorld, tmp_path: Path) -> None:
+    config = f.FlowConfig(patient_timeout_s=0.4, cancelled_screen_s=0.2)
     c = build(world, tmp_path, config)
+    seen: list[f.FlowState] = []
+    c.subscribe(seen.append)
     c.start()
     try:
         c.post(f.CardInserted())
         c.wait_for(at(f.Step.CLAIM_TYPE_CHOSEN))
+        cancelled = c.wait_for(at(f.Step.CANCELLED), timeout=2.0)
+        assert cancelled.session is None and cancelled.cancel_reason == "timeout"
         state = c.wait_for(at(f.Step.IDLE), timeout=2.0)
-        assert state.session is None
+        assert state.session is None and state.card_present  # the card was never taken
         assert not world.authen.requests and not world.clinic.visits
+        warned = [s for s in seen if s.warning]
+        assert len(warned) == 1 and warned[0].step == f.Step.CLAIM_TYPE_CHOSEN
+        assert warned[0].timeout_s == pytest.approx(0.2)  # half of it: the warning is 10 s
+    finally:
+        c.stop()
+
+
+def test_a_touch_during_the_warning_goes_on(world: FakeWorld, tmp_path: Path) -> None:
+    config = f.FlowConfig(patient_timeout_s=0.6)
+    c = build(world, tmp_path, config)
+    c.start()
+    try:
+        c.post(f.CardInserted())
+        c.wait_for(lambda s: s.step == f.Step.CLAIM_TYPE_CHOSEN and s.warning, timeout=2.0)
+        c.post(f.PatientActive())
+        state = c.wait_for(lambda s: not s.warning)
+        assert state.step == f.Step.CLAIM_TYPE_CHOSEN and state.session is not None
+        c.post(f.MobileConfirmed())
+        assert c.wait_for(at(f.Step.DONE)).session is not None
     finally:
         c.stop()
 

@@ -16,8 +16,15 @@ from kiosk import flow as f
 from kiosk.effects import Effects, SyncDriver
 from kiosk.health import HealthRecorder
 from kiosk.journal import Journal, replay
-from kiosk.ports import NhsoRefused, VisitRef
-from kiosk.testing import GENERAL, HOME_WARD, FakeWorld, sample_identity
+from kiosk.ports import ClaimType, NhsoRefused, Patient, Rights, VisitRef
+from kiosk.testing import (
+    GENERAL,
+    HOME_WARD,
+    NHSO_UC_CLAIM_TYPES,
+    FakeWorld,
+    patient_touches,
+    sample_identity,
+)
 
 NOW = dt.datetime(2026, 11, 25, 9, 30)
 ROOT = Path(__file__).resolve().parents[3]
@@ -68,17 +75,166 @@ def test_returning_patient_confirms_with_one_touch(world: FakeWorld, tmp_path: P
     assert {c["status"] for c in snap["components"].values()} == {"ok"}
 
 
-def test_several_claim_types_are_offered_then_chosen(world: FakeWorld, tmp_path: Path) -> None:
+def test_several_claim_types_returning_patient_confirms_the_main_one(
+    world: FakeWorld, tmp_path: Path
+) -> None:
+    # The question goes: the confirm screen names the main type and offers the others.
     world.rights.claim_types = (GENERAL, HOME_WARD)
     driver, _ = make(world, tmp_path)
     state = insert(driver)
-    assert state.step == f.Step.RIGHTS_CHECKED
-    assert driver.send(f.ClaimTypeChosen("PG9999999")).step == f.Step.RIGHTS_CHECKED
-    state = driver.send(f.ClaimTypeChosen(HOME_WARD.code))
     assert state.step == f.Step.CLAIM_TYPE_CHOSEN
+    session = state.session
+    assert session is not None and session.one_touch and session.claim_type == GENERAL
+    assert session.main_choice is not None and session.main_choice.code == GENERAL.code
+    assert [c.code for c in session.other_choices] == [HOME_WARD.code]
+    assert driver.send(f.MobileConfirmed()).step == f.Step.DONE
+    assert world.authen.requests[0].claim_type == GENERAL.code
+
+
+def test_other_services_from_the_confirm_and_back(world: FakeWorld, tmp_path: Path) -> None:
+    world.rights.claim_types = (GENERAL, HOME_WARD)
+    driver, _ = make(world, tmp_path)
+    insert(driver)
+    state = driver.send(f.OtherServicesRequested())
+    assert state.step == f.Step.RIGHTS_CHECKED and state.session is not None
+    assert [c.code for c in state.session.shown_choices] == [HOME_WARD.code]
+    assert driver.send(f.ClaimTypeChosen("PG9999999")).step == f.Step.RIGHTS_CHECKED
+    state = driver.send(f.OtherServicesClosed())  # back: the main one, as it was
+    assert state.step == f.Step.CLAIM_TYPE_CHOSEN and state.session is not None
+    assert state.session.claim_type == GENERAL and state.session.one_touch
+    driver.send(f.OtherServicesRequested())
+    state = driver.send(f.ClaimTypeChosen(HOME_WARD.code))
+    assert state.step == f.Step.CLAIM_TYPE_CHOSEN and state.session is not None
+    assert state.session.claim_type == HOME_WARD and state.session.claim_label("en") == "Home Ward"
     driver.send(f.MobileConfirmed())
     assert world.authen.requests[0].claim_type == HOME_WARD.code
     assert world.printer.printed[0].claim_type == HOME_WARD.code
+
+
+def test_first_time_patient_is_asked_main_type_first(tmp_path: Path) -> None:
+    world = FakeWorld()
+    world.rights.claim_types = (GENERAL, HOME_WARD)
+    driver, _ = make(world, tmp_path)
+    state = insert(driver)
+    # Typing a number anyway: the claim choice is asked, the main type alone and big.
+    assert state.step == f.Step.RIGHTS_CHECKED and state.session is not None
+    assert [c.code for c in state.session.shown_choices] == [GENERAL.code]
+    state = driver.send(f.OtherServicesRequested())
+    assert [c.code for c in state.session.shown_choices] == [HOME_WARD.code]  # type: ignore[union-attr]
+    state = driver.send(f.OtherServicesClosed())
+    assert state.step == f.Step.RIGHTS_CHECKED and state.session is not None
+    assert not state.session.showing_others
+    state = driver.send(f.ClaimTypeChosen(GENERAL.code))
+    assert state.step == f.Step.CLAIM_TYPE_CHOSEN and state.session is not None
+    assert state.session.editing_mobile
+    assert driver.send(f.MobileEntered("0812223333")).step == f.Step.DONE
+    assert world.authen.requests[0].claim_type == GENERAL.code
+
+
+def clinic_flow(claims: tuple[f.ClaimChoice, ...] | None = None) -> f.Flow:
+    """The flow with the kiosk's default clinic list (or `claims`)."""
+    from common.config import KioskSettings
+    from kiosk.app import claim_choices
+
+    choices = claim_choices(KioskSettings()) if claims is None else claims
+    return f.Flow(f.FlowConfig(claim_choices=choices))
+
+
+def nhso_answers(machine: f.Flow, patient: Patient, answer: f.Result) -> f.Transition:
+    """Card read, `patient` found; what the flow does with NHSO's `answer`."""
+    state = machine.initial()
+    for event in (
+        f.CardInserted("x"),
+        f.CardRead("x", sample_identity()),
+        f.PatientIdentified("x", patient),
+    ):
+        state = machine.handle(state, event, NOW).state
+    return machine.handle(state, answer, NOW)
+
+
+def rights_for(machine: f.Flow, claims: tuple[ClaimType, ...], patient: Patient) -> f.FlowState:
+    return nhso_answers(machine, patient, f.RightsChecked("x", Rights(claims, "UCS"))).state
+
+
+RETURNING = Patient("99999", 1, mobile="0812345678")
+FIRST_TIME = Patient("99999", None, newly_registered=True)
+
+
+def test_the_clinic_list_filters_orders_and_names_nhsos_claim_types() -> None:
+    state = rights_for(clinic_flow(), NHSO_UC_CLAIM_TYPES, FIRST_TIME)
+    assert state.step == f.Step.RIGHTS_CHECKED and state.session is not None
+    session = state.session
+    assert session.main_choice == f.ClaimChoice(GENERAL.code, "ตรวจรักษาทั่วไป", "General treatment")
+    # The clinic's order, not NHSO's; the Bangkok-only check-up is not offered.
+    assert [c.code for c in session.other_choices] == [
+        "PG0150001",
+        "PG0140001",
+        "PG0130001",
+        "PG0120001",
+        "PG0110001",
+    ]
+    assert all(c.en.isascii() and c.th != c.en for c in session.choices)
+    machine = clinic_flow()
+    assert machine.handle(state, f.ClaimTypeChosen("PG0180001"), NOW).state == state
+    chosen = machine.handle(state, f.ClaimTypeChosen("PG0130001"), NOW).state
+    assert chosen.session is not None and chosen.session.claim_type is not None
+    # NHSO's own name goes on the visit and the ticket; the patient's words on screen.
+    assert chosen.session.claim_type.name == "บริการฟอกเลือดด้วยเครื่องไตเทียม (HD)"
+    assert chosen.session.claim_label("th") == "ฟอกไต"
+    assert chosen.session.claim_label("en") == "Kidney dialysis"
+
+
+def test_one_type_left_after_the_clinic_list_asks_nothing() -> None:
+    bangkok = next(c for c in NHSO_UC_CLAIM_TYPES if c.code == "PG0180001")
+    state = rights_for(clinic_flow(), (bangkok, GENERAL), FIRST_TIME)
+    assert state.step == f.Step.CLAIM_TYPE_CHOSEN and state.session is not None
+    assert state.session.claim_type == GENERAL and state.session.editing_mobile
+    assert state.session.other_choices == ()
+
+
+def test_only_types_the_clinic_does_not_offer_go_to_the_counter() -> None:
+    bangkok = next(c for c in NHSO_UC_CLAIM_TYPES if c.code == "PG0180001")
+    answer = f.RightsChecked("x", Rights((bangkok,), "UCS"))
+    result = nhso_answers(clinic_flow(), RETURNING, answer)
+    assert result.state.step == f.Step.AUTHENTICATED
+    assert result.state.counter_reason == "no_rights"
+    assert [type(c) for c in result.commands] == [f.OpenVisit]
+
+
+def test_without_the_main_type_the_others_are_listed_without_back() -> None:
+    others = tuple(c for c in NHSO_UC_CLAIM_TYPES if c.code in ("PG0130001", "PG0140001"))
+    machine = clinic_flow()
+    state = rights_for(machine, others, RETURNING)
+    assert state.step == f.Step.RIGHTS_CHECKED and state.session is not None
+    assert state.session.main_choice is None
+    assert [c.code for c in state.session.shown_choices] == ["PG0140001", "PG0130001"]
+    for touch in (f.OtherServicesRequested(), f.OtherServicesClosed()):
+        after = machine.handle(state, touch, NOW).state
+        assert after.session is not None
+        assert after.session.shown_choices == state.session.shown_choices
+
+
+def test_nhso_down_names_the_default_type_in_the_clinics_words() -> None:
+    state = nhso_answers(clinic_flow(), RETURNING, f.NhsoDown("x")).state
+    assert state.step == f.Step.CLAIM_TYPE_CHOSEN and state.session is not None
+    assert state.session.claim_type == f.GENERAL_VISIT
+    assert state.session.claim_label("en") == "General treatment"
+    assert state.session.other_choices == ()
+
+
+@pytest.mark.parametrize(
+    ("patient", "taps"), [(RETURNING, 1), (FIRST_TIME, 12)], ids=["returning", "first-time"]
+)
+def test_taps_to_check_in_with_the_clinic_list(patient: Patient, taps: int) -> None:
+    machine = clinic_flow()
+    state = rights_for(machine, NHSO_UC_CLAIM_TYPES, patient)
+    touches = 0
+    while state.step in f.WAITING_STEPS:
+        for touch in patient_touches(state, GENERAL.code, "0812345678"):
+            state = machine.handle(state, touch, NOW).state
+            touches += 1
+    assert state.step == f.Step.MOBILE_CONFIRMED
+    assert touches == taps
 
 
 def test_no_mobile_on_file_uses_the_keypad(tmp_path: Path) -> None:
@@ -136,15 +292,26 @@ def test_second_checkin_same_day_reprints_without_authen(world: FakeWorld, tmp_p
     assert second.queue_label == first.queue_label
 
 
-def test_second_checkin_other_claim_type_is_a_new_visit(world: FakeWorld, tmp_path: Path) -> None:
+@pytest.mark.parametrize("claim", [GENERAL, HOME_WARD], ids=["same-type", "other-type"])
+def test_back_the_same_day_is_asked_what_for(
+    world: FakeWorld, tmp_path: Path, claim: ClaimType
+) -> None:
+    # A patient with a visit today may have come for another service: no shortcut. The
+    # same type reprints that visit's ticket; another is a new visit.
     world.rights.claim_types = (GENERAL, HOME_WARD)
     driver, _ = make(world, tmp_path)
     insert(driver, "first")
-    driver.send(f.ClaimTypeChosen(GENERAL.code))
     driver.send(f.MobileConfirmed())
     driver.send(f.CardRemoved())
-    insert(driver, "second")
-    driver.send(f.ClaimTypeChosen(HOME_WARD.code))
+    state = insert(driver, "second")
+    assert state.step == f.Step.RIGHTS_CHECKED
+    if claim == HOME_WARD:
+        driver.send(f.OtherServicesRequested())
+    state = driver.send(f.ClaimTypeChosen(claim.code))
+    if claim == GENERAL:
+        assert state.step == f.Step.DONE and state.session is not None
+        assert state.session.reprint and len(world.clinic.visits) == 1
+        return
     assert driver.send(f.MobileConfirmed()).step == f.Step.DONE
     assert len(world.authen.requests) == 2 and len(world.clinic.visits) == 2
 
@@ -377,7 +544,7 @@ def test_adapter_bug_goes_to_counter(world: FakeWorld, tmp_path: Path) -> None:
 def steps_by_manual_results() -> list[tuple[f.Step, list[f.Event]]]:
     """Drive the flow with hand-made results, stopping in each busy step."""
     ident = sample_identity()
-    from kiosk.ports import AuthenOutcome, Patient, Rights
+    from kiosk.ports import AuthenOutcome
 
     patient = Patient("99999", 1, mobile="0812345678")
     rights2 = Rights((GENERAL, HOME_WARD))
@@ -389,9 +556,9 @@ def steps_by_manual_results() -> list[tuple[f.Step, list[f.Event]]]:
     events.append(f.PatientIdentified("x", patient))
     out.append((f.Step.IDENTIFIED, list(events)))
     events.append(f.RightsChecked("x", rights2))
-    out.append((f.Step.RIGHTS_CHECKED, list(events)))
-    events.append(f.ClaimTypeChosen(GENERAL.code))
     out.append((f.Step.CLAIM_TYPE_CHOSEN, list(events)))
+    out.append((f.Step.RIGHTS_CHECKED, [*events, f.OtherServicesRequested()]))
+    out.append((f.Step.CANCELLED, [*events, f.CancelTouched()]))
     events.append(f.MobileConfirmed())
     out.append((f.Step.MOBILE_CONFIRMED, list(events)))
     events.append(f.Authenticated("x", AuthenOutcome("PP1", GENERAL.code, NOW)))
@@ -429,13 +596,20 @@ def test_manual_paths_reach_every_patient_step() -> None:
 @pytest.mark.parametrize(("step", "events"), MANUAL, ids=[s.value for s, _ in MANUAL])
 def test_card_removed_at_any_step_wipes_everything(step: f.Step, events: list[f.Event]) -> None:
     machine, state = run(events)
-    assert state.session is not None
+    assert (state.session is None) == (step == f.Step.CANCELLED)
+    state = machine.handle(state, f.LanguageToggled(), NOW).state
     after = machine.handle(state, f.CardRemoved(), NOW)
-    assert after.state.step == f.Step.IDLE and after.state.session is None
-    assert not after.commands
-    assert after.state.language == "th"
+    assert after.state.session is None and not after.commands
     text = repr(after.state)
     assert sample_identity().cid not in text and "สมชาย" not in text
+    if step in f.END_STEPS:  # over anyway: the card out is the patient's last touch
+        assert after.state.step == f.Step.IDLE and after.state.language == "th"
+        return
+    # Mid-way: say it is cancelled (in the patient's language), then idle.
+    assert after.state.step == f.Step.CANCELLED and after.state.language == "en"
+    assert after.state.cancel_reason == "card_removed" and not after.state.card_present
+    idle = machine.handle(after.state, f.Timeout(after.state.seq), NOW).state
+    assert idle.step == f.Step.IDLE and idle.language == "th"
 
 
 @pytest.mark.parametrize(("step", "events"), MANUAL, ids=[s.value for s, _ in MANUAL])
@@ -447,6 +621,12 @@ def test_every_step_times_out(step: f.Step, events: list[f.Event]) -> None:
     after = machine.handle(state, f.Timeout(state.seq), NOW).state
     if step in f.BUSY_STEPS:
         assert after.step == f.Step.GO_TO_COUNTER and after.counter_reason == "timeout"
+        after = machine.handle(after, f.Timeout(after.seq), NOW).state
+    if step in f.WAITING_STEPS:  # a warning first, then cancelled
+        assert after.step == step and after.warning and after.session == state.session
+        after = machine.handle(after, f.Timeout(after.seq), NOW).state
+        assert after.step == f.Step.CANCELLED and after.cancel_reason == "timeout"
+        assert after.session is None and after.card_present
         after = machine.handle(after, f.Timeout(after.seq), NOW).state
     assert after.step == f.Step.IDLE and after.session is None
 
@@ -477,15 +657,66 @@ def test_language_toggle_and_reset() -> None:
     state = machine.handle(state, f.LanguageToggled(), NOW).state
     assert state.language == "en" and state.step == f.Step.READING_CARD
     state = machine.handle(state, f.CardRemoved(), NOW).state
-    assert state.language == "th"
+    assert state.language == "en" and state.step == f.Step.CANCELLED
+    state = machine.handle(state, f.Timeout(state.seq), NOW).state
+    assert state.language == "th" and state.step == f.Step.IDLE
+
+
+WAITING = dict(MANUAL)[f.Step.CLAIM_TYPE_CHOSEN]
 
 
 def test_patient_activity_restarts_the_timer() -> None:
-    machine, state = run(MANUAL[4][1])
+    machine, state = run(WAITING)
     assert state.step == f.Step.CLAIM_TYPE_CHOSEN
     later = machine.handle(state, f.PatientActive(), NOW).state
     assert later.seq > state.seq and later.step == state.step
     assert machine.handle(later, f.Timeout(state.seq), NOW).state == later
+
+
+def test_the_warning_comes_ten_seconds_before_the_reset() -> None:
+    machine, state = run(WAITING)
+    config = machine.config
+    assert state.timeout_s == config.patient_timeout_s - 10 and not state.warning
+    warned = machine.handle(state, f.Timeout(state.seq), NOW)
+    assert warned.state.warning and warned.state.timeout_s == 10 and not warned.commands
+    assert warned.state.session == state.session  # nothing is lost yet
+    # Any touch dismisses it and restarts the whole wait.
+    for touch in (f.PatientActive(), f.LanguageToggled(), f.MobileEditRequested()):
+        after = machine.handle(warned.state, touch, NOW).state
+        assert not after.warning and after.timeout_s == config.patient_timeout_s - 10
+        assert after.session is not None
+        # The timer armed for the warning is stale now.
+        assert machine.handle(after, f.Timeout(warned.state.seq), NOW).state == after
+    # A short wait in all is split in half (the warning never outlasts the wait).
+    short = f.Flow(f.FlowConfig(patient_timeout_s=8))
+    assert short.config.timeout_for(f.Step.CLAIM_TYPE_CHOSEN) == 4
+    assert short.config.warning_for == 4
+
+
+@pytest.mark.parametrize("step", sorted(f.WAITING_STEPS))
+def test_cancel_touched_on_a_choice_screen(step: f.Step) -> None:
+    machine, state = run(dict(MANUAL)[step])
+    assert state.step == step
+    result = machine.handle(state, f.CancelTouched(), NOW)
+    cancelled = result.state
+    assert cancelled.step == f.Step.CANCELLED and cancelled.cancel_reason == "cancelled"
+    assert cancelled.session is None and cancelled.card_present and not result.commands
+    assert cancelled.timeout_s == machine.config.cancelled_screen_s
+    # The card out: idle at once; left in: idle after the screen, still knowing it is in.
+    assert machine.handle(cancelled, f.CardRemoved(), NOW).state.step == f.Step.IDLE
+    left = machine.handle(cancelled, f.Timeout(cancelled.seq), NOW).state
+    assert left.step == f.Step.IDLE and left.card_present
+    # ... and a new card (or the same one again) starts a new check-in.
+    again = machine.handle(cancelled, f.CardInserted("y"), NOW)
+    assert again.state.step == f.Step.READING_CARD
+
+
+def test_cancel_is_ignored_outside_the_choice_screens() -> None:
+    for step, events in MANUAL:
+        if step in f.WAITING_STEPS:
+            continue
+        machine, state = run(events)
+        assert machine.handle(state, f.CancelTouched(), NOW).state == state
 
 
 # --- staff ------------------------------------------------------------------------------
@@ -513,7 +744,7 @@ def test_wrong_pins_lock_out_and_gesture_ignored_mid_checkin() -> None:
     for _ in range(3):
         state = machine.handle(state, f.StaffPinEntered(ok=False), NOW).state
     assert state.step == f.Step.IDLE
-    _, mid = run(MANUAL[4][1])
+    _, mid = run(WAITING)
     assert machine.handle(mid, f.StaffGesture(), NOW).state == mid
 
 

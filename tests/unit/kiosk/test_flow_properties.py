@@ -24,6 +24,9 @@ TOUCHES: list[f.Event] = [
     f.ClaimTypeChosen(HOME_WARD.code),
     f.ClaimTypeChosen("PG0000000"),
     f.MobileConfirmed(),
+    f.OtherServicesRequested(),
+    f.OtherServicesClosed(),
+    f.CancelTouched(),
     f.MobileEditRequested(),
     f.MobileEditCancelled(),
     f.MobileEntered("0812345678"),
@@ -98,9 +101,25 @@ def personal_text(state: f.FlowState) -> str:
 @given(st.lists(action, min_size=1, max_size=60))
 # Orders worth always trying: database down after authen, and the staff menu with a card in.
 @example([("insert", 0), ("deliver_all", 0), ("fault", 0), ("touch", 3), ("deliver_all", 0)])
-@example([("touch", 10), ("insert", 1), ("touch", 11), ("touch", 14), ("touch", 13)])
+@example([("touch", 13), ("insert", 1), ("touch", 14), ("touch", 17), ("touch", 16)])
 @example([("insert", 0), ("fault", 5), ("touch", 3), ("remove", 0), ("deliver_all", 0)])
-@example([("fault", 4), ("insert", 0), ("deliver_all", 0), ("touch", 1), ("touch", 6)])
+@example(
+    [("fault", 4), ("insert", 0), ("deliver_all", 0), ("touch", 4), ("touch", 1), ("touch", 9)]
+)
+# A warning dismissed, then one let run out; Cancel on the screen after.
+@example(
+    [
+        ("insert", 0),
+        ("deliver_all", 0),
+        ("timeout", 0),
+        ("touch", 11),
+        ("timeout", 0),
+        ("timeout", 0),
+        ("insert", 1),
+        ("deliver_all", 0),
+        ("touch", 6),
+    ]
+)
 @example([("fault", 8), ("insert", 0), ("deliver_all", 0), ("timeout", 0), ("insert", 1)])
 def test_invariants_hold_for_any_event_order(actions: list[tuple[str, int]]) -> None:
     world = FakeWorld()
@@ -131,19 +150,22 @@ def test_invariants_hold_for_any_event_order(actions: list[tuple[str, int]]) -> 
         def check(before: f.FlowState, event: f.Event) -> None:
             REACHED.add(state.step)
             # Personal data exists only while a check-in is under way.
-            holds_session = state.step not in f.STAFF_STEPS and state.step != f.Step.IDLE
-            assert (state.session is not None) == holds_session, state.step
+            no_session = f.STAFF_STEPS | {f.Step.IDLE, f.Step.CANCELLED}
+            assert (state.session is not None) == (state.step not in no_session), state.step
             if state.session is None:
                 assert IDENTITY.cid not in personal_text(state)
                 assert "0812345678" not in personal_text(state)
             if isinstance(event, f.CardRemoved) and before.step not in f.STAFF_STEPS:
-                assert state.step == f.Step.IDLE and state.session is None
-            if (
-                isinstance(event, f.Timeout)
-                and event.seq == before.seq
-                and (before.step in f.WAITING_STEPS or before.step in f.END_STEPS)
-            ):
-                assert state.session is None
+                assert state.step in (f.Step.IDLE, f.Step.CANCELLED) and state.session is None
+            timed_out = isinstance(event, f.Timeout) and event.seq == before.seq
+            if timed_out and before.step in f.WAITING_STEPS and not before.warning:
+                # A warning first, nothing lost; the next timeout cancels.
+                assert state.warning and state.session == before.session
+            elif timed_out and (before.step in f.WAITING_STEPS or before.step in f.END_STEPS):
+                assert state.session is None and not state.warning
+            if state.warning:
+                assert state.step in f.WAITING_STEPS
+                assert state.timeout_s == machine.config.warning_for
             assert (state.timeout_s is None) == (state.step == f.Step.IDLE)
             if state.step in f.WAITING_STEPS:
                 assert state.session is not None and state.session.identity is not None

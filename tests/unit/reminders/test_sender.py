@@ -12,7 +12,8 @@ from sqlalchemy import Engine
 from backoffice.reminders.channels import Channel, normalise_phone, reminder_text
 from backoffice.reminders.errors import ChannelUnavailable, ChannelUncertain
 from backoffice.reminders.ledger import CLAIMED, FAILED, SENT, SKIPPED, ReminderLedger
-from backoffice.reminders.sender import QuietHours, send_reminders
+from backoffice.reminders.sender import send_reminders
+from common.quiet_hours import QuietHours
 from integrations.jhcis import appointments as q
 from integrations.jhcis.engine import open_engine
 from integrations.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments

@@ -362,7 +362,7 @@ def test_authen_report_and_downloads(deps: WebDeps, client_for: ClientFor) -> No
     summary = client.get("/reports/authen.csv?date=2026-01-15&to=2026-01-15")
     assert summary.content.startswith("\ufeff".encode())
     text = summary.content.decode("utf-8-sig")
-    assert "2026-01-15,PG0060001,with_code,ได้ Claim Code,2" in text
+    assert "2026-01-15,PG0060001,with_code,ได้รหัสยืนยันสิทธิ,2" in text
     missing = client.get("/reports/authen.csv?date=2026-01-15&to=2026-01-15&part=missing")
     lines = missing.content.decode("utf-8-sig").splitlines()
     assert len(lines) == 1 + total - 2
