@@ -8,12 +8,15 @@ covered by the unauthenticated-access and role-escalation checks.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -21,13 +24,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from backoffice.checkin import web as checkin_web
 from backoffice.claims import web as claims_web
 from backoffice.claims.sync import ensure_sync_tables
+from backoffice.devices import web as devices_web
 from backoffice.exports import web as exports_web
+from backoffice.ndp import web as ndp_web
+from backoffice.phr import web as phr_web
 from backoffice.queue import web as queue_web
 from backoffice.reminders import web as reminders_web
 from backoffice.web import pages_admin, pages_auth
-from backoffice.web.audit import AuditLog
+from backoffice.web.audit import AuditLog, ensure_audit_key
 from backoffice.web.auth import StaffDirectory
 from backoffice.web.deps import WebDeps
+from backoffice.web.errors import ServerFault
 from backoffice.web.framework import CSP, STATIC
 from backoffice.web.sessions import SessionStore, ensure_session_key
 from backoffice.web.tables import ensure_web_tables
@@ -51,6 +58,8 @@ class RouteSpec:
         return role
 
 
+log = logging.getLogger(__name__)
+
 WEB_POOL_SIZE = 10
 
 ROUTES: tuple[RouteSpec, ...] = (
@@ -59,7 +68,6 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("/login", "POST", pages_auth.login_post),
     RouteSpec("/logout", "POST", pages_auth.logout),
     RouteSpec("/lang/{lang}", "GET", pages_auth.set_language),
-    RouteSpec("/health", "GET", pages_admin.health),
     RouteSpec("/settings", "GET", pages_admin.settings_page),
     RouteSpec("/settings", "POST", pages_admin.settings_save),
     RouteSpec("/staff", "GET", pages_admin.staff_page),
@@ -67,14 +75,28 @@ ROUTES: tuple[RouteSpec, ...] = (
     RouteSpec("/audit", "GET", pages_admin.audit_page),
     *(
         RouteSpec(path, method, endpoint)
-        for feature in (queue_web, checkin_web, reminders_web, exports_web, claims_web)
+        for feature in (
+            queue_web,
+            checkin_web,
+            reminders_web,
+            exports_web,
+            claims_web,
+            ndp_web,
+            devices_web,
+            phr_web,
+        )
         for path, method, endpoint in feature.ROUTES
     ),
 )
 
 
+#: HTTPS only, for two years, once a browser has seen the backoffice over TLS.
+HSTS = b"max-age=63072000"
+
+
 class SecurityHeaders:
-    """CSP and friends on every response; no caching of pages that show patient data."""
+    """CSP and friends on every response, error pages included; HSTS over HTTPS; no
+    caching of pages that show patient data; no server banner."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -84,10 +106,11 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
         is_static = str(scope.get("path", "")).startswith("/static/")
+        is_https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"server"]
                 extra = {
                     b"content-security-policy": CSP.encode(),
                     b"x-content-type-options": b"nosniff",
@@ -96,6 +119,8 @@ class SecurityHeaders:
                 }
                 if not is_static:
                     extra[b"cache-control"] = b"no-store"
+                if is_https:
+                    extra[b"strict-transport-security"] = HSTS
                 present = {k.lower() for k, _ in headers}
                 headers += [(k, v) for k, v in extra.items() if k not in present]
                 message["headers"] = headers
@@ -104,14 +129,35 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+_FAULT_PAGE = (
+    '<!doctype html><html lang="th"><meta charset="utf-8"><title>500</title>'
+    '<body data-error-code="{code}"><h1>{th}</h1><p>{en}</p></body></html>'
+)
+
+
+async def fault_page(request: Request, exc: Exception) -> Response:
+    """What a failure outside every page's own net shows (logged by type only)."""
+    log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+    fault = ServerFault()
+    body = _FAULT_PAGE.format(code=fault.code, th=fault.th, en=fault.en)
+    return HTMLResponse(body, status_code=500)
+
+
+class BackofficeApp(Starlette):
+    """Starlette with the security headers outside its error middleware, so that a 500
+    carries them as every other answer does."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def create_app(deps: WebDeps) -> Starlette:
     routes: list[Route | Mount] = [
         Route(spec.path, spec.endpoint, methods=[spec.method]) for spec in ROUTES
     ]
     routes.append(Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"))
-    app = Starlette(routes=routes)
+    app = BackofficeApp(routes=routes, exception_handlers={Exception: fault_page})
     app.state.deps = deps
-    app.add_middleware(SecurityHeaders)
     return app
 
 
@@ -139,18 +185,24 @@ def build_deps(
     clinic.check()  # fail early when the database is unreachable; creates the kiosk_ tables
     ensure_web_tables(engine)
     ensure_sync_tables(engine)
-    key = ensure_session_key(settings.secrets_file, load_secrets(settings.secrets_file))
+    loaded = load_secrets(settings.secrets_file)
+    key = ensure_session_key(settings.secrets_file, loaded)
+    audit_key = ensure_audit_key(settings.secrets_file, loaded)
+    office = settings.backoffice
     deps = WebDeps(
         settings=settings,
         clinic=clinic,
         directory=StaffDirectory(
             engine,
-            lockout_attempts=settings.backoffice.lockout_attempts,
-            lockout_minutes=settings.backoffice.lockout_minutes,
+            lockout_attempts=office.lockout_attempts,
+            lockout_minutes=office.lockout_minutes,
+            address_free=office.throttle_free_attempts,
+            overall_free=office.throttle_overall_free_attempts,
+            max_delay_s=office.throttle_max_delay_s,
             clock=clock,
         ),
         sessions=SessionStore(engine, key, clock=clock),
-        audit=AuditLog(engine, clock=clock),
+        audit=AuditLog(engine, key=audit_key, clock=clock),
         config_path=config_path,
         nhso_client=lambda: web_client_from_settings(deps.settings, deps.secrets()),
         printer=lambda: printer_from_settings(deps.settings),

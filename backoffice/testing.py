@@ -98,8 +98,14 @@ def make_deps(
 
 
 @contextmanager
-def running_server(deps: WebDeps, host: str = "127.0.0.1") -> Iterator[str]:
-    """The app under uvicorn in a thread on a free loopback port; yields its base URL."""
+def running_server(
+    deps: WebDeps, host: str = "127.0.0.1", *, tls: tuple[Path, Path] | None = None
+) -> Iterator[str]:
+    """The app under uvicorn in a thread on a free loopback port; yields its base URL.
+
+    Served as ``backoffice serve`` serves it (no server banner, no proxy headers), over
+    HTTPS with `tls` (certificate, key) and then with ``__Host-`` cookies.
+    """
     import socket
 
     import uvicorn
@@ -109,9 +115,12 @@ def running_server(deps: WebDeps, host: str = "127.0.0.1") -> Iterator[str]:
     with socket.socket() as probe:
         probe.bind((host, 0))
         port = probe.getsockname()[1]
+    deps.secure_cookies = tls is not None
     config = uvicorn.Config(
-        create_app(deps), host=host, port=port, log_config=None, access_log=False, workers=1
-    )
+        create_app(deps), host=host, port=port, log_config=None, access_log=False, workers=1,
+        server_header=False, proxy_headers=False,
+        ssl_certfile=str(tls[0]) if tls else None, ssl_keyfile=str(tls[1]) if tls else None,
+    )  # fmt: skip
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="backoffice-web", daemon=True)
     thread.start()
@@ -121,7 +130,7 @@ def running_server(deps: WebDeps, host: str = "127.0.0.1") -> Iterator[str]:
             raise RuntimeError("the backoffice web server did not start")
         time.sleep(0.05)
     try:
-        yield f"http://{host}:{port}"
+        yield f"{'https' if tls else 'http'}://{host}:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)

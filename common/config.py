@@ -72,6 +72,13 @@ class DatabaseSettings(Section):
     )
     connect_timeout_s: float = Field(5.0, gt=0, le=60)
     lock_timeout_s: float = Field(10.0, gt=0, le=120)
+    ssl_ca: str = Field(
+        "",
+        description=(
+            "CA certificate (PEM) of the JHCIS MySQL server: the connection then uses TLS "
+            "and checks the server's certificate; empty = no TLS"
+        ),
+    )
 
 
 class CardSettings(Section):
@@ -148,16 +155,23 @@ class PrinterSettings(Section):
     )
     width_dots: int = Field(576, ge=200, le=832)
     footer: str = "ขอบคุณที่ใช้บริการ"
+    next_step: str = Field(
+        "ไปที่จุดซักประวัติ",
+        max_length=60,
+        description=(
+            "Where the patient goes next, printed large on the ticket while the visit "
+            "waits (e.g. ไปที่จุดซักประวัติ, รอหน้าห้องตรวจ); empty = no such line"
+        ),
+    )
     simulate: bool = Field(True, description="Run the loopback printer (demo only)")
     preview_dir: str = Field("", description="Where preview PNGs go; empty = <data_dir>/tickets")
 
     @field_validator("uri")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        schemes = ("preview", "tcp://", "usb://", "serial://", "file://", "cups://")
-        if not value.startswith(schemes):
-            raise ValueError(f"unknown printer URI; expected one of {', '.join(schemes)}")
-        return value
+        from common.printer_uri import check_printer_uri
+
+        return check_printer_uri(value)  # a ValueError says what is allowed
 
 
 class KioskClaimType(Section):
@@ -252,6 +266,24 @@ class BackofficeSettings(Section):
     port: int = Field(8080, ge=1, le=65535)
     lockout_attempts: int = Field(5, ge=1, le=50)
     lockout_minutes: int = Field(15, ge=1, le=1440)
+    throttle_free_attempts: int = Field(
+        5, ge=1, le=100, description="failed sign-ins a computer may make before waits double"
+    )
+    throttle_overall_free_attempts: int = Field(
+        30, ge=1, le=1000, description="the same, over all computers without sign-in history"
+    )
+    throttle_max_delay_s: int = Field(300, ge=1, le=3600, description="longest wait")
+    tls_cert: str = Field("", description="certificate (PEM) to serve HTTPS; with tls_key")
+    tls_key: str = Field("", description="private key (PEM) of tls_cert")
+    http_redirect_port: int = Field(
+        0, ge=0, le=65535, description="with TLS: a port whose HTTP only redirects; 0 = none"
+    )
+    audit_retention_days: int = Field(
+        1095, ge=30, le=3650, description="audit entries older than this are purged"
+    )
+    export_retention_days: int = Field(
+        90, ge=1, le=3650, description="claim batches and ticket images older than this are purged"
+    )
 
 
 # UC (บัตรทอง) as NHSO main rights: WEL is UC's fee-exempt sub-right (children, the
@@ -262,6 +294,16 @@ MOPH_UC_RIGHTS = ("UCS", "WEL")
 class MophSettings(Section):
     base_url: str = ""
     ic_base_url: str = ""
+    # MOPH-PHR host (empty = https://phr1.moph.go.th); the PHR sender (backoffice/phr).
+    phr_base_url: str = ""
+    phr_finished_flags: list[str] = Field(
+        default_factory=lambda: ["03"],
+        min_length=1,
+        description=(
+            "visit.flagservice values that mean JHCIS has finished the visit (จบบริการ); "
+            "only such visits are sent to MOPH-PHR"
+        ),
+    )
     rights: list[str] = Field(
         default_factory=lambda: list(MOPH_UC_RIGHTS),
         min_length=1,
@@ -280,6 +322,41 @@ class MophSettings(Section):
         if bad:
             raise ValueError(f"not NHSO main right codes (3 letters, like UCS): {', '.join(bad)}")
         return codes
+
+
+class NdpSettings(Section):
+    """NHSO Digital Platform (NDP, the 13-file claims): ``[ndp]`` (backoffice/ndp/README.md).
+
+    The keys NDP's sign-on needs besides these are secrets (``ndp_client_secret``,
+    ``ndp_source_id_key``, optional ``ndp_fdh_key``). The submit endpoint is not public:
+    ``submit_path`` stays empty until NHSO gives it to the clinic or its vendor.
+    """
+
+    base_url: str = Field(
+        "",
+        description=(
+            "NDP API root; empty = our sandbox in nhso.mode sandbox, else production "
+            "(https://api-nhsodp.nhso.go.th; UAT: https://uat-api-dplatform.uat.krungthai.com)"
+        ),
+    )
+    source_id: str = Field(
+        "", max_length=50, description="the vendor source id NHSO registered (x-source-id)"
+    )
+    public_key_file: str = Field(
+        "", description="NHSO's RSA public key (PEM) for x-sourceid-key; empty in sandbox mode"
+    )
+    oaep_hash: Literal["sha256", "sha1"] = Field(
+        "sha256", description="hash of RSA-OAEP (and its MGF1) for x-sourceid-key"
+    )
+    submit_path: str = Field(
+        "",
+        description=(
+            "NOT PUBLIC: the path of NHSO's 13-file submit call under base_url; empty = "
+            "refuse to send (our sandbox's own path in sandbox mode)"
+        ),
+    )
+    chunk_visits: int = Field(50, ge=1, le=1000, description="visits per submit request")
+    timeout_s: float = Field(60.0, gt=0, le=300)
 
 
 class LoggingSettings(Section):
@@ -305,6 +382,7 @@ class Settings(BaseSettings):
     kiosk: KioskSettings = KioskSettings()
     backoffice: BackofficeSettings = BackofficeSettings()
     moph: MophSettings = MophSettings()
+    ndp: NdpSettings = NdpSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

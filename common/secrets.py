@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets as pysecrets
 import stat
 import tomllib
 from pathlib import Path
@@ -33,10 +34,20 @@ class Secrets(BaseModel):
     # often a citizen ID, so it is a secret too).
     nhso_eclaim_username: SecretStr | None = None
     nhso_eclaim_password: SecretStr | None = None
+    # NHSO Digital Platform (13 files): the "Token Mobile" of New AuthenCode (sign-on's
+    # client_secret), the vendor's source id key and the optional FDH key (both sent
+    # RSA-OAEP encrypted with NHSO's public key).
+    ndp_client_secret: SecretStr | None = None
+    ndp_source_id_key: SecretStr | None = None
+    ndp_fdh_key: SecretStr | None = None
     moph_username: SecretStr | None = None
     moph_password: SecretStr | None = None
+    # MOPH-PHR's one-year upload token "HCODE:TOKEN" (PHR Dashboard); optional: without
+    # it UpdatePHRv1 uses the MOPH account's token.
+    moph_phr_token: SecretStr | None = None
     sms_api_key: SecretStr | None = None
     session_key: SecretStr | None = None  # signs backoffice session cookies
+    audit_key: SecretStr | None = None  # seals the backoffice audit trail (hash chain)
     staff_pin: SecretStr | None = None  # kiosk staff gesture
 
     def redacted(self) -> dict[str, str]:
@@ -95,6 +106,17 @@ def write_secret(path: Path, name: str, value: str) -> None:
     current[name] = value
     lines = [f"{key} = {toml_string(str(val))}" for key, val in sorted(current.items())]
     write_atomic(path, ("\n".join(lines) + "\n").encode("utf-8"), mode=0o600)
+
+
+def generated_secret(path: Path, loaded: Secrets, name: str) -> str:
+    """The secret `name` (a key our programs make themselves: session_key, audit_key), or
+    a new random one saved into the secrets file, which stays private."""
+    current = getattr(loaded, name)
+    if current is not None and current.get_secret_value():
+        return str(current.get_secret_value())
+    value = pysecrets.token_urlsafe(48)
+    write_secret(path, name, value)
+    return value
 
 
 def toml_string(value: str) -> str:

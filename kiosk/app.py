@@ -14,10 +14,12 @@ import os
 import signal
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from common.config import KioskSettings, Settings
 from common.secrets import load_secrets
+from common.tls import read_fingerprint
 from kiosk import flow as f
 from kiosk.controller import Controller
 from kiosk.device_status import DeviceWatcher
@@ -123,12 +125,17 @@ def create_app(
                 controller.effects.services,
                 controller.effects.health,
                 on_change=lambda _status: Clock.schedule_once(lambda _dt: self._devices_changed()),
+                # The printer and NHSO are never asked while a patient is checking in.
+                is_idle=lambda: controller.state.step == f.Step.IDLE,
             )
+            self._step = controller.state.step
+            controller.subscribe(self._step_changed)
             ui = UiContext(
                 post=controller.post,
                 submit_pin=controller.submit_pin,
                 journal_pending=journal.pending_count if journal else (lambda: 0),
                 device_notes=lambda: self.devices.status.notes,
+                backoffice_fingerprint=lambda: read_fingerprint(Path(settings.data_dir) / "tls"),
             )
             self.root_widget = KioskRoot(ui, settings.clinic.name)
             controller.subscribe(
@@ -149,6 +156,12 @@ def create_app(
                 return False
             action()
             return True
+
+        def _step_changed(self, state: f.FlowState) -> None:
+            was, self._step = self._step, state.step
+            if state.step == f.Step.IDLE and was != f.Step.IDLE:
+                # A check-in just ended: the next patient hears of a printer that ran out.
+                self.devices.nudge()
 
         def _devices_changed(self) -> None:
             state = controller.state

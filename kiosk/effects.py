@@ -105,10 +105,14 @@ class Effects:
                 health.component("printer", "failed", exc.kind)
                 return [f.PrinterFailed(command.checkin_id, exc.kind)]
             health.component("printer", "ok")
+            visit = command.ticket.visit
+            health.ticket_printed(visit.pcucode, visit.visitno, local=visit.local)
             return [f.TicketPrinted(command.checkin_id)]
         if isinstance(command, f.NotePrintFailure):
             visit = command.visit
-            health.print_failure(visit.pcucode, visit.visitno, visit.queue_label, command.kind)
+            health.print_failure(
+                visit.pcucode, visit.visitno, visit.queue_label, command.kind, local=visit.local
+            )
             return []
         if isinstance(command, f.RecordCheckin):
             health.checkin(command.outcome, command.authen_status)

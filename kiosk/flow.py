@@ -950,6 +950,9 @@ class Flow:
             newly_registered=bool(session.patient and session.patient.newly_registered),
             counter_reason=counter,
             next_appointment=session.patient.next_appointment if session.patient else None,
+            right_code=session.rights.main_inscl if session.rights else "",
+            right_name=session.rights.main_inscl_name if session.rights else "",
+            service_name=session.claim_label("th"),  # the ticket is in Thai
         )
 
 

@@ -67,6 +67,7 @@ class HealthRecorder:
             "journal_pending": 0,
             "components": {name: {"status": "unknown", "at": None} for name in COMPONENTS},
             "print_failures": [],
+            "kiosk": {"version": None, "address": None},
         }
         self.flush()
 
@@ -111,17 +112,45 @@ class HealthRecorder:
             self._data["journal_pending"] = count
         self._write()
 
-    def print_failure(self, pcucode: str, visitno: int, queue_label: str, kind: str) -> None:
+    def about(self, version: str, address: str | None) -> None:
+        """The software version and network address staff see beside the status."""
+        about = {"version": version, "address": address}
+        with self._lock:
+            if self._data["kiosk"] == about:
+                return
+            self._data["kiosk"] = about
+        self._write()
+
+    def print_failure(
+        self, pcucode: str, visitno: int, queue_label: str, kind: str, *, local: bool = False
+    ) -> None:
         failure = {
             "at": self._stamp(),
             "pcucode": pcucode,
             "visitno": visitno,
             "queue": queue_label,
             "kind": kind,
+            # Held in the journal, not yet in JHCIS: no visit there to reprint from.
+            "local": local,
         }
         with self._lock:
             failures = [*self._data["print_failures"], failure][-MAX_PRINT_FAILURES:]
             self._data["print_failures"] = failures
+        self._write()
+
+    def ticket_printed(self, pcucode: str, visitno: int, *, local: bool = False) -> None:
+        """The visit's ticket came out after all (the patient's card again, paper back):
+        it leaves the staff's list of tickets to reprint."""
+        with self._lock:
+            failures = self._data["print_failures"]
+            kept = [
+                f
+                for f in failures
+                if (f["pcucode"], f["visitno"], f.get("local", False)) != (pcucode, visitno, local)
+            ]
+            if len(kept) == len(failures):
+                return
+            self._data["print_failures"] = kept
         self._write()
 
     def _write(self) -> None:

@@ -18,6 +18,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "เสียบบัตรที่ช่องด้านล่าง หันชิปขึ้น แล้วรอสักครู่",
         "Insert the card in the slot below, chip facing up, and wait a moment",
     ),
+    # A child has no ID card before 7, and the kiosk cannot take an adult's card for the
+    # child (issue 20, item 7: NHSO's interfaces authenticate the card in the reader):
+    # said before a card goes in, so that a parent goes to the staff with the child
+    # instead of checking themselves in.
+    "idle_child": (
+        "เด็กที่ไม่มีบัตรประชาชน กรุณาติดต่อเจ้าหน้าที่",
+        "A child without an ID card: please see the staff",
+    ),
     # idle with a card still in (left after the last screen): never "insert your card"
     "take_card_title": ("กรุณาดึงบัตรประชาชนออก", "Please take out your ID card"),
     "take_card_hint": (
@@ -32,6 +40,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "database_down": (
         "ระบบของ รพ.สต. ขัดข้องชั่วคราว ยังรับบัตรคิวได้ตามปกติ",
         "The clinic's system is briefly down; you still get a queue ticket as usual",
+    ),
+    # ...and what still works, before the card goes in (issue 20, item 4)
+    "printer_paper_out": (
+        "เครื่องพิมพ์บัตรคิวกระดาษหมด — ยังลงทะเบียนได้ รับบัตรคิวที่เคาน์เตอร์",
+        "The ticket printer is out of paper — you can still check in; "
+        "get your queue ticket at the counter",
+    ),
+    "printer_offline": (
+        "เครื่องพิมพ์บัตรคิวขัดข้อง — ยังลงทะเบียนได้ รับบัตรคิวที่เคาน์เตอร์",
+        "The ticket printer is not working — you can still check in; "
+        "get your queue ticket at the counter",
+    ),
+    "nhso_down": (
+        "ติดต่อ สปสช. ไม่ได้ — ยังลงทะเบียนได้ เจ้าหน้าที่จะขอรหัสยืนยันสิทธิให้ภายหลัง",
+        "NHSO cannot be reached — you can still check in; "
+        "the staff will get your Authen Code later",
     ),
     # busy steps
     "reading_card": ("กำลังอ่านบัตร", "Reading your card"),

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from common.errors import BilingualError
+from common.private_files import private_sqlite
 from kiosk.ports import (
     AuthenStatus,
     ClinicPort,
@@ -87,6 +88,7 @@ class Journal:
         self._clock = clock
         self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_sqlite(path)  # before connecting: the WAL file takes the database's mode
         try:
             self._conn = sqlite3.connect(
                 str(path), timeout=10, isolation_level=None, check_same_thread=False
@@ -242,7 +244,8 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
     request = request_from_json(payload) if payload and payload != "{}" else None
     visit = None
     if visitno is not None:
-        visit = VisitRef(pcucode=pcucode or "", visitno=int(visitno), queue_no=int(queue_no))
+        queue = int(queue_no) if queue_no is not None else None
+        visit = VisitRef(pcucode=pcucode or "", visitno=int(visitno), queue_no=queue)
     return JournalEntry(
         seq=int(seq),
         checkin_id=checkin_id,

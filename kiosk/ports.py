@@ -65,14 +65,22 @@ class VisitRef:
 
     pcucode: str
     visitno: int
-    queue_no: int
+    queue_no: int | None  # None: no number to call it by (opened in JHCIS, place taken)
     claim_type: str = ""
     claim_code: str | None = None
     local: bool = False
     opened_at: dt.datetime | None = None
+    # What the clinic port read for the ticket (integrations.jhcis.ticket_facts): whether
+    # the visit still waits, how many visits wait ahead of it (None: not known), and the
+    # right JHCIS keeps with it in a patient's words (NHSO's answer of today wins).
+    waiting: bool = True
+    waiting_ahead: int | None = None
+    right: str = ""
 
     @property
     def queue_label(self) -> str:
+        if self.queue_no is None:
+            return ""
         # Local numbers must never be mistaken for the clinic's own queue numbers.
         return f"L{self.queue_no:03d}" if self.local else str(self.queue_no)
 
@@ -206,6 +214,11 @@ class TicketRequest:
     newly_registered: bool = False
     counter_reason: str | None = None  # set when the patient must see the staff
     next_appointment: Appointment | None = None
+    # NHSO's main right of today (code, NHSO's name): the ticket says it in a patient's
+    # words; empty (NHSO not asked or down): the right JHCIS keeps (``visit.right``).
+    right_code: str = ""
+    right_name: str = ""
+    service_name: str = ""  # the claim type in the clinic's words ("ตรวจรักษาทั่วไป")
 
 
 # --- failures adapters raise --------------------------------------------------------------

@@ -4,10 +4,20 @@ Two ways to open the visit, as JHCIS itself offers (seed §7.2): with an NHSO au
 code obtained without card or agent (AuthenCode, recorded by the staff member's own
 citizen ID), or without authen (a second visit of the same day). The citizen ID is
 posted, never put in a URL, and the person is carried between steps by JHCIS key.
+
+A child without an ID card (vaccine days, issue 20 item 7) comes this way: NHSO's
+documented interfaces give no way for a guardian's card to stand for the child's (the
+agent authenticates the card in the reader; AuthenCode takes the child's citizen ID and
+the recorder's), so the kiosk sends them here. For a child (under 15 by JHCIS's birth
+date) the page asks who brought them, required under 7 (no card exists yet): the
+relationship and name, and optionally the guardian's citizen ID, used only to find the
+guardian in JHCIS (their JHCIS key is kept, never the ID). It is recorded with the visit
+in the same transaction (``kiosk_visit_guardian``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from sqlalchemy import select
@@ -17,8 +27,16 @@ from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, guard, threaded
 from common.cid import is_valid_cid, mask_cid
 from common.errors import BilingualError
+from common.thaidate import age_on
 from integrations.jhcis.clinic import ClinicDatabase
-from integrations.jhcis.records import CheckinRequest, CheckinResult, Person, Visit
+from integrations.jhcis.records import (
+    CheckinRequest,
+    CheckinResult,
+    Guardian,
+    GuardianRelation,
+    Person,
+    Visit,
+)
 from integrations.jhcis.staff import staff_cid
 from integrations.jhcis.tables import chospital
 from integrations.nhso.errors import InvalidCid
@@ -27,6 +45,21 @@ from integrations.nhso.providers import GENERAL_VISIT, EndpointAuthenProvider, c
 
 CLAIM_TYPES = {GENERAL_VISIT.code: GENERAL_VISIT.name or GENERAL_VISIT.code}
 MODES = ("authen", "plain")
+RELATIONS: tuple[GuardianRelation, ...] = ("mother", "father", "other")
+CHILD_AGE = 15  # the page asks who brought the patient
+NO_CARD_AGE = 7  # no ID card exists before this age: who brought them is required
+
+
+class GuardianNeeded(BilingualError):
+    code = "checkin.guardian_needed"
+    message_th = "เด็กอายุต่ำกว่า 7 ปี: กรุณาบันทึกผู้ปกครองที่พามา (เกี่ยวข้องเป็น และชื่อ)"
+    message_en = "A child under 7: record who brought the child (relationship and name)."
+
+
+class GuardianIsPatient(BilingualError):
+    code = "checkin.guardian_is_patient"
+    message_th = "เลขประจำตัวประชาชนผู้ปกครองเป็นเลขเดียวกับของเด็ก กรุณาตรวจสอบ"
+    message_en = "The guardian's citizen ID is the child's own; please check it."
 
 
 def _digits(text: str) -> str:
@@ -48,8 +81,17 @@ def _province(clinic: ClinicDatabase) -> str:
     return text + "00" if len(text) == 2 else text
 
 
+def child_age(who: Person, today: dt.date) -> int | None:
+    """The person's age when JHCIS knows the birth and it makes them a child, else None."""
+    if who.birth is None:
+        return None
+    age = age_on(who.birth, today)
+    return age if age < CHILD_AGE else None
+
+
 async def _show_person(page: Page, who: Person, error: BilingualError | None = None) -> Response:
     today = page.deps.clock().date()
+    age = child_age(who, today)
     visit: Visit | None = await threaded(page.deps.clinic.find_today_visit, who, today)
     photo, note = await threaded(page.deps.clinic.staff_notes, who.pcucodeperson, who.pid)
     name = " ".join(p for p in (who.title or "", who.first_name, who.last_name) if p)
@@ -62,6 +104,9 @@ async def _show_person(page: Page, who: Person, error: BilingualError | None = N
         has_photo=photo,
         card_note=note,
         claim_types=CLAIM_TYPES,
+        child=age is not None,
+        guardian_required=age is not None and age < NO_CARD_AGE,
+        relations=RELATIONS,
         idem=uuid.uuid4().hex,
         error=error,
         status=400 if error is not None else 200,
@@ -74,6 +119,11 @@ async def checkin_find(page: Page) -> Response:
     if not is_valid_cid(cid):
         return page.render("checkin.html", status=400, error=InvalidCid("keypad"))
     who: Person | None = await threaded(page.deps.clinic.find_person_by_cid, cid)
+    if who is not None and who.pcucodeperson != page.deps.clinic.unit_code():
+        who = None  # another unit's registry is not this unit's staff's to read
+    # Who looked up whom, never the citizen ID itself.
+    target = f"{who.pcucodeperson}/{who.pid}" if who is not None else None
+    await threaded(page.audit, "cid_lookup", target=target, outcome="ok" if who else "not_found")
     if who is None:
         return page.render("checkin.html", status=404, error=None, not_found=True)
     return await _show_person(page, who)
@@ -90,10 +140,16 @@ async def checkin_open(page: Page) -> Response:
     idem = page.field("idem", limit=64)
     if mode not in MODES or not pid_text.isdigit() or not idem.isalnum() or len(idem) != 32:
         raise BadInput("checkin form")
+    if unit_person != clinic.unit_code():
+        raise BadInput("person of another unit")
     who: Person | None = await threaded(clinic.get_person, unit_person, int(pid_text))
     if who is None or not is_valid_cid(who.cid):
         raise BadInput("person")
     now = deps.clock()
+    try:
+        guardian = await threaded(_guardian, page, who, now.date())
+    except BilingualError as exc:
+        return await _show_person(page, who, error=exc)
     result: AuthenResult | None = None
     claim_type: str | None = None
     mobile: str | None = None
@@ -123,6 +179,7 @@ async def checkin_open(page: Page) -> Response:
         store_mobile=mobile is not None,
         provider=page.session.username,  # a JHCIS account: sign-in reads JHCIS's user table
         channel="web",
+        guardian=guardian,
     )
     done: CheckinResult = await threaded(clinic.open_checkin_visit, request, known=who)
     opened = done.visit
@@ -135,11 +192,38 @@ async def checkin_open(page: Page) -> Response:
             "mode": mode,
             "claim_type": claim_type,
             "existing_code": bool(result and result.existing),
+            "guardian": guardian.relation if guardian else None,  # never a name or an ID
         },
     )
     return RedirectResponse(
         f"/visits/{opened.pcucode}/{opened.visitno}?done=opened", status_code=303
     )
+
+
+def _guardian(page: Page, who: Person, today: dt.date) -> Guardian | None:
+    """Who brought the patient, from the form; None when nobody was named (allowed from
+    age 7, when the patient may have a card of their own).
+
+    The guardian's citizen ID only finds them in JHCIS: it is neither kept nor logged."""
+    relation = page.field("guardian_relation", limit=10)
+    name = " ".join(page.field("guardian_name", limit=100).split())
+    cid = _digits(page.field("guardian_cid", limit=40))
+    age = child_age(who, today)
+    if not (relation or name or cid):
+        if age is not None and age < NO_CARD_AGE:
+            raise GuardianNeeded()
+        return None
+    if relation not in RELATIONS or not name:
+        raise GuardianNeeded()
+    key: tuple[str, int] | None = None
+    if cid:
+        if not is_valid_cid(cid):
+            raise InvalidCid("guardian")
+        if cid == who.cid:
+            raise GuardianIsPatient()
+        found = page.deps.clinic.find_person_by_cid(cid)
+        key = found.key if found is not None else None
+    return Guardian(relation=relation, name=name, person=key)
 
 
 def _authen(page: Page, who: Person, claim_type: str, mobile: str) -> AuthenResult:
@@ -175,6 +259,8 @@ async def person_photo(page: Page) -> Response:
     pid = page.request.path_params.get("pid", "")
     if not (unit.isalnum() and len(unit) == 5 and pid.isdigit() and len(pid) < 10):
         raise NotFound("bad person key")
+    if unit != page.deps.clinic.unit_code():
+        raise NotFound("another unit's person")
     photo: bytes | None = await threaded(page.deps.clinic.person_photo, unit, int(pid))
     if photo is None:
         raise NotFound("photo")

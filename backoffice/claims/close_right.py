@@ -23,8 +23,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from pydantic import SecretStr
+from sqlalchemy.exc import SQLAlchemyError
 
 from backoffice.claims.errors import NotInState, RecorderMissing
+from backoffice.claims.ndp_tables import link_closed_visit
 from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right
 from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
@@ -327,9 +329,22 @@ class CloseRightService:
             seq=str(result.seq), authen_code=result.authen_code,
             amount=Decimal(str(request.total_amount)),
         )  # fmt: skip
+        # The other half of the claim: the visit's 13 files to NHSO's Digital Platform
+        # (backoffice/ndp) are now due; the link survives a failure to make it.
+        self._link_ndp(visit, row_id, request.transaction_id)
         return CloseRightOutcome(
             visit.pcucode, visit.visitno, "closed", str(result.seq), result.authen_code
         )
+
+    def _link_ndp(self, visit: Visit, row_id: int, transaction: str) -> None:
+        try:
+            link_closed_visit(
+                self.engine, visit.pcucode, visit.visitno,
+                close_right_id=row_id, transaction_id=transaction,
+            )  # fmt: skip
+        except SQLAlchemyError as exc:
+            # The close stands; the 13-file export finds the visit by its close anyway.
+            log.warning("NDP link of visit %s not recorded: %s", visit.visitno, type(exc).__name__)
 
     def _mark_visit(
         self,

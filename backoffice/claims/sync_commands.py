@@ -7,12 +7,15 @@ import datetime as dt
 import sys
 from typing import Any
 
+from backoffice.claims.errors import SyncRangeInvalid
+from backoffice.exports.commands import parse_day
 from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
 from integrations.jhcis.engine import db_url
 
 EXIT_STOPPED = 3  # NHSO stopped the run (token, outage); the next run resumes it
+MAX_RANGE_DAYS = 366
 
 
 def parse_run_date(text: str, *, today: dt.date | None = None) -> dt.date:
@@ -23,13 +26,7 @@ def parse_run_date(text: str, *, today: dt.date | None = None) -> dt.date:
         return base
     if word == "yesterday":
         return base - dt.timedelta(days=1)
-    try:
-        day = dt.date.fromisoformat(word)
-        return day.replace(year=day.year - 543) if day.year > 2400 else day
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(
-            f"not a date (YYYY-MM-DD, today, yesterday): {text}"
-        ) from exc
+    return parse_day(word)  # YYYY-MM-DD within the years our dates may have
 
 
 def register(subparsers: Any) -> None:
@@ -55,9 +52,8 @@ def sync_command(args: argparse.Namespace, settings: Settings) -> int:
 
     start: dt.date = args.date
     end: dt.date = args.date_to or start
-    if end < start:
-        print("--to is before --date", file=sys.stderr)
-        return 2
+    if end < start or (end - start).days >= MAX_RANGE_DAYS:
+        return fail(SyncRangeInvalid(f"{start}..{end}"), as_json=args.json, exit_code=2)
     try:
         clinic = ClinicDatabase.from_url(
             db_url(args, settings),

@@ -29,6 +29,7 @@ from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right, kio
 from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.web import add_template_folder, texts
+from backoffice.reports.authen import defuse
 from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
 from common.errors import BilingualError
@@ -239,7 +240,9 @@ async def claims_job_csv(page: Page) -> Response:
     fields = sorted({key for row in job.result for key in row})
     writer = csv.DictWriter(out, fieldnames=fields)
     writer.writeheader()
-    writer.writerows(job.result)
+    # Answers come from MOPH/NHSO: a cell starting "=" must not run in a spreadsheet.
+    writer.writerows({key: defuse(value) for key, value in row.items()} for row in job.result)
+    await threaded(page.audit, "report_download", target=f"csv:{job.kind}")
     return Response(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",

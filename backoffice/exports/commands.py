@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice.exports.eclaim import BatchResult, export_eclaim
-from backoffice.exports.errors import BatchNotFound, wrap_export_errors
+from backoffice.exports.errors import BadDateRange, BadWorkers, BatchNotFound, wrap_export_errors
 from backoffice.exports.parallel import export_eclaim_parallel
 from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
@@ -21,16 +21,27 @@ from integrations.nhso.eclaim_upload import PROD_BASE as ECLAIM_PROD
 from integrations.nhso.eclaim_upload import TEST_BASE as ECLAIM_TEST
 
 FDH_PROD = "https://fdh.moph.go.th"
+MAX_WORKERS = 16
+
+
+#: Christian-era years a date argument may have: date arithmetic near year 1 overflows,
+#: and no JHCIS holds a visit outside these.
+YEARS = range(1900, 2201)
 
 
 def parse_day(text: str) -> dt.date:
     """YYYY-MM-DD; a year above 2400 is taken as Buddhist era (what staff often type)."""
     try:
         day = dt.date.fromisoformat(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from exc
+    except ValueError:
+        raise argparse.ArgumentTypeError("ไม่ใช่วันที่ (ปปปป-ดด-วว) / not a date (YYYY-MM-DD)") from None
     if day.year > 2400:
         day = day.replace(year=day.year - 543)
+    if day.year not in YEARS:
+        raise argparse.ArgumentTypeError(
+            "ปีต้องอยู่ระหว่าง ค.ศ. 1900-2200 (พ.ศ. 2443-2743) / the year must be 1900-2200 "
+            "(Buddhist era 2443-2743)"
+        )
     return day
 
 
@@ -129,7 +140,8 @@ def _print(result: BatchResult, as_json: bool, nhso: dict[str, Any] | None = Non
     print(f"batch: {result.name}{' (dry run: no files written)' if result.dry_run else ''}")
     if result.zip_path:
         print(f"zip:    {result.zip_path}")
-    print(f"report: {result.report_csv}")
+    if result.report_csv:
+        print(f"report: {result.report_csv}")
     print(
         f"included {summary['included_visits']}, excluded {summary['excluded_visits']}, "
         f"with warnings {summary['visits_with_warnings']}"
@@ -155,8 +167,17 @@ def _print_nhso(nhso: dict[str, Any]) -> None:
             print(f"    {part['error_code']}\n    {part['message_th']}\n    {part['message_en']}")
 
 
+def check_range(args: argparse.Namespace) -> None:
+    """--from must not be after --to (a reversed range would silently export nothing)."""
+    if args.date_from > args.date_to:
+        raise BadDateRange(f"{args.date_from} > {args.date_to}")
+
+
 def eclaim_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
+        check_range(args)
+        if args.workers < 1 or args.workers > MAX_WORKERS:
+            raise BadWorkers(f"--workers {args.workers}")
         with wrap_export_errors():
             rules = rules_for(settings, args.rules)
             source, hcode = _source(args, settings)
@@ -263,6 +284,7 @@ def eclaim_uploads_command(args: argparse.Namespace, settings: Settings) -> int:
 
 def ssop_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
+        check_range(args)
         with wrap_export_errors():
             rules = rules_for(settings, args.rules)
             source, hcode = _source(args, settings)

@@ -30,7 +30,7 @@ from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import Screen, Verdict, record
 from backoffice.exports.source import ClaimSource, VisitBundle
-from backoffice.exports.writer import DelimitedFile, new_batch_folder, zip_files
+from backoffice.exports.writer import BatchBuild, DelimitedFile, new_batch_build
 from common.thaidate import exact
 from integrations import claim_files as f
 from integrations.claim_files import (
@@ -63,6 +63,34 @@ class BatchResult:
     dry_run: bool = False
     upload: dict[str, Any] | None = None  # the FDH answer when the batch was sent
 
+    @classmethod
+    def built(
+        cls,
+        name: str,
+        build: BatchBuild | None,
+        zip_path: Path | None,
+        report: r.ValidationReport,
+        *,
+        files: dict[str, int],
+        dry_run: bool,
+    ) -> BatchResult:
+        """The result of a finished build (`build` None: a dry run, no files)."""
+
+        def final(path: Path | None) -> Path | None:
+            return build.final(path) if build is not None and path is not None else None
+
+        return cls(
+            name=name,
+            folder=build.target if build is not None else None,
+            zip_path=zip_path,
+            report_csv=final(report.csv_path),
+            report_json=final(report.json_path),
+            files=files,
+            summary=report.summary(),
+            sample=report.sample,
+            dry_run=dry_run,
+        )
+
     def as_dict(self) -> dict[str, object]:
         return {
             "upload": self.upload,
@@ -87,6 +115,27 @@ def split_pressure(pressure: str) -> tuple[str, str]:
     return (sbp, dbp) if sbp.isdigit() and dbp.isdigit() else ("", "")
 
 
+def charges_by_item(
+    bundle: VisitBundle, rules: RuleSet
+) -> tuple[dict[str, Decimal], Decimal, Decimal]:
+    """The visit's charges by e-Claim charge item, its total and its items' total.
+
+    What JHCIS charged beyond the listed items (``money1`` above their sum) is the
+    service fee; the NDP 13 files' CHA is built from the same groups.
+    """
+    by_item: dict[str, Decimal] = {}
+    chrgitem = rules.chrgitem
+    for item in bundle.items:
+        key = chrgitem(item.drugtype)
+        by_item[key] = by_item.get(key, _ZERO) + item.total
+    items_total = sum(by_item.values(), _ZERO)
+    total = bundle.visit.money1 if bundle.visit.money1 is not None else items_total
+    if total > items_total:
+        fee = rules.chrgitem("06")
+        by_item[fee] = by_item.get(fee, _ZERO) + (total - items_total)
+    return by_item, total, items_total
+
+
 class EclaimRows:
     """Turns one screened visit into the rows of each file, as ``(file, row)`` pairs."""
 
@@ -95,7 +144,6 @@ class EclaimRows:
         self.hcode = hcode
         self._drug_types = frozenset(rules.drug_drugtypes)
         self._procedure_types = frozenset(rules.oop_drugtypes)
-        self._service_fee = rules.chrgitem("06")
 
     def rows(self, bundle: VisitBundle, verdict: Verdict, *, with_pat: bool) -> list[Pair]:
         v = bundle.visit
@@ -210,17 +258,7 @@ class EclaimRows:
 
     def _charges(self, bundle: VisitBundle, hn: str, seq: str, date: str, out: list[Pair]) -> None:
         v = bundle.visit
-        by_item: dict[str, Decimal] = {}
-        chrgitem = self.rules.chrgitem
-        for item in bundle.items:
-            key = chrgitem(item.drugtype)
-            by_item[key] = by_item.get(key, _ZERO) + item.total
-        items_total = sum(by_item.values(), _ZERO)
-        total = v.money1 if v.money1 is not None else items_total
-        if total > items_total:
-            # What JHCIS charged beyond the listed items is the service fee.
-            fee = self._service_fee
-            by_item[fee] = by_item.get(fee, _ZERO) + (total - items_total)
+        by_item, total, items_total = charges_by_item(bundle, self.rules)
         for key in sorted(by_item):
             out.append(
                 (
@@ -304,56 +342,57 @@ def export_eclaim(
     progress: Progress | None = None,
     zip_batch: bool = True,
 ) -> BatchResult:
-    """Write one e-Claim batch (folder + zip + report); in a dry run, only the report."""
+    """Write one e-Claim batch (folder + zip + report); a dry run writes nothing at all
+    (its report stays in memory: the summary and the first problems)."""
     moment = now or dt.datetime.now()
-    name, folder = new_batch_folder(
-        out_dir, batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
-    )
+    name = batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
+    build = None if dry_run else new_batch_build(out_dir, name)[1]
+    name = build.name if build is not None else name
+    folder = build.folder if build is not None else None
     encoding = FDH_ENCODING if fdh else ECLAIM_ENCODING
     files = {
-        key: DelimitedFile(None if dry_run else folder / f"{key}.txt", fields, encoding)
+        key: DelimitedFile(None if folder is None else folder / f"{key}.txt", fields, encoding)
         for key, fields in ECLAIM_FIELDS.items()
     }
     report = r.ValidationReport(folder)
     builder = EclaimRows(rules, hcode)
     screen = Screen(rules, hcode)
     seen_people: set[tuple[str, int]] = set()
-    total = source.count(date_from, date_to, hcode) if progress else 0
     done = 0
     try:
-        for bundle in source.bundles(date_from, date_to, pcucode=hcode):
-            verdict = screen.eclaim(bundle)
-            if verdict.included:
-                person = (bundle.visit.pcucodeperson, bundle.visit.pid)
-                rows = builder.rows(bundle, verdict, with_pat=person not in seen_people)
-                seen_people.add(person)
-                clean = True
-                for key, row in rows:
-                    clean = files[key].write_row(row) and clean
-                if not clean:
-                    verdict.warnings.append((r.NOT_ENCODABLE, ""))
-            record(report, bundle, verdict)
-            done += 1
-            if progress and (done % 500 == 0):
-                progress(done, total)
-    finally:
-        for file in files.values():
-            file.close()
-        report.close()
-    if progress:
-        progress(done, total)
-    zip_path = None
-    if zip_batch and not dry_run:
-        zip_path = zip_files(out_dir / f"{name}.zip", [folder / f"{k}.txt" for k in files])
+        total = source.count(date_from, date_to, hcode) if progress else 0
+        try:
+            for bundle in source.bundles(date_from, date_to, pcucode=hcode):
+                verdict = screen.eclaim(bundle)
+                if verdict.included:
+                    person = (bundle.visit.pcucodeperson, bundle.visit.pid)
+                    rows = builder.rows(bundle, verdict, with_pat=person not in seen_people)
+                    seen_people.add(person)
+                    clean = True
+                    for key, row in rows:
+                        clean = files[key].write_row(row) and clean
+                    if not clean:
+                        verdict.warnings.append((r.NOT_ENCODABLE, ""))
+                record(report, bundle, verdict)
+                done += 1
+                if progress and (done % 500 == 0):
+                    progress(done, total)
+        finally:
+            for file in files.values():
+                file.close()
+            report.close()
+        if progress:
+            progress(done, total)
+        zip_path = None
+        if build is not None and folder is not None:
+            members = [folder / f"{k}.txt" for k in files] if zip_batch else None
+            zip_path = build.finish(members)
+    except BaseException:
+        if build is not None:
+            build.abandon()  # nothing half-written is left to be mistaken for a batch
+        raise
     log.info("e-Claim batch %s: %s", name, report.summary())
-    return BatchResult(
-        name=name,
-        folder=folder,
-        zip_path=zip_path,
-        report_csv=report.csv_path,
-        report_json=report.json_path,
-        files={key: f.rows for key, f in files.items()},
-        summary=report.summary(),
-        sample=report.sample,
+    return BatchResult.built(
+        name, build, zip_path, report, files={key: f.rows for key, f in files.items()},
         dry_run=dry_run,
-    )
+    )  # fmt: skip

@@ -53,6 +53,18 @@ class SessionsContended(ExportError):
     message_en = "Too many SSOP exports at once to take a session number. Please try again."
 
 
+class BadDateRange(ExportError):
+    code = "export.bad_range"
+    message_th = "วันที่เริ่มต้น (--from) อยู่หลังวันที่สิ้นสุด (--to) กรุณาตรวจสอบช่วงวันที่"
+    message_en = "The first day (--from) is after the last day (--to). Check the range."
+
+
+class BadWorkers(ExportError):
+    code = "export.bad_workers"
+    message_th = "จำนวนโปรเซส (--workers) ต้องอยู่ระหว่าง 1 ถึง 16"
+    message_en = "--workers must be between 1 and 16."
+
+
 @contextmanager
 def wrap_export_errors() -> Iterator[None]:
     """Turn library failures into bilingual errors without leaking their text.

@@ -26,7 +26,8 @@ from backoffice.exports import report as r
 from backoffice.exports.eclaim import BatchResult, batch_name, export_eclaim
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.source import ClaimSource
-from backoffice.exports.writer import new_batch_folder, zip_files
+from backoffice.exports.writer import new_batch_build
+from common.private_files import private_opener
 from integrations.claim_files import ECLAIM_FIELDS
 from integrations.jhcis import tables as t
 from integrations.jhcis.engine import open_engine
@@ -80,6 +81,7 @@ def _part(job: dict[str, Any]) -> dict[str, Any]:
         source.engine.dispose()
     return {
         "folder": str(result.folder),
+        "files": result.files,
         "summary": result.summary,
         "sample": [p.as_dict() for p in result.sample],
     }
@@ -89,7 +91,7 @@ def _merge_text(target: Path, parts: list[Path], *, dedupe: bool) -> int:
     """Header of the first part, then every part's lines; returns the data rows written."""
     seen: set[bytes] = set()
     rows = 0
-    with target.open("wb") as out:
+    with open(target, "wb", opener=private_opener) as out:
         for index, part in enumerate(parts):
             with part.open("rb") as handle:
                 header = handle.readline()
@@ -107,7 +109,7 @@ def _merge_text(target: Path, parts: list[Path], *, dedupe: bool) -> int:
 
 def _merge_json(target: Path, parts: list[Path], summary: dict[str, Any]) -> None:
     first = True
-    with target.open("w", encoding="utf-8") as out:
+    with open(target, "w", encoding="utf-8", opener=private_opener) as out:
         out.write('{"problems": [\n')
         for part in parts:
             with part.open(encoding="utf-8") as handle:
@@ -159,44 +161,57 @@ def export_eclaim_parallel(
             )  # fmt: skip
         finally:
             source.engine.dispose()
-    name, folder = new_batch_folder(
-        out_dir, batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
-    )
-    scratch = out_dir / f".{name}.parts"
+    name = batch_name("FDH" if fdh else "ECLAIM", hcode, date_from, date_to, moment)
+    build = None if dry_run else new_batch_build(out_dir, name)[1]
+    name = build.name if build is not None else name
+    # The parts are written inside the batch's own private folder (a dry run writes none).
+    scratch = build.folder / ".parts" if build is not None else out_dir / f".{name}.parts"
     jobs = [
         {"url": url, "start": start, "end": end, "out": str(scratch / str(index)),
          "rules": rules, "hcode": hcode, "fdh": fdh, "dry_run": dry_run, "now": moment}
         for index, (start, end) in enumerate(ranges)
     ]  # fmt: skip
     try:
-        context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-        with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
-            results = list(pool.map(_part, jobs))
-        part_folders = [Path(res["folder"]) for res in results]
-        counts: dict[str, int] = {}
-        if not dry_run:
-            for key in ECLAIM_FIELDS:
-                counts[key] = _merge_text(
-                    folder / f"{key}.txt",
-                    [p / f"{key}.txt" for p in part_folders],
-                    dedupe=key == "PAT",
-                )
-        summary = _sum([res["summary"] for res in results])
-        _merge_text(folder / "report.csv", [p / "report.csv" for p in part_folders], dedupe=False)
-        _merge_json(folder / "report.json", [p / "report.json" for p in part_folders], summary)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    zip_path = None
-    if not dry_run:
-        zip_path = zip_files(out_dir / f"{name}.zip", [folder / f"{k}.txt" for k in ECLAIM_FIELDS])
+        try:
+            context = multiprocessing.get_context("spawn")  # no fork of a threaded server
+            with ProcessPoolExecutor(max_workers=len(jobs), mp_context=context) as pool:
+                results = list(pool.map(_part, jobs))
+            summary = _sum([res["summary"] for res in results])
+            counts: Counter[str] = Counter()
+            if build is None:
+                for res in results:
+                    counts.update(res["files"])
+            else:
+                folder = build.folder
+                part_folders = [Path(res["folder"]) for res in results]
+                for key in ECLAIM_FIELDS:
+                    counts[key] = _merge_text(
+                        folder / f"{key}.txt",
+                        [p / f"{key}.txt" for p in part_folders],
+                        dedupe=key == "PAT",
+                    )
+                parts_csv = [p / "report.csv" for p in part_folders]
+                _merge_text(folder / "report.csv", parts_csv, dedupe=False)
+                parts_json = [p / "report.json" for p in part_folders]
+                _merge_json(folder / "report.json", parts_json, summary)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        zip_path = None
+        if build is not None:
+            zip_path = build.finish([build.folder / f"{k}.txt" for k in ECLAIM_FIELDS])
+    except BaseException:
+        if build is not None:
+            build.abandon()
+        raise
     sample = [r.Problem(**p) for res in results for p in res["sample"]][:200]
+    target = build.target if build is not None else None
     return BatchResult(
         name=name,
-        folder=folder,
+        folder=target,
         zip_path=zip_path,
-        report_csv=folder / "report.csv",
-        report_json=folder / "report.json",
-        files=counts,
+        report_csv=target / "report.csv" if target else None,
+        report_json=target / "report.json" if target else None,
+        files=dict(counts),
         summary=summary,
         sample=sample,
         dry_run=dry_run,

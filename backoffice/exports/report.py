@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal
 
+from common.private_files import private_opener
+
 # "included": why a visit is in the batch where a rule could have kept it out.
 Severity = Literal["excluded", "warning", "included"]
 
@@ -179,11 +181,15 @@ class ValidationReport:
             self.csv_path = folder / "report.csv"
             self.json_path = folder / "report.json"
             # UTF-8 with BOM: Excel on Thai Windows opens it with the Thai text intact.
-            self._csv = self.csv_path.open("w", encoding="utf-8-sig", newline="")
+            self._csv = open(  # noqa: SIM115 - closed by close()
+                self.csv_path, "w", encoding="utf-8-sig", newline="", opener=private_opener
+            )
             csv.writer(self._csv).writerow(REPORT_FIELDS)
             # Rows are written up to "item"; the kind's fixed tail follows (see _csv_tail).
             self._writer = csv.writer(self._csv, lineterminator="")
-            self._json = self.json_path.open("w", encoding="utf-8")
+            self._json = open(  # noqa: SIM115 - closed by close()
+                self.json_path, "w", encoding="utf-8", opener=private_opener
+            )
             self._json.write('{"problems": [\n')
 
     def add(

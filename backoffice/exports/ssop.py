@@ -37,7 +37,8 @@ from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import record, screen_ssop
 from backoffice.exports.source import ClaimSource, VisitBundle
-from backoffice.exports.writer import DelimitedFile, claim_batch_folder, zip_files
+from backoffice.exports.writer import BatchBuild, DelimitedFile, claim_batch_build
+from common.private_files import private_opener
 from common.thaidate import ce_to_be
 from integrations.claim_files import (
     CRLF,
@@ -214,7 +215,12 @@ def _all_sections() -> list[str]:
 
 
 @contextmanager
-def _spool_dir(parent: Path) -> Iterator[Path]:
+def _spool_dir(parent: Path | None) -> Iterator[Path | None]:
+    """A scratch folder for the sections inside the batch's own (private) folder; none
+    for a dry run, whose sections are only counted."""
+    if parent is None:
+        yield None
+        return
     spool = Path(tempfile.mkdtemp(prefix=".ssop-", dir=parent))
     try:
         yield spool
@@ -247,7 +253,7 @@ def assemble(
         "</Header>",
     ]
     digest = hashlib.md5(usedforsecurity=False)
-    with target.open("wb") as out:
+    with open(target, "wb", opener=private_opener) as out:
 
         def emit(data: bytes) -> None:
             digest.update(data)
@@ -284,61 +290,66 @@ def export_ssop(
 ) -> BatchResult:
     started = now or dt.datetime.now()
     # The zip's name has a fixed shape (hcode_SSOPBIL_sessno_01_date-time): a second
-    # job in the same second takes the next second rather than a suffix.
+    # job in the same second takes the next second rather than a suffix. A dry run
+    # claims nothing and writes nothing.
     later = (started + dt.timedelta(seconds=n) for n in itertools.count())
-    number, name, folder = claim_batch_folder(
-        out_dir, (zip_stem(hcode, session, moment) for moment in later)
-    )
+    names = (zip_stem(hcode, session, moment) for moment in later)
+    build: BatchBuild | None = None
+    if dry_run:
+        number, name = 1, next(names)
+    else:
+        number, name, build = claim_batch_build(out_dir, names)
+    folder = build.folder if build is not None else None
     moment = started + dt.timedelta(seconds=number - 1)
     report = r.ValidationReport(folder)
     builder = SsopRows(rules, hcode)
-    total = source.count(date_from, date_to, hcode) if progress else 0
     done = 0
     stamp = be_stamp(moment)
     outputs: list[Path] = []
     counts: dict[str, int] = {}
-    with _spool_dir(folder) as spool:
-        spools = {
-            section: DelimitedFile(spool / f"{section}.part", fields, SSOP_ENCODING, header=False)
-            for sections in SSOP_SECTIONS.values()
-            for section, fields in sections
-        }
-        try:
-            for bundle in source.bundles(date_from, date_to, pcucode=hcode):
-                verdict = screen_ssop(bundle, rules)
-                if verdict.included:
-                    clean = True
-                    for section, rows in builder.sections(bundle).items():
-                        for row in rows:
-                            clean = spools[section].write(row) and clean
-                    if not clean:
-                        verdict.warnings.append((r.NOT_ENCODABLE, ""))
-                record(report, bundle, verdict)
-                done += 1
-                if progress and done % 500 == 0:
-                    progress(done, total)
-        finally:
-            for file in spools.values():
-                file.close()
-            report.close()
-        counts = {section: file.rows for section, file in spools.items()}
-        if not dry_run:
-            for key in SSOP_SECTIONS:
-                target = folder / f"{FILE_NAMES[key]}{stamp}.txt"
-                assemble(target, key, spools, hcode=hcode, hname=hname, session=session, now=moment)
-                outputs.append(target)
-    if progress:
-        progress(done, total)
-    zip_path = zip_files(out_dir / f"{name}.zip", outputs) if not dry_run else None
+    try:
+        total = source.count(date_from, date_to, hcode) if progress else 0
+        with _spool_dir(folder) as spool:
+            spools = {
+                section: DelimitedFile(
+                    spool / f"{section}.part" if spool else None, fields, SSOP_ENCODING,
+                    header=False,
+                )
+                for sections in SSOP_SECTIONS.values()
+                for section, fields in sections
+            }  # fmt: skip
+            try:
+                for bundle in source.bundles(date_from, date_to, pcucode=hcode):
+                    verdict = screen_ssop(bundle, rules)
+                    if verdict.included:
+                        clean = True
+                        for section, rows in builder.sections(bundle).items():
+                            for row in rows:
+                                clean = spools[section].write(row) and clean
+                        if not clean:
+                            verdict.warnings.append((r.NOT_ENCODABLE, ""))
+                    record(report, bundle, verdict)
+                    done += 1
+                    if progress and done % 500 == 0:
+                        progress(done, total)
+            finally:
+                for file in spools.values():
+                    file.close()
+                report.close()
+            counts = {section: file.rows for section, file in spools.items()}
+            if folder is not None:
+                for key in SSOP_SECTIONS:
+                    target = folder / f"{FILE_NAMES[key]}{stamp}.txt"
+                    assemble(
+                        target, key, spools, hcode=hcode, hname=hname, session=session, now=moment
+                    )
+                    outputs.append(target)
+        if progress:
+            progress(done, total)
+        zip_path = build.finish(outputs) if build is not None else None
+    except BaseException:
+        if build is not None:
+            build.abandon()  # nothing half-written is left to be mistaken for a batch
+        raise
     log.info("SSOP batch %s: %s", name, report.summary())
-    return BatchResult(
-        name=name,
-        folder=folder,
-        zip_path=zip_path,
-        report_csv=report.csv_path,
-        report_json=report.json_path,
-        files=counts,
-        summary=report.summary(),
-        sample=report.sample,
-        dry_run=dry_run,
-    )
+    return BatchResult.built(name, build, zip_path, report, files=counts, dry_run=dry_run)

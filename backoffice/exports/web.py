@@ -254,6 +254,8 @@ async def export_download(page: Page) -> Response:
     root = out_dir(page).resolve()
     if path is None or not Path(path).resolve().is_relative_to(root):
         raise NotFound("no such file")
+    # A batch holds citizen IDs: who took which file is on the audit trail.
+    await threaded(page.audit, "export_download", target=f"{job.kind}:{name}")
     return FileResponse(path, filename=Path(path).name)
 
 

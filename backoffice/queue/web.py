@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
 
 from markupsafe import Markup
@@ -15,10 +16,20 @@ from backoffice.reports.visits import (
     visit_detail,
     visits_between,
 )
+from backoffice.web.auth import role_rank
 from backoffice.web.errors import BadInput, NotFound
-from backoffice.web.framework import Page, env, error_page, guard, parse_date, threaded
+from backoffice.web.framework import (
+    Page,
+    env,
+    error_page,
+    guard,
+    parse_date,
+    safe_next,
+    threaded,
+)
 from common.errors import BilingualError
 from hardware.printer import TicketData, ticket_png
+from integrations.jhcis.ticket_facts import ticket_facts
 from integrations.nhso.providers import GENERAL_VISIT
 
 CLAIM_TYPE_NAMES = {GENERAL_VISIT.code: GENERAL_VISIT.name or GENERAL_VISIT.code}
@@ -65,6 +76,14 @@ async def queue_rows(page: Page) -> Response:
     return HTMLResponse(await _table(page, _day(page)))
 
 
+#: The lowest role that reads patients' full names; viewers see masked ones (PDPA).
+NAMES_ROLE = "staff"
+
+
+def may_see_names(page: Page) -> bool:
+    return page.session is not None and role_rank(page.session.role) >= role_rank(NAMES_ROLE)
+
+
 def _visit_key(page: Page) -> tuple[str, int]:
     pcucode = page.request.path_params.get("pcucode", "")
     visitno = page.request.path_params.get("visitno", "")
@@ -81,15 +100,34 @@ async def _detail(page: Page) -> VisitDetail:
     return detail
 
 
+def service_name(page: Page, claim_type: str | None) -> str | None:
+    """The claim type in the words the kiosk uses for it, else NHSO's, else its code."""
+    if not claim_type:
+        return None
+    for offered in page.deps.settings.kiosk.claim_types:
+        if offered.code == claim_type:
+            return offered.th
+    return CLAIM_TYPE_NAMES.get(claim_type, claim_type)
+
+
 def ticket_for(page: Page, row: VisitRow) -> TicketData:
+    """The visit's ticket as it stands now. Reads JHCIS (queue number, how many wait
+    ahead, the right): call it in a worker thread."""
     settings = page.deps.settings
     issued = dt.datetime.combine(row.visitdate, row.timestart or dt.time(0, 0))
+    facts = ticket_facts(page.deps.clinic, row.visit)
+    # A visit opened in JHCIS has no kiosk number: its place in the day, or none at all
+    # (never its visit number under "queue number").
+    queue_no = facts.queue_no
     return TicketData(
         clinic_name=settings.clinic.name,
-        queue_no=str(row.queue_no) if row.queue_no is not None else str(row.visitno),
+        queue_no=str(queue_no) if queue_no is not None else "",
         issued_at=issued,
         masked_name=row.masked_name,
-        claim_type_name=CLAIM_TYPE_NAMES.get(row.claim_type or "", row.claim_type),
+        right_name=facts.right() or None,
+        service_name=service_name(page, row.claim_type),
+        waiting_ahead=facts.waiting_ahead,
+        next_step=settings.printer.next_step if facts.waiting else "",
         claim_code=row.claim_code,
         hn=str(row.pid),
         visitno=row.visitno,
@@ -104,11 +142,16 @@ async def visit_page(page: Page) -> Response:
     message = page.query("done", limit=20)
     row = detail.row
     photo, note = await threaded(page.deps.clinic.staff_notes, row.pcucodeperson, row.pid)
+    if not may_see_names(page):  # a viewer sees the queue's masked name, no card or photo
+        detail, photo, note = replace(detail, full_name=row.masked_name), False, None
+    await threaded(page.audit, "visit_view", target=row.key)
+    guardian = await threaded(page.deps.clinic.visit_guardian, row.visit)
     return page.render(
         "visit.html",
         detail=detail,
         has_photo=photo,
         card_note=note,
+        guardian=guardian,
         row=detail.row,
         claim_type_name=CLAIM_TYPE_NAMES.get(detail.row.claim_type or "", ""),
         flag_label=lambda code: flag_label(code, page.lang),
@@ -120,11 +163,9 @@ async def visit_page(page: Page) -> Response:
 async def ticket_preview(page: Page) -> Response:
     detail = await _detail(page)
     settings = page.deps.settings
+    data = await threaded(ticket_for, page, detail.row)
     png: bytes = await threaded(
-        ticket_png,
-        ticket_for(page, detail.row),
-        settings.printer.width_dots,
-        settings.kiosk.font_path,
+        ticket_png, data, settings.printer.width_dots, settings.kiosk.font_path
     )
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
@@ -133,10 +174,9 @@ async def ticket_preview(page: Page) -> Response:
 async def reprint(page: Page) -> Response:
     detail = await _detail(page)
     row = detail.row
-    data = ticket_for(page, row)
 
     def print_it() -> None:
-        page.deps.printer().print_ticket(data)
+        page.deps.printer().print_ticket(ticket_for(page, row))
 
     try:
         await threaded(print_it)
@@ -146,7 +186,10 @@ async def reprint(page: Page) -> Response:
     except ValueError as exc:
         raise BadInput("ticket") from exc
     await threaded(page.audit, "reprint", target=row.key)
-    return RedirectResponse(f"/visits/{row.pcucode}/{row.visitno}?done=printed", status_code=303)
+    # From a list of tickets to reprint (the kiosk health page), back to that list.
+    back = page.field("next", limit=100)
+    target = safe_next(back).split("?")[0] if back else f"/visits/{row.pcucode}/{row.visitno}"
+    return RedirectResponse(f"{target}?done=printed", status_code=303)
 
 
 ROUTES = (

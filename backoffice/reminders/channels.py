@@ -10,7 +10,8 @@ sender whether a later run may try again (see :mod:`backoffice.reminders.ledger`
   any 2xx is accepted, ``id`` of a JSON answer is kept as the reference. Commercial
   Thai gateways differ in field names; this is the shape our sandbox speaks.
 * :class:`MophPushChannel` — หมอพร้อม (app + LINE) through MOPH IC
-  ``POST /api/SendMessageTarget`` (reference §5) with the MOPH Account Center token.
+  ``POST /api/SendMessageTarget`` (reference §5) with the MOPH Account Center token
+  (:class:`integrations.moph.ic.MophIcClient`).
 * :class:`SlipChannel` — an appointment slip on the ticket printer.
 """
 
@@ -29,16 +30,15 @@ from backoffice.reminders.errors import (
     ChannelUncertain,
     PrinterUnavailable,
 )
+from common import safe_json
 from common.cid import is_valid_cid
 from common.thaidate import format_date_th
 from hardware.printer import PrinterError, TicketPrinter
 from integrations.jhcis.appointments import Appointment
-from integrations.moph.client import MophClaimClient
 from integrations.moph.errors import MophError, MophNotConfigured, MophTimeout, MophUnavailable
+from integrations.moph.ic import MophIcClient
 
 log = logging.getLogger(__name__)
-
-SEND_MESSAGE_PATH = "api/SendMessageTarget"
 
 
 def reminder_text(a: Appointment, clinic_name: str, phone: str = "") -> str:
@@ -128,46 +128,14 @@ class SmsGatewayChannel(Channel):
         if response.status_code >= 400:
             raise ChannelRejected(f"sms: HTTP {response.status_code}")
         try:
-            data: Any = response.json()
+            # Sent (2xx) whatever the body says; one nested past reason is unreadable too.
+            data: Any = safe_json.loads(response.content)
         except ValueError:
             data = {}
         return str(data.get("id") or "") if isinstance(data, dict) else ""
 
     def close(self) -> None:
         self._http.close()
-
-
-class MophIcClient(MophClaimClient):
-    """MOPH Immunization Center calls beyond claims, with the same token handling.
-
-    ``claim_base`` is the IC host (``cvp1.moph.go.th``, settings ``moph.ic_base_url``).
-    """
-
-    def send_message_target(
-        self,
-        *,
-        hospital_name: str,
-        reference: str,
-        title: str,
-        html: str,
-        targets: list[str],
-        confirm_url: str = "",
-    ) -> dict[str, Any]:
-        body = {
-            "hospital": {
-                "hospital_code": self.hospital_code,
-                "hospital_name": hospital_name,
-                "his_identifier": "JHCIS",
-            },
-            "message_ref_code": reference,
-            "message_title": title,
-            "message_content_html": html,
-            "message_confirm_url": confirm_url,
-            "target": targets,
-        }
-        return self._authorized(
-            "POST", self.claim_base + SEND_MESSAGE_PATH, "SendMessageTarget", body
-        )
 
 
 def _moph_status_ok(data: dict[str, Any]) -> bool:

@@ -1,8 +1,11 @@
-"""`backoffice reminders due|missed|duplicates|pdf|send|slips|log|optout|release`.
+"""`backoffice reminders due|missed|duplicates|pdf|send|log|optout|release|ic-...|sandbox`.
 
 ``send`` is what the systemd timer runs (``backoffice reminders send --days 1``): it
 reminds open appointments dated after ``--date`` (today) up to ``--days`` days ahead,
-once per appointment and channel, outside quiet hours. Dates print as ISO (CE);
+once per appointment and channel, outside quiet hours; with ``--check-ic`` it first asks
+MOPH IC about the children due, and an appointment whose dose MOPH IC shows given at
+another unit after booking is not reminded (``ic-refresh`` does the asking alone,
+``ic-push`` sends the clinic's doses to MOPH IC). Dates print as ISO (CE);
 ``--json`` gives the same data as JSON on stdout.
 """
 
@@ -20,18 +23,20 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError
 
 from backoffice.exports.commands import parse_day
+from backoffice.reminders import given_elsewhere
 from backoffice.reminders.channels import (
     Channel,
-    MophIcClient,
     MophPushChannel,
     SlipChannel,
     SmsGatewayChannel,
 )
 from backoffice.reminders.errors import BadReminderOption
+from backoffice.reminders.ic_push import IcPusher
+from backoffice.reminders.ic_service import RefreshReport, ic_client, refresh
 from backoffice.reminders.ledger import ANY_CHANNEL, ReminderLedger
 from backoffice.reminders.pdf import appointments_pdf, write_pdf
 from backoffice.reminders.sender import send_reminders
-from common.cli import add_db_argument, add_json_argument, fail, print_json
+from common.cli import add_db_argument, add_json_argument, bounded_int, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
 from common.quiet_hours import QuietHours
@@ -42,8 +47,11 @@ from integrations.jhcis import tables as t
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.errors import JhcisUnavailable
 from integrations.jhcis.profile import detect_profile
+from integrations.moph.commands import add_sandbox_arguments, print_settings, sandbox_state
 
 CHANNELS = ("sms", "mophpush", "slip")
+DAYS = bounded_int(1, 366)
+LOOKBACK = bounded_int(1, 3650)
 KIND_CHOICES = {"all": ("epi", "diag"), "epi": ("epi",), "diag": ("diag",)}
 
 
@@ -57,7 +65,9 @@ def register(subparsers: Any) -> None:
 
     missed = sub.add_parser("missed", help="appointments in the last --lookback days not kept")
     _dated(missed, days=None)
-    missed.add_argument("--lookback", type=int, default=90, help="days back (default 90)")
+    missed.add_argument(
+        "--lookback", type=LOOKBACK, default=90, help="days back, 1-3650 (default 90)"
+    )
     missed.set_defaults(handler=missed_command)
 
     dup = sub.add_parser(
@@ -69,7 +79,7 @@ def register(subparsers: Any) -> None:
     pdf = sub.add_parser("pdf", help="A4 PDF list in Thai, by village")
     _dated(pdf, days=1)
     pdf.add_argument("--missed", action="store_true", help="missed instead of due")
-    pdf.add_argument("--lookback", type=int, default=90)
+    pdf.add_argument("--lookback", type=LOOKBACK, default=90)
     pdf.add_argument("--out", type=Path, required=True, help="PDF file to write")
     pdf.set_defaults(handler=pdf_command)
 
@@ -81,7 +91,26 @@ def register(subparsers: Any) -> None:
     send.add_argument("--sms-url", default="", help="SMS gateway endpoint (POST JSON)")
     send.add_argument("--quiet-hours", default="20:00-08:00", help='HH:MM-HH:MM or "off"')
     send.add_argument("--dry-run", action="store_true", help="show what would be sent; log nothing")
+    send.add_argument(
+        "--check-ic", action="store_true",
+        help="first ask MOPH IC about the children due (a dose given elsewhere stops its reminder)",
+    )  # fmt: skip
     send.set_defaults(handler=send_command)
+
+    refresh = sub.add_parser(
+        "ic-refresh", help="ask MOPH IC what the children with a vaccine appointment due received"
+    )
+    _dated(refresh, days=7, kinds=False)
+    refresh.set_defaults(handler=ic_refresh_command)
+
+    push = sub.add_parser("ic-push", help="push the clinic's doses of --date..--days to MOPH IC")
+    _dated(push, days=1, kinds=False)
+    push.add_argument(
+        "--resend", action="store_true",
+        help="send on purpose what has an unknown outcome or was refused (never what MOPH took)",
+    )  # fmt: skip
+    push.add_argument("--dry-run", action="store_true")
+    push.set_defaults(handler=ic_push_command)
 
     log = sub.add_parser("log", help="the reminder log (sent, failed, skipped, uncertain)")
     log.add_argument("--since", type=parse_day, help="appointments dated from (YYYY-MM-DD)")
@@ -104,19 +133,18 @@ def register(subparsers: Any) -> None:
     add_json_argument(release)
     release.set_defaults(handler=release_command)
 
-    box = sub.add_parser("sandbox", help="run the local SMS gateway + MOPH IC sandbox (demo)")
-    box.add_argument("--port", type=int, default=0, help="0 = any free port")
+    box = sub.add_parser(
+        "sandbox", help="run the local SMS gateway + every MOPH endpoint (demo; see moph sandbox)"
+    )
+    add_sandbox_arguments(box)
     box.add_argument("--sms-key", default="demo-sms-key", help="API key the sandbox accepts")
-    box.add_argument("--moph-user", default="demo")
-    box.add_argument("--moph-password", default="demo")
-    box.add_argument("--hcode", default="99901")
     box.set_defaults(handler=sandbox_command)
 
 
 def _dated(parser: argparse.ArgumentParser, *, days: int | None, kinds: bool = True) -> None:
     parser.add_argument("--date", type=parse_day, help="YYYY-MM-DD (default today)")
     if days is not None:
-        parser.add_argument("--days", type=int, default=days, help=f"default {days}")
+        parser.add_argument("--days", type=DAYS, default=days, help=f"1-366, default {days}")
     if kinds:
         parser.add_argument("--kind", choices=tuple(KIND_CHOICES), default="all")
     add_db_argument(parser)
@@ -151,11 +179,18 @@ def _print_list(items: Sequence[q.Appointment], header: str) -> None:
             print(f"    {a.date.isoformat()}  {a.pcucodeperson}:{a.pid}  {a.what}  ({a.key})")
 
 
+def _due(clinic: ClinicDatabase, start: dt.date, days: int, args: argparse.Namespace) -> Any:
+    """Due appointments without those MOPH IC shows given elsewhere, and those."""
+    return given_elsewhere.due(
+        clinic.engine, start, days, kinds=_kinds(args), own_hcode=clinic.unit_code()
+    )
+
+
 def due_command(args: argparse.Namespace, settings: Settings) -> int:
     start = _today(args)
     try:
         with _clinic(args, settings) as clinic:
-            items = q.due(clinic.engine, start, args.days, kinds=_kinds(args))
+            items, elsewhere = _due(clinic, start, args.days, args)
     except BilingualError as error:
         return fail(error, as_json=args.json)
     end = start + dt.timedelta(days=max(1, args.days) - 1)
@@ -167,10 +202,18 @@ def due_command(args: argparse.Namespace, settings: Settings) -> int:
                 "count": len(items),
                 "appointments": [a.as_dict() for a in items],
                 "by_vaccine": {k: len(v) for k, v in q.by_vaccine(items).items()},
+                "given_elsewhere": [
+                    {"key": e.appointment.key, "dropped": e.after_booking,
+                     "dose": e.dose.as_dict()}
+                    for e in elsewhere
+                ],
             }
-        )
+        )  # fmt: skip
     else:
         _print_list(items, f"due {start.isoformat()}..{end.isoformat()}: {len(items)}")
+        for e in elsewhere:
+            what = "given elsewhere" if e.after_booking else "check: same vaccine before booking"
+            print(f"  {what}: {e.appointment.key} {e.dose.hospital_code} {e.dose.given_on}")
     return 0
 
 
@@ -224,7 +267,7 @@ def pdf_command(args: argparse.Namespace, settings: Settings) -> int:
                 )
                 title = f"รายชื่อผู้ขาดนัด ก่อนวันที่ {format_date_th(today)}"
             else:
-                items = q.due(clinic.engine, today, args.days, kinds=_kinds(args))
+                items = _due(clinic, today, args.days, args)[0]
                 end = today + dt.timedelta(days=max(1, args.days) - 1)
                 title = f"รายชื่อผู้มีนัด {format_date_th(today)} ถึง {format_date_th(end)}"
         data = appointments_pdf(
@@ -262,14 +305,7 @@ def build_channels(
             key = secrets.sms_api_key.get_secret_value() if secrets.sms_api_key else ""
             out.append(SmsGatewayChannel(sms_url, key))
         elif name == "mophpush":
-            client = MophIcClient(
-                token_base=settings.moph.ic_base_url,
-                claim_base=settings.moph.ic_base_url or "https://cvp1.moph.go.th",
-                username=secrets.moph_username,
-                password=secrets.moph_password,
-                hospital_code=hcode,
-            )
-            out.append(MophPushChannel(client, settings.clinic.name))
+            out.append(MophPushChannel(ic_client(settings, secrets, hcode), settings.clinic.name))
         elif name == "slip":
             from hardware.printer import printer_from_settings
 
@@ -286,9 +322,10 @@ def send_command(args: argparse.Namespace, settings: Settings) -> int:
         with _clinic(args, settings) as clinic:
             hcode = clinic.unit_code()
             phone = clinic_phone(clinic.engine, hcode)
-            items = q.due(
-                clinic.engine, today + dt.timedelta(days=1), max(1, args.days), kinds=_kinds(args)
-            )
+            start = today + dt.timedelta(days=1)
+            if args.check_ic:
+                _refresh_ic(clinic, settings, q.due(clinic.engine, start, max(1, args.days)))
+            items = _due(clinic, start, max(1, args.days), args)[0]
             channels = build_channels(names, settings, hcode, sms_url=args.sms_url, phone=phone)
             report = send_reminders(
                 items, channels, ReminderLedger(clinic.engine), now=dt.datetime.now(),
@@ -308,6 +345,60 @@ def send_command(args: argparse.Namespace, settings: Settings) -> int:
             print(f"  {o.channel:9} {o.result:11} {o.appointment_key} {o.note}")
     bad = any(o.result in {"failed", "uncertain"} for o in report.outcomes)
     return 1 if bad else 0
+
+
+def _refresh_ic(
+    clinic: ClinicDatabase, settings: Settings, items: Sequence[q.Appointment]
+) -> RefreshReport:
+    """Best effort: MOPH IC down or unconfigured leaves the last answers in place."""
+    hcode = clinic.unit_code()
+    client = ic_client(settings, load_secrets(settings.secrets_file), hcode)
+    try:
+        return refresh(clinic.engine, client, items, dt.datetime.now())
+    finally:
+        client.close()
+
+
+def ic_refresh_command(args: argparse.Namespace, settings: Settings) -> int:
+    start = _today(args)
+    try:
+        with _clinic(args, settings) as clinic:
+            due = q.due(clinic.engine, start, max(1, args.days), kinds=("epi",))
+            report = _refresh_ic(clinic, settings, due)
+    except BilingualError as error:
+        return fail(error, as_json=args.json)
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(f"MOPH IC: {report.as_dict()}")
+    return 0 if report.stopped is None and not report.errors else 1
+
+
+def ic_push_command(args: argparse.Namespace, settings: Settings) -> int:
+    start = _today(args)
+    end = start + dt.timedelta(days=max(1, args.days) - 1)
+    try:
+        with _clinic(args, settings) as clinic:
+            hcode = clinic.unit_code()
+            client = None
+            if not args.dry_run:
+                client = ic_client(settings, load_secrets(settings.secrets_file), hcode)
+            try:
+                pusher = IcPusher(clinic.engine, client, hcode=hcode,
+                                  hospital_name=settings.clinic.name, sent_by="cli")  # fmt: skip
+                report = pusher.push(start, end, resend=args.resend, dry_run=args.dry_run)
+            finally:
+                if client is not None:
+                    client.close()
+    except BilingualError as error:
+        return fail(error, as_json=args.json)
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(f"MOPH IC UpdateImmunization {start}..{end}: {report.counts()}")
+        for o in report.outcomes:
+            print(f"  {o.visitdate} visit {o.visitno:>7} {o.status:11} {o.reason}")
+    return 0 if report.ok else 1
 
 
 def log_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -366,13 +457,10 @@ def release_command(args: argparse.Namespace, settings: Settings) -> int:
 def sandbox_command(args: argparse.Namespace, settings: Settings) -> int:
     """Serve until interrupted; prints the URLs to put in the configuration."""
     from backoffice.reminders.sandbox import ReminderSandbox, ReminderSandboxState
-    from integrations.moph.sandbox import MophSandboxState
 
-    state = ReminderSandboxState(
-        args.sms_key, MophSandboxState(args.moph_user, args.moph_password, args.hcode)
-    )
-    box = ReminderSandbox(state, port=args.port)
-    print(f"SMS gateway: {box.sms_url}\nMOPH IC (moph.ic_base_url): {box.url}", flush=True)
+    box = ReminderSandbox(ReminderSandboxState(args.sms_key, sandbox_state(args)), port=args.port)
+    print(f"SMS gateway (--sms-url): {box.sms_url}", flush=True)
+    print_settings(box.url)
     box.serve_until_interrupted()
     return 0
 

@@ -60,3 +60,9 @@ class BadReminderOption(ReminderError):
     code = "reminders.bad_option"
     message_th = "ค่าที่ระบุไม่ถูกต้อง กรุณาตรวจสอบ (วันที่แบบ YYYY-MM-DD, ช่วงเวลาเงียบแบบ 20:00-08:00)"
     message_en = "A value is not valid. Check it (dates as YYYY-MM-DD, quiet hours as 20:00-08:00)."
+
+
+class PdfFolderMissing(ReminderError):
+    code = "reminders.pdf_folder_missing"
+    message_th = "ไม่พบโฟลเดอร์ปลายทางของไฟล์ PDF (--out) กรุณาสร้างโฟลเดอร์ก่อน หรือเลือกโฟลเดอร์ที่มีอยู่"
+    message_en = "The folder for the PDF (--out) does not exist. Create it first or choose one."

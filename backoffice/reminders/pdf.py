@@ -15,6 +15,8 @@ from pathlib import Path
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from backoffice.reminders.errors import PdfFolderMissing
+from common.private_files import write_private
 from common.thaidate import format_date_th
 from hardware.printer.render import resolve_font
 from integrations.jhcis.appointments import Appointment, by_village
@@ -89,6 +91,9 @@ def appointments_pdf(
 
 
 def write_pdf(path: Path, data: bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    """Write the list (names and phones: owner-only) into an existing folder: a typo in
+    --out must not create folders anywhere the service user may write."""
+    if not path.parent.is_dir():
+        raise PdfFolderMissing(f"{type(path).__name__} parent")
+    write_private(path, data)
     return path

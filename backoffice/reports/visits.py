@@ -16,6 +16,7 @@ from sqlalchemy import Select, and_, func, select
 from common.cid import mask_cid, mask_name
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.own_tables import belongs_to_visit, kiosk_pending_authen, kiosk_visit
+from integrations.jhcis.records import Visit
 from integrations.jhcis.tables import ctitle, person, visit
 from integrations.jhcis.types import as_time
 from integrations.jhcis.visit_queries import claim_expr, on_days
@@ -55,6 +56,20 @@ class VisitRow:
     @property
     def key(self) -> str:
         return f"{self.pcucode}/{self.visitno}"
+
+    @property
+    def visit(self) -> Visit:
+        """The visit as the database layer names it (for its reads: ticket, guardian)."""
+        return Visit(
+            pcucode=self.pcucode,
+            visitno=self.visitno,
+            visitdate=self.visitdate,
+            pcucodeperson=self.pcucodeperson,
+            pid=self.pid,
+            queue_no=self.queue_no,
+            timestart=self.timestart,
+            flagservice=self.flagservice,
+        )
 
 
 @dataclass(frozen=True)
@@ -153,7 +168,12 @@ def visits_between(
 
 
 def visit_detail(clinic: ClinicDatabase, pcucode: str, visitno: int) -> VisitDetail | None:
-    query = _base_query(clinic).where(visit.c.pcucode == pcucode, visit.c.visitno == visitno)
+    """One of this unit's visits; None for another unit's (as for a missing one)."""
+    if pcucode != clinic.unit_code():
+        return None
+    query = _base_query(clinic).where(
+        visit.c.pcucode == clinic.unit_code(), visit.c.visitno == visitno
+    )
     with clinic.engine.connect() as conn:
         m = conn.execute(query).mappings().first()
     if m is None:

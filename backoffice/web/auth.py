@@ -4,8 +4,12 @@ JHCIS keeps its accounts in ``user`` (reference §1.9); we only read it. Our rol
 mapping (``kiosk_staff_role``) and failure counters (``kiosk_login_state``) live in
 our own tables. An account with no explicit role gets a default from its JHCIS
 ``officertype``: clinical officers are ``staff``, "other" accounts are ``viewer``,
-survey-only and known system/integration accounts cannot sign in here, and JHCIS's
-own ``adm`` account is ``admin`` so that a fresh installation can be configured.
+survey-only and known system/integration accounts cannot sign in here. Nobody is an
+administrator by default, JHCIS's shared ``adm`` account included: the first
+administrator is named on the appliance (``backoffice staff role NAME admin``).
+
+Guessing is slowed by :mod:`backoffice.web.throttle`; an account locked by failures
+still opens with the right password from a computer or browser it used before.
 """
 
 from __future__ import annotations
@@ -16,11 +20,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine, delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
 
-from backoffice.web.errors import AccountLocked, SignInFailed
+from backoffice.web.errors import AccountLocked, SignInFailed, SignInThrottled
 from backoffice.web.passwords import PasswordFormat, detect_format, verify_password
 from backoffice.web.tables import ROLE_NONE, ROLES, login_state, staff_role
+from backoffice.web.throttle import (
+    ACCOUNTS,
+    KnownClients,
+    Policy,
+    SignInThrottle,
+    address_client,
+    blocked_until,
+    count_failure,
+    device_client,
+)
 from integrations.jhcis.tables import user as jhcis_user
 
 log = logging.getLogger(__name__)
@@ -38,9 +51,14 @@ SYSTEM_ACCOUNTS = frozenset(
         "move_All_person_Out",
     )
 )
-ADMIN_ACCOUNT = "adm"
 # markdelete values that still mean "active" (NULL in AIR; blanks and zeros seen in dumps).
 _ACTIVE_MARKS = frozenset({"", "0", "n", "f"})
+
+
+def sign_in_key(username: str) -> str:
+    """How a typed sign-in name is counted and remembered (MySQL compares names
+    case-insensitively, so the counters do too)."""
+    return username.strip().lower()[:35]
 
 
 def role_rank(role: str) -> int:
@@ -57,8 +75,6 @@ class StaffUser:
 
 def default_role(username: str, officertype: str | None) -> str:
     name = username.lower()
-    if name == ADMIN_ACCOUNT:
-        return "admin"
     if name in SYSTEM_ACCOUNTS:
         return ROLE_NONE
     kind = (officertype or "").strip().lower()
@@ -88,34 +104,92 @@ class StaffDirectory:
         *,
         lockout_attempts: int = 5,
         lockout_minutes: int = 15,
+        address_free: int = 5,
+        overall_free: int = 30,
+        max_delay_s: int = 300,
         clock: Callable[[], dt.datetime] = dt.datetime.now,
     ) -> None:
         self.engine = engine
         self.lockout_attempts = lockout_attempts
         self.lockout = dt.timedelta(minutes=lockout_minutes)
         self.clock = clock
+        self.throttle = SignInThrottle(
+            engine,
+            per_address=Policy(address_free, max_delay_s),
+            overall=Policy(overall_free, min(max_delay_s, 60)),
+            clock=clock,
+        )
+        self.known = KnownClients(engine, clock=clock)
 
     # -- sign-in -----------------------------------------------------------------
 
-    def authenticate(self, username: str, password: str) -> StaffUser:
-        """The signed-in user, or SignInFailed / AccountLocked (never says which part was wrong)."""
-        key = username.strip().lower()[:35]
+    def authenticate(
+        self, username: str, password: str, *, client: str = "", device: str | None = None
+    ) -> StaffUser:
+        """The signed-in user, or SignInFailed / AccountLocked / SignInThrottled (never
+        says which part was wrong). `client` is the computer's address, `device` the
+        browser's device-cookie id (None when it has none).
+
+        The password is taken as typed: JHCIS compares it untrimmed too.
+        """
+        key = sign_in_key(username)
         now = self.clock()
         if not key or not password:
             raise SignInFailed("empty field")
+        clients = [
+            address_client(client) if client else "",
+            device_client(device) if device else "",
+        ]
+        known = self.known.any_known(key, clients)
+        wait = self.throttle.wait_s(client, known=known)
+        if wait:
+            raise SignInThrottled("throttled", wait_s=wait)
+        locked = blocked_until(self.engine, ACCOUNTS, key, now)
+        if locked is not None and not known:
+            # Not even checked: a lock must not become a password oracle.
+            raise AccountLocked("locked")
         with self.engine.connect() as conn:
-            locked_until = self._locked_until(conn, key, now)
-            if locked_until is not None:
-                raise AccountLocked("locked")
             row = self._jhcis_account(conn, username.strip())
         staff = self._check(row, password)
         if staff is None:
-            if self._record_failure(key, now):
+            self.throttle.failed(client, known=known)
+            if self._record_failure(key, now) and not known:
                 raise AccountLocked("locked after failures")
             raise SignInFailed("bad credentials")
-        with self.engine.begin() as conn:
-            conn.execute(delete(login_state).where(login_state.c.username == key))
+        if locked is None:
+            # A lock set by someone else's guesses stays until it ends, even when the
+            # account opens at its usual desk: the guesser gets no fresh attempts.
+            with self.engine.begin() as conn:
+                conn.execute(delete(login_state).where(login_state.c.username == key))
+        self.throttle.succeeded(client)
+        self.known.remember(key, clients)
         return staff
+
+    def account_name(self, typed: str) -> str | None:
+        """The JHCIS account a typed sign-in name names, or None: what the audit of a
+        failed sign-in may keep (a password typed into the name field never lands there)."""
+        name = typed.strip()[:35]
+        if not name:
+            return None
+        with self.engine.connect() as conn:
+            row = self._jhcis_account(conn, name)
+        return str(row["username"]) if row is not None else None
+
+    def reauthenticate(self, username: str, password: str, *, client: str = "") -> bool:
+        """Whether a signed-in user typed their own password again (before a settings
+        change: a borrowed or stolen session alone must not reconfigure the kiosk).
+        Failures count like sign-in failures; raises SignInThrottled when slowed."""
+        wait = self.throttle.wait_s(client, known=True)
+        if wait:
+            raise SignInThrottled("throttled", wait_s=wait)
+        with self.engine.connect() as conn:
+            row = self._jhcis_account(conn, username)
+        staff = self._check(row, password) if password else None
+        if staff is None or staff.username != username:
+            self.throttle.failed(client, known=True)
+            self._record_failure(sign_in_key(username), self.clock())
+            return False
+        return True
 
     def _check(self, row: dict[str, object] | None, password: str) -> StaffUser | None:
         if row is None:
@@ -149,40 +223,17 @@ class StaffDirectory:
 
     # -- lockout -----------------------------------------------------------------
 
-    def _locked_until(self, conn: Connection, key: str, now: dt.datetime) -> dt.datetime | None:
-        until = conn.execute(
-            select(login_state.c.locked_until).where(login_state.c.username == key)
-        ).scalar()
-        return until if until is not None and until > now else None
-
     def _record_failure(self, key: str, now: dt.datetime) -> bool:
-        """Count a failure; True when this failure locks the account."""
-        with self.engine.begin() as conn:
-            row = conn.execute(
-                select(login_state.c.failures, login_state.c.last_failure_at).where(
-                    login_state.c.username == key
-                )
-            ).first()
-            last = row.last_failure_at if row is not None else None
-            fresh = last is not None and now - last <= self.lockout
-            failures = int(row.failures) + 1 if row is not None and fresh else 1
-            locked_until = now + self.lockout if failures >= self.lockout_attempts else None
-            values = {
-                "failures": 0 if locked_until else failures,
-                "last_failure_at": now,
-                "locked_until": locked_until,
-            }
-            where = login_state.c.username == key
-            if row is not None:
-                conn.execute(update(login_state).where(where).values(values))
-                return locked_until is not None
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(login_state).values(username=key, **values))
-        except IntegrityError:  # a concurrent failure inserted the row first
-            with self.engine.begin() as conn:
-                conn.execute(update(login_state).where(where).values(values))
-        return locked_until is not None
+        """Count a failure atomically; True when the account is (now) locked."""
+        lockout = self.lockout
+
+        def until(failures: int) -> dt.datetime | None:
+            return now + lockout if failures >= self.lockout_attempts else None
+
+        _failures, locked = count_failure(
+            self.engine, ACCOUNTS, key, now=now, window=lockout, until_for=until
+        )
+        return locked is not None
 
     def unlock(self, username: str) -> None:
         with self.engine.begin() as conn:

@@ -29,6 +29,53 @@ class AccountLocked(WebError):
     )
 
 
+class SignInThrottled(WebError):
+    """Too many failed sign-ins from this computer (or, overall, from unknown ones)."""
+
+    code = "auth.throttled"
+    status = 429
+    message_th = "ลงชื่อเข้าใช้ผิดหลายครั้งจากเครื่องนี้ กรุณารอสักครู่แล้วลองใหม่"
+    message_en = "Too many failed sign-ins from this computer. Wait a moment and try again."
+
+    def __init__(self, detail: str = "", *, wait_s: int = 1) -> None:
+        self.wait_s = wait_s
+        super().__init__(
+            detail,
+            th=f"ลงชื่อเข้าใช้ผิดหลายครั้งจากเครื่องนี้ กรุณารอ {wait_s} วินาทีแล้วลองใหม่",
+            en=f"Too many failed sign-ins from this computer. Wait {wait_s} s and try again.",
+        )
+
+
+class ReauthFailed(WebError):
+    code = "auth.reauth"
+    status = 403
+    message_th = "รหัสผ่านปัจจุบันไม่ถูกต้อง การตั้งค่ายังไม่ถูกบันทึก กรุณาใส่รหัสผ่านของท่านอีกครั้ง"
+    message_en = "Your current password is not right; nothing was saved. Enter your password again."
+
+
+class BodyTooLarge(WebError):
+    code = "web.too_large"
+    status = 413
+    message_th = "ข้อมูลที่ส่งมีขนาดใหญ่เกินกำหนด กรุณาตรวจสอบแล้วลองใหม่"
+    message_en = "What was sent is larger than this page accepts. Check it and try again."
+
+
+class UnsupportedBody(WebError):
+    code = "web.unsupported_body"
+    status = 415
+    message_th = "รูปแบบข้อมูลที่ส่งมาไม่ถูกต้อง กรุณาส่งจากแบบฟอร์มของหน้าเว็บ"
+    message_en = "The data is not in the form this page accepts. Send it from the page's form."
+
+
+class ServerFault(WebError):
+    code = "web.server_error"
+    status = 500
+    message_th = "ระบบขัดข้อง กรุณาลองใหม่ หากยังไม่ได้ กรุณาแจ้งผู้ดูแลระบบ"
+    message_en = (
+        "Something went wrong on the server. Try again; if it persists, tell the administrator."
+    )
+
+
 class NotSignedIn(WebError):
     code = "auth.required"
     status = 401

@@ -2,8 +2,11 @@
 
 Each route declares the lowest role that may use it; :func:`guard` checks the
 session on every request (server-side, from ``kiosk_web_session``), and every POST
-must carry the session's CSRF token. Pages are rendered by Jinja2 with
-autoescaping on, so text from the database can never become markup.
+must carry the session's CSRF token. The session and the role are checked *before*
+the body is read, and a body is read only up to the route's limit (a few hundred KB
+for forms): anything larger is refused with 413 before a byte of it is parsed. Pages
+are rendered by Jinja2 with autoescaping on, so text from the database can never
+become markup. An unexpected failure becomes a bilingual 500 page (logged by type).
 """
 
 from __future__ import annotations
@@ -15,20 +18,30 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import FormData
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from backoffice.web.auth import role_rank
 from backoffice.web.deps import WebDeps
-from backoffice.web.errors import CsrfFailed, Forbidden, NotSignedIn, WebError
+from backoffice.web.errors import (
+    BadInput,
+    BodyTooLarge,
+    CsrfFailed,
+    Forbidden,
+    NotSignedIn,
+    ServerFault,
+    UnsupportedBody,
+    WebError,
+)
 from backoffice.web.i18n import LANG_COOKIE, Translator
-from backoffice.web.sessions import SESSION_COOKIE, Session
-from common.errors import BilingualError
+from backoffice.web.sessions import SESSION_COOKIE, Session, cookie_name
+from common.errors import BilingualError, error_label
 from integrations.jhcis.errors import JhcisUnavailable
 
 log = logging.getLogger(__name__)
@@ -51,6 +64,16 @@ env = Environment(
 
 Handler = Callable[["Page"], Awaitable[Response]]
 
+#: What a form may weigh (urlencoded; our largest field is a 4,000-character token).
+FORM_LIMIT = 256 * 1024
+MAX_FIELDS = 500
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+#: What every signed-in page shows above its content, from the features that add to it
+#: (the kiosk's problems, backoffice/devices): each takes the page and returns the HTML
+#: its own autoescaping template rendered, or "". They run on every page: keep them quick.
+TOP_NOTICES: list[Callable[[Page], str]] = []
+
 
 @dataclass
 class Page:
@@ -68,12 +91,16 @@ class Page:
 
     def field(self, name: str, default: str = "", *, limit: int = 200) -> str:
         """A form field as stripped text, cut to `limit` characters."""
+        return self.raw_field(name, default, limit=limit).strip()
+
+    def raw_field(self, name: str, default: str = "", *, limit: int = 200) -> str:
+        """A form field exactly as typed (a password: JHCIS keeps its spaces), cut."""
         if self.form is None:
             return default
         value = self.form.get(name)
         if not isinstance(value, str):
             return default
-        return value.strip()[:limit]
+        return value[:limit]
 
     def query(self, name: str, default: str = "", *, limit: int = 40) -> str:
         return self.request.query_params.get(name, default).strip()[:limit]
@@ -109,9 +136,22 @@ def translator(request: Request) -> Translator:
     return Translator(request.cookies.get(LANG_COOKIE, "th"))
 
 
+def top_notices(page: Page) -> Markup:
+    if page.session is None:
+        return Markup("")
+    parts = []
+    for notice in TOP_NOTICES:
+        try:
+            parts.append(notice(page))
+        except Exception as exc:  # a broken notice must not take every page down with it
+            log.warning("page notice failed: %s", error_label(exc))
+    return Markup("".join(parts))  # noqa: S704 - each part rendered by an autoescaping template
+
+
 def render(page: Page, template: str, *, status: int = 200, **context: Any) -> HTMLResponse:
     session = page.session
     html = env.get_template(template).render(
+        notices=top_notices(page),
         t=page.t,
         lang=page.lang,
         session=session,
@@ -138,20 +178,54 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def guard(min_role: str | None, *, csrf: bool = True) -> Callable[[Handler], Any]:
-    """Wrap a handler: session required (unless min_role is None), role and CSRF checked."""
+async def read_form(request: Request, limit: int) -> FormData:
+    """The urlencoded form of a POST, read only up to `limit` bytes (413 beyond)."""
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > limit):
+        raise BodyTooLarge(f"declared {length[:20]} bytes, limit {limit}")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge(f"more than {limit} bytes")
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if body and kind != FORM_TYPE:
+        raise UnsupportedBody(kind[:60] or "no content type")
+    try:
+        pairs = parse_qsl(
+            body.decode("utf-8", errors="replace"),
+            keep_blank_values=True,
+            max_num_fields=MAX_FIELDS,
+        )
+    except ValueError:
+        raise BadInput("too many fields") from None
+    fields: list[tuple[str, str | UploadFile]] = list(pairs)
+    return FormData(fields)
+
+
+def guard(
+    min_role: str | None, *, csrf: bool = True, max_body: int = FORM_LIMIT
+) -> Callable[[Handler], Any]:
+    """Wrap a handler: session required (unless min_role is None), role and CSRF checked.
+
+    Order matters: who asks (session, role) is settled from the cookie alone; only then
+    is the body read, within `max_body` bytes; then the CSRF token is checked.
+    """
 
     def decorate(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         @functools.wraps(handler)
         async def endpoint(request: Request) -> Response:
             deps: WebDeps = request.app.state.deps
             t = translator(request)
-            form = await request.form() if request.method == "POST" else None
             session = None
-            page = Page(request, deps, None, form, t)
+            page = Page(request, deps, None, None, t)
             try:
                 if min_role is not None:
-                    cookie = request.cookies.get(SESSION_COOKIE)
+                    name = cookie_name(SESSION_COOKIE, deps.secure_cookies)
+                    cookie = request.cookies.get(name)
                     session = await run_in_threadpool(deps.sessions.load, cookie)
                     page.session = session
                     if session is None:
@@ -161,7 +235,10 @@ def guard(min_role: str | None, *, csrf: bool = True) -> Callable[[Handler], Any
                         raise NotSignedIn()
                     if role_rank(session.role) < role_rank(min_role):
                         raise Forbidden(f"needs {min_role}")
-                    if request.method == "POST" and csrf:
+                if request.method == "POST":
+                    page.form = await read_form(request, max_body)
+                    if min_role is not None and csrf:
+                        assert session is not None
                         submitted = page.field("csrf_token", limit=100) or request.headers.get(
                             "x-csrf-token"
                         )
@@ -179,8 +256,13 @@ def guard(min_role: str | None, *, csrf: bool = True) -> Callable[[Handler], Any
                 return error_page(page, exc)
             except JhcisUnavailable as exc:
                 return error_page(page, exc, 503)
+            except Exception as exc:  # the last net: a page, not a traceback
+                # The type only: a driver's message may quote what it was given.
+                log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+                return error_page(page, ServerFault(type(exc).__name__))
 
         endpoint.min_role = min_role  # type: ignore[attr-defined]
+        endpoint.max_body = max_body  # type: ignore[attr-defined]
         return endpoint
 
     return decorate
@@ -195,10 +277,22 @@ async def threaded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return await run_in_threadpool(fn, *args, **kwargs)
 
 
+#: Years a date of ours may have (Christian era): JHCIS holds no earlier visit, and
+#: date arithmetic near year 1 or 9999 overflows.
+YEARS = range(1900, 2201)
+
+
 def parse_date(text: str, default: dt.date) -> dt.date:
-    """A date from a form or query: ISO (a year above 2400 is Buddhist era); else default."""
+    """A date from a form or query: ISO (a year above 2400 is Buddhist era); else default.
+
+    A well-formed date outside :data:`YEARS` is refused (400), not silently replaced.
+    """
     try:
         day = dt.date.fromisoformat(text)
-        return day.replace(year=day.year - 543) if day.year > 2400 else day
     except ValueError:
         return default
+    if day.year > 2400:
+        day = day.replace(year=day.year - 543)
+    if day.year not in YEARS:
+        raise BadInput("date out of range")
+    return day

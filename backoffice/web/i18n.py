@@ -24,6 +24,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "nav_moph": ("ส่งเคลม MOPH", "MOPH claims"),
     "nav_close_right": ("ปิดสิทธิ สปสช.", "NHSO close right"),
     "nav_reminders": ("นัดหมาย", "Appointments"),
+    "nav_phr": ("ส่ง PHR", "MOPH-PHR"),
+    "vaccine_history": ("ประวัติวัคซีน (รพ.สต. + MOPH IC)", "Vaccine history (clinic + MOPH IC)"),
     "health": ("สถานะตู้", "Kiosk health"),
     "settings": ("ตั้งค่า", "Settings"),
     "staff": ("ผู้ใช้งาน", "Staff"),
@@ -57,6 +59,25 @@ WORDS: dict[str, tuple[str, str]] = {
     "mobile": ("เบอร์มือถือ", "Mobile number"),
     "authen_no_card": ("ขอ Authen โดยไม่ใช้บัตร", "Authen without the card"),
     "second_visit": ("ส่งเข้ารับบริการโดยไม่ทำ Authen (ครั้งที่ 2 ของวัน)", "Visit without Authen"),
+    # a child checked in without a card (issue 20, item 7)
+    "guardian": ("ผู้ปกครองที่พามา", "Who brought the child"),
+    "guardian_child_note": (
+        "เด็กที่ไม่มีบัตรประชาชน: ขอรหัสยืนยันสิทธิ (Authen Code) ด้วยเลขประจำตัวของเด็ก "
+        "(ระบบนี้ใช้บัตรของผู้ปกครองแทนเด็กไม่ได้) และบันทึกผู้ปกครองที่พามา",
+        "A child without an ID card: request the Authen Code with the child's citizen ID "
+        "(this system cannot use a guardian's card for the child) and record who brought them.",
+    ),
+    "guardian_relation": ("เกี่ยวข้องเป็น", "Relationship"),
+    "relation_mother": ("มารดา", "Mother"),
+    "relation_father": ("บิดา", "Father"),
+    "relation_other": ("ผู้ปกครองอื่น", "Other guardian"),
+    "guardian_name": ("ชื่อผู้ปกครอง", "Guardian's name"),
+    "guardian_cid": ("เลขประจำตัวประชาชนผู้ปกครอง (ถ้ามี)", "Guardian's citizen ID (optional)"),
+    "guardian_cid_hint": (
+        "ใช้หาประวัติผู้ปกครองใน JHCIS เท่านั้น ระบบไม่เก็บเลขนี้",
+        "Only used to find the guardian in JHCIS; the number is not kept.",
+    ),
+    "guardian_in_jhcis": ("HN ผู้ปกครอง", "Guardian's HN"),
     "person_not_found": (
         "ไม่พบผู้ป่วยในฐานข้อมูล JHCIS กรุณาลงทะเบียนใน JHCIS ก่อน",
         "Patient not found in JHCIS; register them in JHCIS first",
@@ -118,6 +139,11 @@ WORDS: dict[str, tuple[str, str]] = {
     "clinic_name": ("ชื่อหน่วยบริการบนบัตรคิว", "Name on tickets"),
     "printer": ("เครื่องพิมพ์", "Printer"),
     "printer_uri": ("ที่อยู่เครื่องพิมพ์", "Printer URI"),
+    "current_password": ("รหัสผ่านของท่าน (ยืนยันตัวตนก่อนบันทึก)", "Your password (to confirm the change)"),
+    "current_password_hint": (
+        "การเปลี่ยนการตั้งค่าต้องใส่รหัสผ่าน JHCIS ของท่านอีกครั้งทุกครั้ง",
+        "Every settings change asks for your JHCIS password again.",
+    ),
     "nhso_mode": ("การเชื่อมต่อ สปสช.", "NHSO connection"),
     "tokens": ("Token (กรอกเพื่อเปลี่ยน จะไม่แสดงอีก)", "Tokens (write-only, never shown)"),
     "nhso_token": ("Token ตรวจสอบ/ขอ Authen", "Authen / check token"),

@@ -1,89 +1,23 @@
-"""Kiosk health (everyone), settings, staff roles and the audit log (admin only)."""
+"""Settings, staff roles and the audit log (admin only)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.web.config_file import update_config
-from backoffice.web.errors import BadInput
+from backoffice.web.errors import BadInput, ReauthFailed
 from backoffice.web.framework import Page, guard, threaded
 from backoffice.web.tables import ROLE_NONE, ROLES
-from common.config import ConfigError, NhsoMode, Settings
+from common.config import ConfigError, NhsoMode
 from common.errors import BilingualError
+from common.printer_uri import check_printer_uri
 from common.secrets import write_secret
 from integrations.jhcis.staff import Provider, unit_providers
 
-HEALTH_FILE = "kiosk-health.json"
-COMPONENTS = ("reader", "printer", "nhso", "database")
 TOKEN_FIELDS = ("nhso_token", "nhso_claim_token")
-
-
-def health_path(settings: Settings) -> Path:
-    configured = settings.kiosk.health_file
-    return Path(configured) if configured else settings.data_dir / HEALTH_FILE
-
-
-def read_kiosk_health(settings: Settings) -> dict[str, Any] | None:
-    """What the kiosk last wrote about itself; None when it never did (or it is unreadable)."""
-    try:
-        data = json.loads(health_path(settings).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _stamp(value: object) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(str(value)) if value else None
-    except ValueError:
-        return None
-
-
-def _database_ok(page: Page) -> bool:
-    try:
-        with page.deps.clinic.engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        return True
-    except Exception:
-        return False
-
-
-@guard("viewer")
-async def health(page: Page) -> Response:
-    data = await threaded(read_kiosk_health, page.deps.settings)
-    components: list[dict[str, Any]] = []
-    if data:
-        raw = data.get("components")
-        reported = raw if isinstance(raw, dict) else {}
-        for name in COMPONENTS:
-            entry = reported.get(name)
-            entry = entry if isinstance(entry, dict) else {}
-            components.append(
-                {
-                    "name": name,
-                    "status": str(entry.get("status") or "unknown")[:20],
-                    "code": str(entry.get("code") or "")[:40],
-                    "at": _stamp(entry.get("at")),
-                }
-            )
-    db_ok = await threaded(_database_ok, page)
-    return page.render(
-        "health.html",
-        data=data,
-        components=components,
-        last_checkin=_stamp(data.get("last_checkin_at")) if data else None,
-        updated=_stamp(data.get("updated_at")) if data else None,
-        state=str(data.get("state") or "")[:20] if data else "",
-        journal_pending=data.get("journal_pending") if data else None,
-        db_ok=db_ok,
-    )
 
 
 def _providers(page: Page) -> list[Provider] | None:
@@ -117,6 +51,16 @@ async def settings_page(page: Page) -> Response:
 @guard("admin")
 async def settings_save(page: Page) -> Response:
     deps = page.deps
+    assert page.session is not None
+    # Re-authentication: a session left open on a shared PC must not reconfigure the kiosk.
+    password = page.raw_field("current_password", limit=200)
+    if not await threaded(
+        deps.directory.reauthenticate, page.session.username, password, client=page.client
+    ):
+        await threaded(page.audit, "settings", outcome="reauth_failed")
+        return page.render(
+            "settings.html", status=403, **await _settings_context(page, error=ReauthFailed())
+        )
     current = deps.settings
     wanted = {
         "clinic.hcode": page.field("hcode", limit=5),
@@ -133,6 +77,16 @@ async def settings_save(page: Page) -> Response:
         "kiosk.provider": current.kiosk.provider,
     }
     changes = {k: v for k, v in wanted.items() if v != now[k]}
+    if "printer.uri" in changes:
+        try:  # narrower than the configuration file allows (common/printer_uri.py)
+            check_printer_uri(changes["printer.uri"], remote=True)
+        except ValueError as exc:
+            error = ConfigError(f"printer.uri: {exc}")
+            detail = {"keys": ["printer.uri"]}
+            await threaded(page.audit, "settings", outcome="invalid", detail=detail)
+            return page.render(
+                "settings.html", status=400, **await _settings_context(page, error=error)
+            )
     provider = changes.get("kiosk.provider")
     if provider:  # the kiosk's visits will carry it: an account of this unit, checked
         try:

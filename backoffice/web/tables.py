@@ -66,6 +66,8 @@ web_session = Table(
     Column("last_seen_at", DateTime, nullable=False),
     Column("expires_at", DateTime, nullable=False),
     Index("kiosk_web_session_user", "username"),
+    # The periodic purge of expired rows must not scan (and lock) the whole table.
+    Index("kiosk_web_session_expires", "expires_at"),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )
@@ -83,6 +85,57 @@ audit_log = Table(
     Column("detail", Text),
     Column("client", String(64)),
     Index("kiosk_audit_log_at", "at"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+login_throttle = Table(
+    "kiosk_login_throttle",
+    metadata,
+    # "addr:<client address>" per computer, "global" for all unknown computers together.
+    Column("scope", String(80), primary_key=True),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_failure_at", DateTime),
+    Column("blocked_until", DateTime),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+login_known = Table(
+    "kiosk_login_known",
+    metadata,
+    # Where an account signed in successfully: "addr:<address>" or "device:<sha256 of
+    # the device cookie's id>". A locked account still opens from these.
+    Column("username", String(35), primary_key=True),
+    Column("client", String(80), primary_key=True),
+    Column("last_ok_at", DateTime, nullable=False),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+# The audit trail's hash chain: one seal per kiosk_audit_log row (a table beside it,
+# because we never alter a table a clinic already has), and the chain's head.
+audit_seal = Table(
+    "kiosk_audit_seal",
+    metadata,
+    Column("audit_id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("prev_hash", CHAR(64), nullable=False),
+    Column("hash", CHAR(64), nullable=False),
+    Index("kiosk_audit_seal_seq", "seq", unique=True),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+audit_head = Table(
+    "kiosk_audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),  # always 1
+    Column("seq", Integer, nullable=False),
+    Column("hash", CHAR(64), nullable=False),
+    # Where the chain starts: 0 and zeros, or the last entry a retention purge removed.
+    Column("anchor_seq", Integer, nullable=False),
+    Column("anchor_hash", CHAR(64), nullable=False),
     mysql_engine="InnoDB",
     mysql_charset="utf8mb4",
 )

@@ -31,6 +31,7 @@ from hardware.printer.output import (
 )
 from hardware.printer.render import render_ticket, ticket_png
 from hardware.printer.status import PaperState, PrinterStatus
+from hardware.printer.test_slip import render_test_slip
 from hardware.printer.ticket import NextAppointment, TicketData, sample_ticket
 
 __all__ = [
@@ -57,6 +58,7 @@ __all__ = [
     "decode_escpos",
     "printer_from_settings",
     "printer_from_uri",
+    "render_test_slip",
     "render_ticket",
     "sample_ticket",
     "simulator_from_settings",

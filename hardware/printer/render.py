@@ -23,6 +23,8 @@ from hardware.printer.errors import PrinterConfigError
 from hardware.printer.ticket import (
     LOCAL_QUEUE_EN,
     LOCAL_QUEUE_TH,
+    NO_QUEUE_NUMBER_EN,
+    NO_QUEUE_NUMBER_TH,
     SANDBOX_BANNER,
     SANDBOX_NOTE,
     TicketData,
@@ -176,36 +178,56 @@ def qr_image(content: str, box_size: int) -> Image.Image:
     return image
 
 
-def render_ticket(
-    data: TicketData, width_dots: int = 576, font_path: str | Path | None = None
-) -> Image.Image:
-    """The ticket as a mode "1" image exactly `width_dots` wide (rounded down to 8)."""
+def blank_page(width_dots: int, font_path: str | Path | None = None) -> Canvas:
+    """A page `width_dots` wide (rounded down to 8) in the ticket's font, to write down."""
     width = width_dots - width_dots % 8
     if width < 200:
         raise PrinterConfigError(f"width_dots {width_dots} is too narrow for a ticket")
     regular = resolve_font(font_path or DEFAULT_FONT)
-    page = Canvas(width, regular, bold_sibling(regular))
+    return Canvas(width, regular, bold_sibling(regular))
+
+
+def render_ticket(
+    data: TicketData, width_dots: int = 576, font_path: str | Path | None = None
+) -> Image.Image:
+    """The ticket as a mode "1" image exactly `width_dots` wide (rounded down to 8)."""
+    page = blank_page(width_dots, font_path)
     if data.sandbox:
         page.text(SANDBOX_BANNER, 30, bold=True, invert=True)
         page.gap(6)
     page.text(data.clinic_name, 32, bold=True)
     page.rule()
-    page.text("หมายเลขคิว / Queue No.", 26)
-    page.gap(6)
-    page.fitted(data.queue_no, 170)
-    page.gap(14)
+    if data.queue_no.strip():
+        page.text("หมายเลขคิว / Queue No.", 26)
+        page.gap(6)
+        page.fitted(data.queue_no, 170)
+        page.gap(14)
+    else:  # never a visit number where a queue number is looked for
+        page.gap(6)
+        page.boxed((NO_QUEUE_NUMBER_TH, NO_QUEUE_NUMBER_EN), 26)
+        page.gap(8)
     page.text(format_datetime_th(data.issued_at), 28)
     if data.local_queue:
         page.gap(6)
         page.boxed((LOCAL_QUEUE_TH, LOCAL_QUEUE_EN), 22)
+    if data.waiting_text:
+        page.gap(8)
+        thai, english = data.waiting_text
+        page.text(thai, 30, bold=True)
+        page.text(english, 22)
+    if data.next_step:
+        page.gap(8)
+        page.text(data.next_step, 34, bold=True, invert=True)
     page.rule()
     if data.masked_name:
         page.text(data.masked_name, 32, bold=True)
     ids = [f"HN {data.hn}" if data.hn else "", f"VN {data.visitno}" if data.visitno else ""]
     if any(ids):
         page.text("   ".join(part for part in ids if part), 28)
-    if data.claim_type_name:
-        page.text(f"สิทธิ: {data.claim_type_name}", 26)
+    if data.right_name:
+        page.text(f"สิทธิ: {data.right_name}", 26)
+    if data.service_name:
+        page.text(f"บริการ: {data.service_name}", 26)
     page.gap(8)
     if data.claim_code_pending:
         page.boxed(data.pending_text, 24)

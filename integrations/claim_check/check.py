@@ -1,4 +1,4 @@
-"""`check_batch`: open a batch, tell e-Claim from SSOP by its file names, and check it."""
+"""`check_batch`: open a batch, tell e-Claim, SSOP and NDP apart by file names, check it."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 from .batch import Batch, Member, open_batch
 from .eclaim_check import BATCH, EclaimCheck
 from .eclaim_spec import BY_NAME
+from .ndp_check import NdpCheck
+from .ndp_spec import file_for, is_ndp_name
 from .problems import ERROR, WARNING, BatchKind, CheckReport, Findings
 from .ssop_check import SsopCheck
 
@@ -38,7 +40,14 @@ def check_batch(path: Path) -> CheckReport:
     return report
 
 
+#: What an NDP batch folder may carry beside its files (a writer's manifest and report).
+_NDP_COMPANIONS = frozenset({"MANIFEST.JSON", "REPORT.CSV", "REPORT.JSON"})
+
+
 def _check(batch: Batch, report: CheckReport, findings: Findings) -> None:
+    if any(is_ndp_name(member.name) for member in batch.members):
+        _check_ndp(batch, report, findings)
+        return
     eclaim: dict[str, Member] = {}
     ssop: dict[str, Member] = {}
     others: list[str] = []
@@ -69,6 +78,23 @@ def _check(batch: Batch, report: CheckReport, findings: Findings) -> None:
         eclaim_check = EclaimCheck(findings)
         eclaim_check.run(eclaim)
         report.encodings = eclaim_check.encodings
+
+
+def _check_ndp(batch: Batch, report: CheckReport, findings: Findings) -> None:
+    report.kind = "ndp"
+    files: dict[int, Member] = {}
+    for member in batch.members:
+        found = file_for(member.name)
+        if found is not None:
+            if found.number in files:
+                findings.add(WARNING, "duplicate_file", member.name)
+            else:
+                files[found.number] = member
+        elif member.name.upper() not in _NDP_COMPANIONS:
+            findings.add(WARNING, "unknown_file", member.name, kind=("13 แฟ้ม", "13-file"))
+    ndp_check = NdpCheck(findings)
+    ndp_check.run(files)
+    report.encodings = ndp_check.encodings
 
 
 def _keep(table: dict[str, Member], key: str, member: Member, findings: Findings) -> None:

@@ -30,6 +30,7 @@ DATE8 = "date8"  # e-Claim: YYYYMMDD, Christian era
 TIME4 = "time4"  # e-Claim: HHMM
 DATE10 = "date10"  # SSOP DT1: YYYY-MM-DD
 DATETIME19 = "datetime19"  # SSOP DT3: YYYY-MM-DDThh:mm:ss
+DATE_OR_DATETIME = "date10or19"  # NDP: either of the two (error codes F101, F102)
 HCODE = "hcode"  # 5-digit MoPH facility code
 CID = "cid"  # 13-digit citizen ID (personal: never echoed)
 ICD10 = "icd10"
@@ -107,6 +108,10 @@ def _pattern_test(pattern: re.Pattern[str]) -> Callable[[str], bool]:
     return lambda value: pattern.fullmatch(value) is not None
 
 
+def _either(first: Callable[[str], bool], second: Callable[[str], bool]) -> Callable[[str], bool]:
+    return lambda value: first(value) or second(value)
+
+
 _KINDS: dict[str, tuple[Bi, Callable[[str], bool]]] = {
     DIGITS: (("ตัวเลขล้วน", "digits only"), _pattern_test(_DIGITS)),
     INTEGER: (("จำนวนเต็ม", "a whole number"), _pattern_test(_INTEGER)),
@@ -118,6 +123,13 @@ _KINDS: dict[str, tuple[Bi, Callable[[str], bool]]] = {
     DATETIME19: (
         ("วันเวลา ปปปป-ดด-ววTชช:นน:วว (ปี ค.ศ.)", "date-time YYYY-MM-DDThh:mm:ss"),
         _date_test(_DATETIME19),
+    ),
+    DATE_OR_DATETIME: (
+        (
+            "วันที่ ปปปป-ดด-วว หรือวันเวลา ปปปป-ดด-ววTชช:นน:วว (ปี ค.ศ.)",
+            "date YYYY-MM-DD or date-time YYYY-MM-DDThh:mm:ss",
+        ),
+        _either(_date_test(_DATE10), _date_test(_DATETIME19)),
     ),
     HCODE: (
         ("รหัสสถานพยาบาล 5 หลัก", "a 5-digit facility code"),

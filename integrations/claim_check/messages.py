@@ -22,9 +22,10 @@ CATALOG: dict[str, tuple[str, str]] = {
     ),
     "no_claim_files": (
         "ไม่พบแฟ้มเบิกชดเชยที่รู้จัก: ชุด e-Claim มีแฟ้มเช่น INS.txt, OPD.txt "
-        "ชุด SSOP มีแฟ้มเช่น BILLTRAN<วันที่>.txt",
+        "ชุด SSOP มีแฟ้มเช่น BILLTRAN<วันที่>.txt ชุด 13 แฟ้ม (NDP) มีแฟ้มเช่น 01_PATIENT.txt",
         "No known claim file found: an e-Claim batch has files such as INS.txt and "
-        "OPD.txt, an SSOP batch files such as BILLTRAN<date>.txt.",
+        "OPD.txt, an SSOP batch files such as BILLTRAN<date>.txt, a 13-file (NDP) batch "
+        "files such as 01_PATIENT.txt.",
     ),
     "mixed_kinds": (
         "ชุดนี้มีทั้งแฟ้ม e-Claim และแฟ้ม SSOP ให้แยกเป็นสองชุด ตรวจเฉพาะแฟ้ม {kind}",
@@ -218,6 +219,34 @@ CATALOG: dict[str, tuple[str, str]] = {
     "checksum_case": (
         "ค่าตรวจสอบ (Checksum) เขียนด้วยตัวพิมพ์เล็ก แฟ้มจริงและผู้ผลิตแฟ้มส่วนใหญ่ใช้ตัวพิมพ์ใหญ่",
         "The checksum is in lowercase hex; real files and most producers write it in uppercase.",
+    ),
+    # -- NHSO Digital Platform (13 files) ---------------------------------------------
+    "ndp_not_public": (
+        "แฟ้ม {file} (แฟ้มที่ {number} {title}) ยังไม่มีโครงสร้างที่เผยแพร่สาธารณะ จึงไม่ได้ตรวจ",
+        "{file} (file {number}, {title}) has no public layout and was not checked.",
+    ),
+    "header_variant": (
+        "บรรทัดหัวแฟ้มเป็นอีกแบบหนึ่งของแฟ้ม {file} ({found} ช่อง) ที่แหล่งข้อมูลสาธารณะให้ไว้ไม่ตรงกัน "
+        "ต้องยืนยันกับเอกสารของ สปสช.",
+        "The header line is another layout of {file} ({found} fields) that the public "
+        "sources disagree on; confirm it with NHSO's document.",
+    ),
+    "ndp_hcode_mismatch": (
+        "HCODE ของแฟ้ม Practitioner ไม่ตรงกับแฟ้ม Provider ของครั้งบริการ {value}",
+        "The Practitioner's HCODE differs from the Provider's for visit {value}.",
+    ),
+    "bp_pair": (
+        "ต้องมีความดันโลหิตทั้งค่าตัวบน (SBP) และค่าตัวล่าง (DBP) หรือไม่มีทั้งสองค่า: ช่อง {field} ว่าง",
+        "Blood pressure needs both SBP and DBP, or neither: {field} is empty.",
+    ),
+    "ndp_not_positive": (
+        "ช่อง {field} ต้องมากกว่า 0 (พบ {value})",
+        "{field} must be more than 0 (found {value}).",
+    ),
+    "ndp_principal_dx": (
+        "ครั้งบริการ {key} ต้องมีการวินิจฉัยหลัก (DIAGTYPE 1) หนึ่งรายการพอดีในแฟ้ม Diagnosis (พบ {found})",
+        "Visit {key} needs exactly one principal diagnosis (DIAGTYPE 1) in Diagnosis "
+        "(found {found}).",
     ),
     "checksum_scope": (
         "ค่าตรวจสอบ (Checksum) คำนวณโดยไม่รวมการขึ้นบรรทัดหลัง </ClaimRec> ผู้ผลิตแฟ้มส่วนใหญ่รวมไว้ด้วย",

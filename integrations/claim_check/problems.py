@@ -15,7 +15,7 @@ from typing import Literal
 from .messages import CATALOG, Bi
 
 Severity = Literal["error", "warning"]
-BatchKind = Literal["eclaim", "ssop", "unknown"]
+BatchKind = Literal["eclaim", "ssop", "ndp", "unknown"]
 
 ERROR: Severity = "error"
 WARNING: Severity = "warning"

@@ -7,7 +7,12 @@ from .problems import ERROR, CheckReport
 
 _WORDS = {
     "th": {
-        "kind": {"eclaim": "ชุดแฟ้ม e-Claim", "ssop": "ชุดแฟ้ม SSOP", "unknown": "ชุดแฟ้ม"},
+        "kind": {
+            "eclaim": "ชุดแฟ้ม e-Claim",
+            "ssop": "ชุดแฟ้ม SSOP",
+            "ndp": "ชุด 13 แฟ้ม (NHSO Digital Platform)",
+            "unknown": "ชุดแฟ้ม",
+        },
         "pass": "ผ่าน",
         "fail": "ไม่ผ่าน",
         "counts": "ข้อผิดพลาด {errors}, คำเตือน {warnings}",
@@ -19,7 +24,12 @@ _WORDS = {
         "batch": "ทั้งชุด",
     },
     "en": {
-        "kind": {"eclaim": "e-Claim batch", "ssop": "SSOP batch", "unknown": "Batch"},
+        "kind": {
+            "eclaim": "e-Claim batch",
+            "ssop": "SSOP batch",
+            "ndp": "13-file batch (NHSO Digital Platform)",
+            "unknown": "Batch",
+        },
         "pass": "passed",
         "fail": "failed",
         "counts": "{errors} errors, {warnings} warnings",

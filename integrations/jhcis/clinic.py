@@ -69,6 +69,7 @@ from integrations.jhcis.errors import (
     WriteRefused,
 )
 from integrations.jhcis.fitting import fit_text
+from integrations.jhcis.guardians import guardian_of, record_guardian
 from integrations.jhcis.legacy_text import LegacyText, detect_legacy_text
 from integrations.jhcis.numbering import next_number, next_visitno, numbering_transaction
 from integrations.jhcis.own_tables import (
@@ -81,6 +82,7 @@ from integrations.jhcis.profile import THAI_SAFE_CHARSETS, SchemaProfile, detect
 from integrations.jhcis.records import (
     CheckinRequest,
     CheckinResult,
+    Guardian,
     PendingAuthen,
     Person,
     Visit,
@@ -843,6 +845,8 @@ class ClinicDatabase:
             )  # fmt: skip
             if request.pending_authen and request.claim_type:
                 self._record_pending(conn, opened, request.claim_type, request.mobile, at)
+            if request.guardian is not None:
+                record_guardian(conn, opened, request.guardian, at, request.provider)
             if digits is not None:
                 self._store_mobile(conn, who, digits)
             return CheckinResult(who, opened)
@@ -1077,6 +1081,11 @@ class ClinicDatabase:
                 or_(visit.c.flagservice.is_(None), visit.c.flagservice != FLAG_EXCLUDED)
             )
         return [self._visit_from_row(row) for row in conn.execute(query)]
+
+    def visit_guardian(self, target: Visit) -> Guardian | None:
+        """Who brought the patient, when staff recorded it with the check-in."""
+        with _translated_errors(), self.engine.connect() as conn:
+            return guardian_of(conn, target)
 
     def find_today_visit(self, who: Person, day: dt.date) -> Visit | None:
         """The person's latest visit on `day` (excluding flagservice '99'), or None."""

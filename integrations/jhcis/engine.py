@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 
 from common.config import Settings
+from common.private_files import private_sqlite
 from common.secrets import load_secrets
 
 SQLITE_BEGIN_OPTION = "jhcis_sqlite_begin"
@@ -49,10 +51,17 @@ def configured_url(settings: Settings) -> URL:
 
     ``database.url`` names the account only (provisioning writes it so, and the
     configuration file is not private); ``database_password`` supplies the password
-    unless the URL carries its own. A URL object never prints its password.
+    unless the URL carries its own. ``database.ssl_ca`` turns on TLS with that CA. A
+    URL object never prints its password.
     """
     parsed = make_url(settings.effective_db_url)
-    if parsed.get_backend_name() == "sqlite" or not parsed.username or parsed.password:
+    if parsed.get_backend_name() == "sqlite":
+        return parsed
+    if settings.database.ssl_ca and "ssl_ca" not in parsed.query:
+        # TLS to the JHCIS server, its certificate checked against this CA and its name
+        # (the driver's defaults once a CA is given): never a silent clear-text fallback.
+        parsed = parsed.update_query_dict({"ssl_ca": settings.database.ssl_ca})
+    if not parsed.username or parsed.password:
         return parsed
     secret = load_secrets(settings.secrets_file).database_password
     return parsed.set(password=secret.get_secret_value()) if secret is not None else parsed
@@ -85,6 +94,9 @@ def open_engine(
     hung server blocks a query (even the handshake) until TCP gives up, many minutes.
     """
     parsed = normalise_url(url, read_only=read_only)
+    if parsed.get_backend_name() == "sqlite" and not read_only and _is_file(parsed.database):
+        # Our SQLite files (the demo clinic, tests) hold personal data, synthetic or not.
+        private_sqlite(Path(str(parsed.database)))
     connect_args: dict[str, Any] = {}
     # A driver error's text would otherwise quote the statement's parameters (citizen
     # IDs, names, phone numbers) into every traceback and log line that shows it.
@@ -100,6 +112,10 @@ def open_engine(
     engine = create_engine(parsed, connect_args=connect_args, **kwargs)
     engine_setup(engine, read_only=read_only)
     return engine
+
+
+def _is_file(database: str | None) -> bool:
+    return bool(database) and database != ":memory:" and not str(database).startswith("file:")
 
 
 def engine_setup(engine: Engine, *, read_only: bool = False) -> None:

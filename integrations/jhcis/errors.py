@@ -21,6 +21,20 @@ class JhcisUnavailable(JhcisError):
     message_en = "Cannot reach the JHCIS database. Please ask the staff."
 
 
+class JhcisQueryFailed(JhcisError):
+    """A database error no command expected: often a table this JHCIS lacks."""
+
+    code = "jhcis_query_failed"
+    message_th = (
+        "ใช้งานฐานข้อมูลไม่สำเร็จ: เชื่อมต่อไม่ได้ หรือไม่ใช่ฐานข้อมูล JHCIS ที่สมบูรณ์ "
+        "กรุณาตรวจด้วยคำสั่ง backoffice doctor"
+    )
+    message_en = (
+        "The database could not be used: it is unreachable or not a complete JHCIS "
+        "database. Check it with `backoffice doctor`."
+    )
+
+
 class NumberingBusy(JhcisError):
     code = "jhcis_busy"
     message_th = "ฐานข้อมูล JHCIS กำลังทำงานหนัก กรุณาลองใหม่อีกครั้ง"

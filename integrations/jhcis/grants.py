@@ -33,12 +33,16 @@ _OWN = {t.name: _OWN_PRIVILEGES for t in RUNTIME_TABLES}
 _BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
         (
-            "kiosk_audit_log",
             "kiosk_claim_sync_item",
             "kiosk_claim_sync_run",
             "kiosk_close_right",
             "kiosk_eclaim_upload",
+            "kiosk_ic_history",
+            "kiosk_ic_push",
             "kiosk_moph_claim",
+            "kiosk_ndp_claim",
+            "kiosk_ndp_request",
+            "kiosk_phr_send",
             "kiosk_reminder_log",
             "kiosk_reminder_optout",
             "kiosk_ssop_session",
@@ -46,8 +50,15 @@ _BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
         ),
         _OWN_PRIVILEGES,
     ),
+    "kiosk_audit_log": (*_OWN_PRIVILEGES, "DELETE"),  # retention only
     "kiosk_login_state": (*_OWN_PRIVILEGES, "DELETE"),
     "kiosk_web_session": (*_OWN_PRIVILEGES, "DELETE"),
+    # Sign-in throttles and where accounts signed in before (issue 19).
+    "kiosk_login_throttle": (*_OWN_PRIVILEGES, "DELETE"),
+    "kiosk_login_known": _OWN_PRIVILEGES,
+    # The audit trail's seals and chain head; retention deletes the oldest entries.
+    "kiosk_audit_seal": (*_OWN_PRIVILEGES, "DELETE"),
+    "kiosk_audit_head": _OWN_PRIVILEGES,
 }
 
 PROVIDER_COLUMNS = "SELECT (pcucode, username)"

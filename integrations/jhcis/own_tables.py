@@ -6,13 +6,15 @@ after a crash finds the visit instead of opening a second one), the queue number
 a copy of the NHSO claim fields (kept even where the JHCIS version lacks the columns).
 ``kiosk_pending_authen`` holds check-ins whose NHSO authentication did not complete,
 for the backoffice's claim-code catch-up; ``kiosk_person_card`` what the card said that JHCIS
-could not hold (a name too long for its column, an area name its code tables lack).
+could not hold (a name too long for its column, an area name its code tables lack);
+``kiosk_visit_guardian`` who brought a child checked in without a card.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import (
     CHAR,
@@ -67,15 +69,23 @@ kiosk_visit = Table(
     mysql_charset="utf8mb4",
 )
 
+
+def _visit_columns() -> list[Column[Any]]:
+    """The JHCIS visit a row of ours is about, matched by :func:`belongs_to_visit`."""
+    return [
+        Column("pcucode", CHAR(5), nullable=False),
+        Column("visitno", Integer, nullable=False),
+        Column("visitdate", JhcisDate, nullable=False),
+        Column("pcucodeperson", CHAR(5), nullable=False),
+        Column("pid", Integer, nullable=False),
+    ]
+
+
 kiosk_pending_authen = Table(
     "kiosk_pending_authen",
     own_metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("pcucode", CHAR(5), nullable=False),
-    Column("visitno", Integer, nullable=False),
-    Column("visitdate", JhcisDate, nullable=False),
-    Column("pcucodeperson", CHAR(5), nullable=False),
-    Column("pid", Integer, nullable=False),
+    *_visit_columns(),
     Column("claim_type", String(20), nullable=False),
     Column("mobile", String(20)),
     Column("created_at", JhcisDateTime, nullable=False),
@@ -131,6 +141,29 @@ kiosk_person_right = Table(
     mysql_charset="utf8mb4",
 )
 
+# Who brought a patient who could not check in alone: a child without an ID card on a
+# vaccine day, checked in by staff with the child's citizen ID (issue 20, item 7). One
+# row a visit, written in the check-in's transaction. The guardian is named as told, and
+# is a JHCIS person's key when staff found them by citizen ID: the ID itself is never
+# kept. JHCIS's person.mother/father columns are left alone (what a live jhcisdb keeps
+# in them is not confirmed).
+kiosk_visit_guardian = Table(
+    "kiosk_visit_guardian",
+    own_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    *_visit_columns(),
+    Column("relation", String(10), nullable=False),  # mother | father | other
+    Column("guardian_name", String(200)),
+    Column("guardian_pcucodeperson", CHAR(5)),
+    Column("guardian_pid", Integer),
+    Column("recorded_by", String(35)),  # the staff member's JHCIS account
+    Column("recorded_at", JhcisDateTime, nullable=False),
+    # Not unique, as kiosk_visit: a row belongs to a visit when person and day match too.
+    Index("kiosk_visit_guardian_visit", "pcucode", "visitno"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
 # Written only by `backoffice jhcis create-demo`: proves a database is a demo one.
 kiosk_demo = Table(
     "kiosk_demo",
@@ -147,6 +180,7 @@ RUNTIME_TABLES: tuple[Table, ...] = (
     kiosk_pending_authen,
     kiosk_person_card,
     kiosk_person_right,
+    kiosk_visit_guardian,
 )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from typing import Literal
 
 from common.thaidate import PartialDate
 
@@ -208,6 +209,21 @@ class PendingAuthen:
     claim_code: str | None
 
 
+GuardianRelation = Literal["mother", "father", "other"]
+
+
+@dataclass(frozen=True)
+class Guardian:
+    """Who brought a patient checked in by staff (a child without an ID card).
+
+    ``person`` is the guardian's JHCIS key when staff found them by citizen ID; the ID
+    itself goes no further than that look-up."""
+
+    relation: GuardianRelation
+    name: str = field(default="", repr=False)
+    person: tuple[str, int] | None = None
+
+
 @dataclass(frozen=True)
 class CheckinRequest:
     """One check-in, as :meth:`ClinicDatabase.open_checkin_visit` writes it, all or nothing.
@@ -252,6 +268,9 @@ class CheckinRequest:
     nhso_hossub: str | None = None
     update_person_right: bool = False
     channel: str = "kiosk"  # who checks in (kiosk, web), recorded with a right update
+    #: Who brought the patient (staff check-in of a child without a card): recorded in
+    #: kiosk_visit_guardian with the visit this request opens.
+    guardian: Guardian | None = None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import json
 import logging
 import threading
 import time
@@ -28,6 +27,7 @@ from typing import Any, Literal
 import httpx
 from pydantic import SecretStr
 
+from common import safe_json
 from common.logs import register_sensitive
 from integrations.moph.errors import (
     MophDuplicate,
@@ -35,10 +35,12 @@ from integrations.moph.errors import (
     MophLoginFailed,
     MophMalformed,
     MophNotConfigured,
+    MophRateLimited,
     MophRejected,
     MophTimeout,
     MophTokenRejected,
     MophUnavailable,
+    MophUnreachable,
 )
 from integrations.nhso.ratelimit import TokenBucket
 from integrations.nhso.transport import tls_context
@@ -71,7 +73,7 @@ def jwt_expiry(token: str) -> float | None:
         return None
     try:
         padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        payload = json.loads(base64.urlsafe_b64decode(padded))
+        payload = safe_json.loads(base64.urlsafe_b64decode(padded))
         return float(payload["exp"])
     except (ValueError, KeyError, TypeError):
         return None
@@ -174,6 +176,10 @@ class MophClaimClient:
             self._token_expires = expiry if expiry is not None else now + FALLBACK_LIFETIME_S
             return text
 
+    def ready(self) -> None:
+        """Fetch the token now, before anything is recorded: a wrong password leaves no row."""
+        self.token()
+
     def _send(
         self,
         method: str,
@@ -192,30 +198,50 @@ class MophClaimClient:
             return self._http.request(
                 method, url, params=params, json=json_body, headers=headers, files=files, data=data
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            # No connection: the request never left (a ledger may send it again).
+            raise MophUnreachable(f"{template}: {type(exc).__name__}") from None
         except httpx.TimeoutException as exc:
             raise MophTimeout(f"{template}: {type(exc).__name__}") from None
         except httpx.HTTPError as exc:
             raise MophUnavailable(f"{template}: {type(exc).__name__}") from None
 
+    def _authorized_response(
+        self,
+        method: str,
+        url: str,
+        template: str,
+        json_body: Any = None,
+        *,
+        bearer: str | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
+        """A call with the cached token (or a fixed `bearer`); on 401 one fresh token and
+        one retry. 401/403 at the end and 429 raise; any other answer is returned."""
+        response = self._send(
+            method, url, template, json_body=json_body, bearer=bearer or self.token(), **extra
+        )
+        if response.status_code == 401 and bearer is None:
+            log.info("MOPH %s: token refused, fetching a new one", template)
+            fresh = self.token(force=True)
+            response = self._send(method, url, template, json_body=json_body, bearer=fresh, **extra)
+        if response.status_code == 401:
+            raise MophTokenRejected(f"{template}: HTTP 401 after a fresh token")
+        if response.status_code == 403:
+            raise MophTokenRejected(f"{template}: HTTP 403")
+        if response.status_code == 429:
+            raise MophRateLimited(f"{template}: HTTP 429")
+        return response
+
     def _authorized(
         self, method: str, url: str, template: str, json_body: Any = None, **extra: Any
     ) -> dict[str, Any]:
         """A call with the cached token; on 401 one fresh token and one retry."""
-        response = self._send(
-            method, url, template, json_body=json_body, bearer=self.token(), **extra
-        )
-        if response.status_code == 401:
-            log.info("MOPH %s: token refused, fetching a new one", template)
-            fresh = self.token(force=True)
-            response = self._send(method, url, template, json_body=json_body, bearer=fresh, **extra)
-            if response.status_code == 401:
-                raise MophTokenRejected(f"{template}: HTTP 401 after a fresh token")
-        if response.status_code == 403:
-            raise MophTokenRejected(f"{template}: HTTP 403")
+        response = self._authorized_response(method, url, template, json_body, **extra)
         if response.status_code >= 500:
             raise MophUnavailable(f"{template}: HTTP {response.status_code}")
         try:
-            data = response.json()
+            data = safe_json.loads(response.content)  # too deep: malformed, not RecursionError
         except ValueError:
             raise MophMalformed(f"{template}: body is not JSON") from None
         if not isinstance(data, dict):

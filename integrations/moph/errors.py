@@ -1,4 +1,4 @@
-"""Every way talking to MOPH (Claim, Immunization Center) can fail, in Thai and English.
+"""Every way talking to MOPH (Claim, Immunization Center, PHR) can fail, in Thai and English.
 
 Messages never carry a citizen ID, a name, a password or a token; ``detail`` names
 endpoints by their path template only.
@@ -19,6 +19,9 @@ class MophError(BilingualError):
     )
     #: True when sending the same thing again later may succeed unchanged.
     transient: ClassVar[bool] = False
+    #: True when MOPH may have acted on the request (the answer was lost or unreadable):
+    #: a ledger records the outcome as unknown and never resends it on its own.
+    maybe_processed: ClassVar[bool] = False
 
 
 class MophNotConfigured(MophError):
@@ -47,6 +50,19 @@ class MophUnavailable(MophError):
     message_th = "ระบบ MOPH Claim ขัดข้องชั่วคราว กรุณาส่งใหม่ภายหลัง"
     message_en = "MOPH Claim is temporarily failing. Send again later."
     transient = True
+    maybe_processed = True  # a 5xx or a broken answer: the request may have been handled
+
+
+class MophUnreachable(MophUnavailable):
+    """No connection was made (refused, no route, DNS, connect timeout): nothing was sent."""
+
+    code = "moph.unreachable"
+    message_th = "ติดต่อเครื่องบริการของ MOPH ไม่ได้ (ยังไม่ได้ส่งข้อมูล) กรุณาตรวจสอบอินเทอร์เน็ต ระบบจะลองใหม่เอง"
+    message_en = (
+        "Could not reach the MOPH server (nothing was sent). Check the internet link; "
+        "it will be tried again."
+    )
+    maybe_processed = False
 
 
 class MophTimeout(MophError):
@@ -54,6 +70,7 @@ class MophTimeout(MophError):
     message_th = "MOPH Claim ไม่ตอบในเวลาที่กำหนด กรุณาตรวจสอบสถานะก่อนส่งใหม่"
     message_en = "MOPH Claim did not answer in time. Check the status before sending again."
     transient = True
+    maybe_processed = True
 
 
 class MophRejected(MophError):
@@ -74,3 +91,13 @@ class MophMalformed(MophError):
     code = "moph.malformed_response"
     message_th = "ได้รับคำตอบจาก MOPH ในรูปแบบที่อ่านไม่ได้ กรุณาติดต่อผู้ดูแลระบบ"
     message_en = "MOPH sent an answer we cannot read. Please ask the administrator."
+    maybe_processed = True
+
+
+class MophRateLimited(MophError):
+    """HTTP 429: refused at the door before the request was handled."""
+
+    code = "moph.rate_limited"
+    message_th = "MOPH ขอให้ส่งช้าลง (ส่งถี่เกินไป) ยังไม่ได้ส่งข้อมูล ระบบจะลองใหม่ภายหลัง"
+    message_en = "MOPH asked us to slow down (too many requests); nothing was sent. It will retry."
+    transient = True

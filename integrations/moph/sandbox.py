@@ -1,19 +1,27 @@
-"""A MOPH Account Center + MOPH Claim sandbox, for the demo and the tests only.
+"""The MOPH sandbox: Account Center, MOPH Claim, FDH, MOPH IC and MOPH-PHR, for demos and tests.
 
-It speaks the shapes of reference §4.1-§4.2 over real HTTP on a loopback port
-(port 0 = any free one): the token endpoint checks ``user``, the uppercase
-``password_hash`` and ``hospital_code`` and answers a JWT-shaped token (not signed:
-nothing here is a security boundary) with a configurable lifetime; the three
-submission endpoints validate their required fields, refuse duplicates and hand out
-a ``transaction_uid``; the status endpoint reports what the control panel set.
+It speaks the shapes of reference §4.1-§4.4 and of the PHR API specification over real
+HTTP on a loopback port (port 0 = any free one), all on one host, so one URL serves as
+``moph.base_url``, ``moph.ic_base_url`` and ``moph.phr_base_url``:
 
-What the real service answers on a duplicate or a bad field is not public; the
-sandbox's choices (HTTP 200, ``status`` "409"/"400", a "duplicate"/"ซ้ำ" message) are
-assumptions the client treats as such.
+* the token endpoint checks ``user``, the uppercase ``password_hash`` and
+  ``hospital_code`` and answers a JWT-shaped token (not signed: nothing here is a
+  security boundary) with a configurable lifetime;
+* MOPH Claim: the three submission endpoints validate their required fields, refuse
+  duplicates and hand out a ``transaction_uid``; the status endpoint reports what the
+  control panel set; FDH's 16-file upload is judged by the independent checker;
+* MOPH IC (:mod:`.sandbox_ic`): ImmunizationTarget, UpdateImmunization, SendMessageTarget;
+* MOPH-PHR (:mod:`.sandbox_phr`): UpdatePHRv1, OrganizationSummary.
 
-Control panel (``/_sandbox/...``): ``GET state``; ``POST expire`` (every issued
-token becomes invalid, as when a token expires); ``POST faults`` ``{"server_error":
-bool}``; ``POST status`` ``{"transaction_uid", "status", "status_th"}``.
+What the real services answer on a duplicate or a bad field is not public; the
+sandbox's choices (MOPH Claim: HTTP 200, ``status`` "409"/"400", a "duplicate"/"ซ้ำ"
+message; IC and PHR: HTTP 200 with ``MessageCode`` 400) are assumptions the clients
+treat as such.
+
+Control panel (``/_sandbox/...``): ``GET state``; ``POST expire`` (every issued token
+becomes invalid, as when a token expires); ``POST faults`` (:mod:`.sandbox_kit`);
+``POST status`` ``{"transaction_uid", "status", "status_th"}``; ``POST ic/history``
+``{"cid", "doses"}``; ``POST phr/token`` ``{"token": "HCODE:TOKEN"}``.
 Production code never starts it unless the configuration says so explicitly.
 """
 
@@ -36,7 +44,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from common.server_errors import GenericErrors, TypeOnlyErrors
 from integrations.claim_check import check_batch
+from integrations.moph import sandbox_ic, sandbox_phr
 from integrations.moph.client import password_hash
+from integrations.moph.sandbox_ic import IcSandbox
+from integrations.moph.sandbox_kit import Call, Faults
+from integrations.moph.sandbox_phr import PhrSandbox
 
 REQUIRED: dict[str, tuple[str, ...]] = {
     "dmht": ("hn", "pid", "hcode", "visit_date_time", "diagnosis", "claim_services"),
@@ -66,8 +78,24 @@ class MophSandboxState:
     submissions: list[Submission] = field(default_factory=list)
     uploads: list[list[str]] = field(default_factory=list)
     token_requests: int = 0
-    server_error: bool = False
+    faults: Faults = field(default_factory=Faults)
+    ic: IcSandbox | None = None
+    phr: PhrSandbox | None = None
     _serial: Any = field(default_factory=lambda: itertools.count(1))
+
+    def __post_init__(self) -> None:
+        self.ic = self.ic or IcSandbox(self.hospital_code)
+        self.phr = self.phr or PhrSandbox(self.hospital_code)
+
+    @property
+    def ic_state(self) -> IcSandbox:
+        assert self.ic is not None
+        return self.ic
+
+    @property
+    def phr_state(self) -> PhrSandbox:
+        assert self.phr is not None
+        return self.phr
 
     def issue_token(self, body: dict[str, Any]) -> str | None:
         with self.lock:
@@ -183,10 +211,12 @@ def _b64(data: dict[str, Any]) -> str:
 
 
 class MophHandler(GenericErrors, BaseHTTPRequestHandler):
-    """The MOPH routes; the reminders sandbox adds หมอพร้อม's to a subclass."""
+    """Every MOPH route; a subclass adds its own through :meth:`_extra_route` (the
+    reminders' SMS gateway)."""
 
     server: MophServer
     _raw: bytes = b""
+    _lose: bool = False
 
     def do_GET(self) -> None:
         self._handle("GET")
@@ -195,7 +225,7 @@ class MophHandler(GenericErrors, BaseHTTPRequestHandler):
         self._handle("POST")
 
     def log_message(self, format: str, *args: Any) -> None:
-        return  # request lines carry transaction uids only, but stay quiet anyway
+        return  # request lines may carry a citizen ID (ImmunizationTarget): stay quiet
 
     def _body(self) -> Any:
         length = int(self.headers.get("Content-Length") or 0)
@@ -208,31 +238,59 @@ class MophHandler(GenericErrors, BaseHTTPRequestHandler):
         except ValueError:
             return None
 
+    def _extra_route(self, method: str, path: str, body: Any) -> bool:
+        return False
+
     def _handle(self, method: str) -> None:
         state = self.server.state
         parts = urlsplit(self.path)
         path = parts.path.rstrip("/")
+        query = parse_qs(parts.query)
         body = self._body() if method == "POST" else {}
         if path.startswith("/_sandbox/"):
             self._control(method, path, body)
             return
-        if state.server_error:
+        faults = state.faults
+        if faults.applies(path) and faults.delay_s:
+            time.sleep(faults.delay_s)
+        if faults.applies(path) and faults.server_error:
             self._json(503, {"status": "503", "message": "Service Unavailable"})
             return
+        if faults.take("rate_limit", path):
+            self._json(429, {"MessageCode": 429, "Message": "Too Many Requests"})
+            return
+        self._lose = faults.take("lose_answer", path)
         if path == "/token" and method == "POST":
-            query = parse_qs(parts.query)
-            if query.get("Action") != ["get_moph_access_token"] or not isinstance(body, dict):
-                self._json(400, {"message": "bad request"})
-                return
-            token = state.issue_token(body)
-            if token is None:
-                self._json(401, {"message": "invalid user or password"})
-            else:
-                self._text(200, token)
+            self._token(query, body)
             return
-        if not state.token_ok(self.headers.get("Authorization", "")):
-            self._json(401, {"status": "401", "message": "Unauthorized"})
+        if self._extra_route(method, path, body):
             return
+        header = self.headers.get("Authorization", "")
+        call = Call(
+            method, path, query, body, header.removeprefix("Bearer ").strip(),
+            state.token_ok(header), self._json, faults,
+        )  # fmt: skip
+        if sandbox_phr.route(state.phr_state, call):
+            return
+        if not call.jwt_ok:
+            self._json(401, {"status": "401", "MessageCode": 401, "message": "Unauthorized"})
+            return
+        if sandbox_ic.route(state.ic_state, call):
+            return
+        self._claim(method, path, body)
+
+    def _token(self, query: dict[str, list[str]], body: Any) -> None:
+        if query.get("Action") != ["get_moph_access_token"] or not isinstance(body, dict):
+            self._json(400, {"message": "bad request"})
+            return
+        token = self.server.state.issue_token(body)
+        if token is None:
+            self._json(401, {"message": "invalid user or password"})
+        else:
+            self._text(200, token)
+
+    def _claim(self, method: str, path: str, body: Any) -> None:
+        state = self.server.state
         prefix = "/api/v1/opd/service-admissions/"
         if method == "POST" and path.startswith(prefix) and path[len(prefix) :] in REQUIRED:
             if not isinstance(body, dict):
@@ -265,25 +323,36 @@ class MophHandler(GenericErrors, BaseHTTPRequestHandler):
             return
         self._json(404, {"message": "no such endpoint"})
 
+    def _snapshot(self) -> dict[str, Any]:
+        state = self.server.state
+        with state.lock:
+            return {
+                "token_requests": state.token_requests,
+                "submissions": [
+                    {"kind": s.kind, "transaction_uid": s.transaction_uid,
+                     "status": s.status, "body": s.body}
+                    for s in state.submissions
+                ],
+                "phr": state.phr_state.snapshot(),
+                "ic": state.ic_state.snapshot(),
+            }  # fmt: skip
+
     def _control(self, method: str, path: str, body: Any) -> None:
         state = self.server.state
         data = body if isinstance(body, dict) else {}
         if path == "/_sandbox/state" and method == "GET":
-            with state.lock:
-                snapshot = {
-                    "token_requests": state.token_requests,
-                    "submissions": [
-                        {"kind": s.kind, "transaction_uid": s.transaction_uid,
-                         "status": s.status, "body": s.body}
-                        for s in state.submissions
-                    ],
-                }  # fmt: skip
-            self._json(200, snapshot)
+            self._json(200, self._snapshot())
         elif path == "/_sandbox/expire" and method == "POST":
             state.expire_tokens()
             self._json(200, {"ok": True})
         elif path == "/_sandbox/faults" and method == "POST":
-            state.server_error = bool(data.get("server_error"))
+            state.faults = Faults.from_body(data)
+            self._json(200, {"ok": True})
+        elif path == "/_sandbox/ic/history" and method == "POST":
+            state.ic_state.add_doses(str(data.get("cid") or ""), list(data.get("doses") or []))
+            self._json(200, {"ok": True})
+        elif path == "/_sandbox/phr/token" and method == "POST":
+            state.phr_state.fixed_tokens.add(str(data.get("token") or ""))
             self._json(200, {"ok": True})
         elif path == "/_sandbox/status" and method == "POST":
             found = state.find(str(data.get("transaction_uid")))
@@ -303,6 +372,10 @@ class MophHandler(GenericErrors, BaseHTTPRequestHandler):
         self._send(status, text.encode(), "text/plain")
 
     def _send(self, status: int, payload: bytes, content_type: str) -> None:
+        if self._lose:
+            # The request was handled; its answer is "lost on the way back".
+            self.close_connection = True
+            return
         self.send_response(status)
         self.send_header("Content-Type", f"{content_type}; charset=utf-8")
         self.send_header("Content-Length", str(len(payload)))
@@ -311,22 +384,35 @@ class MophHandler(GenericErrors, BaseHTTPRequestHandler):
 
 
 class MophServer(TypeOnlyErrors, ThreadingHTTPServer):
-    """One sandbox state served over HTTP (subclassed with its handler by the reminders)."""
+    """One sandbox state served over HTTP with `handler` (a subclass adds routes)."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, address: tuple[str, int], state: MophSandboxState) -> None:
-        super().__init__(address, MophHandler)
+    def __init__(
+        self,
+        address: tuple[str, int],
+        state: MophSandboxState,
+        handler: type[MophHandler] = MophHandler,
+    ) -> None:
+        super().__init__(address, handler)
         self.state = state
 
 
 class MophSandboxServer:
     """``with MophSandboxServer(...) as sandbox:`` serves on ``sandbox.url`` until exit."""
 
-    def __init__(self, state: MophSandboxState, *, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        state: MophSandboxState,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        handler: type[MophHandler] = MophHandler,
+        server_class: type[MophServer] = MophServer,
+    ) -> None:
         self.state = state
-        self._server = MophServer((host, port), state)
+        self._server = server_class((host, port), state, handler)
         self._thread: threading.Thread | None = None
 
     @property
@@ -349,6 +435,15 @@ class MophSandboxServer:
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def serve_until_interrupted(self) -> None:
+        """Serve in this thread until Ctrl-C / SIGINT (the demo's foreground use)."""
+        try:
+            self._server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self._server.server_close()
 
     def __enter__(self) -> MophSandboxServer:
         return self.start()

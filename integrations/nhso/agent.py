@@ -97,6 +97,10 @@ class AgentClient:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def ping(self) -> None:
+        """AgentNotRunning unless the agent answers (a HEAD: no card is read)."""
+        self.http.ping("agent")
+
     def terminals(self) -> list[Terminal]:
         data = _check(self.http.request("GET", TERMINALS, template="terminals"), "terminals")
         if data is None:

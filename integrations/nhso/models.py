@@ -11,12 +11,12 @@ all the rest of the product ever sees.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from common import safe_json
 from common.thaidate import PartialDate, parse_be_yyyymmdd
 
 Sex = Literal["male", "female"]
@@ -581,7 +581,7 @@ def parse_authen_status(data: object) -> AuthenStatus:
     if "success" in data and "results" in data and "statusAuthen" not in data:
         results = data["results"]
         if isinstance(results, str):
-            results = json.loads(results) if results.strip() else []
+            results = safe_json.loads(results) if results.strip() else []
         if isinstance(results, dict):
             results = [results]
         if not isinstance(results, list):

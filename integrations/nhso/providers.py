@@ -91,6 +91,13 @@ class AuthenProvider(Protocol):
         """This clinic's codes for `cid` on `day`, newest first."""
         ...
 
+    def ping(self) -> None:
+        """Return when NHSO (and the agent in front of it) answers; raise NhsoError otherwise.
+
+        Cheap and about nobody: no citizen ID, no card read, no token sent.
+        """
+        ...
+
     def close(self) -> None: ...
 
 
@@ -224,14 +231,24 @@ class AgentAuthenProvider(_NoDoubleProvider):
         hcode: str | None = None,
         kind: str = "agent",
         today: Callable[[], dt.date] = dt.date.today,
+        internet: NhsoWebClient | None = None,
     ) -> None:
         self.agent = agent
         self.hcode = hcode or None
         self.kind = kind
         self._today = today
+        # NHSO's own API host: the agent may run while the clinic's internet is down.
+        self.internet = internet
 
     def close(self) -> None:
         self.agent.close()
+        if self.internet is not None:
+            self.internet.close()
+
+    def ping(self) -> None:
+        self.agent.ping()
+        if self.internet is not None:
+            self.internet.ping()
 
     def read_inserted(self, *, image: bool = False) -> Rights:
         """Rights of whatever card is in the reader (NoReader / NoCard when none)."""
@@ -320,6 +337,9 @@ class EndpointAuthenProvider(_NoDoubleProvider):
 
     def close(self) -> None:
         self.web.close()
+
+    def ping(self) -> None:
+        self.web.ping()
 
     def rights(self, cid: str) -> Rights:
         cid = check_cid(cid)
@@ -424,6 +444,10 @@ def authen_provider_from_settings(
             province=province or nhso.province,
             recorder_pid=recorder_pid or nhso.recorder_pid or None,
         )
-    url = sandbox_url(settings) if nhso.mode == NhsoMode.sandbox else nhso.agent_url
+    if nhso.mode == NhsoMode.sandbox:
+        url, internet = sandbox_url(settings), None  # the sandbox stands for NHSO too
+    else:
+        url = nhso.agent_url
+        internet = web_client_from_settings(settings, secrets, transport=transport)
     agent = AgentClient(url, limiter=limiter, timeout_s=nhso.timeout_s, transport=transport)
-    return AgentAuthenProvider(agent, hcode=hcode, kind=str(nhso.mode))
+    return AgentAuthenProvider(agent, hcode=hcode, kind=str(nhso.mode), internet=internet)

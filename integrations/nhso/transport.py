@@ -12,7 +12,6 @@ carry citizen IDs.
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import ssl
 from collections.abc import Mapping
@@ -22,6 +21,7 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
+from common import safe_json
 from common.logs import register_sensitive
 from integrations.nhso.errors import (
     AgentNotRunning,
@@ -46,6 +46,9 @@ Kind = Literal["agent", "web"]
 M = TypeVar("M", bound=BaseModel)
 
 USER_AGENT = "jhcis-kiosk/0.1"
+#: A HEAD is answered by anything listening, whatever the status (404, 405, 501): only a
+#: gateway's 502-504 says that what stands behind it is not there.
+ANSWERED = frozenset(range(100, 600)) - {502, 503, 504}
 #: Every answer of our NHSO sandbox carries this header (value "true").
 SANDBOX_HEADER = "X-NHSO-Sandbox"
 
@@ -135,20 +138,23 @@ class JsonHttp:
         body: Any = None,
         token: SecretStr | str | None = None,
         pass_statuses: frozenset[int] = frozenset(),
+        anonymous: bool = False,
+        headers: Mapping[str, str] | None = None,
     ) -> Reply:
         """Send one request. `template` (e.g. "latest-authen-code/{pid}") names it in errors.
 
         429, 401/403 and 5xx become errors unless listed in `pass_statuses`; other
-        statuses come back as a Reply for the caller to interpret.
+        statuses come back as a Reply for the caller to interpret. `headers` are sent
+        as given (an API's own headers, such as NDP's ``Request-id``).
         """
-        headers = {}
-        bearer = reveal(token) or self._token
+        sent = dict(headers or {})
+        bearer = None if anonymous else reveal(token) or self._token
         if bearer:
-            headers["Authorization"] = f"Bearer {bearer}"
+            sent["Authorization"] = f"Bearer {bearer}"
         self.limiter.acquire()
         try:
             response = self._client.request(
-                method, path.lstrip("/"), params=params, json=body, headers=headers
+                method, path.lstrip("/"), params=params, json=body, headers=sent
             )
         except httpx.ConnectTimeout:
             raise self._unreachable(template, "connect timeout") from None
@@ -195,6 +201,11 @@ class JsonHttp:
             raise malformed
         return Reply(status=status, data=data, headers=response.headers)
 
+    def ping(self, template: str) -> None:
+        """Return when something answers a HEAD at the base URL; raise as a request does
+        otherwise. No token and no parameters: it asks about nobody."""
+        self.request("HEAD", "", template=template, pass_statuses=ANSWERED, anonymous=True)
+
     def _unreachable(self, template: str, what: str) -> NhsoError:
         if self.kind == "agent":
             return AgentNotRunning(f"{template}: {what}")
@@ -214,7 +225,8 @@ def _json_or_none(response: httpx.Response) -> Any:
     if not response.content.strip():
         return None
     try:
-        return json.loads(response.content)
+        # Nesting past any real answer's is malformed too (a ValueError, not RecursionError).
+        return safe_json.loads(response.content)
     except (ValueError, UnicodeDecodeError):
         return None
 

@@ -121,6 +121,10 @@ class NhsoWebClient:
         self.endpoint.close()
         self.status.close()
 
+    def ping(self) -> None:
+        """NhsoUnavailable unless NHSO's API host answers a HEAD (no token, no person)."""
+        self.endpoint.ping("nhsoendpoint")
+
     def _need_token(self) -> None:
         if not self._has_token:
             raise NotConfigured("nhso_token secret not set")

@@ -21,10 +21,18 @@ from contextlib import contextmanager
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from integrations.jhcis import ClinicDatabase, JhcisUnavailable, Person, Visit, WalkinIdentity
+from integrations.jhcis import (
+    ClinicDatabase,
+    JhcisError,
+    JhcisUnavailable,
+    Person,
+    Visit,
+    WalkinIdentity,
+)
 from integrations.jhcis.appointments import next_vaccine_appointment
 from integrations.jhcis.clinic import classify_db_error
 from integrations.jhcis.records import CheckinRequest
+from integrations.jhcis.ticket_facts import TicketFacts, ticket_facts
 from kiosk.ports import (
     Appointment,
     DatabaseUnavailable,
@@ -45,14 +53,21 @@ def _reachable() -> Iterator[None]:
         raise DatabaseUnavailable(exc.code) from None
 
 
-def visit_ref(visit: Visit, *, opened_at: dt.datetime | None = None) -> VisitRef:
+def visit_ref(
+    visit: Visit, *, opened_at: dt.datetime | None = None, facts: TicketFacts | None = None
+) -> VisitRef:
+    """The flow's view of a JHCIS visit; with `facts`, what its ticket says (queue number
+    derived for a visit opened in JHCIS, how many wait ahead, the right JHCIS keeps)."""
     return VisitRef(
         pcucode=visit.pcucode,
         visitno=visit.visitno,
-        queue_no=visit.queue_no or 0,
+        queue_no=facts.queue_no if facts is not None else visit.queue_no,
         claim_type=visit.claim_type or "",
         claim_code=visit.claim_code or None,
         opened_at=opened_at,
+        waiting=facts.waiting if facts is not None else True,
+        waiting_ahead=facts.waiting_ahead if facts is not None else None,
+        right=facts.right() if facts is not None else "",
     )
 
 
@@ -136,7 +151,9 @@ class JhcisClinic:
             if person is None:
                 return Patient(pcucode=self.db.unit_code(), pid=None, newly_registered=True)
             today = self.clock().date()
-            visits = tuple(visit_ref(v) for v in self.db.visits_on(person, today))
+            found = self.db.visits_on(person, today)
+        # A visit of today is printed again as it stands now: read its ticket's facts.
+        visits = tuple(visit_ref(v, facts=self._facts(v)) for v in found)
         if person.inactive_reason:  # the staff page shows the same reason for this person
             log.info("JHCIS records the card holder as %s: sent to staff", person.inactive_reason)
         return Patient(
@@ -154,7 +171,16 @@ class JhcisClinic:
             done = self.db.open_checkin_visit(
                 checkin_request(request, at, update_person_right=self.update_person_right)
             )
-        return visit_ref(done.visit, opened_at=at)
+        return visit_ref(done.visit, opened_at=at, facts=self._facts(done.visit))
+
+    def _facts(self, visit: Visit) -> TicketFacts | None:
+        """The ticket's queue facts, or None: a courtesy that never stops a check-in (the
+        visit stands; its ticket then has the kiosk's number and no waiting count)."""
+        try:
+            return ticket_facts(self.db, visit)
+        except (DBAPIError, JhcisError) as exc:
+            log.warning("ticket facts not read: %s", type(exc).__name__)
+            return None
 
     def _next_appointment(self, person: Person, today: dt.date) -> Appointment | None:
         """The ticket's reminder line: a courtesy that never stops a check-in (for example

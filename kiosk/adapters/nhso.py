@@ -97,6 +97,13 @@ class ProviderRights:
     def __init__(self, provider: AuthenProvider) -> None:
         self.provider = provider
 
+    def ping(self) -> None:
+        """NhsoUnavailable(code) unless NHSO can be asked now (the device watcher's look:
+        asks about nobody). The code says which hop failed: ``nhso.agent_not_running``
+        for the agent, another ``nhso.*`` code for NHSO itself."""
+        with _translated():
+            self.provider.ping()
+
     def check(self, identity: Identity) -> Rights:
         try:
             with _translated_except_no_rights():

@@ -50,6 +50,8 @@ class UiContext:
     journal_pending: Callable[[], int] = field(default=lambda: 0)
     # i18n keys of device problems for the idle screen (kiosk.device_status)
     device_notes: Callable[[], tuple[str, ...]] = field(default=lambda: ())
+    # The staff web's HTTPS certificate fingerprint, for staff to compare in their browser.
+    backoffice_fingerprint: Callable[[], str | None] = field(default=lambda: None)
 
 
 class StepScreen(Screen):  # type: ignore[misc]
@@ -90,20 +92,35 @@ class IdleScreen(StepScreen):
         super().__init__(ui, **kwargs)
         self.title = Text(role="title", bold=True, size_hint_y=0.5)
         self.hint = Text(role="read", color=MUTED, size_hint_y=0.5)
-        # Empty (and taking no room) unless the reader or the database is down.
+        # Empty (and taking no room) unless the device watcher found something wrong.
         self.devices = Text(role="read", color=WARNING)
         self.body.add_widget(self.title)
         self.body.add_widget(self.hint)
         self.body.add_widget(self.devices)
+        # Before a card goes in: who cannot use one (a child without a card, issue 20.7).
+        # In the layout only while shown: even empty, a widget costs the box's spacing.
+        self.child = Text(role="read", color=INK, size_hint_y=0.3)
 
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
         # A card left in (its check-in over or given up): asking for one would baffle.
         card_in = state.card_present
         self.title.text = self.t("take_card_title" if card_in else "idle_title")
-        self.hint.text = self.t("take_card_hint" if card_in else "idle_hint")
         notes = self.ui.device_notes()
         self.devices.text = "\n".join(self.t(key) for key in notes)
-        share(self.devices, 0.5 * len(notes))
+        # What is wrong and what still works must be read before the card goes in, at
+        # full size: the hint (how to insert it) gives way. A note takes about two lines
+        # to the title's one.
+        self.hint.text = "" if notes else self.t("take_card_hint" if card_in else "idle_hint")
+        share(self.title, 0.6 if notes else 0.5)
+        share(self.hint, 0 if notes else 0.5)
+        share(self.devices, len(notes))
+        self.child.text = "" if notes or card_in else self.t("idle_child")
+        if self.child.text and self.child.parent is None:
+            self.body.add_widget(self.child)
+        if self.child.text:  # the title is one line: it gives the note its room
+            share(self.title, 0.3)
+        elif not self.child.text and self.child.parent is not None:
+            self.body.remove_widget(self.child)
 
 
 class BusyScreen(StepScreen):
@@ -340,7 +357,8 @@ class DoneScreen(StepScreen):
         visit = session.visit if session else None
         patient = session.patient if session else None
         self.title.text = self.t("done_title")
-        self.queue.text = self.t("queue_number", queue=visit.queue_label) if visit else ""
+        label = visit.queue_label if visit else ""  # "": no number, the ticket says why
+        self.queue.text = self.t("queue_number", queue=label) if label else ""
         notes = []
         if session is not None and session.reprint:
             notes.append(self.t("reprint_note"))
@@ -374,7 +392,8 @@ class CounterScreen(StepScreen):
         visit = state.session.visit if state.session else None
         self.title.text = self.t("counter_title")
         self.reason.text = self.t(counter_message(state.counter_reason))
-        self.queue.text = self.t("queue_number", queue=visit.queue_label) if visit else ""
+        label = visit.queue_label if visit else ""  # "": no number, the ticket says why
+        self.queue.text = self.t("queue_number", queue=label) if label else ""
         share(self.queue, 0.4 if visit else 0)
         # Without a visit the staff need the card itself (and the patient, the way there).
         self.hint.text = self.t("counter_hint" if visit else "counter_card_hint")
@@ -527,6 +546,8 @@ class StaffMenuScreen(StepScreen):
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
         self.title.text = self.t("staff_menu_title")
         self.status.text = self.t("staff_status", pending=self.ui.journal_pending())
+        if fingerprint := self.ui.backoffice_fingerprint():
+            self.status.text += f"\nHTTPS SHA-256 {fingerprint}"
         self.replay.text = self.t("staff_replay")
         self.exit.text = self.t("staff_exit")
         self.back.text = self.t("staff_back")

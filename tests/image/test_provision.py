@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import stat
+import subprocess
 import tomllib
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 from common.config import load_settings
 from common.secrets import load_secrets
 from tests.image.conftest import OVERLAY, load_script
+from tests.security.conftest import openssl_fingerprint
 
 provision = load_script(OVERLAY / "usr/lib/jhcis-kiosk/provision.py", "jhcis_provision")
 
@@ -99,6 +101,67 @@ def test_first_boot_writes_config_and_moves_secrets(layout: tuple[Path, Path]) -
     assert applied["database"]["password"] == "(moved to the data partition)"
     keys = (data / "ssh/authorized_keys/kioskadmin").read_text()
     assert keys.startswith("ssh-ed25519 ")
+
+
+def test_first_boot_makes_the_https_certificate_and_shows_its_fingerprint(
+    layout: tuple[Path, Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    boot, data = layout
+    write_provision(boot, GOOD)
+    with caplog.at_level("INFO"):
+        assert run(boot, data) == 0
+    tls = data / "kiosk" / "tls"  # /var/lib/jhcis-kiosk/tls on the running system
+    fingerprint = openssl_fingerprint(tls / "backoffice.crt")
+    assert stat.S_IMODE((tls / "backoffice.key").stat().st_mode) == 0o600
+    assert (tls / "backoffice.sha256").read_text().strip() == fingerprint  # the staff screen
+    assert f"SHA-256 {fingerprint}" in caplog.text  # the provisioning log
+    assert fingerprint in (boot / "kiosk-provision.applied.toml").read_text()
+    loaded = load_secrets(data / "etc/jhcis-kiosk/secrets.toml")
+    assert loaded.audit_key is not None  # the audit trail's seal key, made once
+    # Provisioning again keeps the device's certificate (browsers remember it).
+    write_provision(boot, GOOD)
+    assert run(boot, data) == 0
+    assert openssl_fingerprint(tls / "backoffice.crt") == fingerprint
+
+
+def make_pair(folder: Path, name: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "365", "-subj", f"/CN={name}", "-keyout", str(folder / "k.pem"),
+         "-out", str(folder / "c.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+
+def test_the_clinics_own_certificate_is_installed_and_its_key_erased(
+    layout: tuple[Path, Path], tmp_path: Path
+) -> None:
+    boot, data = layout
+    make_pair(tmp_path / "clinic", "backoffice.clinic.example")
+    (boot / "backoffice-tls.crt").write_bytes((tmp_path / "clinic" / "c.pem").read_bytes())
+    (boot / "backoffice-tls.key").write_bytes((tmp_path / "clinic" / "k.pem").read_bytes())
+    write_provision(boot, GOOD)
+    assert run(boot, data) == 0
+    tls = data / "kiosk" / "tls"
+    assert (tls / "backoffice.crt").read_bytes() == (tmp_path / "clinic" / "c.pem").read_bytes()
+    assert stat.S_IMODE((tls / "backoffice.key").stat().st_mode) == 0o600
+    assert not (boot / "backoffice-tls.key").exists()  # no private key stays on FAT
+    assert b"PRIVATE KEY" not in boot_bytes(boot)
+
+
+def test_a_clinic_pair_that_does_not_match_is_refused(
+    layout: tuple[Path, Path], tmp_path: Path
+) -> None:
+    boot, data = layout
+    make_pair(tmp_path / "a", "a")
+    make_pair(tmp_path / "b", "b")
+    (boot / "backoffice-tls.crt").write_bytes((tmp_path / "a" / "c.pem").read_bytes())
+    (boot / "backoffice-tls.key").write_bytes((tmp_path / "b" / "k.pem").read_bytes())
+    write_provision(boot, GOOD)
+    assert run(boot, data) == 1
+    error = (boot / "kiosk-provision-error.txt").read_text()
+    assert "backoffice-tls.crt" in error and "provision_invalid" in error
 
 
 def test_erase_overwrites_before_unlinking(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

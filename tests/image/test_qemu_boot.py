@@ -22,6 +22,7 @@ screen itself is read from outside as well: the idle screen must be on the displ
 from __future__ import annotations
 
 import ast
+import json
 import os
 import time
 from collections.abc import Iterator
@@ -110,6 +111,66 @@ def test_root_read_only_and_provisioning_moved_the_secrets(booted: Booted) -> No
     assert booted.facts["password"] not in applied
     journal = booted.ssh("sudo journalctl -b --no-pager")
     assert booted.facts["password"] not in journal
+
+
+# Run in the VM with the product's Python: the backoffice over HTTPS, trusting only the
+# device certificate file (so a different certificate on the wire fails the handshake),
+# and plain HTTP, which must only redirect. Prints what it saw as JSON.
+HTTPS_PROBE = r"""
+import hashlib, http.client, json, ssl
+context = ssl.create_default_context(cafile="/var/lib/jhcis-kiosk/tls/backoffice.crt")
+context.check_hostname = False  # self-signed for the device's name; the file is the anchor
+https = http.client.HTTPSConnection("127.0.0.1", 8443, context=context, timeout=20)
+https.request("GET", "/login")
+reply = https.getresponse()
+der = https.sock.getpeercert(binary_form=True)
+digest = hashlib.sha256(der).hexdigest().upper()
+plain = http.client.HTTPConnection("127.0.0.1", 8080, timeout=20)
+plain.request("GET", "/login?next=/queue", headers={"Host": "kiosk.test:8080"})
+redirect = plain.getresponse()
+print(json.dumps({
+    "https_status": reply.status,
+    "hsts": reply.getheader("strict-transport-security") or "",
+    "cookie": reply.getheader("set-cookie") or "",
+    "server": reply.getheader("server") or "",
+    "served": ":".join(digest[i:i + 2] for i in range(0, 64, 2)),
+    "http_status": redirect.status,
+    "location": redirect.getheader("location") or "",
+}))
+"""
+
+
+def test_backoffice_serves_https_with_the_device_certificate(booted: Booted) -> None:
+    """Issue 19: the staff web is HTTPS with the certificate made for this device at first
+    boot, whose fingerprint the provisioning log shows; plain HTTP only redirects."""
+    service = "jhcis-backoffice.service"
+    deadline = time.monotonic() + 120
+    while booted.ssh(f"systemctl is-active {service}").strip() != "active":
+        if time.monotonic() > deadline:
+            pytest.fail(booted.ssh(f"sudo journalctl -b -u {service} --no-pager -n 60"))
+        time.sleep(3)
+    fingerprint = booted.ssh("cat /var/lib/jhcis-kiosk/tls/backoffice.sha256").strip()
+    assert len(fingerprint) == 95 and fingerprint.count(":") == 31, fingerprint
+    modes = booted.ssh("sudo stat -c '%U %a' /var/lib/jhcis-kiosk/tls/backoffice.key").split()
+    assert modes == ["kiosk", "600"], modes
+    provisioning_log = booted.ssh("sudo journalctl -b -u jhcis-kiosk-provision --no-pager")
+    assert f"SHA-256 {fingerprint}" in provisioning_log, provisioning_log[-2000:]
+    applied = booted.ssh("sudo cat /boot/efi/kiosk-provision.applied.toml")
+    assert fingerprint in applied
+    for _ in range(20):  # the unit is active a moment before uvicorn listens
+        out = booted.vm.ssh(f"/opt/jhcis-kiosk/venv/bin/python -c '{HTTPS_PROBE}'")
+        if out.returncode == 0:
+            break
+        time.sleep(3)
+    assert out.returncode == 0, out.stderr
+    seen = json.loads(out.stdout)
+    assert seen["https_status"] == 200, seen
+    assert seen["served"] == fingerprint, seen
+    assert seen["hsts"].startswith("max-age="), seen
+    assert "__Host-kb_login=" in seen["cookie"] and "Secure" in seen["cookie"], seen
+    assert seen["server"] == "", seen
+    assert seen["http_status"] == 308, seen
+    assert seen["location"] == "https://kiosk.test:8443/login?next=/queue", seen
 
 
 def test_no_vpcd_and_data_partition_grown(booted: Booted) -> None:

@@ -178,7 +178,11 @@ def test_units_enabled_and_masked(rootfs: Path) -> None:
         "jhcis-backoffice.service",
         "jhcis-kiosk-mark-good.service",
     } <= wants(rootfs, "multi-user.target")
-    assert {"jhcis-claims-sync.timer", "jhcis-reminders.timer"} <= wants(rootfs, "timers.target")
+    timers = {
+        "jhcis-claims-sync.timer", "jhcis-reminders.timer", "jhcis-phr.timer",
+        "jhcis-retention.timer",
+    }  # fmt: skip
+    assert timers <= wants(rootfs, "timers.target")
     assert "jhcis-kiosk-provision.service" in wants(rootfs, "sysinit.target")
     assert "pcscd.socket" in wants(rootfs, "sockets.target")
     assert "systemd-timesyncd.service" in wants(rootfs, "sysinit.target")

@@ -135,7 +135,15 @@ def test_mark_good_waits_for_the_kiosk_being_ready() -> None:
     assert mark["Service"]["ExecStart"] == "/usr/bin/rauc status mark-good booted"
 
 
-@pytest.mark.parametrize("timer", ["jhcis-claims-sync.timer", "jhcis-reminders.timer"])
+@pytest.mark.parametrize(
+    "timer",
+    [
+        "jhcis-claims-sync.timer",
+        "jhcis-reminders.timer",
+        "jhcis-phr.timer",
+        "jhcis-retention.timer",
+    ],
+)
 def test_timers_are_persistent_and_have_their_service(timer: str) -> None:
     assert unit(timer)["Timer"]["Persistent"] == "yes"
     assert (UNIT_DIR / timer.replace(".timer", ".service")).exists()
@@ -144,10 +152,36 @@ def test_timers_are_persistent_and_have_their_service(timer: str) -> None:
 def test_batch_jobs_call_the_backoffice_commands() -> None:
     reminders = unit("jhcis-reminders.service")["Service"]["ExecStart"]
     assert reminders.endswith(
-        "backoffice --config /etc/jhcis-kiosk/config.toml reminders send --days 1"
+        "backoffice --config /etc/jhcis-kiosk/config.toml reminders send --days 1 --check-ic"
     )
     sync = unit("jhcis-claims-sync.service")["Service"]["ExecStart"]
     assert sync == "/usr/lib/jhcis-kiosk/backoffice-today claims sync --date"
+    # --days 2: a visit finished after midnight still goes; the date comes last (appended)
+    phr = unit("jhcis-phr.service")["Service"]["ExecStart"]
+    assert phr == "/usr/lib/jhcis-kiosk/backoffice-today phr send --days 2 --date"
+
+
+def test_backoffice_serves_https_only_with_the_device_certificate() -> None:
+    """Issue 19: HTTPS on 8443 with the pair `tls ensure` makes (or the clinic's own);
+    plain HTTP on 8080 only redirects. Both are on the command line, whatever the
+    configuration file says, and `serve` refuses half a pair."""
+    service = unit("jhcis-backoffice.service")["Service"]
+    tls_dir = "/var/lib/jhcis-kiosk/tls"
+    assert service["ExecStartPre"].endswith(f"tls ensure --dir {tls_dir}")
+    start = service["ExecStart"].split()
+    assert start[start.index("--port") + 1] == "8443"
+    assert start[start.index("--tls-cert") + 1] == f"{tls_dir}/backoffice.crt"
+    assert start[start.index("--tls-key") + 1] == f"{tls_dir}/backoffice.key"
+    assert start[start.index("--http-redirect-port") + 1] == "8080"
+    assert service["ReadWritePaths"] == "/var/lib/jhcis-kiosk"  # where tls ensure writes
+
+
+def test_retention_purge_runs_daily_as_the_service_user() -> None:
+    service = unit("jhcis-retention.service")["Service"]
+    assert service["ExecStart"].endswith(
+        "backoffice --config /etc/jhcis-kiosk/config.toml retention purge"
+    )
+    assert service["User"] == "kiosk" and service["UMask"] == "0077"
 
 
 def test_backoffice_today_appends_the_local_date(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 
 from kiosk import flow as f
+from kiosk.i18n import MESSAGES
 from kiosk.testing import sample_identity
 from tests.ui.conftest import run_offscreen
 
@@ -154,6 +155,33 @@ def test_the_claim_type_screens_on_the_shipped_panels(panel: dict[str, Any]) -> 
         assert not any("Self Isolation" in t or "UCEP" in t for t in render["texts"])
 
 
+def test_idle_says_what_is_wrong_and_what_still_works_on_the_shipped_panels(
+    panel: dict[str, Any],
+) -> None:
+    """Paper out and NHSO unreachable, said before the card goes in, at 40 px or more."""
+    for index, lang in enumerate(("th", "en")):
+        for name, keys in (
+            ("idle-printer_paper_out", ["printer_paper_out"]),
+            ("idle-nhso_down", ["nhso_down"]),
+            ("idle-printer_nhso", ["printer_paper_out", "nhso_down"]),
+        ):
+            render = renders(panel, name, lang)
+            wanted = "\n".join(MESSAGES[key][index] for key in keys)
+            (warning,) = [label for label in render["labels"] if label["text"] == wanted]
+            assert warning["font"] >= 40, (name, lang, warning["font"])
+            assert render["texts"][-2] == MESSAGES["idle_title"][index]  # still asked for
+            assert MESSAGES["idle_hint"][index] not in render["texts"]  # gave way
+            assert Path(render["screenshot"]).exists()
+    thai = renders(panel, "idle-printer_paper_out", "th")["texts"]
+    assert any("กระดาษหมด" in t and "ยังลงทะเบียนได้" in t for t in thai)
+    assert any("รับบัตรคิวที่เคาน์เตอร์" in t for t in thai)
+    english = renders(panel, "idle-nhso_down", "en")["texts"]
+    assert any("you can still check in" in t and "Authen Code" in t for t in english)
+    # JHCIS down with the printer: "a ticket as usual" is not promised.
+    both = renders(panel, "idle-database_printer", "th")["texts"][-1]
+    assert both.startswith(MESSAGES["offline_note"][0]) and "ตามปกติ" not in both
+
+
 def test_text_is_big_enough_at_arms_length(landscape: dict[str, Any]) -> None:
     # At 800x480 (the smallest panel) nothing is smaller than 14 px and each screen
     # has a headline of at least 28 px.
@@ -172,6 +200,17 @@ def test_thai_by_default_and_english_on_toggle(landscape: dict[str, Any]) -> Non
     assert not any(ord(ch) in THAI for text in body_en for ch in text)
     assert any("2569" in t for t in idle_th)  # Buddhist era on screen
     assert any("2026" in t for t in idle_en)
+
+
+def test_idle_says_a_child_without_a_card_sees_the_staff(landscape: dict[str, Any]) -> None:
+    # Before a card goes in (issue 20, item 7): a parent's card cannot stand for a child.
+    idle_th = renders(landscape, "idle", "th")["texts"]
+    idle_en = renders(landscape, "idle", "en")["texts"]
+    assert any("เด็กที่ไม่มีบัตรประชาชน กรุณาติดต่อเจ้าหน้าที่" in t for t in idle_th)
+    assert any("A child without an ID card: please see the staff" in t for t in idle_en)
+    # Not when a card is still in: then the screen only asks for it out.
+    left = renders(landscape, "idle-card-in", "th")["texts"]
+    assert not any("เด็ก" in t for t in left)
 
 
 def test_screens_say_what_to_do_next(landscape: dict[str, Any]) -> None:
@@ -302,3 +341,56 @@ def test_every_character_shown_exists_in_the_thai_font(landscape: dict[str, Any]
     shown |= {ch for t in landscape["checks"]["done_texts"] for ch in t if not ch.isspace()}
     missing = sorted(ch for ch in shown if ord(ch) not in cmap)
     assert missing == [], f"would render as boxes: {missing}"
+
+
+# Golden pictures of every state the shipped panels show, in both languages (issue 20):
+# kept at half size, compared with a tolerance for anti-aliasing, so a moved widget, a
+# changed word or a lost line fails while a sub-pixel difference does not.
+GOLDEN = ROOT / "tests" / "golden" / "kiosk"
+GOLDEN_SCALE = 2
+CHANGED_PIXELS_ALLOWED = 0.004  # share of pixels differing by more than 48 in a channel
+
+
+def _half(path: Path) -> Image.Image:
+    with Image.open(path) as image:
+        rgb = image.convert("RGB")
+    return rgb.resize((rgb.width // GOLDEN_SCALE, rgb.height // GOLDEN_SCALE), Image.BOX)
+
+
+def _changed_share(a: Image.Image, b: Image.Image) -> float:
+    from PIL import ImageChops
+
+    diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 48 else 0)
+    histogram = diff.histogram()
+    return histogram[255] / (a.width * a.height)
+
+
+def test_every_screen_matches_its_golden_picture(panel: dict[str, Any]) -> None:
+    import os
+
+    update = os.environ.get("UPDATE_GOLDEN") == "1"
+    differing: dict[str, float] = {}
+    for render in panel["renders"]:
+        shot = Path(render["screenshot"])
+        with Image.open(shot) as image:
+            size = f"{image.width}x{image.height}"
+        golden = GOLDEN / f"{size}-{render['name']}-{render['lang']}.png"
+        produced = _half(shot)
+        if update:
+            golden.parent.mkdir(parents=True, exist_ok=True)
+            # a palette keeps the files small; the comparison allows for its rounding
+            palette = produced.quantize(colors=96, method=Image.Quantize.MEDIANCUT)
+            palette.save(golden, optimize=True)
+            continue
+        assert golden.exists(), f"no golden picture {golden.name}: UPDATE_GOLDEN=1 makes it"
+        with Image.open(golden) as kept:
+            expected = kept.convert("RGB")
+        if expected.size != produced.size:
+            differing[golden.name] = 1.0
+            continue
+        share = _changed_share(expected, produced)
+        if share > CHANGED_PIXELS_ALLOWED:
+            differing[golden.name] = round(share, 4)
+    assert differing == {}, (
+        f"screens differ from tests/golden/kiosk (look at var/test/screens): {differing}"
+    )

@@ -55,6 +55,7 @@ from common.config import KioskSettings  # noqa: E402
 from kiosk import flow as f  # noqa: E402
 from kiosk.app import claim_choices  # noqa: E402
 from kiosk.controller import Controller  # noqa: E402
+from kiosk.device_status import DeviceStatus  # noqa: E402
 from kiosk.effects import Effects  # noqa: E402
 from kiosk.ports import AuthenOutcome, Patient, Rights, VisitRef  # noqa: E402
 from kiosk.testing import (  # noqa: E402
@@ -76,6 +77,17 @@ MOBILE = "0812345678"
 def flow() -> f.Flow:
     """The flow as the kiosk runs it: the default clinic list of claim types."""
     return f.Flow(f.FlowConfig(claim_choices=claim_choices(KioskSettings())))
+
+
+# What the device watcher found, shown on the idle screen before the card goes in.
+DEVICES: dict[str, DeviceStatus] = {
+    "idle-printer_paper_out": DeviceStatus(printer="paper_out"),
+    "idle-nhso_down": DeviceStatus(nhso="down"),
+    # The internet gone while the paper ran out.
+    "idle-printer_nhso": DeviceStatus(printer="paper_out", nhso="agent_not_running"),
+    # JHCIS gone with a network printer: no ticket "as usual" is promised.
+    "idle-database_printer": DeviceStatus(database="down", printer="offline"),
+}
 
 
 def states() -> list[tuple[str, f.FlowState]]:
@@ -157,6 +169,8 @@ def states() -> list[tuple[str, f.FlowState]]:
             session=replace(session, visit=None),
         ),
     )
+    for name in DEVICES:
+        add(name, machine.initial())
     state = machine.initial()
     go("card_error", f.CardInserted("y"), f.CardReadFailed("y", "card_unreadable"))
     state = machine.initial()
@@ -235,7 +249,12 @@ class Driver(App):  # type: ignore[misc]
     def build(self) -> Any:
         self.report["font_registered"] = register_thai_font(FONT)
         Window.clearcolor = PAPER
-        ui = UiContext(post=self.recorder.post, submit_pin=self.recorder.submit_pin)
+        self.notes: tuple[str, ...] = ()
+        ui = UiContext(
+            post=self.recorder.post,
+            submit_pin=self.recorder.submit_pin,
+            device_notes=lambda: self.notes,
+        )
         self.kiosk = KioskRoot(ui, "รพ.สต. ทดสอบ", clock=lambda: NOW)
         self.script = self.run_script()
         self.waiting: Callable[[], bool] | None = None
@@ -287,6 +306,7 @@ class Driver(App):  # type: ignore[misc]
         for name, state in states():
             if ARGS.quick and name not in QUICK:
                 continue
+            self.notes = DEVICES[name].notes if name in DEVICES else ()
             for lang in ("th", "en"):
                 yield from self.render(replace(state, language=lang))  # type: ignore[arg-type]
                 shot = screenshot(ARGS.out / f"{size}-{name}-{lang}.png")

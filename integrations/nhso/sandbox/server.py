@@ -2,7 +2,8 @@
 
 It answers like the NHSO Secure SmartCard Agent on ``/api/...`` and like NHSO on
 ``/authencodestatus/api/...``, ``/nhsoendpoint/api/...`` and ``/FMU/ecimp/v1/...``
-(the e-Claim API, :mod:`integrations.nhso.sandbox.eclaim`); every response carries
+(the e-Claim API, :mod:`integrations.nhso.sandbox.eclaim`) and ``/stddataset/api/v2/...``
+(the NHSO Digital Platform, :mod:`integrations.nhso.sandbox.ndp`); every response carries
 ``X-NHSO-Sandbox: true``. ``/_sandbox/...`` is its control panel (faults, the card in
 the reader, state), never affected by faults. Start it in-process with
 :class:`SandboxServer` (port 0 picks a free port) or as ``backoffice nhso sandbox``.
@@ -30,6 +31,11 @@ from integrations.nhso.sandbox.eclaim import AUTH_PATH as ECLAIM_AUTH
 from integrations.nhso.sandbox.eclaim import SEND_PATH as ECLAIM_SEND
 from integrations.nhso.sandbox.eclaim import EclaimSandbox
 from integrations.nhso.sandbox.faults import Faults, FaultSwitch
+from integrations.nhso.sandbox.ndp import PUBLIC_KEY_PATH as NDP_PUBLIC_KEY
+from integrations.nhso.sandbox.ndp import SIGN_ON as NDP_SIGN_ON
+from integrations.nhso.sandbox.ndp import STATUS as NDP_STATUS
+from integrations.nhso.sandbox.ndp import SUBMIT as NDP_SUBMIT
+from integrations.nhso.sandbox.ndp import NdpSandbox
 from integrations.nhso.sandbox.state import (
     MSG_BAD_MOBILE,
     MSG_INVALID_CID,
@@ -122,9 +128,11 @@ class Sandbox:
         token: str,
         claim_token: str,
         eclaim: EclaimSandbox | None = None,
+        ndp: NdpSandbox | None = None,
     ) -> None:
         self.state = state
         self.eclaim = eclaim or EclaimSandbox()
+        self.ndp = ndp or NdpSandbox()
         self.faults = faults
         self.token = token
         self.claim_token = claim_token
@@ -162,6 +170,9 @@ class Sandbox:
             ),
             ("POST", ECLAIM_AUTH, self.eclaim_auth),
             ("POST", ECLAIM_SEND, self.eclaim_send),
+            ("POST", NDP_SIGN_ON, self.ndp_sign_on),
+            ("POST", NDP_SUBMIT, self.ndp_submit),
+            ("POST", NDP_STATUS, self.ndp_track),
         ]
 
     # -- dispatch -----------------------------------------------------------------
@@ -193,6 +204,8 @@ class Sandbox:
         return Reply(200, {"dataError": "Invalid Token"})
 
     def fault_reply(self, path: str, faults: Faults) -> Reply | None:
+        if path.startswith("/stddataset/") and faults.token_invalid:
+            return Reply(401, {"errorDesc": "Unauthorized: token ไม่ถูกต้องหรือหมดอายุ"})
         if path.startswith("/FMU/ecimp/"):
             if faults.token_invalid:
                 return Reply(401, {"status": 401, "message": "Unauthorized: token expired"})
@@ -499,6 +512,17 @@ class Sandbox:
         status, body = self.eclaim.send(request.headers, request.body, request.size)
         return Reply(status, body)
 
+    # -- NHSO Digital Platform (§4.3; the submit path is the sandbox's own) ----------
+
+    def ndp_sign_on(self, request: Request) -> Reply:
+        return Reply(*self.ndp.sign_on(request.headers, request.body))
+
+    def ndp_submit(self, request: Request) -> Reply:
+        return Reply(*self.ndp.submit(request.headers, request.body))
+
+    def ndp_track(self, request: Request) -> Reply:
+        return Reply(*self.ndp.track(request.headers, request.body))
+
     # -- control panel -------------------------------------------------------------
 
     def control(self, request: Request) -> Reply:
@@ -506,6 +530,13 @@ class Sandbox:
         body = request.body if isinstance(request.body, dict) else {}
         if path == "/_sandbox/state" and request.method == "GET":
             return Reply(200, self.snapshot())
+        if path == NDP_PUBLIC_KEY and request.method == "GET":
+            return Reply(200, self.ndp.public_pem())
+        if path == "/_sandbox/ndp" and request.method == "POST":
+            try:
+                return Reply(200, self.ndp.control(body))
+            except (TypeError, ValueError) as exc:
+                return Reply(400, {"error": str(exc)})
         if path == "/_sandbox/faults" and request.method == "POST":
             try:
                 self.faults.set(Faults.from_dict(body))
@@ -543,6 +574,7 @@ class Sandbox:
                 ],
                 "claims": [asdict(c) for c in self.state.claims],
                 "eclaim": self.eclaim.snapshot(),
+                "ndp": self.ndp.snapshot(),
             }
 
 
@@ -701,13 +733,20 @@ class SandboxServer:
         now: Any = None,
         tls: ssl.SSLContext | None = None,
         eclaim: EclaimSandbox | None = None,
+        ndp: NdpSandbox | None = None,
     ) -> None:
         self.card: CardSource = card_source or FixedCard(card_cid)
         self.state = SandboxState(self.card, seed_path=seed_path, hcode=hcode, now=now)
         self.faults = FaultSwitch(faults)
         self.eclaim = eclaim or EclaimSandbox()
+        self.ndp = ndp or NdpSandbox()
         self.sandbox = Sandbox(
-            self.state, self.faults, token=token, claim_token=claim_token, eclaim=self.eclaim
+            self.state,
+            self.faults,
+            token=token,
+            claim_token=claim_token,
+            eclaim=self.eclaim,
+            ndp=self.ndp,
         )
         self._server = _Server((host, port), _Handler)
         self._server.sandbox = self.sandbox

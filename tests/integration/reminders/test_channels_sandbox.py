@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import Engine
 
-from backoffice.reminders.channels import MophIcClient, MophPushChannel, SmsGatewayChannel
+from backoffice.reminders.channels import MophPushChannel, SmsGatewayChannel
 from backoffice.reminders.ledger import ReminderLedger
 from backoffice.reminders.sandbox import ReminderSandbox, ReminderSandboxState
 from backoffice.reminders.sender import send_reminders
@@ -17,6 +17,7 @@ from common.cid import is_valid_cid
 from integrations.jhcis import appointments as q
 from integrations.jhcis.engine import open_engine
 from integrations.jhcis.synth_cases import TODAY, UNIT, seed_known_appointments
+from integrations.moph.ic import MophIcClient
 from integrations.moph.sandbox import MophSandboxState
 
 pytestmark = pytest.mark.integration

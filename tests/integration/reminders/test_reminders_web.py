@@ -13,9 +13,10 @@ from starlette.testclient import TestClient
 from backoffice.app import create_app
 from backoffice.reminders import web as reminders_web
 from backoffice.reminders.ledger import ReminderLedger
-from backoffice.testing import TEST_ACCOUNTS, make_deps
+from backoffice.testing import make_deps
 from backoffice.web.deps import WebDeps
 from integrations.jhcis.synth_cases import TODAY, seed_known_appointments
+from tests.signed_in import signed_in
 
 pytestmark = pytest.mark.integration
 
@@ -30,20 +31,8 @@ def deps(jhcis_sqlite_url: str, tmp_path: Path) -> Iterator[WebDeps]:
     built.clinic.dispose()
 
 
-def client_as(deps: WebDeps, username: str) -> TestClient:
-    client = TestClient(create_app(deps), base_url="http://testserver")
-    token = re.search(r'name="login_token" value="([^"]+)"', client.get("/login").text)
-    assert token
-    client.post(
-        "/login",
-        data={"username": username, "password": TEST_ACCOUNTS[username][0],
-              "login_token": token.group(1)},
-    )  # fmt: skip
-    return client
-
-
 def test_page_lists_due_missed_and_warnings(deps: WebDeps) -> None:
-    client = client_as(deps, "t_staff")
+    client = signed_in(deps, "t_staff")
     page = client.get("/reminders?date=2027-03-01&days=30")
     assert page.status_code == 200
     html = page.text
@@ -60,12 +49,12 @@ def test_page_lists_due_missed_and_warnings(deps: WebDeps) -> None:
 
 
 def test_pdf_download_and_roles(deps: WebDeps) -> None:
-    client = client_as(deps, "t_staff")
+    client = signed_in(deps, "t_staff")
     pdf = client.get("/reminders/due.pdf?date=2027-03-01&days=30")
     assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF-")
     assert client.get("/reminders/missed.pdf?date=2027-03-01").content.startswith(b"%PDF-")
-    viewer = client_as(deps, "t_viewer")
+    viewer = signed_in(deps, "t_viewer")
     assert viewer.get("/reminders").status_code == 403
     anonymous = TestClient(create_app(deps), base_url="http://testserver")
     assert anonymous.get("/reminders", follow_redirects=False).status_code == 303
@@ -83,7 +72,7 @@ def test_log_and_release_with_csrf(deps: WebDeps) -> None:
     now = dt.datetime.combine(TODAY, dt.time(10))
     key = "epi:99901:900001:BCG:2027-03-02"
     assert ledger.claim(key, "sms", ("99901", 1), dt.date(2027, 3, 2), now)
-    client = client_as(deps, "t_staff")
+    client = signed_in(deps, "t_staff")
     page = client.get("/reminders/log")
     assert key in page.text and "ไม่ทราบผล" in page.text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from backoffice.testing import XSS, walkin_cid
+from backoffice.testing import TEST_ACCOUNTS, XSS, walkin_cid
 from integrations.jhcis.records import Visit, WalkinIdentity
 from integrations.jhcis.tables import person
 
@@ -200,6 +200,7 @@ def test_settings_tokens_are_write_only(page: Any, site: Site) -> None:
     sign_in(page, "t_admin")
     page.goto("/settings")
     page.fill("#nhso_token", "browser-secret-token")
+    page.fill("#current_password", TEST_ACCOUNTS["t_admin"][0])  # re-authentication
     page.click("#save")
     page.wait_for_selector("[role=status]")
     assert page.input_value("#nhso_token") == ""
@@ -232,6 +233,7 @@ ROOM_PAGES = {
     "moph": ("/claims/moph", "ส่งเคลม MOPH"),
     "close-right": ("/claims/close-right", "ปิดสิทธิ สปสช."),
     "reminders": ("/reminders", "นัดหมาย"),
+    "phr": ("/phr", "ส่ง PHR"),
 }
 
 

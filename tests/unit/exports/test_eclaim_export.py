@@ -236,15 +236,16 @@ def test_a_name_whose_zip_is_left_gets_the_next_suffix(
     assert (tmp_path / f"{name}.zip").read_bytes() == b"an earlier batch"
 
 
-def test_dry_run_writes_only_the_report(clinic_engine: Engine, tmp_path: Path) -> None:
-    result = run(clinic_engine, tmp_path, dry_run=True)
-    assert result.zip_path is None
-    assert result.folder is not None
-    assert sorted(p.name for p in result.folder.iterdir()) == ["report.csv", "report.json"]
+def test_dry_run_writes_nothing(clinic_engine: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(clinic_engine, out, dry_run=True)
+    # "Check only, write no files": no folder, no zip, no report on disk (issue 19, item 7).
+    assert result.zip_path is None and result.folder is None and result.report_csv is None
+    assert not out.exists() or list(out.iterdir()) == []
     assert result.files["INS"] == 4
-    data = json.loads(result.report_json.read_text(encoding="utf-8"))  # type: ignore[union-attr]
-    assert data["summary"]["excluded_visits"] == 5
-    assert all("cid" not in p and "name" not in p for p in data["problems"])
+    assert result.summary["excluded_visits"] == 5
+    problems = [p.as_dict() for p in result.sample]
+    assert problems and all("cid" not in p and "name" not in p for p in problems)
 
 
 def test_rules_file_changes_the_outcome(clinic_engine: Engine, tmp_path: Path) -> None:

@@ -89,16 +89,20 @@ def test_eclaim_job_shows_progress_result_and_downloads(deps: WebDeps) -> None:
         assert "INS.txt" in zipped.namelist()
     report = client.get(next(link for link in links if link.endswith("report.csv")))
     assert "missing_cid" in report.content.decode("utf-8-sig")
+    job = links[0].rsplit("/files/", 1)[0]
+    assert client.get(f"{job}/files/..%2F..%2Fsecrets.toml").status_code == 404
 
 
 def test_ssop_dry_run_and_unknown_files(deps: WebDeps) -> None:
     client = app_client(deps, "t_staff")
     page = run_job(client, "ssop", dry_run="1")
     assert re.search(r'id="included">1<', page)
-    links = re.findall(r'href="(/exports/jobs/[0-9a-f]+)/files/([^"]+)"', page)
-    assert sorted(name for _job, name in links) == ["report.csv", "report.json"]
-    job = links[0][0]
-    assert client.get(f"{job}/files/..%2F..%2Fsecrets.toml").status_code == 404
+    # A dry run writes no file: nothing to download (issue 19, item 7).
+    assert re.findall(r'href="(/exports/jobs/[0-9a-f]+)/files/([^"]+)"', page) == []
+    assert not (deps.settings.data_dir / "exports").exists() or not any(
+        (deps.settings.data_dir / "exports").iterdir()
+    )
+    assert client.get("/exports/jobs/nojob/files/..%2F..%2Fsecrets.toml").status_code == 404
     assert client.get("/exports/jobs/nope").status_code == 404
 
 

@@ -130,10 +130,12 @@ def test_two_jobs_in_the_same_second_get_their_own_folder_and_zip(
                 assert archive.read(name) == (result.folder / name).read_bytes()  # type: ignore[operator]
 
 
-def test_dry_run_writes_no_ssop_file(clinic_engine: Engine, tmp_path: Path) -> None:
-    result = run(clinic_engine, tmp_path, dry_run=True)
-    assert result.zip_path is None
-    assert sorted(p.name for p in result.folder.iterdir()) == ["report.csv", "report.json"]  # type: ignore[union-attr]
+def test_dry_run_writes_no_file_at_all(clinic_engine: Engine, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = run(clinic_engine, out, dry_run=True)
+    assert result.zip_path is None and result.folder is None and result.report_csv is None
+    assert not out.exists() or list(out.iterdir()) == []
+    assert result.summary["included_visits"] == 1
 
 
 def test_golden_files(clinic_engine: Engine, tmp_path: Path) -> None:

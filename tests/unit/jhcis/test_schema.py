@@ -71,6 +71,7 @@ def test_own_tables_are_prefixed_and_created_idempotently(tmp_path: Path) -> Non
         "kiosk_pending_authen",
         "kiosk_person_card",
         "kiosk_person_right",
+        "kiosk_visit_guardian",
     ]
     assert ensure_own_tables(engine) == []
     assert set(inspect(engine).get_table_names()) == set(created)

@@ -53,12 +53,15 @@ def test_a_checkin_through_the_card_monitor(
 ) -> None:
     seen: list[f.Step] = []
     controller.subscribe(lambda s: seen.append(s.step))
+    # Generous waits: three threads and a journal on disk, and the whole suite beside it
+    # (it once stayed at reading_card past 5 s in a full run on 2 cores).
+    patience = 30.0
     world.monitor.insert()
-    controller.wait_for(at(f.Step.CLAIM_TYPE_CHOSEN))
+    controller.wait_for(at(f.Step.CLAIM_TYPE_CHOSEN), timeout=patience)
     controller.post(f.MobileConfirmed())
-    controller.wait_for(at(f.Step.DONE))
+    controller.wait_for(at(f.Step.DONE), timeout=patience)
     world.monitor.remove()
-    state = controller.wait_for(at(f.Step.IDLE))
+    state = controller.wait_for(at(f.Step.IDLE), timeout=patience)
     assert state.session is None
     assert seen[:3] == [f.Step.READING_CARD, f.Step.CARD_READ, f.Step.IDENTIFIED]
     assert f.Step.VISIT_OPENED in seen and seen[-1] == f.Step.IDLE

@@ -4,13 +4,16 @@ are checked against pcscd and the databases in tests/integration/kiosk)."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
+
+import pytest
 
 from kiosk.device_status import DeviceStatus, DeviceWatcher, probe
 from kiosk.health import HealthRecorder
 from kiosk.i18n import MESSAGES
-from kiosk.ports import DatabaseUnavailable
+from kiosk.ports import DatabaseUnavailable, NhsoUnavailable
 from kiosk.testing import FakeWorld
 
 
@@ -54,7 +57,7 @@ def test_missing_reader_and_unreachable_database_are_both_noted() -> None:
     for key in status.notes:
         th, en = MESSAGES[key]
         assert th and en and th != en
-    assert status.summary == "reader missing, database down"
+    assert status.summary == "reader missing, database down, printer unknown, nhso unknown"
 
 
 def test_not_yet_known_reader_is_not_reported_missing() -> None:
@@ -120,3 +123,148 @@ def test_reader_events_reach_health_and_screen_at_once(tmp_path: Path) -> None:
         assert clinic.pings == 0  # a reader event never waits on the database
     finally:
         watcher.stop()
+
+
+class Printer:
+    """A printer port that says how it is (TicketPrinterPort.readiness does, over DLE EOT)."""
+
+    def __init__(self, readiness: str) -> None:
+        self.state = readiness
+        self.asked = 0
+
+    def readiness(self) -> str:
+        self.asked += 1
+        return self.state
+
+    def print_ticket(self, ticket: object) -> None: ...
+
+
+class Rights:
+    """A rights port that can be pinged (ProviderRights.ping does, with a HEAD)."""
+
+    def __init__(self, failure: str | None = None) -> None:
+        self.failure = failure
+        self.pings = 0
+
+    def ping(self) -> None:
+        self.pings += 1
+        if self.failure is not None:
+            raise NhsoUnavailable(self.failure)
+
+    def check(self, identity: object) -> object:
+        raise AssertionError("the watcher never asks about a person")
+
+
+def all_ports(printer: Printer, rights: Rights):  # type: ignore[no-untyped-def]
+    base = services(Clinic(up=True), Monitor(connected=True))
+    base.printer = printer  # type: ignore[assignment]
+    base.rights = rights  # type: ignore[assignment]
+    return base
+
+
+def test_paper_out_and_nhso_down_are_said_with_what_still_works() -> None:
+    status = probe(all_ports(Printer("paper_out"), Rights("nhso.unavailable")))
+    assert status == DeviceStatus("ok", "ok", "paper_out", "down")
+    assert status.notes == ("printer_paper_out", "nhso_down")
+    assert "ยังลงทะเบียนได้" in MESSAGES["printer_paper_out"][0]
+    assert "รับบัตรคิวที่เคาน์เตอร์" in MESSAGES["printer_paper_out"][0]
+    assert "รหัสยืนยันสิทธิ" in MESSAGES["nhso_down"][0]
+    assert "Authen Code" in MESSAGES["nhso_down"][1]
+
+
+@pytest.mark.parametrize(
+    ("readiness", "notes"),
+    [
+        ("ok", ()),
+        ("near_end", ()),  # for staff (the backoffice), not for the patient
+        ("unknown", ()),
+        ("cover_open", ("printer_offline",)),
+        ("offline", ("printer_offline",)),
+    ],
+)
+def test_what_the_printer_says_becomes_a_note(readiness: str, notes: tuple[str, ...]) -> None:
+    assert probe(all_ports(Printer(readiness), Rights())).notes == notes
+
+
+def test_no_ticket_as_usual_is_promised_when_the_printer_is_out_too() -> None:
+    status = DeviceStatus(database="down", printer="offline")
+    assert status.notes == ("offline_note", "printer_offline")
+    assert "ยังรับบัตรคิว" not in MESSAGES["offline_note"][0]
+    assert DeviceStatus(database="down").notes == ("database_down",)
+
+
+def test_printer_and_nhso_reach_the_health_file_in_words_staff_read(tmp_path: Path) -> None:
+    health_file = tmp_path / "health.json"
+    printer, rights = Printer("paper_out"), Rights("nhso.agent_not_running")
+    watcher = DeviceWatcher(
+        all_ports(printer, rights), HealthRecorder(health_file, write_interval_s=0)
+    )
+    watcher.check_now()
+    data = json.loads(health_file.read_text())
+    components = data["components"]
+    assert (components["printer"]["status"], components["printer"]["code"]) == (
+        "failed",
+        "paper_out",
+    )
+    assert (components["nhso"]["status"], components["nhso"]["code"]) == (
+        "down",
+        "agent_not_running",
+    )
+    assert watcher.status.nhso == "agent_not_running"
+    assert data["kiosk"]["version"] and "address" in data["kiosk"]
+    printer.state, rights.failure = "near_end", None
+    watcher.check_now(nhso=True)
+    components = json.loads(health_file.read_text())["components"]
+    assert (components["printer"]["status"], components["printer"]["code"]) == (
+        "warning",
+        "paper_near_end",
+    )
+    assert components["nhso"]["status"] == "ok" and "code" not in components["nhso"]
+
+
+def test_printer_and_nhso_are_never_asked_during_a_check_in(tmp_path: Path) -> None:
+    printer, rights = Printer("ok"), Rights()
+    idle = [True]
+    watcher = DeviceWatcher(
+        all_ports(printer, rights), HealthRecorder(None), is_idle=lambda: idle[-1]
+    )
+    assert watcher.check_now().printer == "ok"
+    idle.append(False)
+    printer.state = "paper_out"
+    status = watcher.check_now(nhso=True)
+    assert (printer.asked, rights.pings) == (1, 1)
+    assert status.printer == "ok"  # the last look stands until the kiosk is idle again
+    assert status.database == "ok"  # the database is still asked (it always was)
+    idle.append(True)
+    assert watcher.check_now().printer == "paper_out"
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 5) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+def test_nhso_is_asked_at_its_own_interval_and_when_nudged(tmp_path: Path) -> None:
+    printer, rights = Printer("ok"), Rights()
+    watcher = DeviceWatcher(
+        all_ports(printer, rights), HealthRecorder(None), interval_s=0.05, nhso_interval_s=3600,
+        first_after_s=0,
+    )  # fmt: skip
+    watcher.check_now()
+    watcher.check_now()
+    assert (printer.asked, rights.pings) == (2, 1)
+    seen: list[DeviceStatus] = []
+    watcher.on_change = seen.append
+    printer.state, rights.failure = "paper_out", "nhso.unavailable"
+    watcher.interval_s = 3600  # only a nudge makes the thread look again
+    watcher.start()
+    try:
+        wait_until(lambda: printer.asked == 3)  # the thread's first look...
+        assert rights.pings == 1  # ...without NHSO: not due yet
+        watcher.nudge()  # a check-in has just ended
+        wait_until(lambda: bool(seen) and seen[-1].nhso == "down")
+    finally:
+        watcher.stop()
+    assert seen[-1] == DeviceStatus("ok", "ok", "paper_out", "down")

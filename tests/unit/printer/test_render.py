@@ -12,11 +12,17 @@ from pathlib import Path
 
 import pytest
 import zxingcpp
-from PIL import Image, ImageChops, ImageFilter, features
+from PIL import Image, ImageChops, ImageFilter, ImageFont, features
 
 from hardware.printer import TicketData, render_ticket, sample_ticket, ticket_png
+from hardware.printer import render as render_module
 from hardware.printer.render import _font, qr_image, raqm_available, resolve_font, wrap
-from hardware.printer.ticket import PENDING_EN, PENDING_TH
+from hardware.printer.ticket import (
+    NO_QUEUE_NUMBER_EN,
+    NO_QUEUE_NUMBER_TH,
+    PENDING_EN,
+    PENDING_TH,
+)
 
 GOLDEN_DIR = Path(__file__).resolve().parents[2] / "golden" / "printer"
 # Regenerate with: UPDATE_GOLDEN=1 .venv/bin/pytest tests/unit/printer/test_render.py
@@ -36,7 +42,15 @@ def black_fraction(image: Image.Image) -> float:
 
 
 def pending_ticket() -> TicketData:
-    return dataclasses.replace(sample_ticket(), claim_code=None, sandbox=False, local_queue=True)
+    # Journaled while the database was down: nobody knows how many wait ahead.
+    return dataclasses.replace(
+        sample_ticket(), claim_code=None, sandbox=False, local_queue=True, waiting_ahead=None
+    )
+
+
+def no_number_ticket() -> TicketData:
+    """A visit opened in JHCIS whose place in the day the kiosk had given away."""
+    return dataclasses.replace(sample_ticket(), queue_no="", sandbox=False, waiting_ahead=0)
 
 
 @pytest.mark.parametrize(("width", "expected"), [(576, 576), (512, 512), (384, 384), (580, 576)])
@@ -97,6 +111,63 @@ def test_optional_lines_are_left_out_when_empty() -> None:
     )
     assert render_ticket(bare).height < render_ticket(sample_ticket()).height
     assert qr_texts(render_ticket(bare)) == ["X1"]
+
+
+def drawn(data: TicketData, width: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every text the ticket lays out, in order (the queue number as "#<number>")."""
+    seen: list[str] = []
+    wrap_text, fit = render_module.wrap, render_module.Canvas.fitted
+
+    def recording_wrap(text: str, font: ImageFont.FreeTypeFont, max_width: int) -> list[str]:
+        seen.append(text)
+        return wrap_text(text, font, max_width)
+
+    def recording_fitted(page: render_module.Canvas, text: str, size: int, **kw: bool) -> None:
+        seen.append(f"#{text}")
+        fit(page, text, size, **kw)
+
+    monkeypatch.setattr(render_module, "wrap", recording_wrap)
+    monkeypatch.setattr(render_module.Canvas, "fitted", recording_fitted)
+    render_ticket(data, width)
+    return seen
+
+
+@pytest.mark.parametrize("width", [384, 576], ids=["58mm", "80mm"])
+def test_right_service_waiting_and_next_step_are_printed(
+    width: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    texts = drawn(sample_ticket(), width, monkeypatch)
+    assert "สิทธิ: บัตรทอง (UCS)" in texts and "บริการ: ตรวจรักษาทั่วไป" in texts
+    assert texts.index("#A012") < texts.index("รอก่อนหน้าท่าน 3 คน")
+    assert texts.index("3 waiting ahead of you") < texts.index("ไปที่จุดซักประวัติ")
+    assert not any("ผู้ป่วยนอก" in t for t in texts)  # the claim type is not the right
+
+
+def test_waiting_count_in_words() -> None:
+    assert dataclasses.replace(sample_ticket(), waiting_ahead=None).waiting_text is None
+    assert dataclasses.replace(sample_ticket(), waiting_ahead=0).waiting_text == (
+        "ไม่มีผู้รอก่อนหน้าท่าน",
+        "No one waiting ahead of you",
+    )
+    assert sample_ticket().waiting_text == ("รอก่อนหน้าท่าน 3 คน", "3 waiting ahead of you")
+
+
+def test_without_a_queue_number_the_ticket_says_so_and_shows_no_number(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    texts = drawn(no_number_ticket(), 384, monkeypatch)
+    assert NO_QUEUE_NUMBER_TH in texts and NO_QUEUE_NUMBER_EN in texts
+    assert "หมายเลขคิว / Queue No." not in texts
+    assert not [t for t in texts if t.startswith("#")]  # nothing drawn as the big number
+    assert "HN 000123   VN 4567" in texts  # the visit number only as what it is
+
+
+def test_optional_new_lines_are_left_out_when_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
+    bare = dataclasses.replace(
+        sample_ticket(), right_name=None, service_name=None, waiting_ahead=None, next_step=""
+    )
+    texts = drawn(bare, 576, monkeypatch)
+    assert not [t for t in texts if t.startswith(("สิทธิ", "บริการ", "รอก่อน", "ไปที่"))]
 
 
 def test_wrap_never_separates_thai_marks_from_their_letter() -> None:
@@ -192,6 +263,10 @@ def test_golden_pending_ticket_384() -> None:
     compare_with_golden("pending-local-384.png", render_ticket(pending_ticket(), 384))
 
 
+def test_golden_ticket_without_a_queue_number_384() -> None:
+    compare_with_golden("no-queue-number-384.png", render_ticket(no_number_ticket(), 384))
+
+
 @pytest.mark.skipif(UPDATE, reason="goldens are being regenerated")
 def test_golden_comparison_detects_a_different_ticket() -> None:
     other = render_ticket(
@@ -218,7 +293,7 @@ def test_exact_comparison_catches_a_missing_tone_mark() -> None:
     recorded = json.loads((GOLDEN_DIR / "environment.json").read_text())
     if recorded != render_environment():
         pytest.skip("goldens were made with other fonts or engines: only the tolerant check")
-    # ผู้ป่วยนอกทั่วไป without its mai tho and mai ek: a few dozen dots.
-    marks_lost = dataclasses.replace(sample_ticket(), claim_type_name="บัตรทอง (UCS) ผูป่วยนอกทัวไป")
+    # ตรวจรักษาทั่วไป without its mai ek: a few dozen dots.
+    marks_lost = dataclasses.replace(sample_ticket(), service_name="ตรวจรักษาทัวไป")
     with pytest.raises(AssertionError):
         compare_with_golden("sample-576.png", render_ticket(marks_lost))

@@ -17,6 +17,7 @@ from starlette.testclient import TestClient
 from backoffice.app import ROUTES, RouteSpec, create_app
 from backoffice.claims import web as claims_web
 from backoffice.exports import web as exports_web
+from backoffice.phr import web as phr_web
 from backoffice.reminders import web as reminders_web
 from backoffice.testing import XSS, seed_day
 from backoffice.web.auth import role_rank
@@ -45,7 +46,7 @@ def _audit(deps: WebDeps, action: str) -> list[dict[str, object]]:
 
 def test_the_rooms_pages_are_mounted() -> None:
     mounted = {(spec.path, spec.method) for spec in ROUTES}
-    for room in (exports_web, claims_web, reminders_web):
+    for room in (exports_web, claims_web, reminders_web, phr_web):
         assert {(path, method) for path, method, _ in room.ROUTES} <= mounted, room.__name__
 
 
@@ -293,6 +294,7 @@ def test_settings_are_validated_and_tokens_write_only(deps: WebDeps, client_for:
         "nhso_mode": "endpoint",
         "nhso_token": "tok-SECRET-123",
         "nhso_claim_token": "",
+        "current_password": "admin-pass-1",
     }
     reply = client.post("/settings", data=form, follow_redirects=False)
     assert reply.status_code == 303
@@ -345,9 +347,10 @@ def test_health_page_with_and_without_kiosk_report(deps: WebDeps, client_for: Cl
         '"code": "paper_near_end", "at": "2026-01-15T09:50:00"}, "reader": {"status": "ok"}}}'
     )
     page = client.get("/health").text
-    assert 'data-component="printer"' in page and "paper_near_end" in page
+    assert 'data-component="printer"' in page and 'data-code="paper_near_end"' in page
+    assert "กระดาษบัตรคิวใกล้หมด" in page and "เตรียมกระดาษม้วนใหม่ไว้เติม" in page
     assert "15 ม.ค. 2569 09:58" in page
-    assert 'id="db-status">OK' in page
+    assert 'id="db-status">เชื่อมต่อได้' in page
     path.write_text("{not json")
     assert 'id="no-health"' in client.get("/health").text
 
@@ -404,6 +407,7 @@ def test_the_admin_chooses_the_kiosk_provider_from_jhcis_accounts(
         "printer_uri": deps.settings.printer.uri,
         "nhso_mode": str(deps.settings.nhso.mode),
         "provider": "kiosk",  # no JHCIS account: refused, nothing saved
+        "current_password": "admin-pass-1",
     }
     refused = client.post("/settings", data=form, follow_redirects=False)
     assert refused.status_code == 400 and "kiosk.provider" in refused.text

@@ -7,7 +7,12 @@ with the product's virtual environment, turns it into:
 * ``<data>/etc/jhcis-kiosk/config.toml``: the product configuration (simulators off),
   validated with the product's own ``common.config`` before anything is committed;
 * ``<data>/etc/jhcis-kiosk/secrets.toml``: the secrets, mode 0600, owned by the kiosk user;
-* ``<data>/ssh/authorized_keys/kioskadmin``: IT's SSH public keys.
+* ``<data>/ssh/authorized_keys/kioskadmin``: IT's SSH public keys;
+* ``<data>/kiosk/tls/``: the staff web's HTTPS key and certificate, made for this device
+  (its SHA-256 fingerprint goes to the log, to ``kiosk-provision.applied.toml`` and to
+  ``backoffice.sha256`` for the kiosk's staff screen), or the clinic's own pair when
+  ``backoffice-tls.crt`` and ``backoffice-tls.key`` lie beside the provisioning file
+  (checked to match; the key is then erased from the boot partition like the secrets).
 
 Then the secrets are erased from the boot partition: the file is overwritten, flushed
 and removed, and a copy without secrets is left as ``kiosk-provision.applied.toml`` so
@@ -27,6 +32,7 @@ import os
 import pwd
 import re
 import secrets
+import socket
 import sys
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -38,12 +44,21 @@ from urllib.parse import quote
 from common.config import ConfigError, load_settings
 from common.errors import BilingualError
 from common.secrets import Secrets, check_private, load_secrets, toml_string
+from common.tls import (
+    CERT_FILE,
+    KEY_FILE,
+    TlsError,
+    check_pair,
+    ensure_device_certificate,
+)
 
 log = logging.getLogger("jhcis-kiosk-provision")
 
 PROVISION_FILE = "kiosk-provision.toml"
 APPLIED_FILE = "kiosk-provision.applied.toml"
 ERROR_FILE = "kiosk-provision-error.txt"
+CLINIC_CERT = "backoffice-tls.crt"
+CLINIC_KEY = "backoffice-tls.key"
 SERVICE_USER = "kiosk"
 ADMIN_USER = "kioskadmin"
 
@@ -313,6 +328,11 @@ class Layout:
     def state_file(self) -> Path:
         return self.data_dir / "provision" / "state.json"
 
+    @property
+    def tls_dir(self) -> Path:
+        """/var/lib/jhcis-kiosk/tls on the running system (the data partition's kiosk/)."""
+        return self.data_dir / "kiosk" / "tls"
+
 
 def _ids(user: str) -> tuple[int, int] | None:
     """uid/gid of the service user; None when not running as root (dry runs)."""
@@ -341,6 +361,8 @@ def merged_secrets(existing_file: Path, new: Mapping[str, str]) -> dict[str, str
     current.update(new)
     # Sessions must be signed even if IT gave no key: make one the first time.
     current.setdefault("session_key", secrets.token_urlsafe(32))
+    # The backoffice audit trail's seal key (its hash chain), likewise.
+    current.setdefault("audit_key", secrets.token_urlsafe(32))
     return current
 
 
@@ -370,7 +392,10 @@ def apply(layout: Layout, source: Path) -> Plan:
     state = {"config_sha256": digest, "secrets_set": sorted(secret_values)}
     _write_atomic(layout.state_file, json.dumps(state, indent=2) + "\n", 0o600, None)
 
+    fingerprint = install_tls(layout, service_ids)
     applied = render_toml({}, _without_secrets(raw))
+    if fingerprint:
+        applied += f"\n# backoffice HTTPS certificate SHA-256: {fingerprint}\n"
     _write_atomic(layout.boot_dir / APPLIED_FILE, applied, 0o644, None)
     erase_file(source)
     (layout.boot_dir / ERROR_FILE).unlink(missing_ok=True)
@@ -378,6 +403,43 @@ def apply(layout: Layout, source: Path) -> Plan:
         "provisioned: config %s, %d secrets on the data partition", digest[:12], len(secret_values)
     )
     return plan
+
+
+def install_tls(layout: Layout, owner: tuple[int, int] | None) -> str | None:
+    """The staff web's HTTPS pair: the clinic's own from the boot partition, else this
+    device's (made once, kept after). Returns its SHA-256 fingerprint, also logged so
+    staff can compare it with what their browser shows; None when it could not be made
+    (the backoffice unit tries again before it starts)."""
+    cert, key = layout.boot_dir / CLINIC_CERT, layout.boot_dir / CLINIC_KEY
+    tls_dir = layout.tls_dir
+    if cert.exists() or key.exists():
+        try:
+            check_pair(cert, key)
+        except TlsError as exc:
+            raise ProvisionError(
+                f"{CLINIC_CERT}/{CLINIC_KEY}: {exc.code}",
+                th=f"ใบรับรอง {CLINIC_CERT} และกุญแจ {CLINIC_KEY} ต้องมีทั้งคู่และเป็นคู่เดียวกัน (PEM)",
+                en=f"{CLINIC_CERT} and {CLINIC_KEY} must both be there and be one pair (PEM).",
+            ) from None
+        tls_dir.mkdir(parents=True, exist_ok=True)
+        _write_atomic(tls_dir / KEY_FILE, key.read_text(encoding="ascii"), 0o600, owner)
+        _write_atomic(tls_dir / CERT_FILE, cert.read_text(encoding="ascii"), 0o644, owner)
+        erase_file(key)  # a private key does not stay on the FAT boot partition
+    try:
+        fingerprint, made = ensure_device_certificate(
+            tls_dir, names=[socket.gethostname() or "jhcis-kiosk"], owner=owner
+        )
+    except (TlsError, OSError) as exc:
+        log.warning("backoffice HTTPS certificate not made now (%s)", type(exc).__name__)
+        return None
+    if owner is not None:
+        os.chown(tls_dir, *owner)
+    log.info(
+        "backoffice HTTPS certificate (%s) SHA-256 %s",
+        "made for this device" if made else "kept",
+        fingerprint,
+    )
+    return fingerprint
 
 
 def _without_secrets(raw: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

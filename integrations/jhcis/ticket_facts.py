@@ -1,0 +1,135 @@
+"""What a queue ticket says about a visit that only JHCIS knows, read when it is printed.
+
+* **The queue number.** The kiosk's own number (``kiosk_visit.queue_no``) for a visit it
+  or the staff page opened. A visit opened in JHCIS itself has none: it gets its place
+  among the unit's visits of that day in visit-number order, the rule JHCIS's own slip
+  seems to print as "ลำดับที่ของวัน" (reference §2, inferred) and the one the kiosk numbers
+  by (``ClinicDatabase._next_queue_no``: the day's count). When staff have deleted an
+  earlier visit that place can equal a number the kiosk already gave someone today; then
+  the visit gets no number (``queue_no`` None) rather than a second ticket with it.
+* **How many wait ahead.** The unit's visits of the same day opened before this one (a
+  lower visit number: JHCIS numbers ``MAX+1``) by other people that JHCIS still marks
+  ``flagservice = '01'``, new and waiting, what a check-in writes and no service point
+  has changed yet (reference §2; JHCIS's other codes: screened, finished, ...). It is
+  only as right as the staff keep that status: a clinic that does not move visits on in
+  JHCIS sees the count grow all day. ``None`` where this JHCIS has no ``flagservice``,
+  and for a visit that is itself no longer waiting.
+* **The right.** NHSO's main right kept with the visit (JHCIS's ``visit.main_inscl`` or
+  our copy), else JHCIS's right of the visit (``visit.rightcode`` in ``cright``: its
+  ``mapright`` when that is an NHSO code, else its ``rightname``).
+
+Only reads; MySQL 5.6, MariaDB and SQLite alike (counts with plain comparisons).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, Connection, and_, func, not_, select
+
+from integrations.jhcis.clinic import FLAG_WAITING, ClinicDatabase
+from integrations.jhcis.own_tables import belongs_to_visit, kiosk_visit
+from integrations.jhcis.records import Visit
+from integrations.jhcis.tables import cright, visit
+from integrations.jhcis.visit_queries import claim_expr
+from integrations.nhso.main_rights import right_words
+
+
+@dataclass(frozen=True)
+class TicketFacts:
+    queue_no: int | None  # None: no number this visit can be called by (see above)
+    waiting: bool  # the visit itself still waits for its first service point (or unknown)
+    waiting_ahead: int | None  # None: not known here
+    main_inscl: str | None = None  # NHSO's main right kept with the visit
+    jhcis_mapright: str | None = None
+    jhcis_rightname: str | None = None
+
+    def right(self, nhso_code: str | None = None, nhso_name: str | None = None) -> str:
+        """The right in a patient's words: NHSO's answer of today when given, else the
+        one kept with the visit, else JHCIS's."""
+        if nhso_code:
+            return right_words(nhso_code, nhso_name)
+        if self.main_inscl:
+            return right_words(self.main_inscl)
+        return right_words(self.jhcis_mapright, self.jhcis_rightname)
+
+
+def ticket_facts(clinic: ClinicDatabase, of: Visit) -> TicketFacts:
+    """The ticket's facts about `of`, read now (raises the engine's errors)."""
+    with clinic.engine.connect() as conn:
+        flag, main_inscl, mapright, rightname = _visit_row(clinic, conn, of)
+        has_flag = clinic.profile.has_column("visit", "flagservice")
+        waiting = not has_flag or (flag or "").strip() in ("", FLAG_WAITING)
+        return TicketFacts(
+            queue_no=of.queue_no if of.queue_no is not None else _daily_place(conn, of),
+            waiting=waiting,
+            waiting_ahead=_waiting_ahead(conn, of) if has_flag and waiting else None,
+            main_inscl=(main_inscl or "").strip() or None,
+            jhcis_mapright=(mapright or "").strip() or None,
+            jhcis_rightname=clinic._decoded("cright", "rightname", rightname),
+        )
+
+
+def _same_day(of: Visit) -> list[ColumnElement[bool]]:
+    return [visit.c.pcucode == of.pcucode, visit.c.visitdate == of.visitdate]
+
+
+def _visit_row(
+    clinic: ClinicDatabase, conn: Connection, of: Visit
+) -> tuple[str | None, str | None, str | None, str | None]:
+    flag = clinic.profile.present(visit, ("flagservice",))
+    query = (
+        select(
+            *flag,
+            claim_expr(clinic, "main_inscl", "main_inscl").label("main_inscl"),
+            cright.c.mapright,
+            cright.c.rightname,
+        )
+        .select_from(
+            visit.outerjoin(kiosk_visit, belongs_to_visit(kiosk_visit)).outerjoin(
+                cright, cright.c.rightcode == visit.c.rightcode
+            )
+        )
+        .where(visit.c.pcucode == of.pcucode, visit.c.visitno == of.visitno)
+    )
+    row = conn.execute(query).mappings().first()
+    if row is None:
+        return None, None, None, None
+    return row.get("flagservice"), row["main_inscl"], row["mapright"], row["rightname"]
+
+
+def _daily_place(conn: Connection, of: Visit) -> int | None:
+    """The visit's place in its day, unless the kiosk gave that number to another visit."""
+    place = int(
+        conn.execute(
+            select(func.count())
+            .select_from(visit)
+            .where(*_same_day(of), visit.c.visitno <= of.visitno)
+        ).scalar_one()
+    )
+    taken = conn.execute(
+        select(func.count())
+        .select_from(kiosk_visit)
+        .where(
+            kiosk_visit.c.pcucode == of.pcucode,
+            kiosk_visit.c.visitdate == of.visitdate,
+            kiosk_visit.c.queue_no == place,
+        )
+    ).scalar_one()
+    return None if taken else place
+
+
+def _waiting_ahead(conn: Connection, of: Visit) -> int:
+    same_person = and_(visit.c.pcucodeperson == of.pcucodeperson, visit.c.pid == of.pid)
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(visit)
+            .where(
+                *_same_day(of),
+                visit.c.visitno < of.visitno,
+                visit.c.flagservice == FLAG_WAITING,
+                not_(same_person),
+            )
+        ).scalar_one()
+    )
