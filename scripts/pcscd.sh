@@ -14,7 +14,7 @@ pcscd_start() {
   if [ ! -f /etc/reader.conf.d/vpcd ]; then
     echo "pcscd: vsmartcard-vpcd not installed"; return 1
   fi
-  if pgrep -x pcscd >/dev/null; then
+  if pgrep -x pcscd >/dev/null && [ -S /run/pcscd/pcscd.comm ]; then
     echo "pcscd: already running"; return 0
   fi
   mkdir -p "$run"
@@ -28,7 +28,12 @@ pcscd_start() {
 pcscd_stop() {
   local run=$1
   if [ -f "$run/pcscd.pid" ]; then
-    kill "$(cat "$run/pcscd.pid")" 2>/dev/null || true
+    local pid
+    pid=$(cat "$run/pcscd.pid")
+    kill "$pid" 2>/dev/null || true
+    # Wait until it is gone: `make demo && make test` starts the next one at once, and a
+    # dying pcscd seen by pcscd_start's pgrep was taken for a running one.
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     rm -f "$run/pcscd.pid"
     echo "pcscd: stopped"
   fi
