@@ -31,6 +31,7 @@ from kiosk.app import build_controller, configure_kivy, create_app
 from kiosk.testing import FakeWorld
 
 data_dir, shots = Path(sys.argv[1]), Path(sys.argv[2])
+shots.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/test/screens yet
 width, height = int(sys.argv[3]), int(sys.argv[4])
 settings = load_settings(
     overrides={
