@@ -57,7 +57,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from common.errors import BilingualError
-from integrations.jhcis.ledger import now, set_row, take_slot
+from integrations.jhcis.ledger import IN_PROGRESS_S, now, set_row, take_slot
 from integrations.jhcis.own_tables import ensure_kiosk_tables
 from integrations.jhcis.types import JhcisDateTime
 from integrations.nhso.eclaim_errors import (
@@ -80,10 +80,6 @@ from integrations.nhso.eclaim_upload import (
 from integrations.nhso.errors import NhsoError
 
 log = logging.getLogger(__name__)
-
-#: A ``sending`` row younger than this is an upload still running (the client's own
-#: timeout is 2 minutes, a renewal doubles it); older ones are crashes.
-IN_PROGRESS_S = 15 * 60
 
 eclaim_metadata = MetaData()
 

@@ -22,12 +22,8 @@ from sqlalchemy import Engine, and_, insert, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 
 from backoffice.claims.ndp_tables import kiosk_ndp_claim
-from integrations.jhcis.ledger import now
+from integrations.jhcis.ledger import IN_PROGRESS_S, now
 from integrations.nhso.ndp_status import kind_of
-
-#: A ``sending`` row younger than this is a send still running (a request's own timeout
-#: is a minute, a renewal doubles it); older ones are interruptions.
-IN_PROGRESS_S = 15 * 60
 
 GOES = frozenset({"linked", "exported", "failed"})
 

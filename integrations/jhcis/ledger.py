@@ -14,6 +14,11 @@ from typing import Any
 from sqlalchemy import Engine, Table, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+#: A ``sending`` row younger than this is a send still running (each client's own
+#: timeout is a minute or two, a token renewal doubles it); older ones were interrupted.
+#: One figure for every ledger of ours: e-Claim, NDP, PHR and MOPH IC.
+IN_PROGRESS_S = 15 * 60
+
 
 def now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)

@@ -48,11 +48,11 @@ from sqlalchemy import (
 )
 
 from integrations.jhcis import ledger
+from integrations.jhcis.ledger import IN_PROGRESS_S
 from integrations.jhcis.types import JhcisDate, JhcisDateTime
 
 SENDING, SENT, REJECTED, FAILED, UNKNOWN = "sending", "sent", "rejected", "failed", "unknown"
 STATUSES = (SENDING, SENT, REJECTED, FAILED, UNKNOWN)
-IN_PROGRESS_S = 15 * 60  # a run's whole batch fits well inside this; older = died
 BACKOFF_FIRST_S = 5 * 60
 BACKOFF_MAX_S = 6 * 3600
 
