@@ -126,7 +126,8 @@ def export_command(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     summary = batch.summary
     print(f"batch: {batch.name}{' (dry run: no files written)' if batch.dry_run else ''}")
-    print(f"folder: {batch.folder}")
+    if batch.folder is not None:
+        print(f"folder: {batch.folder}")
     print(f"visits written {len(batch.visits)}, left out {summary['excluded_visits']}")
     for code, count in dict(summary["problems"]).items():  # type: ignore[call-overload]
         print(f"  {code}: {count}")

@@ -33,7 +33,7 @@ from backoffice.exports.jobs import Progress
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import Screen, Verdict, identity_problems, record
 from backoffice.exports.source import ClaimSource, VisitBundle
-from backoffice.exports.writer import DelimitedFile, new_batch_folder
+from backoffice.exports.writer import DelimitedFile, new_batch_build
 from backoffice.ndp import ledger
 from backoffice.ndp.rows import ClosedRight, NdpRows, Practitioner
 from common.cid import is_valid_cid
@@ -110,7 +110,7 @@ _LEDGER_REASONS = {
 @dataclass
 class NdpBatch:
     name: str
-    folder: Path
+    folder: Path | None  # None: a dry run, nothing written
     dry_run: bool
     files: dict[str, int] = field(default_factory=dict)  # file name -> data rows
     visits: list[dict[str, Any]] = field(default_factory=list)
@@ -121,7 +121,7 @@ class NdpBatch:
         return {
             "target": "nhso-ndp",
             "batch": self.name,
-            "folder": str(self.folder),
+            "folder": None if self.folder is None else str(self.folder),
             "dry_run": self.dry_run,
             "files": self.files,
             "visits": len(self.visits),
@@ -230,18 +230,26 @@ def export_ndp(
     now: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> NdpBatch:
-    """Write one 13-file batch (folder, manifest, report); in a dry run, only the report."""
+    """Write one 13-file batch (folder, manifest, report), all or nothing: it is built
+    under a hidden name and renamed into place only when complete, so a crash or a kill
+    leaves no half-written batch to be sent (as the e-Claim batches,
+    :func:`backoffice.exports.writer.new_batch_build`). A dry run writes nothing at all:
+    its report stays in memory."""
     engine = source.engine
     ensure_ndp_tables(engine)
     moment = now or dt.datetime.now()
     closed = closed_visits(engine, hcode, date_from, date_to)
     claims = ledger.claims_of(engine, hcode, closed)
     who = practitioners(engine, hcode, closed)
-    name, folder = new_batch_folder(out_dir, batch_name("NDP", hcode, date_from, date_to, moment))
+    name = batch_name("NDP", hcode, date_from, date_to, moment)
+    build = None if dry_run else new_batch_build(out_dir, name)[1]
+    name = build.name if build is not None else name
+    folder = build.folder if build is not None else None
     files = {
-        f.name: DelimitedFile(None if dry_run else folder / f.file_name, f.fields, NDP_ENCODING)
+        f.name: DelimitedFile(None if folder is None else folder / f.file_name, f.fields,
+                              NDP_ENCODING)
         for f in WRITTEN
-    }
+    }  # fmt: skip
     headers = {f.name: f.fields for f in WRITTEN}
     report = r.ValidationReport(folder)
     builder = NdpRows(rules, hcode, unit_names(engine))
@@ -251,34 +259,46 @@ def export_ndp(
         source.bundles(date_from, date_to, pcucode=hcode, visitnos=sorted(closed)) if closed else ()
     )
     try:
-        for done, bundle in enumerate(bundles, start=1):
-            visit = bundle.visit
-            closing = closed[visit.visitno]
-            practitioner = who.get(visit.visitno)
-            verdict = _screen(
-                screen, bundle, closing, practitioner, claims.get(visit.visitno),
-                resend=resend, moment=moment,
-            )  # fmt: skip
-            if verdict.included and practitioner is not None:
-                for key, row in builder.rows(bundle, closing, practitioner):
-                    files[key].write(dict(zip(headers[key], row, strict=True)))
-                batch.visits.append(
-                    {"pcucode": visit.pcucode, "visitno": visit.visitno, "seq": visit.seq,
-                     "close_right_id": closing.close_right_id,
-                     "transaction_id": closing.transaction_id}
+        try:
+            for done, bundle in enumerate(bundles, start=1):
+                visit = bundle.visit
+                closing = closed[visit.visitno]
+                practitioner = who.get(visit.visitno)
+                verdict = _screen(
+                    screen, bundle, closing, practitioner, claims.get(visit.visitno),
+                    resend=resend, moment=moment,
                 )  # fmt: skip
-            record(report, bundle, verdict)
-            if progress:
-                progress(done, len(closed))
-    finally:
-        for file in files.values():
-            file.close()
-        report.close()
-    batch.files = {f.file_name: files[f.name].rows for f in WRITTEN}
-    batch.summary = report.summary()
-    batch.sample = report.sample
+                if verdict.included and practitioner is not None:
+                    for key, row in builder.rows(bundle, closing, practitioner):
+                        files[key].write(dict(zip(headers[key], row, strict=True)))
+                    batch.visits.append(
+                        {"pcucode": visit.pcucode, "visitno": visit.visitno, "seq": visit.seq,
+                         "close_right_id": closing.close_right_id,
+                         "transaction_id": closing.transaction_id}
+                    )  # fmt: skip
+                record(report, bundle, verdict)
+                if progress:
+                    progress(done, len(closed))
+        finally:
+            for file in files.values():
+                file.close()
+            report.close()
+        batch.files = {f.file_name: files[f.name].rows for f in WRITTEN}
+        batch.summary = report.summary()
+        batch.sample = report.sample
+        if build is not None:
+            _write_manifest(
+                build.folder, batch, hcode, moment
+            )  # last: a folder with one is complete
+            build.finish(None)
+            batch.folder = build.folder
+    except BaseException:
+        if build is not None:
+            build.abandon()  # nothing half-written is left to be mistaken for a batch
+        raise
     if not dry_run:
-        _write_manifest(batch, hcode, moment)
+        # After the rename: should this fail, the batch stands and the sender adds the
+        # missing ledger rows from its manifest (ledger.add_missing).
         ledger.mark_exported(
             engine, hcode,
             ((v["visitno"], v["close_right_id"], v["transaction_id"]) for v in batch.visits), name,
@@ -287,7 +307,7 @@ def export_ndp(
     return batch
 
 
-def _write_manifest(batch: NdpBatch, hcode: str, moment: dt.datetime) -> None:
+def _write_manifest(folder: Path, batch: NdpBatch, hcode: str, moment: dt.datetime) -> None:
     manifest = {
         "format": SPEC,
         "hcode": hcode,
@@ -309,7 +329,7 @@ def _write_manifest(batch: NdpBatch, hcode: str, moment: dt.datetime) -> None:
         ],
         "visits": batch.visits,
     }
-    (batch.folder / MANIFEST).write_text(
+    (folder / MANIFEST).write_text(
         json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
     )
 

@@ -56,6 +56,7 @@ from integrations.nhso.eclaim_errors import (
     EclaimUnsendableRight,
 )
 from integrations.nhso.errors import MalformedResponse, NhsoError, TokenInvalid
+from integrations.nhso.json_client import OneHostClient
 from integrations.nhso.ratelimit import TokenBucket, shared_limiter
 from integrations.nhso.transport import JsonHttp, Reply, reveal
 
@@ -308,7 +309,7 @@ class EclaimHttp(JsonHttp):
         self._client.headers["User-Agent"] = agent
 
 
-class EclaimApiClient:
+class EclaimApiClient(OneHostClient):
     """One unit's DCenter account on the e-Claim API; thread-safe token cache."""
 
     def __init__(
@@ -337,23 +338,6 @@ class EclaimApiClient:
         self._lock = threading.Lock()
         self._token: str | None = None
         self.token_fetches = 0
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    @property
-    def sandbox_seen(self) -> bool:
-        return self._http.sandbox_seen
-
-    def close(self) -> None:
-        self._http.close()
-
-    def __enter__(self) -> EclaimApiClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def token(self, *, force: bool = False) -> str:
         """The cached token, or a new one (the API does not say how long one lives)."""

@@ -38,6 +38,7 @@ from common.config import NhsoMode, Settings
 from common.logs import redact, register_sensitive
 from common.secrets import Secrets
 from integrations.nhso.errors import MalformedResponse
+from integrations.nhso.json_client import OneHostClient
 from integrations.nhso.ndp_errors import (
     NdpNotConfigured,
     NdpRejected,
@@ -138,7 +139,7 @@ def submit_body(
     }
 
 
-class NdpClient:
+class NdpClient(OneHostClient):
     """One unit's NDP client: sign-on kept until its token nears expiry, then renewed."""
 
     def __init__(
@@ -179,17 +180,6 @@ class NdpClient:
             base_url, kind="web", timeout_s=timeout_s, limiter=limiter,
             ca_bundle=ca_bundle, transport=transport,
         )  # fmt: skip
-
-    @property
-    def base_url(self) -> str:
-        return self._http.base_url
-
-    @property
-    def sandbox_seen(self) -> bool:
-        return self._http.sandbox_seen
-
-    def close(self) -> None:
-        self._http.close()
 
     # -- sign-on ---------------------------------------------------------------------------
 

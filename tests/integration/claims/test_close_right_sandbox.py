@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import runpy
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, select
 
 from backoffice.claims.close_right import (
     CloseRightService,
@@ -24,33 +22,21 @@ from integrations.jhcis import tables as t
 from integrations.nhso.ratelimit import TokenBucket
 from integrations.nhso.sandbox import DEFAULT_TOKEN, SandboxServer
 from integrations.nhso.web import NhsoUrls, NhsoWebClient
+from tests.integration.seeded_clinic import RECORDER, nhso_sandbox, seeded_clinic
 
 pytestmark = pytest.mark.integration
 
-SEED = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
 DAY = dt.date(2026, 3, 2)
-
-
-clinic_seed = SimpleNamespace(**runpy.run_path(str(SEED)))
-RECORDER = clinic_seed.cid(900)  # the JHCIS user "doc" of the seed
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    db = create_engine(f"sqlite:///{tmp_path / 'clinic.sqlite'}")
-    clinic_seed.seed_clinic(db)
-    yield db
-    db.dispose()
+    yield from seeded_clinic(tmp_path)
 
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(port=0).start()
-    install_rollback(server)
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from nhso_sandbox(install_rollback)
 
 
 def make_service(

@@ -4,15 +4,13 @@ status monitoring, resending failures."""
 from __future__ import annotations
 
 import datetime as dt
-import runpy
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import httpx
 import pytest
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, select
 
 from backoffice.claims.moph import MophClaimService
 from backoffice.claims.tables import kiosk_moph_claim
@@ -21,23 +19,17 @@ from integrations.moph.client import MophClaimClient, jwt_expiry, password_hash
 from integrations.moph.errors import MophLoginFailed
 from integrations.moph.sandbox import MophSandboxServer, MophSandboxState
 from integrations.nhso.ratelimit import TokenBucket
+from tests.integration.seeded_clinic import seeded_clinic
 
 pytestmark = pytest.mark.integration
 
-SEED = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
 DAY = dt.date(2026, 3, 2)
 USER, PASSWORD = "moph-user", "s3cret-pass"
 
 
-clinic_seed = SimpleNamespace(**runpy.run_path(str(SEED)))
-
-
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    db = create_engine(f"sqlite:///{tmp_path / 'clinic.sqlite'}")
-    clinic_seed.seed_clinic(db)
-    yield db
-    db.dispose()
+    yield from seeded_clinic(tmp_path)
 
 
 @pytest.fixture

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import runpy
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, select
 
 from backoffice.claims.close_right import CloseRightService
 from backoffice.claims.ndp_tables import kiosk_ndp_claim
@@ -25,31 +23,28 @@ from integrations.nhso.sandbox.ndp import (
     SANDBOX_SOURCE_ID_KEY,
 )
 from integrations.nhso.web import NhsoUrls, NhsoWebClient
+from tests.integration.seeded_clinic import (
+    DAY,
+    HCODE,
+    RECORDER,
+    clinic_seed,
+    nhso_sandbox,
+    seeded_clinic,
+)
 
-SEED = Path(__file__).resolve().parents[2] / "golden" / "exports" / "clinic_seed.py"
-clinic_seed = SimpleNamespace(**runpy.run_path(str(SEED)))
-DAY = clinic_seed.DAY
-HCODE = clinic_seed.UNIT
-RECORDER = clinic_seed.cid(900)
+__all__ = ["DAY", "HCODE", "clinic_seed"]  # the tests import them from here
 #: The seed's visits whose right can be closed (money to claim, a citizen ID).
 CLOSABLE = [101, 104, 105, 109]
 
 
 @pytest.fixture
 def engine(tmp_path: Path) -> Iterator[Engine]:
-    db = create_engine(f"sqlite:///{tmp_path / 'clinic.sqlite'}")
-    clinic_seed.seed_clinic(db)
-    yield db
-    db.dispose()
+    yield from seeded_clinic(tmp_path)
 
 
 @pytest.fixture
 def sandbox() -> Iterator[SandboxServer]:
-    server = SandboxServer(port=0).start()
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from nhso_sandbox()
 
 
 def close_rights(engine: Engine, sandbox: SandboxServer, visitnos: list[int]) -> None:
