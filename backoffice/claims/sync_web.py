@@ -10,6 +10,7 @@ from typing import cast
 
 from starlette.responses import RedirectResponse, Response
 
+from backoffice.claims.report_charts import CHART_HEADER, chart_rows, report_charts
 from backoffice.claims.sync import (
     ClaimSync,
     Outcome,
@@ -18,7 +19,7 @@ from backoffice.claims.sync import (
     confirm_code,
     last_items,
 )
-from backoffice.reports.authen import OUTCOME_LABELS, build_report, to_csv, to_xlsx
+from backoffice.reports.authen import OUTCOME_LABELS, build_report, table_csv, to_csv, to_xlsx
 from backoffice.reports.visits import VisitRow, visits_between
 from backoffice.web.deps import WebDeps
 from backoffice.web.errors import BadInput
@@ -186,7 +187,10 @@ async def _report_rows(page: Page) -> tuple[dt.date, dt.date, list[VisitRow]]:
 async def report_page(page: Page) -> Response:
     start, end, rows = await _report_rows(page)
     report = build_report(rows, start, end)
-    return page.render("report.html", report=report, start=start, end=end, labels=OUTCOME_LABELS)
+    charts = await threaded(report_charts, page.deps.clinic.engine, report, page.lang)
+    return page.render(
+        "report.html", report=report, start=start, end=end, labels=OUTCOME_LABELS, charts=charts
+    )
 
 
 def _filename(start: dt.date, end: dt.date, ext: str) -> str:
@@ -196,8 +200,14 @@ def _filename(start: dt.date, end: dt.date, ext: str) -> str:
 @guard("staff")
 async def report_csv(page: Page) -> Response:
     start, end, rows = await _report_rows(page)
-    part = "missing" if page.query("part") == "missing" else "summary"
-    body = to_csv(build_report(rows, start, end), part)
+    part = page.query("part")
+    part = part if part in ("missing", "charts") else "summary"
+    report = build_report(rows, start, end)
+    if part == "charts":
+        charts = await threaded(report_charts, page.deps.clinic.engine, report, page.lang)
+        body = table_csv(CHART_HEADER, chart_rows(charts))
+    else:
+        body = to_csv(report, part)
     await threaded(page.audit, "report_download", target=f"csv:{part}")
     name = _filename(start, end, "csv").replace(".csv", f"-{part}.csv")
     return Response(
@@ -210,7 +220,9 @@ async def report_csv(page: Page) -> Response:
 @guard("staff")
 async def report_xlsx(page: Page) -> Response:
     start, end, rows = await _report_rows(page)
-    body = await threaded(to_xlsx, build_report(rows, start, end))
+    report = build_report(rows, start, end)
+    charts = await threaded(report_charts, page.deps.clinic.engine, report, page.lang)
+    body = await threaded(to_xlsx, report, {"charts": (CHART_HEADER, chart_rows(charts))})
     await threaded(page.audit, "report_download", target="xlsx")
     return Response(
         body,

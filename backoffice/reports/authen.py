@@ -56,6 +56,16 @@ class AuthenReport:
             out[line.outcome] += line.count
         return out
 
+    @property
+    def without_code(self) -> int:
+        """Visits with no claim code yet (the kiosk's pending ones included)."""
+        return self.total - self.totals_by_outcome()["with_code"]
+
+    @property
+    def without_code_percent(self) -> int | None:
+        """The share of visits without a claim code, rounded to a whole percent."""
+        return round(100 * self.without_code / self.total) if self.total else None
+
 
 def build_report(rows: Sequence[VisitRow], date_from: dt.date, date_to: dt.date) -> AuthenReport:
     counter: Counter[tuple[dt.date, str, str]] = Counter(
@@ -122,6 +132,11 @@ def to_csv(report: AuthenReport, part: str = "summary") -> bytes:
         if part == "missing"
         else (SUMMARY_HEADER, summary_rows(report))
     )
+    return table_csv(header, rows)
+
+
+def table_csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
+    """Rows as CSV that Excel opens in Thai, formula-looking text defused."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(header)
@@ -130,7 +145,11 @@ def to_csv(report: AuthenReport, part: str = "summary") -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def to_xlsx(report: AuthenReport) -> bytes:
+def to_xlsx(
+    report: AuthenReport,
+    extra: dict[str, tuple[Sequence[str], Sequence[Sequence[object]]]] | None = None,
+) -> bytes:
+    """Both parts as sheets, and each of `extra` (sheet name -> header, rows)."""
     workbook = Workbook()
     summary = workbook.active
     assert summary is not None
@@ -142,6 +161,11 @@ def to_xlsx(report: AuthenReport) -> bytes:
     missing.append(MISSING_HEADER)
     for row in missing_rows(report):
         missing.append([defuse(v) for v in row])
+    for name, (header, lines) in (extra or {}).items():
+        sheet = workbook.create_sheet(name)
+        sheet.append(list(header))
+        for line in lines:
+            sheet.append([defuse(v) for v in line])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -174,6 +174,71 @@ WORDS: dict[str, tuple[str, str]] = {
         "หากการตรวจสอบถูกขัดจังหวะ การสั่งครั้งถัดไปจะทำต่อจากเดิม",
         "An interrupted run continues where it stopped next time",
     ),
+    # -- issue 22 items 3-5: charts, job progress, daily tasks --------------------------
+    "no_code_share": ("ยังไม่มีรหัสยืนยันสิทธิ (Authen Code)", "Without an Authen Code"),
+    "of": ("จาก", "of"),
+    "chart_numbers": ("ตัวเลขของกราฟ", "the charts' numbers"),
+    "search": ("ค้นหา", "Search"),
+    "queue_search": (
+        "ค้นหา: ชื่อ, HN, เลขคิว หรือเลขประจำตัวประชาชน",
+        "Search: name, HN, queue number or citizen ID",
+    ),
+    "clear_search": ("ล้างการค้นหา", "Clear search"),
+    "no_match": ("ไม่พบรายการที่ค้นหา", "Nothing matches the search"),
+    "print_ticket": ("พิมพ์บัตรคิว", "Print ticket"),
+    "catch_up_today": (
+        "ตามรหัสยืนยันสิทธิ (Authen Code) ของวันนี้",
+        "Catch up today's Authen Codes",
+    ),
+    "opened_printed": ("เปิด visit และส่งพิมพ์บัตรคิวแล้ว", "Visit opened, ticket sent to the printer"),
+    "print_failed": (
+        "เปิด visit แล้ว แต่พิมพ์บัตรคิวไม่สำเร็จ: ตรวจเครื่องพิมพ์และกระดาษ แล้วกด “พิมพ์บัตรคิว”",
+        "Visit opened, but the ticket did not print: check the printer and paper, "
+        "then press Print ticket",
+    ),
+    "mobile_on_file": ("เบอร์ที่มีใน JHCIS (แก้ได้)", "The number JHCIS has (you may change it)"),
+    "job_done_of": ("ทำแล้ว", "Done"),
+    "time_left": ("เหลืออีกประมาณ", "About this long left:"),
+    "minutes": ("นาที", "min"),
+    "seconds": ("วินาที", "s"),
+    "cancel": ("ยกเลิก", "Cancel"),
+    "cancelling": ("กำลังยกเลิก…", "Cancelling…"),
+    "cancelled": (
+        "ยกเลิกแล้ว: งานที่ทำไปแล้วยังอยู่ สั่งใหม่เมื่อพร้อม",
+        "Cancelled: what was done is kept; start again when ready",
+    ),
+    "job_running": ("กำลังทำงาน… หน้านี้จะโหลดใหม่เอง", "Working… this page reloads itself"),
+    "next_step": ("ขั้นต่อไป", "What to do next"),
+    "sync_all_done": (
+        "ตามรหัสครบแล้ว ไม่มีรายการที่ต้องทำต่อ",
+        "Catch-up complete: nothing left to do",
+    ),
+    "next_not_found": (
+        "สปสช. ยังไม่มีรหัสของ visit เหล่านี้: ให้ผู้ป่วยยืนยันตัวตน (บัตรประชาชนที่ตู้ หรือแอป สปสช.) "
+        "หรือขอรหัสที่หน้าลงทะเบียนแทนผู้ป่วย แล้วกด “ตรวจสอบและบันทึกรหัสยืนยันสิทธิ” อีกครั้ง",
+        "NHSO has no code for these visits: have the patient authenticate (ID card at the "
+        "kiosk or the NHSO app) or get a code on Assisted check-in, then press Check and "
+        "record again",
+    ),
+    "next_conflict": (
+        "รหัสที่ สปสช. มีไม่ตรงกับที่บันทึกไว้: ตรวจสอบ แล้วกด “ยืนยันแทนที่รหัสเดิม” ในตารางด้านล่าง หากรหัสใหม่ถูกต้อง",
+        "NHSO's code differs from the recorded one: check, then press Confirm: replace in "
+        "the table below if the new one is right",
+    ),
+    "next_ambiguous": (
+        "พบหลายรหัสสำหรับ visit เดียว: เลือกรหัสที่ถูกต้องในตารางด้านล่าง",
+        "Several codes fit one visit: choose the right one in the table below",
+    ),
+    "next_failed": (
+        "ตรวจสอบไม่สำเร็จ (เครือข่ายหรือ สปสช. ขัดข้อง): กด “ตรวจสอบและบันทึกรหัสยืนยันสิทธิ” "
+        "อีกครั้งภายหลัง ระบบจะถาม สปสช. เฉพาะรายการที่ค้าง",
+        "The check failed (network or NHSO trouble): press Check and record again later; only "
+        "the unsettled visits are asked again",
+    ),
+    "next_would_fill": (
+        "ตรวจสอบอย่างเดียว: ยังไม่ได้บันทึก ยกเลิกการเลือก “ตรวจสอบอย่างเดียว” แล้วกดอีกครั้งเพื่อบันทึก",
+        "Check only: nothing was written; untick Check only and run again to record the codes",
+    ),
 }
 
 
