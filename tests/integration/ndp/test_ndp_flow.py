@@ -41,6 +41,9 @@ def test_a_closed_visit_is_linked_exported_checked_sent_and_tracked(
     assert [f["number"] for f in manifest["files"]] == list(range(1, 14))
     unwritten = [f["number"] for f in manifest["files"] if f["file"] is None]
     assert unwritten == [6, 9, 10, 11, 12, 13]
+    assert all(
+        f["note"].startswith("layout not public") for f in manifest["files"] if f["file"] is None
+    )
     assert "1990000000019" not in (batch.folder / "manifest.json").read_text(encoding="utf-8")
     opd = (batch.folder / "04_OPD.txt").read_text(encoding="utf-8")
     permit = {line.split("|")[0]: line.split("|")[3] for line in opd.splitlines()[1:]}
