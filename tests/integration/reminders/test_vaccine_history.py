@@ -221,6 +221,32 @@ def test_the_page_shows_one_timeline_and_the_due_list_leaves_the_child_out(
     assert cid not in audit.text
 
 
+def test_staff_assisted_check_in_opens_the_same_timeline(
+    deps: WebDeps, engine: Engine, box: MophSandboxServer
+) -> None:
+    """The issue's staff-assisted check-in: the person found by citizen ID has a
+    "ประวัติวัคซีน" button that posts the person (never the citizen ID) to the lookup."""
+    cid = cid_of(engine, 2)
+    box.state.ic_state.add_doses(cid, [
+        {"vaccine_code": "073", "vaccine_name": "MMR", **ELSEWHERE,
+         "immunization_datetime": "2027-02-20T10:15:00.000"},
+    ])  # fmt: skip
+    client = signed_in(deps, "t_staff")
+    form = client.get("/checkin").text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+    assert token
+    person = client.post("/checkin/find", data={"csrf_token": token.group(1), "cid": cid})
+    assert person.status_code == 200
+    button = person.text.split('id="vaccine-history"')[1].split("</form>")[0]
+    assert f'name="person" value="{UNIT}:2"' in button and cid not in button
+    history = client.post("/reminders/vaccine-history",
+                          data={"csrf_token": token.group(1), "person": f"{UNIT}:2"})  # fmt: skip
+    assert history.status_code == 200
+    timeline = history.text.split('id="timeline"')[1].split("</table>")[0]
+    assert "20 ก.พ. 2570" in timeline and "MOPH IC" in timeline
+    assert cid not in history.text
+
+
 def test_on_mariadb_the_cache_is_replaced_and_the_push_ledger_holds(
     mariadb_databases: MariaDBDatabases, box: MophSandboxServer
 ) -> None:
