@@ -359,6 +359,29 @@ class NdpSettings(Section):
     timeout_s: float = Field(60.0, gt=0, le=300)
 
 
+class UpdatesSettings(Section):
+    """The district's update server (hawkBit DDI API, e.g. gooseBit): ``[updates]``.
+
+    The kiosk's update agent (``kiosk/updates``) polls it; the device token is the
+    secret ``update_token``. See image-build/README.md, "District IT".
+    """
+
+    server_url: str = Field(
+        "", description="update server root, e.g. https://updates.example:60053; empty = off"
+    )
+    tenant: str = Field("DEFAULT", min_length=1, description="hawkBit tenant")
+    controller_id: str = Field(
+        "", max_length=64, description="this kiosk's name on the server; empty = <hcode>-kiosk"
+    )
+    ca_bundle: str = Field("", description="CA of the server's certificate; empty = system CAs")
+    idle_before_reboot_s: float = Field(
+        120.0, ge=10, le=3600, description="the kiosk must be idle this long before a reboot"
+    )
+    state_dir: str = Field(
+        "", description="downloads and the pending update's record; empty = data_dir/updates"
+    )
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     journal: Literal["auto", "on", "off"] = "auto"
@@ -383,6 +406,7 @@ class Settings(BaseSettings):
     backoffice: BackofficeSettings = BackofficeSettings()
     moph: MophSettings = MophSettings()
     ndp: NdpSettings = NdpSettings()
+    updates: UpdatesSettings = UpdatesSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @classmethod

@@ -49,6 +49,7 @@ class Secrets(BaseModel):
     session_key: SecretStr | None = None  # signs backoffice session cookies
     audit_key: SecretStr | None = None  # seals the backoffice audit trail (hash chain)
     staff_pin: SecretStr | None = None  # kiosk staff gesture
+    update_token: SecretStr | None = None  # this kiosk's token on the update server
 
     def redacted(self) -> dict[str, str]:
         return {

@@ -61,6 +61,9 @@ class HealthRecorder:
             "started_at": now,
             "updated_at": now,
             "state": "starting",
+            # When the state last changed: the update agent reboots only after the
+            # kiosk has been idle this long (kiosk/updates/idle.py).
+            "state_since": now,
             "last_checkin_at": None,
             "last_outcome": None,
             "checkins": 0,
@@ -96,6 +99,7 @@ class HealthRecorder:
             if self._data["state"] == step:
                 return
             self._data["state"] = step
+            self._data["state_since"] = self._stamp()
         self._write()
 
     def checkin(self, outcome: str, authen_status: str) -> None:

@@ -76,6 +76,7 @@ SECRET_KEYS: dict[tuple[str, str], str] = {
     ("sms", "api_key"): "sms_api_key",
     ("backoffice", "staff_pin"): "staff_pin",
     ("backoffice", "session_key"): "session_key",
+    ("updates", "token"): "update_token",
 }
 
 ALLOWED_KEYS: dict[str, set[str]] = {
@@ -89,6 +90,8 @@ ALLOWED_KEYS: dict[str, set[str]] = {
     "moph": {"base_url", "ic_base_url", "username", "password"},
     "sms": {"api_key"},
     "access": {"ssh_authorized_keys"},
+    # The district's update server (image-build/README.md, "District IT").
+    "updates": {"server_url", "tenant", "controller_id", "token", "ca_bundle"},
 }
 REQUIRED: tuple[tuple[str, str], ...] = (
     ("clinic", "hcode"),
@@ -214,6 +217,17 @@ def plan_from(raw: Mapping[str, Any]) -> Plan:
     moph = {k: v for k, v in raw.get("moph", {}).items() if ("moph", k) not in SECRET_KEYS}
     if moph:
         config["moph"] = moph
+    updates = raw.get("updates", {})
+    if updates:
+        _require(raw, "updates", "server_url")
+        _require(raw, "updates", "token")
+        if not str(updates["server_url"]).startswith(("https://", "http://")):
+            raise _bad("updates", "server_url", "ต้องขึ้นต้นด้วย https://", "must start with https://")
+        config["updates"] = {
+            **{k: v for k, v in updates.items() if ("updates", k) not in SECRET_KEYS},
+            # Root's, on the data partition: the kiosk user cannot touch the record.
+            "state_dir": "/data/updates",
+        }
     top_level = {
         "data_dir": str(RUNTIME_DATA_DIR),
         "secrets_file": str(RUNTIME_CONFIG_DIR / "secrets.toml"),

@@ -1,0 +1,166 @@
+"""The DDI client over HTTP (httpx): one controller (device) of one tenant.
+
+The device's token goes in ``Authorization: TargetToken ...`` and nowhere else: it is
+never logged and never part of an error's text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from integrations.hawkbit_ddi.errors import DdiAuthError, DdiError, DdiHashMismatch
+from integrations.hawkbit_ddi.models import Artifact, Deployment, Execution, Finished, Poll
+
+log = logging.getLogger(__name__)
+
+# The strongest hash the server offers is the one checked (hawkBit sends all three,
+# gooseBit only sha1).
+HASH_PREFERENCE = ("sha256", "sha1", "md5")
+CHUNK_BYTES = 1 << 20
+# hawkBit keeps at most 100 detail lines per feedback, each up to 512 characters.
+MAX_DETAILS = 50
+MAX_DETAIL_CHARS = 500
+
+
+class DdiClient:
+    def __init__(
+        self,
+        server_url: str,
+        controller_id: str,
+        token: str,
+        *,
+        tenant: str = "DEFAULT",
+        timeout_s: float = 30.0,
+        verify: bool | str = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.controller_id = controller_id
+        self.base_url = f"{server_url.rstrip('/')}/{tenant}/controller/v1/{controller_id}"
+        self._http = httpx.Client(
+            headers={"Authorization": f"TargetToken {token}", "Accept": "application/json"},
+            timeout=httpx.Timeout(timeout_s, read=max(timeout_s, 120.0)),
+            verify=verify,
+            transport=transport,
+            follow_redirects=True,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def __enter__(self) -> DdiClient:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # --- the API ---------------------------------------------------------------------
+    def poll(self) -> Poll:
+        return Poll.from_json(self._json("GET", self.base_url))
+
+    def send_attributes(self, attributes: Mapping[str, str], url: str | None = None) -> None:
+        """Tell the server what this device is (``configData``), e.g. its software version."""
+        body = {"mode": "merge", "data": dict(attributes)}
+        self._json("PUT", url or f"{self.base_url}/configData", json=body)
+
+    def deployment(self, url: str) -> Deployment:
+        try:
+            return Deployment.from_json(self._json("GET", url))
+        except (KeyError, ValueError, TypeError) as exc:
+            raise DdiError(f"deploymentBase not understood: {type(exc).__name__}") from None
+
+    def feedback(
+        self,
+        action_id: str,
+        execution: Execution,
+        finished: Finished = Finished.NONE,
+        details: Sequence[str] = (),
+        progress: tuple[int, int] | None = None,
+    ) -> None:
+        result: dict[str, Any] = {"finished": finished.value}
+        if progress is not None:
+            result["progress"] = {"cnt": progress[0], "of": progress[1]}
+        body = {
+            "id": action_id,
+            "time": dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S"),
+            "status": {
+                "execution": execution.value,
+                "result": result,
+                "details": [line[:MAX_DETAIL_CHARS] for line in list(details)[-MAX_DETAILS:]],
+            },
+        }
+        self._json("POST", f"{self.base_url}/deploymentBase/{action_id}/feedback", json=body)
+
+    def download(
+        self,
+        artifact: Artifact,
+        destination: Path,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Path:
+        """Stream the artifact to `destination`, checking its size and hash first.
+
+        The file appears under its name only once complete and checked (written as
+        ``.part`` and renamed), so a power cut never leaves a half bundle that looks whole.
+        """
+        algorithm = next((name for name in HASH_PREFERENCE if name in artifact.hashes), None)
+        digest = hashlib.new(algorithm) if algorithm else None
+        partial = destination.with_name(destination.name + ".part")
+        destination.parent.mkdir(parents=True, exist_ok=True)
+        received = 0
+        try:
+            with self._http.stream("GET", artifact.download_url) as response:
+                self._check_status(response)
+                with partial.open("wb") as out:
+                    for block in response.iter_bytes(CHUNK_BYTES):
+                        out.write(block)
+                        received += len(block)
+                        if digest is not None:
+                            digest.update(block)
+                        if on_progress is not None:
+                            on_progress(received, artifact.size)
+                    out.flush()
+                    os.fsync(out.fileno())
+        except httpx.HTTPError as exc:
+            partial.unlink(missing_ok=True)
+            raise DdiError(f"download failed: {type(exc).__name__}") from None
+        if artifact.size and received != artifact.size:
+            partial.unlink(missing_ok=True)
+            raise DdiHashMismatch(f"size {received} instead of {artifact.size}")
+        if (
+            algorithm is not None
+            and digest is not None
+            and (digest.hexdigest() != artifact.hashes[algorithm])
+        ):
+            partial.unlink(missing_ok=True)
+            raise DdiHashMismatch(f"{algorithm} does not match")
+        partial.replace(destination)
+        return destination
+
+    # --- plumbing ----------------------------------------------------------------------
+    def _json(self, method: str, url: str, json: Any = None) -> dict[str, Any]:
+        try:
+            response = self._http.request(method, url, json=json)
+        except httpx.HTTPError as exc:
+            raise DdiError(f"{method} failed: {type(exc).__name__}") from None
+        self._check_status(response)
+        if not response.content:
+            return {}
+        try:
+            data = response.json()
+        except ValueError:
+            raise DdiError(f"{method}: the answer is not JSON") from None
+        return data if isinstance(data, dict) else {}
+
+    @staticmethod
+    def _check_status(response: httpx.Response) -> None:
+        if response.status_code in (401, 403):
+            raise DdiAuthError(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise DdiError(f"HTTP {response.status_code}")

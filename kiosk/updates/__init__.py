@@ -1,0 +1,2 @@
+"""The kiosk's update agent: polls the district's update server (hawkBit DDI), installs a
+bundle through RAUC, reboots in a quiet moment and reports the outcome (README.md here)."""

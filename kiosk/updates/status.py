@@ -1,0 +1,55 @@
+"""What the screens show about updates: the running version and slot, the last outcome.
+
+A small JSON file beside the kiosk's health file, written by the agent (root) and
+readable by the kiosk's staff screen and the backoffice's device page, which both only
+read it (``backoffice/devices/report.py`` reads the same fields)::
+
+    {"running_version": "1.4.0", "slot": "B",
+     "last": {"result": "failure", "version": "1.5.0", "reason": "...", "at": "..."}}
+
+``result`` is success, failure (rolled back or not installed) or refused (RAUC refused
+the bundle: signature, compatible). Never a token or anything personal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from common.atomic_files import write_atomic
+
+STATUS_FILE = "update-status.json"
+RESULTS = ("success", "failure", "refused")
+
+
+def read_status(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_running(path: Path, running_version: str, slot: str | None) -> None:
+    """At the agent's start: what this boot runs (the last outcome is kept)."""
+    current = read_status(path)
+    _write(path, {**current, "running_version": running_version, "slot": slot})
+
+
+def write_outcome(path: Path, result: str, version: str, reason: str = "") -> None:
+    if result not in RESULTS:
+        raise ValueError(f"unknown update result {result}")
+    last = {
+        "result": result,
+        "version": version,
+        "reason": reason[-1000:],
+        "at": dt.datetime.now().isoformat(timespec="seconds"),
+    }
+    _write(path, {**read_status(path), "last": last})
+
+
+def _write(path: Path, body: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8"), mode=0o644)
