@@ -226,9 +226,12 @@ class Fleet:
         return list(answer.json()["devices"])
 
     def device(self, device: str) -> dict[str, Any]:
-        answer = self.http.get(f"/api/v1/devices/{device}")
-        self._check(answer, f"device {device}")
-        return dict(answer.json())
+        # From the list: gooseBit 0.2.12's GET /devices/{id} fails (HTTP 500) for a device
+        # with assigned software (it does not fetch the software's compatibility).
+        for found in self.devices():
+            if found["id"] == device:
+                return found
+        raise FleetError(f"no device {device}")
 
     def log(self, device: str) -> str:
         answer = self.http.get(f"/api/v1/devices/{device}/log")
