@@ -185,14 +185,20 @@ def deps(
     built.clinic.dispose()
 
 
-def test_the_page_shows_one_timeline_and_the_due_list_leaves_the_child_out(
-    deps: WebDeps, engine: Engine, box: MophSandboxServer
-) -> None:
+def mmr_given_elsewhere(engine: Engine, box: MophSandboxServer) -> str:
+    """pid 2's MMR1, only in MOPH IC (given at another unit on 20 Feb); their citizen ID."""
     cid = cid_of(engine, 2)
     box.state.ic_state.add_doses(cid, [
         {"vaccine_code": "073", "vaccine_name": "MMR", **ELSEWHERE,
          "immunization_datetime": "2027-02-20T10:15:00.000"},
     ])  # fmt: skip
+    return cid
+
+
+def test_the_page_shows_one_timeline_and_the_due_list_leaves_the_child_out(
+    deps: WebDeps, engine: Engine, box: MophSandboxServer
+) -> None:
+    cid = mmr_given_elsewhere(engine, box)
     client = signed_in(deps, "t_staff")
     page = client.get("/reminders?date=2027-03-01&days=30")
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -226,11 +232,7 @@ def test_staff_assisted_check_in_opens_the_same_timeline(
 ) -> None:
     """The issue's staff-assisted check-in: the person found by citizen ID has a
     "ประวัติวัคซีน" button that posts the person (never the citizen ID) to the lookup."""
-    cid = cid_of(engine, 2)
-    box.state.ic_state.add_doses(cid, [
-        {"vaccine_code": "073", "vaccine_name": "MMR", **ELSEWHERE,
-         "immunization_datetime": "2027-02-20T10:15:00.000"},
-    ])  # fmt: skip
+    cid = mmr_given_elsewhere(engine, box)
     client = signed_in(deps, "t_staff")
     form = client.get("/checkin").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', form)
