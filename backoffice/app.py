@@ -21,6 +21,8 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from backoffice.calling import web as calling_web
+from backoffice.calling.tables import ensure_calling_tables
 from backoffice.checkin import web as checkin_web
 from backoffice.claims import web as claims_web
 from backoffice.claims.sync import ensure_sync_tables
@@ -84,6 +86,7 @@ ROUTES: tuple[RouteSpec, ...] = (
             ndp_web,
             devices_web,
             phr_web,
+            calling_web,
         )
         for path, method, endpoint in feature.ROUTES
     ),
@@ -185,6 +188,7 @@ def build_deps(
     clinic.check()  # fail early when the database is unreachable; creates the kiosk_ tables
     ensure_web_tables(engine)
     ensure_sync_tables(engine)
+    ensure_calling_tables(engine)
     loaded = load_secrets(settings.secrets_file)
     key = ensure_session_key(settings.secrets_file, loaded)
     audit_key = ensure_audit_key(settings.secrets_file, loaded)

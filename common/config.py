@@ -261,6 +261,66 @@ class KioskSettings(Section):
         return value
 
 
+class ServicePoint(Section):
+    """One service point of the clinic and its counters or rooms (``[[calling.points]]``)."""
+
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,19}$", description="short stable name")
+    th: str = Field(min_length=1, max_length=40)
+    en: str = Field(min_length=1, max_length=40)
+    counter_th: str = Field("ช่อง", max_length=30, description="what a counter is called")
+    counter_en: str = Field("Counter", max_length=30)
+    counters: int = Field(1, ge=1, le=20)
+
+
+DEFAULT_SERVICE_POINTS: tuple[tuple[str, str, str, str, str, int], ...] = (
+    ("screening", "ซักประวัติ", "Screening", "โต๊ะ", "Desk", 1),
+    ("exam", "ตรวจรักษา", "Examination", "ห้องตรวจ", "Room", 2),
+    ("pharmacy", "จ่ายยา", "Pharmacy", "ช่อง", "Counter", 1),
+    ("dental", "ทันตกรรม", "Dental", "ห้อง", "Room", 1),
+    ("vaccine", "วัคซีน", "Vaccination", "ห้อง", "Room", 1),
+)
+
+PriorityKind = Literal["elderly", "disabled", "pregnant", "monk"]
+PRIORITY_KINDS: tuple[PriorityKind, ...] = ("elderly", "disabled", "pregnant", "monk")
+
+
+class CallingSettings(Section):
+    """Calling the queue at service points (backoffice/calling/README.md): ``[calling]``."""
+
+    points: list[ServicePoint] = Field(
+        default_factory=lambda: [
+            ServicePoint(code=c, th=th, en=en, counter_th=cth, counter_en=cen, counters=n)
+            for c, th, en, cth, cen, n in DEFAULT_SERVICE_POINTS
+        ],
+        min_length=1,
+        description="service points in visit order; a check-in enters the first one's line",
+    )
+    priority_kinds: list[PriorityKind] = Field(
+        default_factory=lambda: list(PRIORITY_KINDS),
+        description="who the clinic calls in the priority lane",
+    )
+    elderly_age: int = Field(60, ge=50, le=90, description="age from the card's birth date")
+    regular_per_priority: int = Field(
+        2, ge=0, le=20, description="regular calls between two priority calls; 0 = priority first"
+    )
+    recalls_before_absent: int = Field(
+        3, ge=1, le=10, description="calls after which 'skip' marks a patient absent"
+    )
+    names_on_display: bool = Field(False, description="masked names on the waiting-room board")
+
+    @field_validator("points")
+    @classmethod
+    def _points_once(cls, value: list[ServicePoint]) -> list[ServicePoint]:
+        codes = [point.code for point in value]
+        twice = sorted({code for code in codes if codes.count(code) > 1})
+        if twice:
+            raise ValueError(f"service points listed twice: {', '.join(twice)}")
+        return value
+
+    def point(self, code: str) -> ServicePoint | None:
+        return next((p for p in self.points if p.code == code), None)
+
+
 class BackofficeSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
@@ -404,6 +464,7 @@ class Settings(BaseSettings):
     printer: PrinterSettings = PrinterSettings()
     kiosk: KioskSettings = KioskSettings()
     backoffice: BackofficeSettings = BackofficeSettings()
+    calling: CallingSettings = CallingSettings()
     moph: MophSettings = MophSettings()
     ndp: NdpSettings = NdpSettings()
     updates: UpdatesSettings = UpdatesSettings()

@@ -33,9 +33,12 @@ _OWN = {t.name: _OWN_PRIVILEGES for t in RUNTIME_TABLES}
 _BACKOFFICE_OWN: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
         (
+            "kiosk_call_entry",
+            "kiosk_call_event",
             "kiosk_claim_sync_item",
             "kiosk_claim_sync_run",
             "kiosk_close_right",
+            "kiosk_display_screen",
             "kiosk_eclaim_upload",
             "kiosk_ic_history",
             "kiosk_ic_push",

@@ -12,10 +12,11 @@ import sys
 from pathlib import Path
 
 from common.config import Settings
+from common.speech.engine import RenderError
 from kiosk.voice.catalogue import LANGUAGES, describe, file_names
 from kiosk.voice.clips import ClipLibrary, clip_dirs, rendered_dir
 from kiosk.voice.player import AplayPlayer
-from kiosk.voice.render import RenderError, render_all
+from kiosk.voice.render import render_all
 from kiosk.voice.settings import voice_settings
 
 LONGEST_CLIP_S = 30.0

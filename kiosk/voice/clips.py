@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from common.config import Settings
-from kiosk.voice import wav
+from common.speech import wav
 from kiosk.voice.catalogue import file_names
 
 log = logging.getLogger(__name__)

@@ -135,7 +135,7 @@ def test_project_is_installed_in_its_venv(rootfs: Path) -> None:
 
 
 def test_voice_prompts_are_rendered_and_espeak_ng_is_gone(rootfs: Path) -> None:
-    from kiosk.voice import wav
+    from common.speech import wav
     from kiosk.voice.catalogue import file_names
 
     voice = rootfs / "usr/share/jhcis-kiosk/voice"

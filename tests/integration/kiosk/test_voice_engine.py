@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+from common.speech import wav
+from common.speech.engine import SPEECH_PEAK, SPEED_WPM, engine_languages
 from kiosk.cli import main as kiosk_main
-from kiosk.voice import wav
 from kiosk.voice.catalogue import PROMPTS, TONES, file_names
 from kiosk.voice.clips import ClipLibrary
 from kiosk.voice.player import AplayPlayer
-from kiosk.voice.render import SPEECH_PEAK, SPEED_WPM, engine_languages, render_all
+from kiosk.voice.render import render_all
 
 pytestmark = pytest.mark.integration
 

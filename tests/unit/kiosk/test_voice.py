@@ -21,11 +21,11 @@ import pytest
 
 from common.config import ConfigError, Settings, load_settings
 from common.quiet_hours import QuietHours
+from common.speech import wav
 from kiosk import flow as f
 from kiosk.controller import Controller
 from kiosk.effects import Effects, SyncDriver
 from kiosk.testing import GENERAL, HOME_WARD, FakeWorld
-from kiosk.voice import wav
 from kiosk.voice.announcer import Announcer
 from kiosk.voice.catalogue import PROMPTS, TONES, describe, file_names
 from kiosk.voice.clips import ClipLibrary

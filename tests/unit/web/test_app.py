@@ -27,7 +27,8 @@ from backoffice.web.tables import audit_log
 from .conftest import NOW, csrf_of, login_token
 
 ClientFor = Callable[[str | None], TestClient]
-PUBLIC = {"/", "/login", "/lang/{lang}"}
+# The waiting-room board opens by its screen token, not a sign-in (backoffice/calling).
+PUBLIC = {"/", "/login", "/lang/{lang}", "/display", "/display/events", "/display/announce.wav"}
 
 
 def _path(spec: RouteSpec, deps: WebDeps) -> str:

@@ -6,6 +6,7 @@ other sample formats are played as they are.
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import sys
@@ -58,16 +59,28 @@ def read_pcm16(path: Path) -> Pcm16 | None:
 
 def write_pcm16(path: Path, pcm: Pcm16) -> None:
     """Written beside the target and renamed: a player never sees half a file."""
-    data = array("h", pcm.samples)
-    if sys.byteorder == "big":
-        data.byteswap()
     partial = path.with_name(f".{path.name}.partial")
     with wave.open(str(partial), "wb") as wav:
-        wav.setnchannels(pcm.channels)
-        wav.setsampwidth(2)
-        wav.setframerate(pcm.rate)
-        wav.writeframes(data.tobytes())
+        _write(wav, pcm)
     os.replace(partial, path)
+
+
+def pcm16_bytes(pcm: Pcm16) -> bytes:
+    """A whole WAV file in memory (served to a browser)."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as wav:
+        _write(wav, pcm)
+    return buffer.getvalue()
+
+
+def _write(wav: wave.Wave_write, pcm: Pcm16) -> None:
+    data = array("h", pcm.samples)
+    if sys.byteorder == "big":  # WAV data is little-endian
+        data.byteswap()
+    wav.setnchannels(pcm.channels)
+    wav.setsampwidth(2)
+    wav.setframerate(pcm.rate)
+    wav.writeframes(data.tobytes())
 
 
 def peak(samples: array[int]) -> int:
@@ -107,3 +120,37 @@ def tone(notes_hz: tuple[float, ...], note_s: float, rate: int, level: float) ->
                 round(level * FULL_SCALE * envelope * math.sin(2 * math.pi * freq * i / rate))
             )
     return out
+
+
+def mono_at(pcm: Pcm16, rate: int) -> array[int]:
+    """`pcm` as one channel at `rate` (a clinic's own recording may be stereo, 44.1 kHz):
+    channels averaged, then linear interpolation, good enough for speech."""
+    samples = pcm.samples
+    if pcm.channels > 1:
+        step = pcm.channels
+        samples = array(
+            "h",
+            [sum(samples[i : i + step]) // step for i in range(0, len(samples) - step + 1, step)],
+        )
+    if pcm.rate == rate or not samples:
+        return array("h", samples)
+    length = max(1, round(len(samples) * rate / pcm.rate))
+    ratio = (len(samples) - 1) / max(1, length - 1)
+    out = array("h")
+    for i in range(length):
+        x = i * ratio
+        left = int(x)
+        right = min(left + 1, len(samples) - 1)
+        out.append(round(samples[left] + (samples[right] - samples[left]) * (x - left)))
+    return out
+
+
+def joined(parts: list[Pcm16], rate: int, gap_s: float) -> Pcm16:
+    """The clips one after the other, mono at `rate`, with `gap_s` of silence between."""
+    gap = array("h", [0]) * round(gap_s * rate)
+    out = array("h")
+    for index, pcm in enumerate(parts):
+        if index:
+            out.extend(gap)
+        out.extend(mono_at(pcm, rate))
+    return Pcm16(rate, 1, out)

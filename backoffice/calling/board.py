@@ -1,0 +1,98 @@
+"""What the waiting-room board shows, as one JSON-able snapshot for every screen.
+
+Queue numbers and the point and counter only; a masked name when the clinic turns names
+on (``[calling] names_on_display``). Both languages go out; the page picks one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from backoffice.calling.line import BOARD_WAITING, CALLED, WAITING, entries
+from backoffice.calling.tables import call_event
+from common.config import CallingSettings
+from common.speech.numbers import thai_digits
+
+RECENT_CALLS = 5
+
+
+def snapshot(engine: Engine, calling: CallingSettings, day: dt.date) -> dict[str, Any]:
+    """Per point: who is called at which counter (latest first), who waits next."""
+    names = calling.names_on_display
+    lanes = set(calling.priority_kinds)
+    all_entries = entries(engine, day)
+    points = []
+    for spec in calling.points:
+        mine = [e for e in all_entries if e.point == spec.code]
+        called = sorted((e for e in mine if e.status == CALLED), key=lambda e: e.id, reverse=False)
+        # One number per counter: the latest called there.
+        latest: dict[int, Any] = {}
+        for e in called:
+            latest[e.counter or 0] = e
+        waiting = [e for e in mine if e.status == WAITING]
+        points.append(
+            {
+                "code": spec.code,
+                "th": spec.th,
+                "en": spec.en,
+                "called": [
+                    {
+                        "no": e.number,
+                        "counter": counter,
+                        "counter_th": f"{spec.counter_th} {counter}",
+                        "counter_en": f"{spec.counter_en} {counter}",
+                        "priority": e.priority in lanes,
+                        **({"name": e.masked_name} if names else {}),
+                    }
+                    for counter, e in sorted(latest.items())
+                ],
+                "waiting": [
+                    {
+                        "no": e.number,
+                        "priority": e.priority in lanes,
+                        **({"name": e.masked_name} if names else {}),
+                    }
+                    for e in waiting[:BOARD_WAITING]
+                ],
+                "waiting_count": len(waiting),
+            }
+        )
+    return {"day": day.isoformat(), "points": points, "calls": recent_calls(engine, calling, day)}
+
+
+def recent_calls(engine: Engine, calling: CallingSettings, day: dt.date) -> list[dict[str, Any]]:
+    """The last calls and recalls, oldest first: each one is said once by the board."""
+    with engine.connect() as conn:
+        rows = list(
+            conn.execute(
+                select(call_event)
+                .where(call_event.c.visitdate == day, call_event.c.action.in_(("call", "recall")))
+                .order_by(call_event.c.id.desc())
+                .limit(RECENT_CALLS)
+            ).mappings()
+        )
+    out = []
+    for m in reversed(rows):
+        spec = calling.point(m["point"])
+        if spec is None:
+            continue
+        number = str(m["queue_no"]) if m["queue_no"] is not None else "-"
+        out.append(
+            {
+                "id": int(m["id"]),
+                "no": number,
+                "th": announcement_text(number, spec.counter_th, m["counter"], spec.th),
+                "en": f"Number {number}, please go to {spec.counter_en} {m['counter']}"
+                f" ({spec.en}).",
+            }
+        )
+    return out
+
+
+def announcement_text(number: str, counter_word: str, counter: int | None, point: str) -> str:
+    """What the voice says, in writing: Thai digits as a Thai caller would write them."""
+    where = f"{counter_word} {thai_digits(str(counter))}" if counter else point
+    return f"ขอเชิญหมายเลข {thai_digits(number)} ที่{where}"

@@ -1,0 +1,99 @@
+"""Our tables for calling the queue (all ``kiosk_``-prefixed; JHCIS is never written).
+
+* ``kiosk_call_entry``: one row a visit of the day: where the patient waits or is being
+  served (point, counter), in which lane, how often called. Made from the JHCIS visit
+  the check-in opened (:mod:`backoffice.calling.arrivals`), so the check-in keeps its
+  one transaction and a visit opened in JHCIS itself is called too.
+* ``kiosk_call_event``: every call, recall, skip, send-on and finish, in order: the
+  board's announcements, the priority rule's memory and the revision the board watches.
+* ``kiosk_display_screen``: the waiting-room screens allowed to show the board, by the
+  SHA-256 of their token (a leaked table gives no usable URL).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CHAR,
+    Column,
+    DateTime,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+)
+
+from integrations.jhcis.own_tables import ensure_kiosk_tables
+from integrations.jhcis.types import JhcisDate
+
+calling_metadata = MetaData()
+
+# status: waiting -> called -> (waiting at the next point | done | waiting again | absent)
+call_entry = Table(
+    "kiosk_call_entry",
+    calling_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("pcucode", CHAR(5), nullable=False),
+    Column("visitno", Integer, nullable=False),
+    Column("visitdate", JhcisDate, nullable=False),
+    Column("pcucodeperson", CHAR(5), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("queue_no", Integer),  # None: a visit JHCIS opened whose place was taken
+    Column("masked_name", String(100)),
+    Column("priority", String(10)),  # elderly | disabled | pregnant | monk | None
+    Column("point", String(20), nullable=False),
+    Column("status", String(10), nullable=False),
+    Column("counter", Integer),
+    Column("calls", Integer, nullable=False, default=0),
+    Column("enqueued_at", DateTime, nullable=False),
+    Column("called_at", DateTime),
+    Column("called_by", String(35)),
+    Column("updated_at", DateTime, nullable=False),
+    # One row a visit: the unique key is also what makes a second arrival a no-op.
+    UniqueConstraint("pcucode", "visitno", "visitdate", name="kiosk_call_entry_visit"),
+    Index("kiosk_call_entry_line", "visitdate", "point", "status"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+# action: call | recall | skip | absent | back | send | done | priority
+call_event = Table(
+    "kiosk_call_event",
+    calling_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entry_id", Integer, nullable=False),
+    Column("visitdate", JhcisDate, nullable=False),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(35)),
+    Column("action", String(10), nullable=False),
+    Column("point", String(20), nullable=False),
+    Column("counter", Integer),
+    Column("queue_no", Integer),
+    Column("lane", CHAR(1)),  # p(riority) | r(egular), for calls
+    Index("kiosk_call_event_day", "visitdate", "point"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+display_screen = Table(
+    "kiosk_display_screen",
+    calling_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(60), nullable=False),
+    Column("token_hash", CHAR(64), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("revoked_at", DateTime),
+    UniqueConstraint("token_hash", name="kiosk_display_screen_token"),
+    mysql_engine="InnoDB",
+    mysql_charset="utf8mb4",
+)
+
+CALLING_TABLES: tuple[Table, ...] = (call_entry, call_event, display_screen)
+assert all(t.name.startswith("kiosk_") for t in CALLING_TABLES)
+
+
+def ensure_calling_tables(engine: Engine) -> None:
+    """Create or complete the calling tables (idempotent)."""
+    ensure_kiosk_tables(engine, CALLING_TABLES)
