@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from sqlalchemy.exc import SQLAlchemyError
 
 from backoffice import serve
+from backoffice.calling import commands as calling_commands
 from backoffice.claims import commands as claims_commands
 from backoffice.claims import sync_commands
 from backoffice.exports import commands as exports_commands
@@ -50,6 +51,7 @@ COMMAND_MODULES = (
     phr_commands,
     moph_commands,
     retention_commands,
+    calling_commands,
 )
 
 log = logging.getLogger(__name__)

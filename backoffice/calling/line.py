@@ -39,14 +39,14 @@ WAITING, CALLED, ABSENT, DONE = "waiting", "called", "absent", "done"
 
 class LineChanged(BilingualError):
     code = "calling.changed"
-    th = "คิวนี้มีการเปลี่ยนแปลงโดยเจ้าหน้าที่อีกคนแล้ว กรุณาดูรายการล่าสุดแล้วลองอีกครั้ง"
-    en = "Someone else changed this queue entry just now. Look at the line again and retry."
+    message_th = "คิวนี้มีการเปลี่ยนแปลงโดยเจ้าหน้าที่อีกคนแล้ว กรุณาดูรายการล่าสุดแล้วลองอีกครั้ง"
+    message_en = "Someone else changed this queue entry just now. Look at the line again and retry."
 
 
 class UnknownPoint(BilingualError):
     code = "calling.point"
-    th = "ไม่มีจุดบริการหรือช่องนี้ในการตั้งค่าของหน่วยบริการ"
-    en = "There is no such service point or counter in this clinic's settings."
+    message_th = "ไม่มีจุดบริการหรือช่องนี้ในการตั้งค่าของหน่วยบริการ"
+    message_en = "There is no such service point or counter in this clinic's settings."
 
 
 @dataclass(frozen=True)

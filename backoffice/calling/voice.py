@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 CLINIC_DIR = Path("/etc/jhcis-kiosk/voice")
 IMAGE_DIR = Path("/usr/share/jhcis-kiosk/voice")
 RATE = 22050  # espeak-ng's rate: every rendered clip has it already
-GAP_S = 0.08  # between words: Thai numbers run together, but clips need a breath
+GAP_S = 0.12  # between words: Thai numbers run together, but clips need a breath
 CHIME_NOTES = (880.0, 659.25, 523.25)  # a falling three-note chime, as TV boards ring
 CHIME_NOTE_S = 0.28
 CHIME_LEVEL = 0.45
@@ -134,7 +134,8 @@ def assemble(names: Sequence[str], dirs: Sequence[Path]) -> Announcement:
         if pcm is None:
             missing.append(name)
             continue
-        parts.append(pcm)
+        # The chime keeps its pause; words lose espeak-ng's trailing silence.
+        parts.append(pcm if name == CHIME else wav.trimmed(pcm))
         used.append(name)
     if missing:
         log.warning(

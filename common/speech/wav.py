@@ -154,3 +154,20 @@ def joined(parts: list[Pcm16], rate: int, gap_s: float) -> Pcm16:
             out.extend(gap)
         out.extend(mono_at(pcm, rate))
     return Pcm16(rate, 1, out)
+
+
+def trimmed(pcm: Pcm16, threshold: int = 500, keep_s: float = 0.02) -> Pcm16:
+    """Without the silence before and after the sound (espeak-ng ends every clip with
+    0.4 s of it: words joined into one announcement would otherwise drag)."""
+    samples = pcm.samples
+    first = next((i for i, value in enumerate(samples) if abs(value) > threshold), None)
+    if first is None:
+        return pcm
+    last = len(samples) - next(
+        i for i, value in enumerate(reversed(samples)) if abs(value) > threshold
+    )
+    keep = round(keep_s * pcm.rate) * pcm.channels
+    start = max(0, first - keep)
+    end = min(len(samples), last + keep)
+    start -= start % pcm.channels
+    return Pcm16(pcm.rate, pcm.channels, samples[start:end])
