@@ -21,6 +21,7 @@ from common.config import KioskSettings, Settings
 from common.secrets import load_secrets
 from common.tls import read_fingerprint
 from kiosk import flow as f
+from kiosk.about import local_address, software_version
 from kiosk.controller import Controller
 from kiosk.device_status import DeviceWatcher
 from kiosk.effects import Effects
@@ -28,6 +29,7 @@ from kiosk.health import HealthRecorder, health_path
 from kiosk.journal import Journal
 from kiosk.ports import KioskServices
 from kiosk.sdnotify import notify, watchdog_interval_s
+from kiosk.updates.status import STATUS_FILE, update_facts
 from kiosk.voice.wiring import start_voice
 
 log = logging.getLogger(__name__)
@@ -136,6 +138,8 @@ def create_app(
                 journal_pending=journal.pending_count if journal else (lambda: 0),
                 device_notes=lambda: self.devices.status.notes,
                 backoffice_fingerprint=lambda: read_fingerprint(Path(settings.data_dir) / "tls"),
+                about=lambda: (software_version(), local_address()),
+                update_facts=lambda: update_facts(Path(settings.data_dir) / STATUS_FILE),
             )
             self.root_widget = KioskRoot(ui, settings.clinic.name)
             controller.subscribe(

@@ -181,6 +181,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "รอส่งเข้า JHCIS: {pending} รายการ",
         "Waiting to reach JHCIS: {pending}",
     ),
+    "staff_about": ("รุ่นซอฟต์แวร์ {version} · IP {address}", "Software {version} · IP {address}"),
+    "staff_slot": ("ช่องระบบ {slot}", "System slot {slot}"),
+    "staff_last_update": ("อัปเดตล่าสุด {version}: {result}", "Last update {version}: {result}"),
+    "staff_update_success": ("สำเร็จ", "succeeded"),
+    "staff_update_failure": ("ไม่สำเร็จ ย้อนกลับรุ่นเดิมแล้ว", "failed, rolled back"),
+    "staff_update_refused": ("เครื่องไม่ยอมติดตั้ง", "refused by the kiosk"),
 }
 
 

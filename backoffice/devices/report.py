@@ -16,6 +16,9 @@ from typing import Any
 from common.config import Settings
 
 HEALTH_FILE = "kiosk-health.json"
+# Written by the kiosk's update agent (kiosk/updates/status.py): running version and
+# slot, and the last update's outcome.
+UPDATE_STATUS_FILE = "update-status.json"
 COMPONENTS = ("reader", "printer", "nhso", "database")
 
 
@@ -137,3 +140,31 @@ def parse_report(data: dict[str, Any]) -> KioskReport:
 def load_report(settings: Settings) -> KioskReport | None:
     data = read_kiosk_health(settings)
     return parse_report(data) if data is not None else None
+
+
+@dataclass(frozen=True)
+class UpdateReport:
+    slot: str  # the A/B slot running now
+    running_version: str
+    result: str  # success | failure | refused | "" before any update
+    version: str  # of the last update tried
+    reason: str
+    at: dt.datetime | None
+
+
+def load_update_report(settings: Settings) -> UpdateReport | None:
+    """The update agent's file; None on a kiosk that never ran it (no update server)."""
+    try:
+        data = json.loads((settings.data_dir / UPDATE_STATUS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    data = _dict(data)
+    last = _dict(data.get("last"))
+    return UpdateReport(
+        slot=_text(data.get("slot"), 4),
+        running_version=_text(data.get("running_version"), 40),
+        result=_text(last.get("result"), 10),
+        version=_text(last.get("version"), 40),
+        reason=_text(last.get("reason"), 1000),
+        at=stamp(last.get("at")),
+    )

@@ -22,7 +22,7 @@ from sqlalchemy import text
 from starlette.responses import RedirectResponse, Response
 
 from backoffice.devices.failed_prints import FailedTicket, failed_tickets
-from backoffice.devices.report import KioskReport, load_report
+from backoffice.devices.report import KioskReport, load_report, load_update_report
 from backoffice.devices.words import (
     COMPONENT_NAMES,
     FAILURE_KINDS,
@@ -49,6 +49,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "since": ("ตั้งแต่", "Since"),
     "version": ("รุ่นซอฟต์แวร์", "Software version"),
     "address": ("IP ของตู้", "Kiosk IP address"),
+    "slot": ("ช่องระบบที่ใช้อยู่ (A/B)", "System slot in use (A/B)"),
+    "last_update": ("การอัปเดตครั้งล่าสุด", "Last update"),
+    "update_success": ("สำเร็จ", "succeeded"),
+    "update_failure": ("ไม่สำเร็จ ย้อนกลับรุ่นเดิมแล้ว", "failed; the kiosk went back to its version"),
+    "update_refused": (
+        "เครื่องไม่ยอมติดตั้ง (ลายเซ็นหรือรุ่นเครื่องไม่ตรง)",
+        "refused by the kiosk (signature or model does not match)",
+    ),
     "unknown": ("ไม่ทราบ", "Not known"),
     "failed_prints": ("บัตรคิวที่พิมพ์ไม่สำเร็จวันนี้", "Tickets that did not print today"),
     "no_failed_prints": ("วันนี้ไม่มีบัตรคิวที่พิมพ์ไม่สำเร็จ", "Every ticket printed today"),
@@ -116,11 +124,13 @@ def _words(page: Page) -> dict[str, Any]:
 
 async def _health(page: Page, *, status: int = 200, error: BilingualError | None = None) -> Any:
     report = await threaded(load_report, page.deps.settings)
+    update = await threaded(load_update_report, page.deps.settings)
     tickets = await threaded(_tickets, page, report)
     return page.render(
         "kiosk_health.html",
         status=status,
         report=report,
+        update=update,
         problems=problems(report) if report else [],
         state=pick(state_words(report.state), page.lang) if report else "",
         tickets=tickets,

@@ -55,6 +55,7 @@ class Server:
     venv: Path = DEFAULT_VENV
     host: str = "127.0.0.1"
     port: int = DEFAULT_PORT
+    config: Path = Path(os.environ.get("FLEET_CONFIG", CONFIG))
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -79,7 +80,7 @@ class Server:
             if not key.startswith("GOOSEBIT_") and key not in ("VIRTUAL_ENV", "PYTHONPATH")
         }
         env.update(
-            GOOSEBIT_SETTINGS=str(Path(os.environ.get("FLEET_CONFIG", CONFIG))),
+            GOOSEBIT_SETTINGS=str(self.config),
             GOOSEBIT_DB_URI=os.environ.get(
                 "FLEET_DB_URI", f"sqlite:///{self.state / 'goosebit.sqlite3'}"
             ),

@@ -35,6 +35,7 @@ from kiosk.ui.widgets import (
     Keypad,
     Text,
 )
+from kiosk.updates.status import UpdateFacts
 
 # Touch targets for old hands: at least this tall, and this far from the next one.
 TARGET_PX = 100
@@ -52,6 +53,10 @@ class UiContext:
     device_notes: Callable[[], tuple[str, ...]] = field(default=lambda: ())
     # The staff web's HTTPS certificate fingerprint, for staff to compare in their browser.
     backoffice_fingerprint: Callable[[], str | None] = field(default=lambda: None)
+    # Software version and IP address (kiosk.about), and the update agent's slot and last
+    # result (kiosk.updates.status; None without an update server): for support calls.
+    about: Callable[[], tuple[str, str | None]] = field(default=lambda: ("?", None))
+    update_facts: Callable[[], UpdateFacts | None] = field(default=lambda: None)
 
 
 class StepScreen(Screen):  # type: ignore[misc]
@@ -531,14 +536,15 @@ class StaffMenuScreen(StepScreen):
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
         self.title = Text(role="title", bold=True, size_hint_y=0.16)
-        self.status = Text(role="hint", color=MUTED, size_hint_y=0.12)
+        # Room for three lines: the queue, the HTTPS fingerprint, version/IP/slot/update.
+        self.status = Text(role="hint", color=MUTED, size_hint_y=0.24)
         post = ui.post
-        self.replay = BigButton(on_press_do=lambda: post(f.StaffAction("replay")), size_hint_y=0.24)
+        self.replay = BigButton(on_press_do=lambda: post(f.StaffAction("replay")), size_hint_y=0.2)
         self.exit = BigButton(
-            on_press_do=lambda: post(f.StaffAction("exit")), colour=WARNING, size_hint_y=0.24
+            on_press_do=lambda: post(f.StaffAction("exit")), colour=WARNING, size_hint_y=0.2
         )
         self.back = BigButton(
-            on_press_do=lambda: post(f.StaffAction("back")), colour=SECONDARY, size_hint_y=0.24
+            on_press_do=lambda: post(f.StaffAction("back")), colour=SECONDARY, size_hint_y=0.2
         )
         for widget in (self.title, self.status, self.replay, self.exit, self.back):
             self.body.add_widget(widget)
@@ -548,6 +554,16 @@ class StaffMenuScreen(StepScreen):
         self.status.text = self.t("staff_status", pending=self.ui.journal_pending())
         if fingerprint := self.ui.backoffice_fingerprint():
             self.status.text += f"\nHTTPS SHA-256 {fingerprint}"
+        version, address = self.ui.about()
+        lines = [self.t("staff_about", version=version, address=address or "-")]
+        if (facts := self.ui.update_facts()) is not None:
+            lines.append(self.t("staff_slot", slot=facts.slot))
+            if facts.result:
+                result = self.t(f"staff_update_{facts.result}")
+                lines.append(
+                    self.t("staff_last_update", version=facts.result_version, result=result)
+                )
+        self.status.text += "\n" + " · ".join(lines)
         self.replay.text = self.t("staff_replay")
         self.exit.text = self.t("staff_exit")
         self.back.text = self.t("staff_back")

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -53,3 +54,28 @@ def write_outcome(path: Path, result: str, version: str, reason: str = "") -> No
 def _write(path: Path, body: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomic(path, json.dumps(body, ensure_ascii=False).encode("utf-8"), mode=0o644)
+
+
+@dataclass(frozen=True)
+class UpdateFacts:
+    """What the kiosk's staff menu shows beside its version and address."""
+
+    slot: str
+    result: str  # success | failure | refused | "" (no update yet)
+    result_version: str
+
+
+def update_facts(path: Path) -> UpdateFacts | None:
+    """None on a kiosk without the agent (no update server configured)."""
+    data = read_status(path)
+    if not data:
+        return None
+    last = data.get("last")
+    if not isinstance(last, dict):
+        last = {}
+    result = str(last.get("result") or "")
+    return UpdateFacts(
+        slot=str(data.get("slot") or "?"),
+        result=result if result in RESULTS else "",
+        result_version=str(last.get("version") or ""),
+    )

@@ -69,8 +69,16 @@ class RunningFleet:
         return str(self.server.url)
 
 
-def start_fleet(state: Path, host: str = "127.0.0.1") -> RunningFleet:
-    server = fleet.Server(state, ensure_fleet_venv(), host=host, port=free_port())
+def start_fleet(state: Path, poll: str | None = None) -> RunningFleet:
+    """gooseBit with the district's config; `poll` ("HH:MM:SS") shortens the polling."""
+    config = fleet.CONFIG
+    if poll is not None:
+        state.mkdir(parents=True, exist_ok=True)
+        config = state / "goosebit.yaml"
+        text = fleet.CONFIG.read_text(encoding="utf-8")
+        assert 'poll_time: "00:01:00"' in text
+        config.write_text(text.replace('"00:01:00"', f'"{poll}"'), encoding="utf-8")
+    server = fleet.Server(state, ensure_fleet_venv(), port=free_port(), config=config)
     server.start()
     return RunningFleet(server, fleet.Fleet(server.url, server.admin_password()))
 
