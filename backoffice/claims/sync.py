@@ -78,6 +78,12 @@ class Outcome(StrEnum):
     failed = "failed"  # this visit could not be checked (see error_code)
 
 
+class SyncCancelled(BilingualError):
+    code = "claims.sync_cancelled"
+    message_th = "ยกเลิกการตามรหัสแล้ว: รายการที่ตรวจแล้วยังอยู่ สั่งอีกครั้งเพื่อทำต่อ"
+    message_en = "Catch-up cancelled: checked visits are kept; run it again to continue."
+
+
 SETTLED = frozenset({Outcome.filled, Outcome.not_found, Outcome.conflict, Outcome.ambiguous})
 
 
@@ -486,13 +492,17 @@ class ClaimSync:
         dry_run: bool = False,
         by: str | None = None,
         on_item: Callable[[SyncItem], None] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
     ) -> SyncReport:
         """Check every visit without a code from `start` to `end` (inclusive).
 
         A dry run asks NHSO and reports what it would write, and changes nothing
         (not even the progress tables). Returns the per-visit results; a run that
         NHSO stopped (bad token, outage) has ``report.stopped`` set and is continued
-        by the next call for the same dates.
+        by the next call for the same dates. `progress` hears (visits checked, visits to
+        check); when `cancelled` says so the run stops as if NHSO had stopped it
+        (``SyncCancelled``), lookups in flight unsettled, to be continued the same way.
         """
         end = end or start
         if end < start:
@@ -507,10 +517,15 @@ class ClaimSync:
         pending = self._open_pending(start, end)
         todo = [c for c in self.candidates(start, end) if (c.pcucode, c.visitno) not in settled]
 
+        if progress:
+            progress(0, len(todo))
+
         def record(item: SyncItem, *, save: bool = True) -> None:
             report.items.append(item)
             if on_item:
                 on_item(item)
+            if progress:
+                progress(len(report.items), len(todo))
             if save and report.run_id is not None:
                 self._save(report.run_id, item)
                 key = (item.pcucode, item.visitno)
@@ -537,6 +552,9 @@ class ClaimSync:
             for _ in range(self.concurrency):
                 submit_next()
             while flight and report.stopped is None:
+                if cancelled and cancelled():
+                    report.stopped = SyncCancelled("staff cancelled the catch-up")
+                    break
                 day, visits, lookup = flight.popleft()
                 report.nhso_requests += 1
                 try:

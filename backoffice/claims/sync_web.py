@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 import threading
 from dataclasses import dataclass, field
-from typing import cast
+from typing import Any, cast
 
 from starlette.responses import RedirectResponse, Response
 
@@ -19,6 +19,7 @@ from backoffice.claims.sync import (
     confirm_code,
     last_items,
 )
+from backoffice.exports.jobs import BOARD, Job
 from backoffice.reports.authen import OUTCOME_LABELS, build_report, table_csv, to_csv, to_xlsx
 from backoffice.reports.visits import VisitRow, visits_between
 from backoffice.web.deps import WebDeps
@@ -32,19 +33,47 @@ log = logging.getLogger(__name__)
 MAX_RANGE_DAYS = 92
 
 
+#: Outcomes that need no one (the result box is green when these are all there is).
+SUCCESS = frozenset({Outcome.filled})
+#: What to do about each other outcome, in the order the result box lists them.
+NEXT_STEPS = (
+    (Outcome.not_found, "next_not_found"),
+    (Outcome.conflict, "next_conflict"),
+    (Outcome.ambiguous, "next_ambiguous"),
+    (Outcome.failed, "next_failed"),
+    (Outcome.would_fill, "next_would_fill"),
+)
+
+
 @dataclass
 class SyncJob:
-    """The one claim sync this process runs at a time (started from the claims page)."""
+    """The one claim sync this process runs at a time (started from the claims page);
+    its progress, cancel and result live in `track`, a job of the shared job board."""
 
     date_from: dt.date
     date_to: dt.date
     dry_run: bool
-    username: str
-    total: int
-    report: SyncReport | None = None
-    error: str | None = None
-    done: threading.Event = field(default_factory=threading.Event)
-    progress: int = 0
+    track: Job
+
+    @property
+    def report(self) -> SyncReport | None:
+        result = self.track.result
+        return result if isinstance(result, SyncReport) else None
+
+    @property
+    def running(self) -> bool:
+        return not self.track.finished
+
+    def next_steps(self) -> list[tuple[str, int, str]]:
+        """(outcome, how many, what to do) for every outcome that is not a success."""
+        counts = self.report.counts() if self.report else {}
+        return [(str(o), counts.get(str(o), 0), key) for o, key in NEXT_STEPS
+                if counts.get(str(o), 0)]  # fmt: skip
+
+    @property
+    def all_good(self) -> bool:
+        report = self.report
+        return report is not None and report.stopped is None and not self.next_steps()
 
 
 @dataclass
@@ -71,26 +100,20 @@ def _range(page: Page, *, from_form: bool = False) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def _run_job(deps: WebDeps, job: SyncJob) -> None:
-    client = deps.nhso_client()
+def _sync_work(deps: WebDeps, start: dt.date, end: dt.date, dry_run: bool, by: str) -> Any:
+    def work(track: Job) -> SyncReport:
+        client = deps.nhso_client()
+        try:
+            sync = ClaimSync(deps.clinic, client, clock=deps.clock, ensure_tables=False)
+            return sync.run(
+                start, end, dry_run=dry_run, by=by, progress=track.update,
+                cancelled=lambda: track.cancel_requested,
+            )  # fmt: skip
+        finally:
+            client.close()
+            deps.fragments.clear()  # codes written: the queue shows them at once
 
-    def progressed(_item: SyncItem) -> None:
-        job.progress += 1
-
-    try:
-        sync = ClaimSync(deps.clinic, client, clock=deps.clock, ensure_tables=False)
-        job.report = sync.run(
-            job.date_from, job.date_to, dry_run=job.dry_run, by=job.username, on_item=progressed
-        )
-    except BilingualError as exc:
-        job.error = exc.code
-    except Exception:
-        log.exception("claim sync job failed")
-        job.error = "claims.sync_failed"
-    finally:
-        client.close()
-        deps.fragments.clear()  # codes written: the queue shows them at once
-        job.done.set()
+    return work
 
 
 @guard("staff")
@@ -99,9 +122,9 @@ async def claims_page(page: Page) -> Response:
     start, end = _range(page)
     job = sync_jobs(deps).current
     same = job is not None and (job.date_from, job.date_to) == (start, end)
-    running = same and job is not None and not job.done.is_set()
+    running = same and job is not None and job.running
     items: list[SyncItem]
-    if same and job is not None and job.done.is_set() and job.report is not None:
+    if same and job is not None and not job.running and job.report is not None:
         items = job.report.items
     else:
         items = await threaded(last_items, deps.clinic.engine, start, end)
@@ -126,17 +149,17 @@ async def claims_sync(page: Page) -> Response:
     dry_run = page.field("dry_run", limit=5) == "1"
     jobs = sync_jobs(deps)
     with jobs.lock:
-        if jobs.current is not None and not jobs.current.done.is_set():
+        if jobs.current is not None and jobs.current.running:
             raise BadInput("a check is already running")
-        job = SyncJob(start, end, dry_run, page.session.username, total=0)
-        jobs.current = job
+        by = page.session.username
+        track = BOARD.start("claims-sync", by, _sync_work(deps, start, end, dry_run, by))
+        jobs.current = SyncJob(start, end, dry_run, track)
     await threaded(
         page.audit,
         "claims_sync",
         target=f"{start.isoformat()}..{end.isoformat()}",
         detail={"dry_run": dry_run},
     )
-    threading.Thread(target=_run_job, args=(deps, job), name="claim-sync", daemon=True).start()
     return RedirectResponse(
         f"/claims?date={start.isoformat()}&to={end.isoformat()}", status_code=303
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,23 @@ TEXT: dict[str, tuple[str, str]] = {
     "running": ("กำลังทำงาน… หน้านี้จะโหลดใหม่เอง", "Working… this page reloads itself"),
     "result": ("ผลการส่ง", "Results"),
     "cautions": ("ส่งได้ แต่ควรตรวจสอบ", "Sent, but check"),
+    # What to do about each result that is not a success (the job page's next steps).
+    "next_failed": (
+        "ส่งไม่สำเร็จ: ดูรหัสข้อผิดพลาดใน results.csv แก้ แล้วกด “ส่งรายการที่ล้มเหลวใหม่”",
+        "Failed: read the error code in results.csv, correct it, then press Resend the failed ones",
+    ),
+    "next_unknown": (
+        "ไม่ทราบผล: ตรวจในระบบปลายทางก่อน ระบบจะไม่ส่งซ้ำเอง",
+        "Outcome unknown: check the receiving system first; it is never resent by itself",
+    ),
+    "next_duplicate": ("ปลายทางมีข้อมูลนี้แล้ว ไม่ต้องทำอะไร", "Already there: nothing to do"),
+    "next_already": ("ส่งไปแล้วก่อนหน้านี้ ไม่ต้องทำอะไร", "Sent before: nothing to do"),
+    "next_dry_run": (
+        "ทดลองเท่านั้น ยังไม่ได้ส่ง: ยกเลิก “ทดลอง ไม่ส่งจริง” แล้วส่งอีกครั้ง",
+        "Dry run only, nothing sent: untick Dry run and send again",
+    ),
 }
+NEXT_KEYS = frozenset(key for key in TEXT if key.startswith("next_"))
 
 
 add_template_folder(TEMPLATES)
@@ -227,7 +244,14 @@ def _claims_job(page: Page) -> Job:
 
 @guard("staff")
 async def claims_job(page: Page) -> Response:
-    return page.render("claims_job.html", L=texts(TEXT, page.lang), job=_claims_job(page))
+    job = _claims_job(page)
+    statuses: Counter[str] = Counter()
+    if job.finished and isinstance(job.result, list):
+        statuses.update(str(o.get("status")) for o in job.result if isinstance(o, dict))
+    return page.render(
+        "claims_job.html", L=texts(TEXT, page.lang), job=job, statuses=statuses,
+        next_keys=NEXT_KEYS,
+    )  # fmt: skip
 
 
 @guard("staff")

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from backoffice.exports import report as r
-from backoffice.exports.jobs import Progress
+from backoffice.exports.jobs import Progress, report_every
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import Screen, Verdict, record
 from backoffice.exports.source import ClaimSource, VisitBundle
@@ -361,6 +361,9 @@ def export_eclaim(
     done = 0
     try:
         total = source.count(date_from, date_to, hcode) if progress else 0
+        step = report_every(total)
+        if progress:
+            progress(0, total)  # the page shows the total before the first visit
         try:
             for bundle in source.bundles(date_from, date_to, pcucode=hcode):
                 verdict = screen.eclaim(bundle)
@@ -375,7 +378,7 @@ def export_eclaim(
                         verdict.warnings.append((r.NOT_ENCODABLE, ""))
                 record(report, bundle, verdict)
                 done += 1
-                if progress and (done % 500 == 0):
+                if progress and done % step == 0:
                     progress(done, total)
         finally:
             for file in files.values():

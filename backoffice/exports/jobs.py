@@ -2,13 +2,17 @@
 
 A job holds only counters, its result summary and the paths of its files; nothing
 personal. Jobs live in this process's memory (the backoffice is one process), the
-last :data:`KEEP` of them.
+last :data:`KEEP` of them. Every job page shows the same progress fragment
+(``_job_progress.html``): done of total, the time left estimated from the pace so far,
+and a cancel button. Cancelling is cooperative: the work stops at its next progress
+report (never half-way through one visit or one request) and keeps what it finished.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable
@@ -24,6 +28,17 @@ KEEP = 20
 Progress = Callable[[int, int], None]
 
 
+def report_every(total: int) -> int:
+    """How many items between progress reports: about every 1 %, at most 500."""
+    return max(1, min(500, total // 100))
+
+
+class JobCancelled(BilingualError):
+    code = "job.cancelled"
+    message_th = "ยกเลิกแล้ว: งานที่ทำเสร็จไปแล้วยังอยู่ สั่งใหม่เมื่อพร้อม"
+    message_en = "Cancelled: what was finished is kept; start again when ready."
+
+
 @dataclass
 class Job:
     id: str
@@ -35,15 +50,45 @@ class Job:
     error: BilingualError | None = None
     result: Any = None
     files: dict[str, str] = field(default_factory=dict)  # name -> absolute path
+    cancellable: bool = False
+    cancel_requested: bool = False
+    started: float = field(default_factory=time.monotonic)
+    clock: Callable[[], float] = field(default=time.monotonic, repr=False)
 
     @property
     def percent(self) -> int:
         if self.finished:
             return 100
-        return int(100 * self.done / self.total) if self.total else 0
+        return min(100, int(100 * self.done / self.total)) if self.total else 0
+
+    @property
+    def cancelled(self) -> bool:
+        return isinstance(self.error, JobCancelled)
+
+    @property
+    def seconds_left(self) -> int | None:
+        """The time left at the pace so far; None before the first item or once done."""
+        if self.finished or self.done <= 0 or self.total <= self.done:
+            return None
+        elapsed = self.clock() - self.started
+        return max(1, round(elapsed / self.done * (self.total - self.done)))
+
+    def update(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
 
     def progress(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
+        """The work's progress report, and where a requested cancel takes effect."""
+        self.update(done, total)
+        # The last report comes after the work: nothing is left to spare, keep its result.
+        if self.cancellable and self.cancel_requested and done < total:
+            raise JobCancelled(f"{self.kind} cancelled at {done}/{total}")
+
+    def cancel(self) -> bool:
+        """Ask the work to stop at its next progress report; False when it cannot."""
+        if not self.cancellable or self.finished:
+            return False
+        self.cancel_requested = True
+        return True
 
 
 class JobBoard:
@@ -51,8 +96,10 @@ class JobBoard:
         self._lock = threading.Lock()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
 
-    def start(self, kind: str, by: str, work: Callable[[Job], Any]) -> Job:
-        job = Job(id=uuid.uuid4().hex, kind=kind, by=by)
+    def start(
+        self, kind: str, by: str, work: Callable[[Job], Any], *, cancellable: bool = True
+    ) -> Job:
+        job = Job(id=uuid.uuid4().hex, kind=kind, by=by, cancellable=cancellable)
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > KEEP:

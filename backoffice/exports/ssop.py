@@ -33,7 +33,7 @@ from pathlib import Path
 
 from backoffice.exports import report as r
 from backoffice.exports.eclaim import BatchResult
-from backoffice.exports.jobs import Progress
+from backoffice.exports.jobs import Progress, report_every
 from backoffice.exports.rules import RuleSet
 from backoffice.exports.screening import record, screen_ssop
 from backoffice.exports.source import ClaimSource, VisitBundle
@@ -309,6 +309,9 @@ def export_ssop(
     counts: dict[str, int] = {}
     try:
         total = source.count(date_from, date_to, hcode) if progress else 0
+        step = report_every(total)
+        if progress:
+            progress(0, total)  # the page shows the total before the first visit
         with _spool_dir(folder) as spool:
             spools = {
                 section: DelimitedFile(
@@ -330,7 +333,7 @@ def export_ssop(
                             verdict.warnings.append((r.NOT_ENCODABLE, ""))
                     record(report, bundle, verdict)
                     done += 1
-                    if progress and done % 500 == 0:
+                    if progress and done % step == 0:
                         progress(done, total)
             finally:
                 for file in spools.values():

@@ -12,6 +12,7 @@ Files are written under ``<data_dir>/exports`` and served only from there.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, RedirectResponse, Response
 
+from backoffice.exports import job_pages
 from backoffice.exports.eclaim import BatchResult, export_eclaim
 from backoffice.exports.eclaim_ledger import EclaimUploader, recent_uploads
 from backoffice.exports.jobs import BOARD, Job
@@ -80,7 +82,42 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "nothing_to_send": ("ไม่มีข้อมูลที่ต้องส่ง", "Nothing to send"),
     "dry_run_no_upload": ("ตรวจสอบอย่างเดียว ไม่ได้ส่ง", "Check only: nothing was sent"),
+    "month_quick": ("ส่งออก e-Claim ทั้งเดือน (กดครั้งเดียว)", "Whole-month e-Claim export (one press)"),
+    "last_month": ("e-Claim เดือนที่แล้ว", "e-Claim, last month"),
+    "this_month": ("e-Claim เดือนนี้ถึงวันนี้", "e-Claim, this month to date"),
+    # What to do about each outcome that is not a success (the job page's next steps).
+    "next_excluded": (
+        "เปิด report.csv ดูเหตุผลของแต่ละ visit แก้ข้อมูลใน JHCIS แล้วส่งออกช่วงวันนี้ใหม่",
+        "Open report.csv for each visit's reason, correct JHCIS, then export this range again",
+    ),
+    "next_warnings": (
+        "ส่งได้ แต่ควรตรวจคำเตือนใน report.csv ก่อนส่ง",
+        "The batch may be sent, but check the warnings in report.csv first",
+    ),
+    "next_failed": (
+        "ดูข้อความข้อผิดพลาด แก้ตามนั้น แล้วสั่งส่งใหม่ (ส่วนที่ส่งสำเร็จแล้วจะไม่ถูกส่งซ้ำ)",
+        "Read the error, correct it, then send again (parts already sent are not resent)",
+    ),
+    "next_unknown": (
+        "ไม่ทราบว่า สปสช. ได้รับหรือไม่: ตรวจในเว็บ e-Claim ก่อน ถ้าไม่มีจึงใช้ “ส่งซ้ำโดยตั้งใจ”",
+        "Unknown whether NHSO has it: check the e-Claim website first; only if it is "
+        "missing, use Send again on purpose",
+    ),
+    "next_duplicate": (
+        "สปสช. มีข้อมูลนี้แล้ว ไม่ต้องทำอะไร",
+        "NHSO has this already: nothing to do",
+    ),
+    "next_refused": (
+        "ยังไม่ได้ส่ง: อ่านเหตุผล แก้การตั้งค่าหรือข้อมูล แล้วสั่งส่งใหม่",
+        "Not sent: read the reason, correct the setting or data, then send again",
+    ),
+    "next_sending": (
+        "ถูกขัดจังหวะระหว่างส่ง: รอ 15 นาที แล้วตรวจในเว็บ e-Claim ก่อนส่งใหม่",
+        "Interrupted while sending: wait 15 minutes and check the e-Claim website before "
+        "sending again",
+    ),
 }
+NEXT_KEYS = frozenset(key for key in TEXT if key.startswith("next_"))
 
 #: An upload part's status in both languages (the page shows both).
 UPLOAD_STATUS: dict[str, tuple[str, str]] = {
@@ -134,9 +171,15 @@ async def exports_page(page: Page) -> Response:
     first = today.replace(day=1)
     can_upload = _may_upload(page)
     uploads = await threaded(_recent_uploads, page) if can_upload else []
+    last_month_end = first - dt.timedelta(days=1)
+    months = [
+        ("last_month", last_month_end.replace(day=1), last_month_end),
+        ("this_month", first, today),
+    ]
     return page.render(
         "exports_form.html", L=texts(TEXT, page.lang), kinds=KINDS, date_from=first,
         date_to=today, can_upload=can_upload, uploads=uploads, statuses=UPLOAD_STATUS,
+        months=months,
     )  # fmt: skip
 
 
@@ -243,7 +286,7 @@ def _job(page: Page) -> Job:
 @guard("staff")
 async def export_job(page: Page) -> Response:
     job = _job(page)
-    return page.render("exports_job.html", L=texts(TEXT, page.lang), job=job)
+    return page.render("exports_job.html", L=texts(TEXT, page.lang), job=job, next_keys=NEXT_KEYS)
 
 
 @guard("staff")
@@ -264,4 +307,5 @@ ROUTES: tuple[tuple[str, str, Callable[..., Awaitable[Any]]], ...] = (
     ("/exports/run", "POST", exports_run),
     ("/exports/jobs/{job_id}", "GET", export_job),
     ("/exports/jobs/{job_id}/files/{name}", "GET", export_download),
+    *job_pages.ROUTES,
 )

@@ -374,7 +374,7 @@ def test_authen_report_and_downloads(deps: WebDeps, client_for: ClientFor) -> No
     assert any("นาย =HYPERLINK(1)" in line for line in lines)
     xlsx = client.get("/reports/authen.xlsx?date=2026-01-15&to=2026-01-15")
     book = load_workbook(BytesIO(xlsx.content))
-    assert book.sheetnames == ["summary", "missing"]
+    assert book.sheetnames == ["summary", "missing", "charts"]
     assert book["missing"].max_row == 1 + total - 2
     assert client.get("/reports/authen?date=2025-01-01&to=2025-12-31").status_code == 400
     assert dt.date(2026, 1, 15)  # the report ran on the synthetic clinic's last day
