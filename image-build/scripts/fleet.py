@@ -7,6 +7,7 @@
     fleet.py rollout SOFTWARE_ID --waves pilot,group,all  wave by wave; a failure stops it
     fleet.py status                                       every kiosk: version, state, IP
     fleet.py log DEVICE                                   a kiosk's last update report
+    fleet.py retry DEVICE... [--feed FEED]                offer again after a failure
 
 gooseBit (PyPI ``goosebit``, a hawkBit-DDI-compatible server) runs from its own virtual
 environment (``make -C image-build fleet-server`` makes it: FLEET_VENV, pinned version),
@@ -35,7 +36,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 HERE = Path(__file__).resolve().parent.parent
 CONFIG = HERE / "fleet" / "goosebit.yaml"
@@ -91,7 +92,7 @@ class Server:
         )
         return env
 
-    def migrate(self, env: dict[str, str]) -> None:
+    def migrate(self, env: dict[str, str], log: IO[bytes]) -> None:
         subprocess.run(  # noqa: S603 - argument list, no shell
             [
                 str(self.venv / "bin" / "aerich"),
@@ -102,7 +103,8 @@ class Server:
             cwd=self.state,
             env=env,
             check=True,
-            stdout=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
 
     def command(self) -> list[str]:
@@ -121,8 +123,8 @@ class Server:
         self.state.mkdir(parents=True, exist_ok=True)
         (self.state / "artifacts").mkdir(exist_ok=True)
         env = self.environment()
-        self.migrate(env)
         out = (log or self.state / "server.log").open("ab")
+        self.migrate(env, out)
         self.process = subprocess.Popen(  # noqa: S603 - argument list, no shell
             self.command(), cwd=self.state, env=env, stdout=out, stderr=subprocess.STDOUT
         )
@@ -364,6 +366,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub.add_parser("status")
     log = sub.add_parser("log")
     log.add_argument("device")
+    retry = sub.add_parser("retry")
+    retry.add_argument("devices", nargs="+")
+    retry.add_argument("--feed", help="put them (back) into this feed's rollouts")
     args = parser.parse_args(argv)
 
     if args.command == "serve":
@@ -406,6 +411,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
     elif args.command == "log":
         print(fleet.log(args.device))
+    elif args.command == "retry":
+        # gooseBit offers nothing more to a kiosk whose last update failed until it is
+        # forced; the kiosk reports again on its next poll.
+        changes: dict[str, Any] = {"force_update": True}
+        if args.feed:
+            changes.update(feed=args.feed, software="rollout")
+        fleet.set_devices(args.devices, **changes)
     return 0
 
 
