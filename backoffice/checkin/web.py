@@ -23,6 +23,8 @@ import uuid
 from sqlalchemy import select
 from starlette.responses import RedirectResponse, Response
 
+from backoffice.queue.web import ticket_for
+from backoffice.reports.visits import visit_detail
 from backoffice.web.errors import BadInput, NotFound
 from backoffice.web.framework import Page, guard, threaded
 from common.cid import is_valid_cid, mask_cid
@@ -39,7 +41,7 @@ from integrations.jhcis.records import (
 )
 from integrations.jhcis.staff import staff_cid
 from integrations.jhcis.tables import chospital
-from integrations.nhso.errors import InvalidCid
+from integrations.nhso.errors import InvalidCid, NhsoError
 from integrations.nhso.models import AuthenResult
 from integrations.nhso.providers import GENERAL_VISIT, EndpointAuthenProvider, check_mobile
 
@@ -54,6 +56,23 @@ class GuardianNeeded(BilingualError):
     code = "checkin.guardian_needed"
     message_th = "เด็กอายุต่ำกว่า 7 ปี: กรุณาบันทึกผู้ปกครองที่พามา (เกี่ยวข้องเป็น และชื่อ)"
     message_en = "A child under 7: record who brought the child (relationship and name)."
+
+
+class NhsoDownForStaff(BilingualError):
+    """NHSO did not answer an assisted check-in: said to the staff member (the NHSO
+    errors speak to patients, "contact staff"), with what they can do now."""
+
+    code = "checkin.nhso_down"
+    message_th = (
+        "ระบบ สปสช. ไม่ตอบในขณะนี้ ยังไม่ได้เปิด visit: กดขอ Authen อีกครั้งในอีกสักครู่ "
+        "(ข้อมูลที่กรอกยังอยู่) หรือถ้าผู้ป่วยรอไม่ได้ ให้กด “ส่งเข้ารับบริการโดยไม่ทำ Authen” "
+        "แล้วขอรหัสยืนยันสิทธิ (Authen Code) ภายหลังเมื่อ สปสช. กลับมา"
+    )
+    message_en = (
+        "NHSO is not answering; no visit was opened. Press Authen again in a moment (what "
+        "you typed is kept), or if the patient cannot wait, press Visit without Authen and "
+        "get the Authen Code later, when NHSO is back."
+    )
 
 
 class GuardianIsPatient(BilingualError):
@@ -89,7 +108,9 @@ def child_age(who: Person, today: dt.date) -> int | None:
     return age if age < CHILD_AGE else None
 
 
-async def _show_person(page: Page, who: Person, error: BilingualError | None = None) -> Response:
+async def _show_person(
+    page: Page, who: Person, error: BilingualError | None = None, mobile: str | None = None
+) -> Response:
     today = page.deps.clock().date()
     age = child_age(who, today)
     visit: Visit | None = await threaded(page.deps.clinic.find_today_visit, who, today)
@@ -108,6 +129,9 @@ async def _show_person(page: Page, who: Person, error: BilingualError | None = N
         guardian_required=age is not None and age < NO_CARD_AGE,
         relations=RELATIONS,
         idem=uuid.uuid4().hex,
+        # What was typed stays after a failure; else the number JHCIS has on file.
+        mobile=mobile if mobile is not None else who.mobile,
+        mobile_on_file=mobile is None and bool(who.mobile),
         error=error,
         status=400 if error is not None else 200,
     )
@@ -157,8 +181,9 @@ async def checkin_open(page: Page) -> Response:
         claim_type = page.field("claim_type", limit=12)
         if claim_type not in CLAIM_TYPES:
             raise BadInput("claim type")
+        typed = page.field("mobile", limit=20)
         try:
-            mobile = check_mobile(_digits(page.field("mobile", limit=20)))
+            mobile = check_mobile(_digits(typed))
             result = await threaded(_authen, page, who, claim_type, mobile)
         except BilingualError as exc:
             await threaded(
@@ -167,7 +192,10 @@ async def checkin_open(page: Page) -> Response:
                 target=f"{who.pcucodeperson}/{who.pid}",
                 outcome=exc.code[:16],
             )
-            return await _show_person(page, who, error=exc)
+            shown = (
+                NhsoDownForStaff(exc.code) if isinstance(exc, NhsoError) and exc.transient else exc
+            )
+            return await _show_person(page, who, error=shown, mobile=typed)
     # The same one-transaction check-in as the kiosk's: visit, claim fields and mobile.
     request = CheckinRequest(
         key=f"web-{idem}",
@@ -195,9 +223,31 @@ async def checkin_open(page: Page) -> Response:
             "guardian": guardian.relation if guardian else None,  # never a name or an ID
         },
     )
+    # The first ticket prints by itself; the visit page offers to print it if it failed.
+    printed = await _print_first_ticket(page, opened)
+    done_flag = "opened_printed" if printed else "print_failed"
     return RedirectResponse(
-        f"/visits/{opened.pcucode}/{opened.visitno}?done=opened", status_code=303
+        f"/visits/{opened.pcucode}/{opened.visitno}?done={done_flag}", status_code=303
     )
+
+
+async def _print_first_ticket(page: Page, opened: Visit) -> bool:
+    """Print the new visit's ticket; False (the visit stands) when the printer fails."""
+    row = await threaded(visit_detail, page.deps.clinic, opened.pcucode, opened.visitno)
+    if row is None:
+        return False
+
+    def print_it() -> None:
+        page.deps.printer().print_ticket(ticket_for(page, row.row))
+
+    try:
+        await threaded(print_it)
+    except (BilingualError, ValueError) as exc:
+        code = exc.code if isinstance(exc, BilingualError) else "ticket"
+        await threaded(page.audit, "print", target=row.row.key, outcome=code[:16])
+        return False
+    await threaded(page.audit, "print", target=row.row.key)
+    return True
 
 
 def _guardian(page: Page, who: Person, today: dt.date) -> Guardian | None:

@@ -13,6 +13,7 @@ from backoffice.reports.visits import (
     VisitDetail,
     VisitRow,
     flag_label,
+    search_day,
     visit_detail,
     visits_between,
 )
@@ -50,24 +51,60 @@ def _queue_context(page: Page, day: dt.date, rows: list[VisitRow]) -> dict[str, 
     }
 
 
+#: Stands for the session's CSRF token in the cached table (the same for every user of
+#: a role), put in per request.
+CSRF_SLOT = "csrf-slot-0f6c"
+
+
+def _rows_html(page: Page, day: dt.date, rows: list[VisitRow], *, searched: bool) -> str:
+    return env.get_template("queue_rows.html").render(
+        t=page.t, lang=page.lang, can_print=may_print(page), csrf_slot=CSRF_SLOT,
+        searched=searched, **_queue_context(page, day, rows),
+    )  # fmt: skip
+
+
+def _with_csrf(page: Page, html: str) -> Markup:
+    token = page.session.csrf_token if page.session else ""
+    return Markup(html.replace(CSRF_SLOT, token))  # noqa: S704 - our autoescaped template
+
+
 async def _table(page: Page, day: dt.date) -> Markup:
-    """The queue table (the same for every user): from the short-lived cache."""
+    """The queue table (the same for every user of a role): from the short-lived cache."""
 
     def build() -> str:
-        rows = visits_between(page.deps.clinic, day, day)
-        return env.get_template("queue_rows.html").render(
-            t=page.t, lang=page.lang, **_queue_context(page, day, rows)
-        )
+        return _rows_html(page, day, visits_between(page.deps.clinic, day, day), searched=False)
 
-    html: str = await threaded(page.deps.fragments.get, ("queue", day, page.lang), build)
-    return Markup(html)  # noqa: S704 - rendered by our autoescaping template
+    key = ("queue", day, page.lang, may_print(page))
+    html: str = await threaded(page.deps.fragments.get, key, build)
+    return _with_csrf(page, html)
+
+
+def _queue_page(page: Page, day: dt.date, table: Markup, q: str | None = None) -> Response:
+    return page.render(
+        "queue.html", day=day, table=table, refresh_ms=page.deps.queue_refresh_ms, q=q,
+        message=page.query("done", limit=20),
+    )  # fmt: skip
 
 
 @guard("viewer")
 async def queue(page: Page) -> Response:
     day = _day(page)
-    table = await _table(page, day)
-    return page.render("queue.html", day=day, table=table, refresh_ms=page.deps.queue_refresh_ms)
+    return _queue_page(page, day, await _table(page, day))
+
+
+@guard("viewer")
+async def queue_search(page: Page) -> Response:
+    """The day's visits matching a name, HN, queue number or citizen ID (posted, so none
+    of them is in a URL). Names only for the roles that see them; a snapshot, no refresh."""
+    day = parse_date(page.field("date", limit=10), page.deps.clock().date())
+    q = " ".join(page.field("q", limit=40).split())
+    if not q:
+        return RedirectResponse(f"/queue?date={day.isoformat()}", status_code=303)
+    rows: list[VisitRow] = await threaded(
+        search_day, page.deps.clinic, day, q, names=may_see_names(page)
+    )
+    await threaded(page.audit, "queue_search", target=day.isoformat(), outcome=str(len(rows)))
+    return _queue_page(page, day, _with_csrf(page, _rows_html(page, day, rows, searched=True)), q)
 
 
 @guard("viewer")
@@ -82,6 +119,14 @@ NAMES_ROLE = "staff"
 
 def may_see_names(page: Page) -> bool:
     return page.session is not None and role_rank(page.session.role) >= role_rank(NAMES_ROLE)
+
+
+#: The lowest role that prints tickets (the reprint handler's guard).
+PRINT_ROLE = "staff"
+
+
+def may_print(page: Page) -> bool:
+    return page.session is not None and role_rank(page.session.role) >= role_rank(PRINT_ROLE)
 
 
 def _visit_key(page: Page) -> tuple[str, int]:
@@ -195,6 +240,7 @@ async def reprint(page: Page) -> Response:
 ROUTES = (
     ("/queue", "GET", queue),
     ("/queue/rows", "GET", queue_rows),
+    ("/queue/search", "POST", queue_search),
     ("/visits/{pcucode}/{visitno}", "GET", visit_page),
     ("/visits/{pcucode}/{visitno}/ticket.png", "GET", ticket_preview),
     ("/visits/{pcucode}/{visitno}/reprint", "POST", reprint),

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from common.cid import mask_cid, mask_name
 from integrations.jhcis.clinic import ClinicDatabase
@@ -162,6 +162,35 @@ def visits_between(
         .where(visit.c.pcucode == unit, on_days(visit.c.visitdate, start, end))
         .order_by(visit.c.visitdate, visit.c.visitno)
         .limit(limit)
+    )
+    with clinic.engine.connect() as conn:
+        return [_row(m) for m in conn.execute(query).mappings()]
+
+
+def search_day(clinic: ClinicDatabase, day: dt.date, text: str, *, names: bool) -> list[VisitRow]:
+    """The day's visits matching `text`: a citizen ID (13 digits), an HN, queue or visit
+    number, or (when `names`, for roles that may read them) every word in the first or
+    last name. Plain LIKE and equality: MySQL 5.6, MariaDB and SQLite alike."""
+    text = " ".join(text.split())
+    digits = text.replace("-", "").replace(" ", "")
+    if digits.isdigit():
+        n = int(digits)
+        if len(digits) == 13:
+            test: Any = person.c.idcard == digits
+        else:
+            test = or_(visit.c.pid == n, kiosk_visit.c.queue_no == n, visit.c.visitno == n)
+    elif names and text:
+        words = [w.replace("%", "").replace("_", "") for w in text.split()]
+        test = and_(
+            *(or_(person.c.fname.like(f"%{w}%"), person.c.lname.like(f"%{w}%")) for w in words)
+        )
+    else:
+        return []
+    query = (
+        _base_query(clinic)
+        .where(visit.c.pcucode == clinic.unit_code(), on_days(visit.c.visitdate, day, day), test)
+        .order_by(visit.c.visitno)
+        .limit(MAX_ROWS)
     )
     with clinic.engine.connect() as conn:
         return [_row(m) for m in conn.execute(query).mappings()]
