@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from backoffice.testing import walkin_cid
-from hardware.printer import TicketData, TicketPrinter
+from hardware.printer import TicketData
 from integrations.jhcis.records import Person, WalkinIdentity
 from integrations.jhcis.tables import person
 from integrations.nhso.sandbox.faults import Faults
 
 from .conftest import NOW, Site, shot, sign_in
+from .test_child_and_ticket import printed  # noqa: F401 - the recording printer fixture
 
 pytestmark = [pytest.mark.integration, pytest.mark.web]
 
@@ -38,24 +38,6 @@ class Presses:
         self.page.click(selector)
 
 
-class Recording:
-    def __init__(self, inner: TicketPrinter, seen: list[TicketData]) -> None:
-        self.inner, self.seen = inner, seen
-
-    def print_ticket(self, data: TicketData) -> Any:
-        self.seen.append(data)
-        return self.inner.print_ticket(data)
-
-
-@pytest.fixture
-def printed(site: Site) -> Iterator[list[TicketData]]:
-    seen: list[TicketData] = []
-    original = site.deps.printer
-    site.deps.printer = lambda: Recording(original(), seen)  # type: ignore[assignment]
-    yield seen
-    site.deps.printer = original
-
-
 def registered(site: Site, serial: int) -> tuple[Person, str]:
     """A person JHCIS knows, with a mobile number on file, not yet seen today."""
     cid = walkin_cid(serial)
@@ -69,7 +51,9 @@ def registered(site: Site, serial: int) -> tuple[Person, str]:
 
 
 def test_reprint_from_the_queue_row_is_one_press(
-    page: Any, site: Site, printed: list[TicketData]
+    page: Any,
+    site: Site,
+    printed: list[TicketData],  # noqa: F811 - the fixture
 ) -> None:
     target = site.day["coded"][0]
     sign_in(page, "t_staff")
@@ -115,7 +99,9 @@ def test_the_queue_finds_by_hn_name_queue_number_and_citizen_id(page: Any, site:
 
 
 def test_assisted_check_in_is_at_most_three_presses_and_prints_the_ticket(
-    page: Any, site: Site, printed: list[TicketData]
+    page: Any,
+    site: Site,
+    printed: list[TicketData],  # noqa: F811 - the fixture
 ) -> None:
     who, cid = registered(site, 630001)
     sign_in(page, "t_staff")
