@@ -22,3 +22,6 @@ fi
 LOCK="${VPCD_LOCK:-${TMPDIR:-/tmp}/jhcis-kiosk-vpcd-35963.lock}"
 mkdir -p "$(dirname "$LOCK")"
 flock -w 300 "$LOCK" .venv/bin/kiosk demo --out demo-out "$@"
+# The demo patient called at the first service point: the waiting-room board's screenshot
+# and the announcement audio (demo-out/calling/, issue 21).
+.venv/bin/python scripts/calling_demo.py demo-out || echo "demo: the queue call was not shown" >&2

@@ -47,7 +47,9 @@ class BoardHub:
         self.board: dict[str, Any] | None = None
         self.online = True  # the database answered the last poll
         self._revision: tuple[Any, ...] | None = None
-        self._changed = asyncio.Condition()
+        # Set and replaced on each new version: a waiter holds the one of its version. No
+        # Condition: its lock, re-taken while a stream is cancelled, can end unacquired.
+        self._changed = asyncio.Event()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
@@ -62,10 +64,10 @@ class BoardHub:
     async def wait_newer(self, version: int, timeout: float) -> int:
         """The version after `version`, or the same one after `timeout` seconds."""
         self.start()
-        async with self._changed:
-            if self.version == version:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait(), timeout)
+        if self.version == version:
+            changed = self._changed
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(changed.wait(), timeout)
         return self.version
 
     async def _run(self) -> None:
@@ -103,6 +105,6 @@ class BoardHub:
         await self._bump()
 
     async def _bump(self) -> None:
-        async with self._changed:
-            self.version += 1
-            self._changed.notify_all()
+        self.version += 1
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()

@@ -191,32 +191,73 @@ def call_next(
         if not waiting:
             return None
         for candidate in call_order(waiting, since, calling)[:CLAIM_BATCH]:
-            with engine.begin() as conn:
-                claimed = conn.execute(
-                    update(call_entry)
-                    .where(
-                        call_entry.c.id == candidate.id,
-                        call_entry.c.status == WAITING,
-                        call_entry.c.point == point,
-                    )
-                    .values(
-                        status=CALLED,
-                        counter=counter,
-                        calls=call_entry.c.calls + 1,
-                        called_at=now,
-                        called_by=username,
-                        updated_at=now,
-                    )
-                ).rowcount
-                if claimed == 1:
-                    got = _entry(
-                        conn.execute(select(call_entry).where(call_entry.c.id == candidate.id))
-                        .mappings()
-                        .one()
-                    )
-                    _event(conn, got, "call", now, username, lane=_lane(got, calling))
-                    return got
+            got = _claim(
+                engine, calling, entry_id=candidate.id, point=point, counter=counter,
+                username=username, now=now,
+            )  # fmt: skip
+            if got is not None:
+                return got
     raise LineChanged("no claim after many rounds")
+
+
+def _claim(
+    engine: Engine,
+    calling: CallingSettings,
+    *,
+    entry_id: int,
+    point: str,
+    counter: int,
+    username: str | None,
+    now: dt.datetime,
+) -> Entry | None:
+    """The claim itself: this entry, if it still waits at `point`; None if someone was quicker."""
+    with engine.begin() as conn:
+        claimed = conn.execute(
+            update(call_entry)
+            .where(
+                call_entry.c.id == entry_id,
+                call_entry.c.status == WAITING,
+                call_entry.c.point == point,
+            )
+            .values(
+                status=CALLED,
+                counter=counter,
+                calls=call_entry.c.calls + 1,
+                called_at=now,
+                called_by=username,
+                updated_at=now,
+            )
+        ).rowcount
+        if claimed != 1:
+            return None
+        got = _entry(
+            conn.execute(select(call_entry).where(call_entry.c.id == entry_id)).mappings().one()
+        )
+        _event(conn, got, "call", now, username, lane=_lane(got, calling))
+        return got
+
+
+def call_this(
+    engine: Engine,
+    calling: CallingSettings,
+    entry_id: int,
+    *,
+    counter: int,
+    username: str | None,
+    now: dt.datetime,
+) -> Entry:
+    """Call one waiting patient out of turn (staff chose them); LineChanged if taken."""
+    current = entry(engine, entry_id)
+    if current is None:
+        raise LineChanged(f"entry {entry_id} gone")
+    check_place(calling, current.point, counter)
+    got = _claim(
+        engine, calling, entry_id=entry_id, point=current.point, counter=counter,
+        username=username, now=now,
+    )  # fmt: skip
+    if got is None:
+        raise LineChanged(f"entry {entry_id} not waiting")
+    return got
 
 
 def _change(

@@ -231,7 +231,7 @@ async def _board_stream(request: Request, hub: BoardHub, with_board: bool) -> As
     yield f"retry: {RETRY_MS}\n\n"
     loop = asyncio.get_running_loop()
     ends = loop.time() + STREAM_S
-    version = -1
+    version = 0  # the hub's before its first board
     while loop.time() < ends:
         if await request.is_disconnected():
             return
