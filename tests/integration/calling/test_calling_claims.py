@@ -14,9 +14,12 @@ from sqlalchemy import Engine, func, select
 from backoffice.calling import line
 from backoffice.calling.arrivals import take_in_arrivals
 from backoffice.calling.tables import call_entry, call_event, ensure_calling_tables
-from backoffice.testing import make_deps, seed_day
+from backoffice.testing import checkin, make_deps, seed_day, walkin_cid
 from common.config import CallingSettings, ServicePoint
+from common.thaidate import age_on
 from integrations.jhcis.engine import open_engine
+from integrations.jhcis.records import CheckinRequest, WalkinIdentity
+from integrations.jhcis.tables import person
 
 pytestmark = pytest.mark.integration
 
@@ -138,7 +141,14 @@ def test_todays_visits_enter_the_first_line_once_even_from_racing_readers(
     deps = make_deps(jhcis_mariadb_utf8_url, tmp_path)
     try:
         day = seed_day(deps.clinic, NOW.replace(hour=8))
-        visits = [v for kind in day.values() for v in kind]
+        grandmother = WalkinIdentity(
+            cid=walkin_cid(606060), title="นาง", first_name="ทดสอบ", last_name="สูงวัย",
+            birth=dt.date(1950, 3, 1), sex="2",
+        )  # fmt: skip
+        elderly = checkin(
+            deps.clinic, CheckinRequest(key="calling-elderly", at=NOW, identity=grandmother)
+        )
+        visits = [v for kind in day.values() for v in kind] + [elderly]
         calling = deps.settings.calling
         made: list[int] = []
         barrier = threading.Barrier(3)
@@ -161,6 +171,20 @@ def test_todays_visits_enter_the_first_line_once_even_from_racing_readers(
         assert sorted(e.queue_no for e in entries if e.queue_no is not None) == sorted(
             v.queue_no for v in visits if v.queue_no is not None
         )
+        # The elderly lane comes from the birth date the check-in wrote (JHCIS person.birth).
+        with deps.clinic.engine.connect() as conn:
+            lanes = conn.execute(
+                select(person.c.birth, call_entry.c.priority).join(
+                    person,
+                    (person.c.pcucodeperson == call_entry.c.pcucodeperson)
+                    & (person.c.pid == call_entry.c.pid),
+                )
+            ).all()
+        assert len(lanes) == len(visits)
+        for birth, lane in lanes:
+            elderly = birth is not None and age_on(birth, DAY) >= calling.elderly_age
+            assert (lane == "elderly") == elderly, (birth, lane)
+        assert sum(1 for _, lane in lanes if lane == "elderly") == 1
         # Calling walks the line in check-in order (no one in the priority lane here
         # unless the synthetic person is 60 or older: then they come after two regulars).
         first = line.call_next(
