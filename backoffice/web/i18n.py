@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backoffice.web.labels import audit_details, code_label, error_message, has_label
 from common.thaidate import format_date_en, format_date_th
 
 LANGS = ("th", "en")
@@ -25,6 +26,40 @@ WORDS: dict[str, tuple[str, str]] = {
     "nav_close_right": ("ปิดสิทธิ สปสช.", "NHSO close right"),
     "nav_reminders": ("นัดหมาย", "Appointments"),
     "nav_phr": ("ส่ง PHR", "MOPH-PHR"),
+    # the menu, grouped by task (issue 22, item 1)
+    "menu": ("เมนู", "Menu"),
+    "language": ("ภาษา", "Language"),
+    "nav_today": ("วันนี้", "Today"),
+    "nav_claims": ("เคลม", "Claims"),
+    "nav_appointments": ("นัดหมาย", "Appointments"),
+    "nav_system": ("ระบบ", "System"),
+    "nav_calling": ("เรียกคิว", "Call the queue"),
+    "nav_ndp": ("เคลม 13 แฟ้ม (NDP)", "13-file claims (NDP)"),
+    # table headings of the claim pages: one word per thing (issue 22, item 2)
+    "visit_date": ("วันที่มารับบริการ", "Visit date"),
+    "main_right": ("สิทธิหลัก", "Main right"),
+    "amount_total": ("ค่าใช้จ่ายรวม (บาท)", "Total (baht)"),
+    "amount_paid": ("ผู้ป่วยจ่ายเอง (บาท)", "Paid by the patient (baht)"),
+    "amount_claim": ("ขอเบิก (บาท)", "Claimed (baht)"),
+    "send_it": ("ส่ง", "Send"),
+    "reason": ("เหตุผล", "Reason"),
+    "problem": ("ปัญหาที่พบ", "Problem"),
+    "nhso_seq": ("เลขที่รายการ สปสช.", "NHSO item no."),
+    "claim_for": ("รายการที่เคลม", "Claim for"),
+    "reference": ("เลขอ้างอิง", "Reference"),
+    "moph_answer": ("สถานะที่ MOPH", "Status at MOPH"),
+    "ndp_claim": ("เคลม 13 แฟ้ม", "13-file claim"),
+    "job": ("งาน", "Job"),
+    "results_csv": ("ดาวน์โหลดผล (CSV)", "Download the results (CSV)"),
+    "attempts": ("ครั้งที่ส่ง", "Attempts"),
+    "import_dup": ("สปสช. มีบางรายการแล้ว", "some already at NHSO"),
+    "role_default": ("ตามตำแหน่งใน JHCIS", "from the JHCIS post"),
+    "change_role": ("เปลี่ยนสิทธิ์", "Change role"),
+    "no_config_file": (
+        "ไม่มีแฟ้มการตั้งค่า: เริ่มโปรแกรมด้วย --config แฟ้ม จึงจะเปลี่ยนการตั้งค่าข้างบนได้",
+        "No configuration file: start with --config FILE to change the settings above",
+    ),
+    "service_not_finished": ("ยังไม่เสร็จสิ้นบริการใน JHCIS", "Service not finished in JHCIS yet"),
     "vaccine_history": ("ประวัติวัคซีน (รพ.สต. + MOPH IC)", "Vaccine history (clinic + MOPH IC)"),
     "health": ("สถานะตู้", "Kiosk health"),
     "settings": ("ตั้งค่า", "Settings"),
@@ -252,7 +287,32 @@ class Translator:
             return key
         return pair[0] if self.lang == "th" else pair[1]
 
-    def date(self, day: dt.date | None) -> str:
+    def label(self, kind: str, code: object) -> str:
+        """A staff-facing code (a status, a kind, a role...) as words in this language."""
+        return code_label(kind, code, self.lang)
+
+    def role(self, role: str) -> str:
+        return code_label("role", role, self.lang)
+
+    def outcome(self, code: str) -> str:
+        """An audit outcome: "ok" and the like as words, else the error it names."""
+        return self.label("audit", code) if has_label("audit", code) else self.error(code)
+
+    def details(self, text: str) -> str:
+        """An audit entry's recorded details as words."""
+        return audit_details(text, self.lang, self.date)
+
+    def error(self, code: str | None) -> str:
+        """A stored error code as its message in this language."""
+        return error_message(code, self.lang)
+
+    def date(self, day: dt.date | str | None) -> str:
+        """A date in the Buddhist era; an ISO date held as text is read first."""
+        if isinstance(day, str):
+            try:
+                return self.date(dt.date.fromisoformat(day[:10]))
+            except ValueError:
+                return day
         if day is None:
             return ""
         return format_date_th(day) if self.lang == "th" else format_date_en(day)

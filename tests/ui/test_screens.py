@@ -343,30 +343,15 @@ def test_every_character_shown_exists_in_the_thai_font(landscape: dict[str, Any]
     assert missing == [], f"would render as boxes: {missing}"
 
 
-# Golden pictures of every state the shipped panels show, in both languages (issue 20):
-# kept at half size, compared with a tolerance for anti-aliasing, so a moved widget, a
-# changed word or a lost line fails while a sub-pixel difference does not.
+# Golden pictures of every state the shipped panels show, in both languages (issue 20);
+# how they are kept and compared: tests/pictures.py.
 GOLDEN = ROOT / "tests" / "golden" / "kiosk"
-GOLDEN_SCALE = 2
-CHANGED_PIXELS_ALLOWED = 0.004  # share of pixels differing by more than 48 in a channel
-
-
-def _half(path: Path) -> Image.Image:
-    with Image.open(path) as image:
-        rgb = image.convert("RGB")
-    return rgb.resize((rgb.width // GOLDEN_SCALE, rgb.height // GOLDEN_SCALE), Image.BOX)
-
-
-def _changed_share(a: Image.Image, b: Image.Image) -> float:
-    from PIL import ImageChops
-
-    diff = ImageChops.difference(a, b).convert("L").point(lambda v: 255 if v > 48 else 0)
-    histogram = diff.histogram()
-    return histogram[255] / (a.width * a.height)
 
 
 def test_every_screen_matches_its_golden_picture(panel: dict[str, Any]) -> None:
     import os
+
+    from tests.pictures import compare
 
     update = os.environ.get("UPDATE_GOLDEN") == "1"
     differing: dict[str, float] = {}
@@ -375,22 +360,9 @@ def test_every_screen_matches_its_golden_picture(panel: dict[str, Any]) -> None:
         with Image.open(shot) as image:
             size = f"{image.width}x{image.height}"
         golden = GOLDEN / f"{size}-{render['name']}-{render['lang']}.png"
-        produced = _half(shot)
-        if update:
-            golden.parent.mkdir(parents=True, exist_ok=True)
-            # a palette keeps the files small; the comparison allows for its rounding
-            palette = produced.quantize(colors=96, method=Image.Quantize.MEDIANCUT)
-            palette.save(golden, optimize=True)
-            continue
-        assert golden.exists(), f"no golden picture {golden.name}: UPDATE_GOLDEN=1 makes it"
-        with Image.open(golden) as kept:
-            expected = kept.convert("RGB")
-        if expected.size != produced.size:
-            differing[golden.name] = 1.0
-            continue
-        share = _changed_share(expected, produced)
-        if share > CHANGED_PIXELS_ALLOWED:
-            differing[golden.name] = round(share, 4)
+        share = compare(shot, golden, update=update)
+        if share is not None:
+            differing[golden.name] = share
     assert differing == {}, (
         f"screens differ from tests/golden/kiosk (look at var/test/screens): {differing}"
     )

@@ -95,7 +95,7 @@ def finished(client: TestClient, url: str) -> str:
 
 
 def statuses(page: str) -> list[str]:
-    return re.findall(r'<td class="status">([^<]+)</td>', page)
+    return re.findall(r'<tr data-status="([^"]+)"', page.split('id="outcomes"')[1])
 
 
 def test_close_right_page_send_cancel_rollback(deps: WebDeps, nhso: SandboxServer) -> None:

@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from backoffice.testing import make_deps
 from backoffice.web.deps import WebDeps
 from integrations.nhso.sandbox import SandboxServer
-from tests.integration.claims.test_claims_web import csrf, signed_in
+from tests.integration.claims.test_claims_web import csrf, signed_in, statuses
 
 from .conftest import clinic_seed, close_rights
 
@@ -63,7 +63,7 @@ def test_the_claims_page_exports_sends_and_shows_nhso_s_message_in_thai(
     batch = re.search(r'<option value="(NDP_[^"]+)"', page)
     assert batch, page[-2000:]
     sent = run_job(client, "/claims/ndp/send", {"batch": batch.group(1)})
-    assert re.findall(r'<td class="status">([^<]+)</td>', sent) == ["sent", "sent"]
+    assert statuses(sent) == ["sent", "sent"]
     assert sorted(u for up in sandbox.ndp.uploads for u in up["seqs"]) == ["104", "109"]
 
     run_job(client, "/claims/ndp/status", {})

@@ -241,7 +241,7 @@ def test_mounted_room_pages_render_for_staff_with_nav_links(page: Any) -> None:
     sign_in(page, "t_staff")
     page.wait_for_url("**/queue")
     for name, (path, label) in ROOM_PAGES.items():
-        page.click(f"nav.main >> text={label}")  # reached from the menu, not by URL only
+        page.click(f"nav.main a >> text={label}")  # reached from the menu, not by URL only
         page.wait_for_url(f"**{path}")
         assert page.locator("h1").count() >= 1, path
         assert page.locator("[data-error-code]").count() == 0, path
