@@ -61,6 +61,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "pregnant": ("หญิงตั้งครรภ์", "Pregnant"),
     "monk": ("พระภิกษุสามเณร", "Monk"),
     "set": ("บันทึก", "Set"),
+    "manage": ("จัดการ", "Manage"),
     "now_serving": ("กำลังเรียกที่ช่องนี้", "Called to this counter"),
     "line": ("คิวที่รอ", "Waiting"),
     "called_elsewhere": ("เรียกแล้ว (ช่องอื่น)", "Called (other counters)"),

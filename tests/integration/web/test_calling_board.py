@@ -201,6 +201,14 @@ def test_a_call_reaches_the_board_and_the_other_caller_and_survives_a_restart(
         0, timeout=3000
     )
     expect(second.locator(f'#calling-elsewhere li[data-queue="{called}"]')).to_have_count(1)
+    first.screenshot(path=str(SHOTS / "calling-caller.png"), full_page=True)
+    # Every button and choice on the phone is a comfortable target (>= 44 px).
+    small = first.eval_on_selector_all(
+        "button, select, summary",
+        "els => els.filter(e => e.offsetParent && e.getBoundingClientRect().height < 44)"
+        ".map(e => e.outerHTML.slice(0, 80))",
+    )
+    assert small == [], small
     # The second caller calls the next one: never the same patient.
     assert _call_next(second) != called
 
