@@ -60,7 +60,8 @@ def fill_line(url: str, count: int, first_no: int) -> None:
             {
                 "pcucode": "99999", "visitno": 900_000 + n, "visitdate": NOW.date(),
                 "pcucodeperson": "99999", "pid": 900_000 + n, "queue_no": n,
-                "masked_name": "", "point": "screening", "status": "waiting", "calls": 0,
+                "masked_name": "", "first_point": "screening", "point": "screening",
+                "status": "waiting", "calls": 0,
                 "enqueued_at": NOW + dt.timedelta(seconds=n), "updated_at": NOW,
             }
             for n in range(first_no, first_no + count)

@@ -82,6 +82,7 @@ def take_in_arrivals(
             "queue_no": numbers[(row.pcucode, row.visitno)],
             "masked_name": row.masked_name[:100],
             "priority": "elderly" if (row.pcucodeperson, row.pid) in elderly else None,
+            "first_point": first,
             "point": first,
             "status": "waiting",
             "calls": 0,

@@ -1,9 +1,10 @@
 """Our tables for calling the queue (all ``kiosk_``-prefixed; JHCIS is never written).
 
-* ``kiosk_call_entry``: one row a visit of the day: where the patient waits or is being
-  served (point, counter), in which lane, how often called. Made from the JHCIS visit
-  the check-in opened (:mod:`backoffice.calling.arrivals`), so the check-in keeps its
-  one transaction and a visit opened in JHCIS itself is called too.
+* ``kiosk_call_entry`` (declared in :mod:`integrations.jhcis.call_line`, which the ticket
+  reads): one row a visit of the day: where the patient waits or is being served (point,
+  counter), in which lane, how often called. Made from the JHCIS visit the check-in opened
+  (:mod:`backoffice.calling.arrivals`), so the check-in keeps its one transaction and a
+  visit opened in JHCIS itself is called too.
 * ``kiosk_call_event``: every call, recall, skip, send-on and finish, in order: the
   board's announcements, the priority rule's memory and the revision the board watches.
 * ``kiosk_display_screen``: the waiting-room screens allowed to show the board, by the
@@ -25,38 +26,14 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from integrations.jhcis.call_line import kiosk_call_entry
 from integrations.jhcis.own_tables import ensure_kiosk_tables
 from integrations.jhcis.types import JhcisDate
 
 calling_metadata = MetaData()
 
-# status: waiting -> called -> (waiting at the next point | done | waiting again | absent)
-call_entry = Table(
-    "kiosk_call_entry",
-    calling_metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("pcucode", CHAR(5), nullable=False),
-    Column("visitno", Integer, nullable=False),
-    Column("visitdate", JhcisDate, nullable=False),
-    Column("pcucodeperson", CHAR(5), nullable=False),
-    Column("pid", Integer, nullable=False),
-    Column("queue_no", Integer),  # None: a visit JHCIS opened whose place was taken
-    Column("masked_name", String(100)),
-    Column("priority", String(10)),  # elderly | disabled | pregnant | monk | None
-    Column("point", String(20), nullable=False),
-    Column("status", String(10), nullable=False),
-    Column("counter", Integer),
-    Column("calls", Integer, nullable=False, default=0),
-    Column("enqueued_at", DateTime, nullable=False),
-    Column("called_at", DateTime),
-    Column("called_by", String(35)),
-    Column("updated_at", DateTime, nullable=False),
-    # One row a visit: the unique key is also what makes a second arrival a no-op.
-    UniqueConstraint("pcucode", "visitno", "visitdate", name="kiosk_call_entry_visit"),
-    Index("kiosk_call_entry_line", "visitdate", "point", "status"),
-    mysql_engine="InnoDB",
-    mysql_charset="utf8mb4",
-)
+#: Declared below the applications so that the ticket can read the line too.
+call_entry = kiosk_call_entry
 
 # action: call | recall | skip | absent | back | send | done | priority
 call_event = Table(

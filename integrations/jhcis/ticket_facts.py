@@ -12,8 +12,10 @@
   ``flagservice = '01'``, new and waiting, what a check-in writes and no service point
   has changed yet (reference §2; JHCIS's other codes: screened, finished, ...). It is
   only as right as the staff keep that status: a clinic that does not move visits on in
-  JHCIS sees the count grow all day. ``None`` where this JHCIS has no ``flagservice``,
-  and for a visit that is itself no longer waiting.
+  JHCIS sees the count grow all day, unless it calls the queue with the backoffice
+  (backoffice/calling): a visit its line has called away from the first point is not
+  counted (``integrations.jhcis.call_line``, read when the table exists). ``None`` where
+  this JHCIS has no ``flagservice``, and for a visit that is itself no longer waiting.
 * **The right.** NHSO's main right kept with the visit (JHCIS's ``visit.main_inscl`` or
   our copy), else JHCIS's right of the visit (``visit.rightcode`` in ``cright``: its
   ``mapright`` when that is an NHSO code, else its ``rightname``).
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, func, not_, select
 
+from integrations.jhcis.call_line import kiosk_call_entry, moved_on
 from integrations.jhcis.clinic import FLAG_WAITING, ClinicDatabase
 from integrations.jhcis.own_tables import belongs_to_visit, kiosk_visit
 from integrations.jhcis.records import Visit
@@ -63,7 +66,11 @@ def ticket_facts(clinic: ClinicDatabase, of: Visit) -> TicketFacts:
         return TicketFacts(
             queue_no=of.queue_no if of.queue_no is not None else _daily_place(conn, of),
             waiting=waiting,
-            waiting_ahead=_waiting_ahead(conn, of) if has_flag and waiting else None,
+            waiting_ahead=(
+                _waiting_ahead(conn, of, clinic.profile.has_table(kiosk_call_entry.name))
+                if has_flag and waiting
+                else None
+            ),
             main_inscl=(main_inscl or "").strip() or None,
             jhcis_mapright=(mapright or "").strip() or None,
             jhcis_rightname=clinic._decoded("cright", "rightname", rightname),
@@ -119,8 +126,9 @@ def _daily_place(conn: Connection, of: Visit) -> int | None:
     return None if taken else place
 
 
-def _waiting_ahead(conn: Connection, of: Visit) -> int:
+def _waiting_ahead(conn: Connection, of: Visit, calling: bool) -> int:
     same_person = and_(visit.c.pcucodeperson == of.pcucodeperson, visit.c.pid == of.pid)
+    called_away = [not_(moved_on())] if calling else []
     return int(
         conn.execute(
             select(func.count())
@@ -130,6 +138,7 @@ def _waiting_ahead(conn: Connection, of: Visit) -> int:
                 visit.c.visitno < of.visitno,
                 visit.c.flagservice == FLAG_WAITING,
                 not_(same_person),
+                *called_away,
             )
         ).scalar_one()
     )

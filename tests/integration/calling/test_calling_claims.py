@@ -17,9 +17,11 @@ from backoffice.calling.tables import call_entry, call_event, ensure_calling_tab
 from backoffice.testing import checkin, make_deps, seed_day, walkin_cid
 from common.config import CallingSettings, ServicePoint
 from common.thaidate import age_on
+from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.engine import open_engine
 from integrations.jhcis.records import CheckinRequest, WalkinIdentity
 from integrations.jhcis.tables import person
+from integrations.jhcis.ticket_facts import ticket_facts
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +45,7 @@ def fill(engine: Engine, count: int) -> None:
             "pcucode": "99901", "visitno": i, "visitdate": DAY, "pcucodeperson": "99901",
             "pid": i, "queue_no": i, "masked_name": "ท*** ท***",
             "priority": "elderly" if i % 5 == 0 else ("monk" if i % 17 == 0 else None),
-            "point": "exam", "status": "waiting", "calls": 0,
+            "first_point": "exam", "point": "exam", "status": "waiting", "calls": 0,
             "enqueued_at": NOW + dt.timedelta(seconds=i), "updated_at": NOW,
         }
         for i in range(1, count + 1)
@@ -194,4 +196,45 @@ def test_todays_visits_enter_the_first_line_once_even_from_racing_readers(
         assert first is not None
         assert take_in_arrivals(deps.clinic, calling, DAY, NOW) == 0
     finally:
+        deps.clinic.dispose()
+
+
+def test_the_ticket_counts_only_those_still_waiting_for_the_first_point(
+    jhcis_mariadb_utf8_url: str, tmp_path: Path
+) -> None:
+    deps = make_deps(jhcis_mariadb_utf8_url, tmp_path)
+    day = NOW.date() + dt.timedelta(days=1)  # a day of its own in the module's database
+    ticket_db = None
+    try:
+        seeded = seed_day(deps.clinic, dt.datetime.combine(day, dt.time(8, 0)))
+        visits = sorted((v for kind in seeded.values() for v in kind), key=lambda v: v.visitno)
+        last = visits[-1]
+        calling = deps.settings.calling
+        take_in_arrivals(deps.clinic, calling, day, NOW)
+        # A fresh connection reads the profile with our table in it (as a kiosk started
+        # after the backoffice does).
+        ticket_db = ClinicDatabase.from_url(jhcis_mariadb_utf8_url)
+        before = ticket_facts(ticket_db, last).waiting_ahead
+        assert before == len(visits) - 1
+        first_point = calling.points[0].code
+        now = dt.datetime.combine(day, dt.time(9, 0))
+        called = line.call_next(
+            deps.clinic.engine, calling, day=day, point=first_point, counter=1,
+            username="t_staff", now=now,
+        )  # fmt: skip
+        assert called is not None
+        assert ticket_facts(ticket_db, last).waiting_ahead == before - 1
+        # Not there: back in the first line, so ahead again.
+        line.skip(deps.clinic.engine, calling, called.id, username="t_staff", now=now)
+        assert ticket_facts(ticket_db, last).waiting_ahead == before
+        again = line.call_next(
+            deps.clinic.engine, calling, day=day, point=first_point, counter=1,
+            username="t_staff", now=now,
+        )  # fmt: skip
+        assert again is not None
+        line.send_to(deps.clinic.engine, calling, again.id, "exam", username="t", now=now)
+        assert ticket_facts(ticket_db, last).waiting_ahead == before - 1
+    finally:
+        if ticket_db is not None:
+            ticket_db.dispose()
         deps.clinic.dispose()

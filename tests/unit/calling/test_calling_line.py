@@ -30,7 +30,7 @@ def add(engine: Engine, n: int, priority: str | None = None, point: str = "scree
         conn.execute(
             call_entry.insert().values(
                 pcucode="99901", visitno=n, visitdate=DAY, pcucodeperson="99901", pid=n,
-                queue_no=n, masked_name=f"ท*** {n}", priority=priority, point=point,
+                queue_no=n, masked_name=f"ท*** {n}", priority=priority, first_point=point, point=point,
                 status="waiting", calls=0, enqueued_at=NOW + dt.timedelta(minutes=n),
                 updated_at=NOW,
             )
