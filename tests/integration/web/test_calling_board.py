@@ -16,12 +16,14 @@ from typing import Any
 import pytest
 from PIL import Image, ImageChops
 from playwright.sync_api import expect
+from sqlalchemy import select
 
 from backoffice.app import create_app
 from backoffice.calling.screens import add_screen
 from backoffice.calling.voice import CHIME, INVITE, render_clips, rendered_dir
 from backoffice.testing import make_deps, seed_day
 from backoffice.web.deps import WebDeps
+from backoffice.web.tables import audit_log
 from common.config import CallingSettings, ServicePoint
 
 from .conftest import NOW, SHOTS, Clock, sign_in
@@ -226,6 +228,17 @@ def test_a_call_reaches_the_board_and_the_other_caller_and_survives_a_restart(
     expect(board.locator(".board-latest-no")).to_have_text(again, timeout=DISPLAY_WITHIN_MS)
     for page in (first, second, board):
         page.context.close()
+    # Every call and every action is in the audit trail, with who and which visit.
+    with server.deps.clinic.engine.connect() as conn:
+        audited = conn.execute(
+            select(audit_log.c.action, audit_log.c.username, audit_log.c.target).where(
+                audit_log.c.action.like("call_%")
+            )
+        ).all()
+    calls = [a for a in audited if a.action == "call_next"]
+    assert {a.username for a in calls} >= {"t_staff", "t_admin"}
+    assert all(a.target and "/" in a.target for a in calls)  # pcucode/visitno
+    assert any(a.action == "call_done" for a in audited)
 
 
 def test_the_announcement_is_served_with_its_chime_first(browser: Any, live: Any) -> None:
