@@ -419,6 +419,18 @@ class NdpSettings(Section):
     timeout_s: float = Field(60.0, gt=0, le=300)
 
 
+class RemindersSettings(Section):
+    """Reminder lists: ``[reminders]`` (backoffice/reminders/README.md)."""
+
+    mask_contact_details: bool = Field(
+        True,
+        description=(
+            "the village health volunteer's (อสม.) copy of the reminder PDF masks house "
+            "number, phone and guardian's name; the staff copy always shows them"
+        ),
+    )
+
+
 class UpdatesSettings(Section):
     """The district's update server (hawkBit DDI API, e.g. gooseBit): ``[updates]``.
 
@@ -467,6 +479,7 @@ class Settings(BaseSettings):
     calling: CallingSettings = CallingSettings()
     moph: MophSettings = MophSettings()
     ndp: NdpSettings = NdpSettings()
+    reminders: RemindersSettings = RemindersSettings()
     updates: UpdatesSettings = UpdatesSettings()
     logging: LoggingSettings = LoggingSettings()
 

@@ -14,6 +14,8 @@ PACKAGES=(
   fonts-thai-tlwg
   # ICU for Thai line breaks between words: PyICU compiles against it in the venv
   libicu-dev
+  # pdftoppm/pdftotext: the tests look at the reminder PDFs as pages and as text
+  poppler-utils
   # systemd notify/watchdog and journal logging (systemd-python)
   libsystemd-dev
   # Kivy offscreen rendering (EGL + llvmpipe) and input

@@ -30,11 +30,12 @@ from backoffice.reminders.channels import (
     SlipChannel,
     SmsGatewayChannel,
 )
+from backoffice.reminders.contacts import contacts_of
 from backoffice.reminders.errors import BadReminderOption
 from backoffice.reminders.ic_push import IcPusher
 from backoffice.reminders.ic_service import RefreshReport, ic_client, refresh
 from backoffice.reminders.ledger import ANY_CHANNEL, ReminderLedger
-from backoffice.reminders.pdf import appointments_pdf, write_pdf
+from backoffice.reminders.pdf import COPIES, appointments_pdf, write_pdf
 from backoffice.reminders.sender import send_reminders
 from common.cli import add_db_argument, add_json_argument, bounded_int, fail, print_json
 from common.config import Settings
@@ -81,6 +82,12 @@ def register(subparsers: Any) -> None:
     pdf.add_argument("--missed", action="store_true", help="missed instead of due")
     pdf.add_argument("--lookback", type=LOOKBACK, default=90)
     pdf.add_argument("--out", type=Path, required=True, help="PDF file to write")
+    pdf.add_argument(
+        "--copy",
+        choices=COPIES,
+        default="staff",
+        help="volunteer: the อสม. copy, contact details masked ([reminders] mask_contact_details)",
+    )
     pdf.set_defaults(handler=pdf_command)
 
     send = sub.add_parser("send", help="remind appointments in the next --days days")
@@ -270,8 +277,15 @@ def pdf_command(args: argparse.Namespace, settings: Settings) -> int:
                 items = _due(clinic, today, args.days, args)[0]
                 end = today + dt.timedelta(days=max(1, args.days) - 1)
                 title = f"รายชื่อผู้มีนัด {format_date_th(today)} ถึง {format_date_th(end)}"
+            contacts = contacts_of(clinic.engine, items)
         data = appointments_pdf(
-            items, title=title, clinic_name=settings.clinic.name, printed_at=dt.datetime.now()
+            items,
+            title=title,
+            clinic_name=settings.clinic.name,
+            printed_at=dt.datetime.now(),
+            contacts=contacts,
+            copy=args.copy,
+            mask_contact_details=settings.reminders.mask_contact_details,
         )
         path = write_pdf(args.out, data)
     except (BilingualError, OSError) as error:

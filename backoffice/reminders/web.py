@@ -27,10 +27,11 @@ from starlette.responses import RedirectResponse, Response
 
 from backoffice.exports.web import add_template_folder, texts
 from backoffice.reminders import given_elsewhere
+from backoffice.reminders.contacts import contacts_of
 from backoffice.reminders.ic_push import IcPusher
 from backoffice.reminders.ic_service import ic_client, look_up
 from backoffice.reminders.ledger import ReminderLedger
-from backoffice.reminders.pdf import appointments_pdf
+from backoffice.reminders.pdf import COPIES, appointments_pdf
 from backoffice.reminders.timeline import cid_of, find_person
 from backoffice.web.errors import BadInput
 from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
@@ -54,6 +55,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "show": ("แสดง", "Show"),
     "pdf_due": ("พิมพ์รายชื่อผู้มีนัด (PDF)", "Print due list (PDF)"),
     "pdf_missed": ("พิมพ์รายชื่อผู้ขาดนัด (PDF)", "Print missed list (PDF)"),
+    "pdf_due_volunteer": ("รายชื่อผู้มีนัด สำเนาสำหรับ อสม. (PDF)", "Due list, volunteer's copy (PDF)"),
+    "pdf_missed_volunteer": ("รายชื่อผู้ขาดนัด สำเนาสำหรับ อสม. (PDF)",
+                             "Missed list, volunteer's copy (PDF)"),
     "log": ("บันทึกการแจ้งเตือน", "Reminder log"),
     "due": ("ผู้มีนัด", "Due"),
     "missed": ("ขาดนัด (90 วันที่ผ่านมา)", "Missed (last 90 days)"),
@@ -157,6 +161,9 @@ async def reminders_page(page: Page) -> Response:
 def _pdf(missed: bool) -> Callable[[Page], Awaitable[Response]]:
     async def endpoint(page: Page) -> Response:
         day, days, kind = _params(page)
+        copy = page.query("copy", "staff")
+        if copy not in COPIES:
+            raise BadInput("bad reminder copy")
         engine = page.deps.clinic.engine
         if missed:
             title = f"รายชื่อผู้ขาดนัด ก่อนวันที่ {format_date_th(day)}"
@@ -169,15 +176,21 @@ def _pdf(missed: bool) -> Callable[[Page], Awaitable[Response]]:
                 given_elsewhere.due, engine, day, days, kinds=KINDS[kind], own_hcode=hcode
             )
             items = found[0]
+        contacts = await threaded(contacts_of, engine, items)
         data: bytes = await threaded(
             appointments_pdf,
             items,
             title=title,
             clinic_name=page.deps.settings.clinic.name,
             printed_at=page.deps.clock(),
+            contacts=contacts,
+            copy=copy,
+            mask_contact_details=page.deps.settings.reminders.mask_contact_details,
+            lang="en" if page.lang == "en" else "th",
         )
-        await threaded(page.audit, "reminders_pdf", target="missed" if missed else "due")
-        name = f"{'missed' if missed else 'due'}-{day.isoformat()}.pdf"
+        which = "missed" if missed else "due"
+        await threaded(page.audit, "reminders_pdf", target=f"{which}:{copy}")
+        name = f"{which}-{copy}-{day.isoformat()}.pdf"
         return Response(
             data,
             media_type="application/pdf",
