@@ -156,11 +156,12 @@ class PrinterSettings(Section):
     width_dots: int = Field(576, ge=200, le=832)
     footer: str = "ขอบคุณที่ใช้บริการ"
     next_step: str = Field(
-        "ไปที่จุดซักประวัติ",
+        "",
         max_length=60,
         description=(
             "Where the patient goes next, printed large on the ticket while the visit "
-            "waits (e.g. ไปที่จุดซักประวัติ, รอหน้าห้องตรวจ); empty = no such line"
+            "waits (e.g. รอหน้าห้องตรวจ); empty = 'ไปที่จุด' and the first service point "
+            "of [calling] (the line a check-in enters); '-' = no such line"
         ),
     )
     simulate: bool = Field(True, description="Run the loopback printer (demo only)")
@@ -507,6 +508,15 @@ class Settings(BaseSettings):
     @property
     def is_demo_db(self) -> bool:
         return not self.database.url
+
+    @property
+    def ticket_next_step(self) -> str:
+        """The ticket's "where to go" line: the clinic's words, else the first service
+        point's line that the check-in enters, so the ticket and the caller agree."""
+        words = self.printer.next_step.strip()
+        if words == "-":
+            return ""
+        return words or f"ไปที่จุด{self.calling.points[0].th}"
 
 
 class ConfigError(Exception):

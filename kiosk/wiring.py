@@ -239,7 +239,7 @@ def _start(
         clinic_name=settings.clinic.name,
         footer=settings.printer.footer,
         sandbox=sandbox is not None,
-        next_step=settings.printer.next_step,
+        next_step=settings.ticket_next_step,
     )
 
     services = KioskServices(

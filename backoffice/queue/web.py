@@ -172,7 +172,7 @@ def ticket_for(page: Page, row: VisitRow) -> TicketData:
         right_name=facts.right() or None,
         service_name=service_name(page, row.claim_type),
         waiting_ahead=facts.waiting_ahead,
-        next_step=settings.printer.next_step if facts.waiting else "",
+        next_step=settings.ticket_next_step if facts.waiting else "",
         claim_code=row.claim_code,
         hn=str(row.pid),
         visitno=row.visitno,

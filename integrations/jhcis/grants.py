@@ -89,6 +89,11 @@ KIOSK_PRIVILEGES: dict[str, tuple[str, ...]] = {
     "visitepiappoint": ("SELECT",),
     "visitepi": ("SELECT",),
     "cdrug": ("SELECT",),
+    # The ticket's "waiting ahead" leaves out whom the calling room already called
+    # (integrations/jhcis/call_line.py); the backoffice creates and writes the table.
+    # CREATE only because MySQL refuses a grant on a table that is not there yet unless
+    # it includes CREATE; the kiosk never creates it.
+    "kiosk_call_entry": ("SELECT", "CREATE"),
     **_OWN,
 }
 

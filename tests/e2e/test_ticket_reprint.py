@@ -90,7 +90,7 @@ def test_a_visit_opened_in_jhcis_is_reprinted_with_its_place_never_its_visit_num
     assert ticket.right_name == "บัตรทอง (UCS)"  # the sandbox's right, not the claim type
     assert ticket.service_name == "ตรวจรักษาทั่วไป"  # the service, in the clinic's words
     assert ticket.waiting_ahead == ahead
-    assert ticket.next_step == runtime.settings.printer.next_step == "ไปที่จุดซักประวัติ"
+    assert ticket.next_step == runtime.settings.ticket_next_step == "ไปที่จุดซักประวัติ"
     # What reached the printer is that ticket, dot for dot.
     job = runtime.loopback.wait_for_jobs(1)[0]
     assert job.printed and job.image is not None
