@@ -312,10 +312,13 @@ def _watch_wave(
     shown: dict[str, str] = {}
     while True:
         states = {d["id"]: d for d in fleet.devices() if d["id"] in members}
+        # A kiosk in Error is offered nothing until forced (fleet.py retry); gooseBit
+        # clears the force when the kiosk closes the action. So Error without force is
+        # a failure: of this wave, or an earlier one nobody retried.
         failed = {
             device: fleet.log(device)
             for device, d in states.items()
-            if str(d.get("last_state")) == "Error"
+            if str(d.get("last_state")) == "Error" and not d.get("force_update")
         }
         if failed:
             return WaveResult(feed, False, f"{len(failed)} kiosk(s) failed", failed)

@@ -39,7 +39,7 @@ def bundles(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     rootfs = small_rootfs(work / "rootfs.ext4")
     return {
         version: make_bundle(rootfs, version, keys, work / f"kiosk-{version}.raucb")
-        for version in ("0.2.0", "0.3.0", "0.4.0")
+        for version in ("0.2.0", "0.3.0", "0.4.0", "0.5.0")
     }
 
 
@@ -152,3 +152,25 @@ def test_rollout_stops_when_the_pilot_fails(
     paused = [r for r in goosebit.admin.rollouts() if r["feed"] == "pilot2"]
     assert paused and all(r["paused"] for r in paused), paused
     assert read_status(tmp_path / "pilot" / "update-status.json")["last"]["result"] == "refused"
+
+
+def test_a_kiosk_left_in_error_stops_the_next_rollout_until_it_is_retried(
+    goosebit: RunningFleet, bundles: dict[str, Path], tmp_path: Path
+) -> None:
+    kiosk = simulated_kiosk(goosebit, "99904-1", "pilot4", tmp_path)
+    kiosk.rauc.refuse = "signature verification failed"
+    software = goosebit.admin.upload(bundles["0.5.0"])
+    kiosk.run_in_background()
+    try:
+        first = fleet.run_rollout(goosebit.admin, software, ["pilot4"], timeout_s=60, poll_s=1)
+        assert not first[0].ok and len(kiosk.rauc.installed) == 1
+        kiosk.rauc.refuse = None  # fixed, but nobody retried the kiosk
+        again = fleet.run_rollout(goosebit.admin, software, ["pilot4"], timeout_s=60, poll_s=1)
+        assert not again[0].ok and "99904-1" in again[0].failed
+        assert len(kiosk.rauc.installed) == 1  # never offered again
+        goosebit.admin.set_devices(["99904-1"], force_update=True)  # what fleet.py retry does
+        retried = fleet.run_rollout(goosebit.admin, software, ["pilot4"], timeout_s=120, poll_s=1)
+    finally:
+        kiosk.close()
+    assert retried[0].ok, retried
+    assert kiosk.rauc.booted == "B" and goosebit.admin.device("99904-1")["sw_version"] == "0.5.0"
