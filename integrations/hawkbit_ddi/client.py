@@ -6,6 +6,7 @@ never logged and never part of an error's text.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import logging
@@ -115,7 +116,12 @@ class DdiClient:
         destination.parent.mkdir(parents=True, exist_ok=True)
         received = 0
         try:
-            with self._http.stream("GET", artifact.download_url) as response:
+            request = self._http.build_request("GET", artifact.download_url)
+            if request.url.netloc != httpx.URL(self.base_url).netloc:
+                # A link to another host (an object store): the device token is for the
+                # update server only.
+                del request.headers["Authorization"]
+            with contextlib.closing(self._http.send(request, stream=True)) as response:
                 self._check_status(response)
                 with partial.open("wb") as out:
                     for block in response.iter_bytes(CHUNK_BYTES):

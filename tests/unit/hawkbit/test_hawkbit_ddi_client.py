@@ -124,3 +124,18 @@ def test_feedback_body_is_hawkbits() -> None:
     assert status["execution"] == "closed" and status["result"]["finished"] == "failure"
     assert status["result"]["progress"] == {"cnt": 1, "of": 2}
     assert len(status["details"][0]) == 500 and seen[0]["id"] == "3"
+
+
+def test_the_token_never_goes_to_another_host(tmp_path: Path) -> None:
+    sent: list[str | None] = []
+
+    def store(request: httpx.Request) -> httpx.Response:
+        sent.append(request.headers.get("Authorization"))
+        return httpx.Response(200, content=BODY)
+
+    c = DdiClient("http://s", "k1", "secret-token", transport=httpx.MockTransport(store))
+    same = Artifact("b", len(BODY), {}, "http://s/DEFAULT/controller/v1/k1/download")
+    other = Artifact("b", len(BODY), {}, "https://objects.example/bucket/b?sig=1")
+    c.download(same, tmp_path / "a")
+    c.download(other, tmp_path / "b")
+    assert sent == ["TargetToken secret-token", None]
