@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from backoffice.web.labels import audit_details, code_label, error_message, has_label
-from common.thaidate import format_date_en, format_date_th
+from common.thaidate import MONTHS_EN_ABBR, ce_to_be, format_date_th
 
 LANGS = ("th", "en")
 LANG_COOKIE = "kb_lang"
@@ -315,7 +315,10 @@ class Translator:
                 return day
         if day is None:
             return ""
-        return format_date_th(day) if self.lang == "th" else format_date_en(day)
+        if self.lang == "th":
+            return format_date_th(day)
+        # Buddhist era in English too: one calendar on every screen and paper of the clinic
+        return f"{day.day} {MONTHS_EN_ABBR[day.month - 1]} {ce_to_be(day.year)} BE"
 
     def moment(self, when: dt.datetime | None) -> str:
         if when is None:

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable
 
+from common.config import DEFAULT_KIOSK_CLAIM_TYPES
 from common.errors import BilingualError
 
 ISO_DATE = re.compile(r"\d{4}-\d\d-\d\d")
@@ -89,6 +90,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "sms": ("SMS", "SMS"),
         "mophpush": ("หมอพร้อม", "MOPH push (Mor Prom)"),
         "slip": ("ใบนัดพิมพ์", "Printed slip"),
+    },
+    # NHSO's claim types the kiosk offers: the name, with the code staff also know
+    "claim_type": {
+        code: (f"{th} ({code})", f"{en} ({code})") for code, th, en in DEFAULT_KIOSK_CLAIM_TYPES
     },
     # the staff web's audit trail (backoffice/web/audit.py actions)
     "audit": {

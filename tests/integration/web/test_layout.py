@@ -247,3 +247,26 @@ def test_dates_are_typed_and_picked_in_the_buddhist_era(page: Any, site: Site) -
     page.click("form.filter button[type=submit]")
     assert page.evaluate("document.querySelector('[data-be-date]').validationMessage")
     assert page.url.endswith("date=2025-12-30")
+
+
+def test_the_phone_menu_opens_by_touch_and_by_keyboard(page: Any) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "t_staff")
+    page.wait_for_url("**/queue")
+    menu = page.locator("nav.main")
+    assert not menu.is_visible()  # folded: the queue is the first thing on a phone
+    page.click("label.menu-button")
+    assert menu.is_visible()
+    groups = [h.inner_text() for h in menu.locator("h2").all()]
+    assert groups == ["วันนี้", "เคลม", "นัดหมาย"]  # ระบบ is for administrators only
+    page.click("label.menu-button")
+    assert not menu.is_visible()
+    page.reload()
+    page.keyboard.press("Tab")  # the first stop on the page is the menu's switch
+    assert page.evaluate("document.activeElement.id") == "menu-open"
+    page.keyboard.press("Space")
+    assert menu.is_visible()
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.reload()
+    assert menu.is_visible()  # a sidebar on a wide screen, always open
+    assert not page.locator("label.menu-button").is_visible()

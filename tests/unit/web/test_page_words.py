@@ -31,7 +31,10 @@ SKIP = {"/", "/lang/{lang}", "/queue/rows"}
 OTHERS = ("/calling", "/display")
 FILES = re.compile(r"\.(png|jpg|pdf|csv|xlsx|wav)$|/files/")
 
-CE_DATE = re.compile(r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b")
+CE_DATE = re.compile(
+    r"\b(?:19|20)\d\d-[01]\d-[0-3]\d\b"
+    r"|\b\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]* (?:19|20)\d\d\b"
+)
 #: a snake_case word: how our codes look (dry_run, no_moph_service, claims-moph is a job
 #: kind and has its own label)
 RAW_CODE = re.compile(r"(?<![\w.@/-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w.@/-])")
@@ -55,6 +58,7 @@ def problems(page: str) -> list[str]:
 def test_the_scan_finds_what_it_looks_for() -> None:
     page = '<td data-code="no_moph_service">2026-01-15</td><td>dry_run</td><p>claims-moph</p>'
     assert problems(page) == ["2026-01-15", "dry_run", "claims-moph"]
+    assert problems("<td>15 Jan 2026 08:03</td><td>15 Jan 2569 BE</td>") == ["15 Jan 2026"]
     assert problems('<input value="2026-01-15"><a href="/x?date=2026-01-15">15 ม.ค. 2569</a>') == []
 
 
