@@ -59,6 +59,7 @@ WORDS: dict[str, tuple[str, str]] = {
         "ไม่มีแฟ้มการตั้งค่า: เริ่มโปรแกรมด้วย --config แฟ้ม จึงจะเปลี่ยนการตั้งค่าข้างบนได้",
         "No configuration file: start with --config FILE to change the settings above",
     ),
+    "authen_at": ("เวลาที่ได้รหัสยืนยันสิทธิ", "Authen Code received"),
     "service_not_finished": ("ยังไม่เสร็จสิ้นบริการใน JHCIS", "Service not finished in JHCIS yet"),
     "vaccine_history": ("ประวัติวัคซีน (รพ.สต. + MOPH IC)", "Vaccine history (clinic + MOPH IC)"),
     "health": ("สถานะตู้", "Kiosk health"),
