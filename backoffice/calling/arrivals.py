@@ -2,9 +2,12 @@
 
 The kiosk's check-in is one call in one transaction (``ClinicDatabase.open_checkin_visit``).
 Rather than add a write of ours to it, or a second write path beside it, the line is
-derived from what it already wrote: every visit of the day that has no
-``kiosk_call_entry`` yet gets one, waiting at the first point, in visit-number order.
-The same rule takes in a visit staff opened in JHCIS itself. Entries are made whenever
+derived from what it already wrote: every visit of the day that JHCIS still marks new
+and waiting (``flagservice`` '01', the ticket's rule) and that has no
+``kiosk_call_entry`` yet gets one, waiting at the first point, in visit-number order. A
+visit JHCIS already finished or excluded is nobody's to call. The same rule takes in a
+visit staff opened in JHCIS itself, numbered as its ticket is
+(:func:`integrations.jhcis.ticket_facts.day_numbers`). Entries are made whenever
 the line is read (the caller page, the board's watcher), so a patient is in the line
 within one poll of the check-in; the unique key on the visit makes two readers' inserts
 of the same arrival harmless (the second one fails and is ignored).
@@ -28,31 +31,16 @@ from common.config import CallingSettings
 from common.thaidate import age_on
 from integrations.jhcis.clinic import ClinicDatabase
 from integrations.jhcis.tables import person
+from integrations.jhcis.ticket_facts import day_numbers, waits_for_service
 
 log = logging.getLogger(__name__)
-
-#: JHCIS's "excluded" service flag: such a visit is nobody's to call.
-FLAG_EXCLUDED = "99"
-
-
-def daily_numbers(rows: Sequence[VisitRow]) -> dict[tuple[str, int], int | None]:
-    """Each visit's number: the kiosk's own, else its place in the day unless the kiosk
-    gave that number to someone else (the ticket's rule, integrations/jhcis/ticket_facts)."""
-    taken = {row.queue_no for row in rows if row.queue_no is not None}
-    numbers: dict[tuple[str, int], int | None] = {}
-    for place, row in enumerate(rows, start=1):
-        if row.queue_no is not None:
-            numbers[(row.pcucode, row.visitno)] = row.queue_no
-        else:
-            numbers[(row.pcucode, row.visitno)] = None if place in taken else place
-    return numbers
 
 
 def take_in_arrivals(
     clinic: ClinicDatabase, calling: CallingSettings, day: dt.date, now: dt.datetime
 ) -> int:
     """Make the missing entries of `day`'s visits; returns how many were made."""
-    rows = [r for r in visits_between(clinic, day, day) if (r.flagservice or "") != FLAG_EXCLUDED]
+    rows = [r for r in visits_between(clinic, day, day) if waits_for_service(r.flagservice)]
     if not rows:
         return 0
     engine = clinic.engine
@@ -68,7 +56,12 @@ def take_in_arrivals(
     new = [r for r in rows if (r.pcucode, r.visitno) not in have]
     if not new:
         return 0
-    numbers = daily_numbers(rows)
+    with engine.connect() as conn:
+        numbers = {
+            (unit, visitno): number
+            for unit in {r.pcucode for r in new}
+            for visitno, number in day_numbers(conn, unit, day).items()
+        }
     elderly = _elderly(clinic, calling, new, day) if "elderly" in calling.priority_kinds else set()
     first = calling.points[0].code
     made = 0
@@ -79,7 +72,7 @@ def take_in_arrivals(
             "visitdate": day,
             "pcucodeperson": row.pcucodeperson,
             "pid": row.pid,
-            "queue_no": numbers[(row.pcucode, row.visitno)],
+            "queue_no": numbers.get((row.pcucode, row.visitno)),
             "masked_name": row.masked_name[:100],
             "priority": "elderly" if (row.pcucodeperson, row.pid) in elderly else None,
             "first_point": first,

@@ -6,13 +6,18 @@ evaluates an UPDATE's WHERE on the newest committed row, after the lock of a con
 claimer is released, and SQLite has one writer at a time: of two staff pressing *call
 next* together exactly one gets the row (one row changed); the other finds none changed
 and tries the next candidate. No lock is held while a person thinks; plain SQL on MySQL
-5.6, MariaDB and SQLite. Every other action is conditional the same way on the status it
-expects, so a press on a line that changed meanwhile changes nothing and says so.
+5.6, MariaDB and SQLite. Every other action is conditional the same way on what the page
+showed (:class:`Shown`: the status, the point and, for a called patient, the counter): a
+press on a line that changed meanwhile (a colleague called, sent on or finished the
+patient) changes nothing and says so.
 
 The priority rule: after ``regular_per_priority`` regular calls at a point, the next call
 goes to the priority lane when someone waits in it (0: the priority lane always first);
 each lane falls back to the other when empty. The rule's memory is the point's own calls
-of the day (``kiosk_call_event.lane``), so it holds across restarts and callers.
+of the day (``kiosk_call_event.lane``), so it holds across restarts and callers. It is
+read before the claim, not inside it: two callers pressing at the same moment may both
+take the priority lane (or both the regular one). Nobody is called twice or lost; only
+the ratio drifts by one call, and the next call reads the history again.
 """
 
 from __future__ import annotations
@@ -70,6 +75,19 @@ class Entry:
     @property
     def number(self) -> str:
         return str(self.queue_no) if self.queue_no is not None else "-"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An entry as the caller's page showed it: an action applies only if it still is."""
+
+    status: str
+    point: str
+    counter: int | None = None  # for a called patient: the counter that called them
+
+    @classmethod
+    def of(cls, e: Entry) -> Shown:
+        return cls(e.status, e.point, e.counter if e.status == CALLED else None)
 
 
 def _entry(m: RowMapping | Mapping[str, Any]) -> Entry:
@@ -264,21 +282,30 @@ def _change(
     engine: Engine,
     entry_id: int,
     expect: Sequence[str],
+    shown: Shown,
     *,
     action: str,
     now: dt.datetime,
     username: str | None,
     **values: Any,
 ) -> Entry:
-    """Move one entry that is in one of the `expect` states; LineChanged otherwise."""
+    """Move one entry that is still as `shown` (one of the `expect` states, at the same
+    point, and called at the same counter); LineChanged otherwise."""
+    if shown.status not in expect:
+        raise LineChanged(f"entry {entry_id} shown {shown.status[:10]}")
+    where = [
+        call_entry.c.id == entry_id,
+        call_entry.c.status == shown.status,
+        call_entry.c.point == shown.point,
+    ]
+    if shown.status == CALLED:
+        where.append(call_entry.c.counter == shown.counter)
     with engine.begin() as conn:
         changed = conn.execute(
-            update(call_entry)
-            .where(call_entry.c.id == entry_id, call_entry.c.status.in_(expect))
-            .values(updated_at=now, **values)
+            update(call_entry).where(*where).values(updated_at=now, **values)
         ).rowcount
         if changed != 1:
-            raise LineChanged(f"entry {entry_id} not in {','.join(expect)}")
+            raise LineChanged(f"entry {entry_id} no longer {shown.status[:10]}")
         got = _entry(
             conn.execute(select(call_entry).where(call_entry.c.id == entry_id)).mappings().one()
         )
@@ -286,23 +313,21 @@ def _change(
         return got
 
 
-def recall(engine: Engine, entry_id: int, *, username: str | None, now: dt.datetime) -> Entry:
+def recall(
+    engine: Engine, entry_id: int, shown: Shown, *, username: str | None, now: dt.datetime
+) -> Entry:
     """Call the same patient again (the board says it again)."""
     return _change(
-        engine,
-        entry_id,
-        [CALLED],
-        action="recall",
-        now=now,
-        username=username,
+        engine, entry_id, [CALLED], shown, action="recall", now=now, username=username,
         calls=call_entry.c.calls + 1,
-    )
+    )  # fmt: skip
 
 
 def skip(
     engine: Engine,
     calling: CallingSettings,
     entry_id: int,
+    shown: Shown,
     *,
     username: str | None,
     now: dt.datetime,
@@ -313,19 +338,21 @@ def skip(
         raise LineChanged(f"entry {entry_id} not called")
     if current.calls >= calling.recalls_before_absent:
         return _change(
-            engine, entry_id, [CALLED], action=ABSENT, now=now, username=username,
+            engine, entry_id, [CALLED], shown, action=ABSENT, now=now, username=username,
             status=ABSENT, counter=None,
         )  # fmt: skip
     return _change(
-        engine, entry_id, [CALLED], action="skip", now=now, username=username,
+        engine, entry_id, [CALLED], shown, action="skip", now=now, username=username,
         status=WAITING, counter=None, enqueued_at=now,
     )  # fmt: skip
 
 
-def back_in_line(engine: Engine, entry_id: int, *, username: str | None, now: dt.datetime) -> Entry:
+def back_in_line(
+    engine: Engine, entry_id: int, shown: Shown, *, username: str | None, now: dt.datetime
+) -> Entry:
     """An absent patient turned up: back of the same point's line, calls counted anew."""
     return _change(
-        engine, entry_id, [ABSENT], action="back", now=now, username=username,
+        engine, entry_id, [ABSENT], shown, action="back", now=now, username=username,
         status=WAITING, calls=0, enqueued_at=now,
     )  # fmt: skip
 
@@ -335,6 +362,7 @@ def send_to(
     calling: CallingSettings,
     entry_id: int,
     point: str,
+    shown: Shown,
     *,
     username: str | None,
     now: dt.datetime,
@@ -342,22 +370,19 @@ def send_to(
     """On to another point's line (its back), waiting there."""
     check_place(calling, point)
     return _change(
-        engine, entry_id, [CALLED, WAITING, ABSENT], action="send", now=now, username=username,
-        point=point, status=WAITING, counter=None, calls=0, enqueued_at=now,
+        engine, entry_id, [CALLED, WAITING, ABSENT], shown, action="send", now=now,
+        username=username, point=point, status=WAITING, counter=None, calls=0, enqueued_at=now,
     )  # fmt: skip
 
 
-def finish(engine: Engine, entry_id: int, *, username: str | None, now: dt.datetime) -> Entry:
+def finish(
+    engine: Engine, entry_id: int, shown: Shown, *, username: str | None, now: dt.datetime
+) -> Entry:
     """The visit is done at the clinic: off every line."""
     return _change(
-        engine,
-        entry_id,
-        [CALLED, WAITING, ABSENT],
-        action=DONE,
-        now=now,
-        username=username,
-        status=DONE,
-    )
+        engine, entry_id, [CALLED, WAITING, ABSENT], shown, action=DONE, now=now,
+        username=username, status=DONE,
+    )  # fmt: skip
 
 
 def set_priority(
@@ -365,6 +390,7 @@ def set_priority(
     calling: CallingSettings,
     entry_id: int,
     kind: str | None,
+    shown: Shown,
     *,
     username: str | None,
     now: dt.datetime,
@@ -373,14 +399,9 @@ def set_priority(
     if kind is not None and kind not in calling.priority_kinds:
         raise UnknownPoint(f"lane {kind[:10]}")
     return _change(
-        engine,
-        entry_id,
-        [WAITING, CALLED, ABSENT],
-        action="priority",
-        now=now,
-        username=username,
-        priority=kind,
-    )
+        engine, entry_id, [WAITING, CALLED, ABSENT], shown, action="priority", now=now,
+        username=username, priority=kind,
+    )  # fmt: skip
 
 
 def revision(engine: Engine, day: dt.date) -> tuple[int, int, int]:

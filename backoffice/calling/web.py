@@ -182,6 +182,19 @@ async def call_next(page: Page) -> Response:
 
 
 ACTIONS = ("recall", "skip", "back", "send", "done", "lane")
+STATUSES = (line.WAITING, line.CALLED, line.ABSENT)
+
+
+def _shown(page: Page) -> line.Shown:
+    """The entry as the page showed it (the action applies only if it still is)."""
+    status = page.field("was", limit=10)
+    point = page.field("at", limit=20)
+    by = page.field("by", limit=3)
+    if status not in STATUSES or _calling(page).point(point) is None:
+        raise BadInput("was")
+    if by and not by.isdigit():
+        raise BadInput("by")
+    return line.Shown(status, point, int(by) if by else None)
 
 
 @guard(CALL_ROLE)
@@ -193,6 +206,7 @@ async def act(page: Page) -> Response:
     if action not in ACTIONS or not entry_text.isdigit():
         raise BadInput("action")
     entry_id = int(entry_text)
+    shown = _shown(page)
     deps = page.deps
     engine, calling = deps.clinic.engine, _calling(page)
     who = {"username": page.session.username if page.session else None, "now": deps.clock()}
@@ -200,17 +214,17 @@ async def act(page: Page) -> Response:
     kind = page.field("kind", limit=10) or None
     try:
         if action == "recall":
-            got = await threaded(line.recall, engine, entry_id, **who)
+            got = await threaded(line.recall, engine, entry_id, shown, **who)
         elif action == "skip":
-            got = await threaded(line.skip, engine, calling, entry_id, **who)
+            got = await threaded(line.skip, engine, calling, entry_id, shown, **who)
         elif action == "back":
-            got = await threaded(line.back_in_line, engine, entry_id, **who)
+            got = await threaded(line.back_in_line, engine, entry_id, shown, **who)
         elif action == "send":
-            got = await threaded(line.send_to, engine, calling, entry_id, to, **who)
+            got = await threaded(line.send_to, engine, calling, entry_id, to, shown, **who)
         elif action == "done":
-            got = await threaded(line.finish, engine, entry_id, **who)
+            got = await threaded(line.finish, engine, entry_id, shown, **who)
         else:
-            got = await threaded(line.set_priority, engine, calling, entry_id, kind, **who)
+            got = await threaded(line.set_priority, engine, calling, entry_id, kind, shown, **who)
     except BilingualError as exc:
         await threaded(page.audit, f"call_{action}", target=str(entry_id), outcome=exc.code[:16])
         return error_page(page, exc, 409)

@@ -7,6 +7,8 @@
   by (``ClinicDatabase._next_queue_no``: the day's count). When staff have deleted an
   earlier visit that place can equal a number the kiosk already gave someone today; then
   the visit gets no number (``queue_no`` None) rather than a second ticket with it.
+  :func:`day_numbers` is this rule for a whole day; the backoffice's calling line numbers
+  the visits it takes in with it too, so a ticket and the board never disagree.
 * **How many wait ahead.** The unit's visits of the same day opened before this one (a
   lower visit number: JHCIS numbers ``MAX+1``) by other people that JHCIS still marks
   ``flagservice = '01'``, new and waiting, what a check-in writes and no service point
@@ -25,6 +27,7 @@ Only reads; MySQL 5.6, MariaDB and SQLite alike (counts with plain comparisons).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Connection, and_, func, not_, select
@@ -57,14 +60,50 @@ class TicketFacts:
         return right_words(self.jhcis_mapright, self.jhcis_rightname)
 
 
+def waits_for_service(flag: str | None) -> bool:
+    """JHCIS still marks the visit new and waiting (``flagservice`` '01'), or this JHCIS
+    keeps no such flag (None): nobody has served it yet."""
+    return (flag or "").strip() in ("", FLAG_WAITING)
+
+
+def day_numbers(conn: Connection, pcucode: str, day: dt.date) -> dict[int, int | None]:
+    """Every visit of the unit's day by visit number: the number it is called by (the
+    rule above). JHCIS's excluded visits keep their place, as in the kiosk's count."""
+    visitnos: list[int] = list(
+        conn.execute(
+            select(visit.c.visitno)
+            .where(visit.c.pcucode == pcucode, visit.c.visitdate == day)
+            .order_by(visit.c.visitno)
+        ).scalars()
+    )
+    own: dict[int, int] = {
+        int(row.visitno): int(row.queue_no)
+        for row in conn.execute(
+            select(kiosk_visit.c.visitno, kiosk_visit.c.queue_no).where(
+                kiosk_visit.c.pcucode == pcucode, kiosk_visit.c.visitdate == day
+            )
+        )
+    }
+    taken = set(own.values())
+    numbers: dict[int, int | None] = {}
+    for place, visitno in enumerate(visitnos, start=1):
+        mine = own.get(int(visitno))
+        numbers[int(visitno)] = mine if mine is not None else (None if place in taken else place)
+    return numbers
+
+
 def ticket_facts(clinic: ClinicDatabase, of: Visit) -> TicketFacts:
     """The ticket's facts about `of`, read now (raises the engine's errors)."""
     with clinic.engine.connect() as conn:
         flag, main_inscl, mapright, rightname = _visit_row(clinic, conn, of)
         has_flag = clinic.profile.has_column("visit", "flagservice")
-        waiting = not has_flag or (flag or "").strip() in ("", FLAG_WAITING)
+        waiting = not has_flag or waits_for_service(flag)
         return TicketFacts(
-            queue_no=of.queue_no if of.queue_no is not None else _daily_place(conn, of),
+            queue_no=(
+                of.queue_no
+                if of.queue_no is not None
+                else day_numbers(conn, of.pcucode, of.visitdate).get(of.visitno)
+            ),
             waiting=waiting,
             waiting_ahead=(
                 _waiting_ahead(conn, of, clinic.profile.has_table(kiosk_call_entry.name))
@@ -103,27 +142,6 @@ def _visit_row(
     if row is None:
         return None, None, None, None
     return row.get("flagservice"), row["main_inscl"], row["mapright"], row["rightname"]
-
-
-def _daily_place(conn: Connection, of: Visit) -> int | None:
-    """The visit's place in its day, unless the kiosk gave that number to another visit."""
-    place = int(
-        conn.execute(
-            select(func.count())
-            .select_from(visit)
-            .where(*_same_day(of), visit.c.visitno <= of.visitno)
-        ).scalar_one()
-    )
-    taken = conn.execute(
-        select(func.count())
-        .select_from(kiosk_visit)
-        .where(
-            kiosk_visit.c.pcucode == of.pcucode,
-            kiosk_visit.c.visitdate == of.visitdate,
-            kiosk_visit.c.queue_no == place,
-        )
-    ).scalar_one()
-    return None if taken else place
 
 
 def _waiting_ahead(conn: Connection, of: Visit, calling: bool) -> int:

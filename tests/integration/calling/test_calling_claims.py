@@ -128,11 +128,114 @@ def test_a_second_press_on_a_changed_entry_changes_nothing(mariadb_databases: ob
             engine, calling, day=DAY, point="exam", counter=1, username="a", now=NOW
         )
         assert first is not None and first.queue_no == 1
-        line.finish(engine, first.id, username="a", now=NOW)
+        line.finish(engine, first.id, line.Shown.of(first), username="a", now=NOW)
         with pytest.raises(line.LineChanged):
-            line.recall(engine, first.id, username="b", now=NOW)  # finished meanwhile
+            line.recall(
+                engine, first.id, line.Shown.of(first), username="b", now=NOW
+            )  # finished meanwhile
         with pytest.raises(line.LineChanged):
-            line.skip(engine, calling, first.id, username="b", now=NOW)
+            line.skip(engine, calling, first.id, line.Shown.of(first), username="b", now=NOW)
+    finally:
+        engine.dispose()
+
+
+STALE = 150
+
+
+def test_a_stale_page_never_sends_on_or_finishes_whom_a_colleague_just_called(
+    mariadb_databases: object,
+) -> None:
+    """Desk 1 calls the line while desk 2, looking at the waiting line as it was, presses
+    *done*, *send to* or a lane on each of the same patients at the same moment. Each
+    patient ends with exactly one of them: either desk 1 called them (and desk 2's press
+    changed nothing) or desk 2's press won (and desk 1 never called them)."""
+    url = mariadb_databases.empty("utf8")  # type: ignore[attr-defined]
+    engine = open_engine(url, pool_size=4)
+    try:
+        ensure_calling_tables(engine)
+        fill(engine, STALE)
+        calling = CallingSettings(
+            points=[
+                ServicePoint(code="exam", th="ตรวจรักษา", en="Examination", counters=2),
+                ServicePoint(code="pharmacy", th="จ่ายยา", en="Pharmacy"),
+            ],
+            priority_kinds=["elderly", "monk"],
+        )
+        shown = {e.id: line.Shown.of(e) for e in line.entries(engine, DAY, "exam")}
+        assert {s.status for s in shown.values()} == {"waiting"}
+        start = threading.Barrier(2)
+        errors: list[BaseException] = []
+        stale_won: list[int] = []
+
+        def desk_one() -> None:
+            try:
+                start.wait()
+                while line.call_next(
+                    engine, calling, day=DAY, point="exam", counter=1, username="desk1", now=NOW
+                ):
+                    pass
+            except BaseException as exc:
+                errors.append(exc)
+
+        def desk_two() -> None:
+            try:
+                start.wait()
+                # From the back of the line: the two desks meet in its middle.
+                for n, (entry_id, was) in enumerate(reversed(shown.items())):
+                    try:
+                        if n % 3 == 0:
+                            line.finish(engine, entry_id, was, username="desk2", now=NOW)
+                        elif n % 3 == 1:
+                            line.send_to(
+                                engine, calling, entry_id, "pharmacy", was, username="desk2",
+                                now=NOW,
+                            )  # fmt: skip
+                        else:
+                            line.set_priority(
+                                engine, calling, entry_id, "monk", was, username="desk2",
+                                now=NOW,
+                            )  # fmt: skip
+                        stale_won.append(entry_id)
+                    except line.LineChanged:
+                        pass
+            except BaseException as exc:
+                errors.append(exc)
+
+        threads = [threading.Thread(target=desk_one), threading.Thread(target=desk_two)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        assert errors == []
+        with engine.connect() as conn:
+            events = conn.execute(
+                select(
+                    call_event.c.id, call_event.c.entry_id, call_event.c.action,
+                    call_event.c.username,
+                )
+            ).all()  # fmt: skip
+            rows = {
+                r.id: r
+                for r in conn.execute(
+                    select(call_entry.c.id, call_entry.c.status, call_entry.c.priority)
+                )
+            }
+        called = {e.entry_id: e.id for e in events if e.action == "call"}
+        pressed = {e.entry_id: e.id for e in events if e.username == "desk2"}
+        assert set(pressed) == set(stale_won)
+        # A stale press never moved a patient desk 1 had already called: where both
+        # happened, the press came first (a lane keeps the patient waiting, to be called).
+        for entry_id in set(called) & set(pressed):
+            assert pressed[entry_id] < called[entry_id]
+            assert rows[entry_id].priority == "monk"
+        # Nobody lost: called by desk 1, or finished or sent on by desk 2.
+        for entry_id, row in rows.items():
+            if entry_id in called:
+                assert row.status == "called"
+            else:
+                assert entry_id in pressed and row.status in ("done", "waiting"), row
+        # The race really happened: some presses won, some found the patient called.
+        assert 0 < len(stale_won) < STALE
     finally:
         engine.dispose()
 
@@ -199,6 +302,68 @@ def test_todays_visits_enter_the_first_line_once_even_from_racing_readers(
         deps.clinic.dispose()
 
 
+def test_the_line_takes_in_only_waiting_visits_numbered_as_their_tickets(
+    mariadb_databases: object,
+) -> None:
+    """One numbering rule for the ticket and the line (integrations' day_numbers): JHCIS's
+    excluded visit keeps its place in the day, as in the kiosk's own count; a visit JHCIS
+    already finished, or excluded, never enters the line."""
+    from sqlalchemy import func as sql_func
+
+    from common.cid import cid_check_digit
+    from integrations.jhcis import tables as t
+
+    day = dt.date(2027, 6, 1)
+    clinic = ClinicDatabase.from_url(mariadb_databases.jhcis("utf8"))  # type: ignore[attr-defined]
+    try:
+        ensure_calling_tables(clinic.engine)
+
+        def someone(serial: int) -> object:
+            first12 = f"1771{serial:08d}"
+            return clinic.register_walkin(
+                WalkinIdentity(
+                    cid=first12 + str(cid_check_digit(first12)), title="นาย",
+                    first_name="ทดสอบเรียก", last_name=f"ลำดับ{serial}",
+                    birth=dt.date(1985, 1, 1), sex="1",
+                ),
+                at=dt.datetime.combine(day, dt.time(7, 0)),
+            )  # fmt: skip
+
+        def jhcis_opens(who: object, flag: str) -> int:
+            with clinic.engine.begin() as conn:
+                top = conn.execute(select(sql_func.max(t.visit.c.visitno))).scalar_one() or 0
+                conn.execute(
+                    t.visit.insert().values(
+                        pcucode="99901", visitno=top + 1, visitdate=day,
+                        pcucodeperson=who.pcucodeperson, pid=who.pid,  # type: ignore[attr-defined]
+                        flagservice=flag, timestart=dt.time(7, 30),
+                    )
+                )  # fmt: skip
+            return int(top + 1)
+
+        excluded = jhcis_opens(someone(1), "99")
+        finished = jhcis_opens(someone(2), "03")
+        kiosk = clinic.open_checkin_visit(
+            CheckinRequest(
+                key="calling-numbers-" + "k" * 16, at=dt.datetime.combine(day, dt.time(8, 0)),
+                person=someone(3).key, claim_type="PG0060001",  # type: ignore[attr-defined]
+            )
+        ).visit  # fmt: skip
+        waiting = jhcis_opens(someone(4), "01")
+        take_in_arrivals(clinic, CallingSettings(), day, dt.datetime.combine(day, dt.time(9)))
+        entries = {e.visitno: e for e in line.entries(clinic.engine, day)}
+        assert set(entries) == {kiosk.visitno, waiting}
+        assert excluded not in entries and finished not in entries
+        waiting_visit = clinic.get_visit("99901", waiting)
+        assert waiting_visit is not None
+        printed = ticket_facts(clinic, waiting_visit).queue_no
+        assert printed == 4  # the fourth visit of the day, the excluded one counted
+        assert entries[waiting].queue_no == printed
+        assert entries[kiosk.visitno].queue_no == kiosk.queue_no == 3
+    finally:
+        clinic.dispose()
+
+
 def test_the_ticket_counts_only_those_still_waiting_for_the_first_point(
     jhcis_mariadb_utf8_url: str, tmp_path: Path
 ) -> None:
@@ -225,14 +390,29 @@ def test_the_ticket_counts_only_those_still_waiting_for_the_first_point(
         assert called is not None
         assert ticket_facts(ticket_db, last).waiting_ahead == before - 1
         # Not there: back in the first line, so ahead again.
-        line.skip(deps.clinic.engine, calling, called.id, username="t_staff", now=now)
+        line.skip(
+            deps.clinic.engine,
+            calling,
+            called.id,
+            line.Shown.of(called),
+            username="t_staff",
+            now=now,
+        )
         assert ticket_facts(ticket_db, last).waiting_ahead == before
         again = line.call_next(
             deps.clinic.engine, calling, day=day, point=first_point, counter=1,
             username="t_staff", now=now,
         )  # fmt: skip
         assert again is not None
-        line.send_to(deps.clinic.engine, calling, again.id, "exam", username="t", now=now)
+        line.send_to(
+            deps.clinic.engine,
+            calling,
+            again.id,
+            "exam",
+            line.Shown.of(again),
+            username="t",
+            now=now,
+        )
         assert ticket_facts(ticket_db, last).waiting_ahead == before - 1
     finally:
         if ticket_db is not None:

@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from backoffice.calling import line
-from backoffice.calling.arrivals import daily_numbers
 from backoffice.calling.board import snapshot
 from backoffice.calling.screens import add_screen, revoke_screen, screen_for
 from backoffice.calling.tables import call_entry, ensure_calling_tables
@@ -30,7 +29,8 @@ def add(engine: Engine, n: int, priority: str | None = None, point: str = "scree
         conn.execute(
             call_entry.insert().values(
                 pcucode="99901", visitno=n, visitdate=DAY, pcucodeperson="99901", pid=n,
-                queue_no=n, masked_name=f"ท*** {n}", priority=priority, first_point=point, point=point,
+                queue_no=n, masked_name=f"ท*** {n}", priority=priority, first_point=point,
+                point=point,
                 status="waiting", calls=0, enqueued_at=NOW + dt.timedelta(minutes=n),
                 updated_at=NOW,
             )
@@ -77,7 +77,14 @@ def test_skip_goes_to_the_back_then_absent_after_n_calls(engine: Engine) -> None
         engine, calling, day=DAY, point="screening", counter=1, username="n", now=NOW
     )
     assert first is not None and first.queue_no == 1
-    back = line.skip(engine, calling, first.id, username="n", now=NOW + dt.timedelta(hours=1))
+    back = line.skip(
+        engine,
+        calling,
+        first.id,
+        line.Shown.of(first),
+        username="n",
+        now=NOW + dt.timedelta(hours=1),
+    )
     assert back.status == "waiting"  # called once: back of the line
     again = line.call_next(
         engine, calling, day=DAY, point="screening", counter=1, username="n", now=NOW
@@ -87,10 +94,10 @@ def test_skip_goes_to_the_back_then_absent_after_n_calls(engine: Engine) -> None
         engine, calling, day=DAY, point="screening", counter=1, username="n", now=NOW
     )
     assert third is not None and third.queue_no == 1
-    line.recall(engine, third.id, username="n", now=NOW)
-    gone = line.skip(engine, calling, third.id, username="n", now=NOW)
+    line.recall(engine, third.id, line.Shown.of(third), username="n", now=NOW)
+    gone = line.skip(engine, calling, third.id, line.Shown.of(third), username="n", now=NOW)
     assert gone.status == "absent" and gone.counter is None
-    returned = line.back_in_line(engine, gone.id, username="n", now=NOW)
+    returned = line.back_in_line(engine, gone.id, line.Shown.of(gone), username="n", now=NOW)
     assert returned.status == "waiting" and returned.calls == 0
 
 
@@ -101,7 +108,7 @@ def test_send_on_and_finish(engine: Engine) -> None:
         engine, calling, day=DAY, point="screening", counter=1, username="n", now=NOW
     )
     assert got is not None
-    sent = line.send_to(engine, calling, got.id, "exam", username="n", now=NOW)
+    sent = line.send_to(engine, calling, got.id, "exam", line.Shown.of(got), username="n", now=NOW)
     assert (sent.point, sent.status, sent.counter) == ("exam", "waiting", None)
     assert (
         line.call_next(
@@ -113,12 +120,14 @@ def test_send_on_and_finish(engine: Engine) -> None:
         engine, calling, day=DAY, point="exam", counter=2, username="d", now=NOW
     )
     assert at_exam is not None and at_exam.counter == 2
-    done = line.finish(engine, at_exam.id, username="d", now=NOW)
+    done = line.finish(engine, at_exam.id, line.Shown.of(at_exam), username="d", now=NOW)
     assert done.status == "done"
     with pytest.raises(line.LineChanged):
-        line.recall(engine, at_exam.id, username="d", now=NOW)
+        line.recall(engine, at_exam.id, line.Shown.of(at_exam), username="d", now=NOW)
     with pytest.raises(line.UnknownPoint):
-        line.send_to(engine, calling, at_exam.id, "nowhere", username="d", now=NOW)
+        line.send_to(
+            engine, calling, at_exam.id, "nowhere", line.Shown.of(at_exam), username="d", now=NOW
+        )
     with pytest.raises(line.UnknownPoint):
         line.call_next(engine, calling, day=DAY, point="exam", counter=3, username="d", now=NOW)
 
@@ -134,21 +143,9 @@ def test_the_board_shows_numbers_and_names_only_when_the_clinic_wants(engine: En
     assert [w["no"] for w in screening["waiting"]] == ["2", "3"]
     assert screening["waiting"][1]["priority"] is True
     assert "name" not in screening["called"][0] and "ท***" not in str(board)
-    assert board["calls"][-1]["th"] == "ขอเชิญหมายเลข ๑ ที่โต๊ะ ๑"
+    assert board["calls"][-1]["th"] == "ขอเชิญหมายเลข 1 ที่โต๊ะซักประวัติ"
     named = snapshot(engine, CallingSettings(names_on_display=True), DAY)
     assert named["points"][0]["called"][0]["name"] == "ท*** 1"
-
-
-def test_numbers_of_visits_jhcis_opened_follow_the_ticket_rule() -> None:
-    from types import SimpleNamespace
-
-    rows = [
-        SimpleNamespace(pcucode="1", visitno=1, queue_no=None),
-        SimpleNamespace(pcucode="1", visitno=2, queue_no=1),  # the kiosk gave number 1
-        SimpleNamespace(pcucode="1", visitno=3, queue_no=None),
-    ]
-    # Place 1 is taken by the kiosk's number: no number rather than a second "1".
-    assert daily_numbers(rows) == {("1", 1): None, ("1", 2): 1, ("1", 3): 3}  # type: ignore[arg-type]
 
 
 def test_screen_tokens_open_until_revoked(engine: Engine) -> None:
