@@ -12,9 +12,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from backoffice.calling.line import BOARD_WAITING, CALLED, WAITING, entries
+from backoffice.calling.places import where_en, where_th
 from backoffice.calling.tables import call_event
 from common.config import CallingSettings
-from common.speech.numbers import thai_digits
 
 RECENT_CALLS = 5
 
@@ -42,8 +42,8 @@ def snapshot(engine: Engine, calling: CallingSettings, day: dt.date) -> dict[str
                     {
                         "no": e.number,
                         "counter": counter,
-                        "counter_th": f"{spec.counter_th} {counter}",
-                        "counter_en": f"{spec.counter_en} {counter}",
+                        "counter_th": where_th(calling, spec, counter),
+                        "counter_en": where_en(spec, counter),
                         "priority": e.priority in lanes,
                         **({"name": e.masked_name} if names else {}),
                     }
@@ -84,15 +84,14 @@ def recent_calls(engine: Engine, calling: CallingSettings, day: dt.date) -> list
             {
                 "id": int(m["id"]),
                 "no": number,
-                "th": announcement_text(number, spec.counter_th, m["counter"], spec.th),
-                "en": f"Number {number}, please go to {spec.counter_en} {m['counter']}"
-                f" ({spec.en}).",
+                "th": announcement_text(number, where_th(calling, spec, m["counter"])),
+                "en": f"Number {number}, please go to {where_en(spec, m['counter'])}.",
             }
         )
     return out
 
 
-def announcement_text(number: str, counter_word: str, counter: int | None, point: str) -> str:
-    """What the voice says, in writing: Thai digits as a Thai caller would write them."""
-    where = f"{counter_word} {thai_digits(str(counter))}" if counter else point
-    return f"ขอเชิญหมายเลข {thai_digits(number)} ที่{where}"
+def announcement_text(number: str, where: str) -> str:
+    """What the voice says, in writing. Arabic digits, as everywhere else on the board
+    (the voice says the number in Thai words)."""
+    return f"ขอเชิญหมายเลข {number} ที่{where}"

@@ -1,5 +1,9 @@
 """The waiting-room announcement: "ขอเชิญหมายเลข ๑๒ ที่ห้องตรวจ ๒", after a chime.
 
+Where to go is said as the board writes it (:mod:`backoffice.calling.places`): a point
+with one counter by its place ("ที่ห้องทันตกรรม"), one with several by the counter word and
+number ("ที่ห้องตรวจ ๒"), so that two rooms never sound alike.
+
 Assembled from short clips rendered at build time (``backoffice calling voice render``,
 espeak-ng's Thai voice via :mod:`common.speech.engine`), never spoken live. A clinic
 replaces any clip by saving its own recording (WAV, any rate, mono or stereo) under the
@@ -16,6 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from backoffice.calling.places import counter_word_th, numbered, place_th
 from common.config import CallingSettings, Settings
 from common.speech import wav
 from common.speech.engine import check_engine, speak
@@ -56,8 +61,9 @@ def catalogue(calling: CallingSettings) -> dict[str, str]:
     clips = dict(PHRASES)
     clips.update({number_clip(name): word for name, word in NUMBER_WORDS.items()})
     for spec in calling.points:
-        clips[point_clip(spec.code)] = spec.th
-        clips[counter_clip(spec.code)] = spec.counter_th
+        clips[point_clip(spec.code)] = place_th(spec)
+        if spec.counters > 1:
+            clips[counter_clip(spec.code)] = counter_word_th(calling, spec)
     return clips
 
 
@@ -69,7 +75,8 @@ def clip_order(
     if queue_no is not None and 0 <= queue_no <= LARGEST:
         names += [number_clip(w) for w in number_words(queue_no)]
     names.append(AT)
-    if counter is not None and calling.point(point) is not None:
+    spec = calling.point(point)
+    if spec is not None and counter is not None and numbered(spec, counter):
         names.append(counter_clip(point))
         names += [number_clip(w) for w in number_words(counter)]
     else:

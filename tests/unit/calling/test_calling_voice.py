@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from backoffice.calling.board import announcement_text
+from backoffice.calling.places import where_en, where_th
 from backoffice.calling.voice import (
     AT,
     CHIME,
@@ -21,7 +22,7 @@ from backoffice.calling.voice import (
     number_clip,
     point_clip,
 )
-from common.config import CallingSettings
+from common.config import CallingSettings, ServicePoint
 from common.speech import wav
 from common.speech.numbers import number_words, spoken, thai_digits
 
@@ -44,10 +45,38 @@ def test_numbers_outside_the_clips_are_refused() -> None:
         number_words(10_000)
 
 
-def test_the_written_call_uses_thai_digits() -> None:
-    assert thai_digits("12") == "๑๒"
-    assert announcement_text("12", "ห้องตรวจ", 2, "ตรวจรักษา") == "ขอเชิญหมายเลข ๑๒ ที่ห้องตรวจ ๒"
-    assert announcement_text("7", "ช่อง", None, "จ่ายยา") == "ขอเชิญหมายเลข ๗ ที่จ่ายยา"
+def test_the_written_call_names_the_place_with_arabic_digits() -> None:
+    assert thai_digits("12") == "๑๒"  # what the voice module can still write
+    calling = CallingSettings()
+    exam, dental = calling.point("exam"), calling.point("dental")
+    assert exam is not None and dental is not None
+    assert announcement_text("12", where_th(calling, exam, 2)) == "ขอเชิญหมายเลข 12 ที่ห้องตรวจ 2"
+    assert announcement_text("7", where_th(calling, dental, 1)) == "ขอเชิญหมายเลข 7 ที่ห้องทันตกรรม"
+    assert where_en(exam, 2) == "Examination room 2" and where_en(dental, 1) == "Dental room"
+
+
+def test_no_two_places_of_the_default_clinic_sound_alike() -> None:
+    """ทันตกรรม and วัคซีน are both one "ห้อง": each must be said by its own name."""
+    calling = CallingSettings()
+    said: dict[tuple[str, ...], str] = {}
+    texts = catalogue(calling)
+    for spec in calling.points:
+        for counter in range(1, spec.counters + 1):
+            words = tuple(
+                texts.get(name, name) for name in clip_order(calling, 5, spec.code, counter)
+            )
+            assert words not in said, (spec.code, counter, said.get(words))
+            said[words] = f"{spec.code}/{counter}"
+    assert texts[point_clip("dental")] == "ห้องทันตกรรม"
+    assert texts[point_clip("vaccine")] == "ห้องวัคซีน"
+    assert texts[point_clip("screening")] == "โต๊ะซักประวัติ"
+    assert texts[counter_clip("exam")] == "ห้องตรวจ"
+    # A point with two desks and a generic word says its place before the number.
+    two = CallingSettings(
+        points=[ServicePoint(code="screening", th="ซักประวัติ", en="Screening",
+                             counter_th="โต๊ะ", counters=2)]
+    )  # fmt: skip
+    assert catalogue(two)[counter_clip("screening")] == "โต๊ะซักประวัติ"
 
 
 def test_clip_order_of_a_call() -> None:
@@ -56,8 +85,9 @@ def test_clip_order_of_a_call() -> None:
         CHIME, INVITE, number_clip("sip"), number_clip("d2"), AT, counter_clip("exam"),
         number_clip("d2"),
     ]  # fmt: skip
-    # No counter: the point's name.
+    # One counter (or none known): the point's place, never "ช่อง ๑".
     assert clip_order(calling, 21, "pharmacy", None)[-2:] == [AT, point_clip("pharmacy")]
+    assert clip_order(calling, 21, "dental", 1)[-2:] == [AT, point_clip("dental")]
     # Every clip an announcement may use is in the catalogue (what `voice render` speaks).
     names = set(catalogue(calling)) | {CHIME}
     for n in range(0, 1000):
