@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from backoffice.app import ROUTES
+from integrations.jhcis.records import Visit
+from integrations.jhcis.tables import person
 from tests.pictures import compare
 
 from .conftest import ROOT, Site, sign_in
@@ -92,6 +94,19 @@ def _job_url(context: Any, form_page: str, submit: str) -> str:
     path = urlsplit(page.url).path
     page.close()
     return path
+
+
+def _cid_of(site: Site, visit: Visit) -> str:
+    from sqlalchemy import select
+
+    with site.deps.clinic.engine.connect() as conn:
+        return str(
+            conn.execute(
+                select(person.c.idcard).where(
+                    person.c.pcucodeperson == visit.pcucodeperson, person.c.pid == visit.pid
+                )
+            ).scalar_one()
+        )
 
 
 def _pages(ids: dict[str, str], fixed: dict[str, str]) -> dict[str, str]:
@@ -180,6 +195,21 @@ def measured(browser: Any, site: Site) -> dict[str, Any]:
                     page.click("label.menu-button")
                     page.wait_for_selector("nav.main .group a", state="visible")
                     measure(page, f"menu-{size}-{lang}")
+        # pages a form answers: the person found for an assisted check-in, and a
+        # vaccine history looked up by citizen ID
+        cid = _cid_of(site, visit)
+        for size, (width, height) in WIDTHS.items():
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto("/checkin")
+            page.fill("#cid", cid)
+            page.click("#find")
+            page.wait_for_selector("#person-name")
+            measure(page, f"checkin-person-{size}-{lang}")
+            page.goto("/reminders")
+            page.fill("#history-form input[name=cid]", cid)
+            page.click("#history-form button[type=submit]")
+            page.wait_for_selector("#timeline")
+            measure(page, f"vaccine-history-{size}-{lang}")
         context.close()
         assert errors == [], errors
     found = {"shots": {k: str(v) for k, v in shots.items()}, "wide": wide, "small": small}
@@ -192,7 +222,8 @@ def test_every_page_is_measured_in_both_languages_at_both_widths(measured: dict[
     for must in ("login", "queue", "visits-pcucode-visitno", "checkin", "claims", "reports-authen",
                  "exports", "exports-jobs-job_id", "claims-moph", "claims-close-right",
                  "claims-jobs-job_id", "claims-ndp", "reminders", "reminders-log", "phr",
-                 "health", "settings", "staff", "audit", "menu"):  # fmt: skip
+                 "health", "settings", "staff", "audit", "menu", "checkin-person",
+                 "vaccine-history"):  # fmt: skip
         assert must in names
     for name in names:
         for size in WIDTHS:
