@@ -3,7 +3,9 @@
 # the appliance image: the `ci` flavour (image-build/manifest.toml) and a signed update
 # bundle of it are built in the background while the rest runs, and once pytest is done
 # its root filesystem is checked, it is booted in QEMU to the real kiosk unit's READY,
-# and updated in QEMU: a broken update must roll back, a good one be kept (tests/image).
+# and updated in QEMU: a broken update must roll back, a good one be kept (tests/image);
+# then the fleet test: the VM updates itself from gooseBit on this machine (refused, rolled
+# back and a stopped rollout, kept), printing its total time (tests/image/test_fleet_qemu.py).
 # Called by `make test` after the system packages and .venv are in place.
 # SKIP_IMAGE=1 leaves the image out (it needs root: mmdebstrap, chroot).
 set -euo pipefail
@@ -78,10 +80,10 @@ if [ -n "$image_pid" ]; then
   wait_job "$image_pid" "$IMAGE_LOG" "ci image build"
   image_pid=""
   grep -E '^(root filesystem|I: success|real)' "$IMAGE_LOG" || true
-  echo "== image: root filesystem assertions, QEMU boot and update-then-rollback of the ci image (tests/image)"
+  echo "== image: root filesystem assertions, QEMU boot, update-then-rollback and fleet update of the ci image (tests/image)"
   IMAGE_ROOTFS=$CI_OUT/rootfs IMAGE_FLAVOUR=ci IMAGE_DIR=$CI_OUT/images \
     IMAGE_DISK=$CI_OUT/images/jhcis-kiosk-amd64.img \
     IMAGE_BUNDLE=$CI_BUNDLE \
     $BIN/pytest -ra -s --durations=5 tests/image/test_rootfs.py tests/image/test_qemu_boot.py \
-    tests/image/test_qemu_update_rollback.py
+    tests/image/test_qemu_update_rollback.py tests/image/test_fleet_qemu.py
 fi
