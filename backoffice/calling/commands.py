@@ -16,9 +16,12 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from backoffice.calling.line import UnknownPoint, check_place
 from backoffice.calling.screens import add_screen, list_screens, revoke_screen
 from backoffice.calling.tables import ensure_calling_tables
 from backoffice.calling.voice import assemble, clip_dirs, clip_order, render_clips, rendered_dir
+from backoffice.web.audit import audit_from_settings
+from backoffice.web.tables import ensure_web_tables
 from common.cli import add_db_argument, add_json_argument, fail, print_json
 from common.config import Settings
 from common.errors import BilingualError
@@ -81,6 +84,14 @@ def _clinic(args: argparse.Namespace, settings: Settings) -> ClinicDatabase:
     return clinic
 
 
+def _audit_screen(clinic: ClinicDatabase, settings: Settings, action: str, **what: Any) -> None:
+    """Who may open the board changed: in the audit trail, as staff actions are."""
+    ensure_web_tables(clinic.engine)
+    audit_from_settings(clinic.engine, settings).record(
+        action, username="(cli)", role=None, target=f"screen/{what['id']}", detail=what
+    )
+
+
 def screen_add_command(args: argparse.Namespace, settings: Settings) -> int:
     name = str(args.name).strip()
     if not name:
@@ -88,6 +99,7 @@ def screen_add_command(args: argparse.Namespace, settings: Settings) -> int:
     clinic = _clinic(args, settings)
     try:
         screen, token = add_screen(clinic.engine, name, dt.datetime.now())
+        _audit_screen(clinic, settings, "calling_screen_add", id=screen.id, name=screen.name)
     finally:
         clinic.dispose()
     base = args.base_url.rstrip("/") or f"https://{settings.backoffice.host}:8443"
@@ -124,6 +136,8 @@ def screen_revoke_command(args: argparse.Namespace, settings: Settings) -> int:
     clinic = _clinic(args, settings)
     try:
         done = revoke_screen(clinic.engine, args.id, dt.datetime.now())
+        if done:
+            _audit_screen(clinic, settings, "calling_screen_revoke", id=args.id)
     finally:
         clinic.dispose()
     if not done:
@@ -146,8 +160,9 @@ def voice_render_command(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def voice_say_command(args: argparse.Namespace, settings: Settings) -> int:
-    spec = settings.calling.point(args.point)
-    if spec is None or (args.counter is not None and not 1 <= args.counter <= spec.counters):
+    try:
+        check_place(settings.calling, args.point, args.counter)
+    except UnknownPoint:
         return fail(CallingOption(f"{args.point}/{args.counter}"), as_json=False)
     names = clip_order(settings.calling, args.number, args.point, args.counter)
     spoken = assemble(names, clip_dirs(settings))

@@ -13,6 +13,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import (
     CHAR,
     Column,
@@ -24,6 +26,10 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    delete,
+    func,
+    inspect,
+    select,
 )
 
 from integrations.jhcis.call_line import kiosk_call_entry
@@ -74,3 +80,23 @@ assert all(t.name.startswith("kiosk_") for t in CALLING_TABLES)
 def ensure_calling_tables(engine: Engine) -> None:
     """Create or complete the calling tables (idempotent)."""
     ensure_kiosk_tables(engine, CALLING_TABLES)
+
+
+def purge_lines_before(engine: Engine, day: dt.date, *, dry_run: bool = False) -> int:
+    """Remove the lines and call events of days before `day` (masked names, queue numbers,
+    who called whom: needed for the day itself, kept as long as ticket images); returns
+    how many rows went (or would go). Screens are kept: they are not about patients."""
+    present = set(inspect(engine).get_table_names())
+    gone = 0
+    with engine.begin() as conn:
+        for table in (call_event, call_entry):
+            if table.name not in present:
+                continue
+            old = table.c.visitdate < day
+            if dry_run:
+                gone += int(
+                    conn.execute(select(func.count()).select_from(table).where(old)).scalar_one()
+                )
+            else:
+                gone += int(conn.execute(delete(table).where(old)).rowcount or 0)
+    return gone

@@ -20,7 +20,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from starlette.requests import Request
@@ -39,6 +39,7 @@ from backoffice.web.framework import Page, env, error_page, guard, threaded
 from common.config import CallingSettings
 from common.errors import BilingualError
 
+_T = TypeVar("_T")
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 add_template_folder(TEMPLATES)
 
@@ -232,12 +233,17 @@ class _OnceTokens:
         self.pending: dict[str, threading.Event] = {}
 
 
-def _once_tokens(deps: Any) -> _OnceTokens:
+def _kept(deps: Any, key: str, kind: type[_T]) -> _T:
+    """This server's one `kind` (made on first use), kept in the app's state."""
     with deps.state_lock:
-        found = deps.state.get("calling.once")
-        if not isinstance(found, _OnceTokens):
-            found = deps.state["calling.once"] = _OnceTokens()
+        found = deps.state.get(key)
+        if not isinstance(found, kind):
+            found = deps.state[key] = kind()
         return found
+
+
+def _once_tokens(deps: Any) -> _OnceTokens:
+    return _kept(deps, "calling.once", _OnceTokens)
 
 
 @guard(CALL_ROLE)
@@ -399,11 +405,7 @@ def _stream(request: Request, hub: BoardHub, with_board: bool, slot: Slot | None
 
 
 def stream_slots(deps: Any) -> StreamSlots:
-    with deps.state_lock:
-        found = deps.state.get("calling.streams")
-        if not isinstance(found, StreamSlots):
-            found = deps.state["calling.streams"] = StreamSlots()
-        return found
+    return _kept(deps, "calling.streams", StreamSlots)
 
 
 @guard(CALL_ROLE)

@@ -66,7 +66,7 @@ def purge_command(args: argparse.Namespace, settings: Settings) -> int:
     try:
         report = purge(
             settings, audit, now=dt.datetime.now(), dry_run=args.dry_run,
-            extra_export_dirs=args.exports_dir,
+            extra_export_dirs=args.exports_dir, calling_engine=audit.engine,
         )  # fmt: skip
     finally:
         audit.engine.dispose()
@@ -76,7 +76,7 @@ def purge_command(args: argparse.Namespace, settings: Settings) -> int:
         verb = "would remove" if report.dry_run else "removed"
         print(
             f"{verb}: {len(report.batches)} claim batches, {report.tickets} ticket images, "
-            f"{report.audit_entries} audit entries"
+            f"{report.audit_entries} audit entries, {report.call_rows} calling-line rows"
         )
     return 0
 

@@ -2,10 +2,11 @@
 
 Claim batches hold citizen IDs and names, ticket images masked names and queue numbers;
 neither is needed once the claim went in, so they go after
-``backoffice.export_retention_days``. Only what our exporters name (batch folders and
-zips, tickets ``ticket-*.png``, a build a crash left behind) is ever touched: the
-folders may hold the clinic's own files. Audit entries go after
-``backoffice.audit_retention_days``, with the chain re-anchored
+``backoffice.export_retention_days``; so do the calling room's lines and call events
+(masked names, queue numbers, who called whom: :mod:`backoffice.calling.tables`).
+Only what our exporters name (batch folders and zips, tickets ``ticket-*.png``, a
+build a crash left behind) is ever touched: the folders may hold the clinic's own files.
+Audit entries go after ``backoffice.audit_retention_days``, with the chain re-anchored
 (:meth:`backoffice.web.audit.AuditLog.purge_before`), and the purge itself is audited.
 """
 
@@ -18,6 +19,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import Engine
+
+from backoffice.calling.tables import purge_lines_before
 from backoffice.web.audit import AuditLog
 from common.config import Settings
 
@@ -37,6 +41,7 @@ class PurgeReport:
     batches: list[str] = field(default_factory=list)
     tickets: int = 0
     audit_entries: int = 0
+    call_rows: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -44,6 +49,7 @@ class PurgeReport:
             "batches": self.batches,
             "tickets": self.tickets,
             "audit_entries": self.audit_entries,
+            "call_rows": self.call_rows,
         }
 
 
@@ -100,6 +106,7 @@ def purge(
     now: dt.datetime,
     dry_run: bool = False,
     extra_export_dirs: Iterable[Path] = (),
+    calling_engine: Engine | None = None,
 ) -> PurgeReport:
     """Remove what is past its retention (`dry_run`: only say what)."""
     office = settings.backoffice
@@ -116,6 +123,8 @@ def purge(
     if not dry_run:
         _remove(batches)
         _remove(tickets)
+    if calling_engine is not None:
+        report.call_rows = purge_lines_before(calling_engine, files_cutoff.date(), dry_run=dry_run)
     if audit is not None:
         audit_cutoff = now - dt.timedelta(days=office.audit_retention_days)
         if dry_run:
@@ -130,6 +139,7 @@ def purge(
                     "batches": len(batches),
                     "tickets": len(tickets),
                     "audit_entries": report.audit_entries,
+                    "call_rows": report.call_rows,
                 },
             )
     return report

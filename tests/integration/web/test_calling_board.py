@@ -390,6 +390,14 @@ def _more_waiting(deps: WebDeps, count: int, first_no: int) -> list[int]:
     return [int(i) for i in ids]
 
 
+def desk_one_calls(deps: WebDeps, entry_id: int) -> line.Entry:
+    """A colleague at screening desk 1 calls this patient (as their page would)."""
+    return line.call_this(
+        deps.clinic.engine, deps.settings.calling, entry_id, counter=1, username="t_staff",
+        now=NOW.replace(hour=12),
+    )  # fmt: skip
+
+
 def _calls(deps: WebDeps) -> int:
     with deps.clinic.engine.connect() as conn:
         return int(
@@ -419,10 +427,7 @@ def test_a_board_whose_stream_goes_silent_says_so_and_reconnects(
         relay.speak_again()
         board.wait_for_selector("#offline", state="hidden", timeout=silence + 10_000)
         (number,) = _more_waiting(server.deps, 1, 301)
-        got = line.call_this(
-            server.deps.clinic.engine, server.deps.settings.calling, number, counter=1,
-            username="t_staff", now=NOW.replace(hour=12),
-        )  # fmt: skip
+        got = desk_one_calls(server.deps, number)
         expect(board.locator(".board-latest-no")).to_have_text(str(got.queue_no), timeout=3000)
         board.context.close()
     finally:
@@ -492,10 +497,7 @@ def test_one_announcement_at_a_time_even_when_a_clip_fails_or_stalls(
         board.wait_for_selector("body[data-rendered]")
         entries = _more_waiting(server.deps, 3, 311)
         for entry_id in entries:
-            line.call_this(
-                server.deps.clinic.engine, server.deps.settings.calling, entry_id, counter=1,
-                username="t_staff", now=NOW.replace(hour=12),
-            )  # fmt: skip
+            desk_one_calls(server.deps, entry_id)
         calls = _call_ids(server.deps, entries)
         board.wait_for_function(
             "n => (document.body.dataset.said || '').split(',').filter(Boolean).length >= n",
@@ -540,10 +542,7 @@ def test_sound_turned_on_late_does_not_replay_old_calls(
         board.goto(f"/display?s={live[1]}&lang=th")
         board.wait_for_selector("body[data-rendered]")
         entries = _more_waiting(server.deps, 1, 321)
-        line.call_this(
-            server.deps.clinic.engine, server.deps.settings.calling, entries[0], counter=1,
-            username="t_staff", now=NOW.replace(hour=12),
-        )  # fmt: skip
+        desk_one_calls(server.deps, entries[0])
         board.wait_for_selector("#sound:not([hidden])", timeout=5000)
         time.sleep(2.0)  # the call is older than the limit now
         board.click("#sound")
@@ -614,11 +613,7 @@ def test_an_open_panel_is_not_swept_away_and_a_stale_press_changes_nothing(
     row = nurse.locator("#calling-waiting li").first
     entry_id = int(row.get_attribute("data-entry"))
     row.locator("summary").click()
-    # A colleague at desk 1 calls exactly this patient meanwhile.
-    line.call_this(
-        deps.clinic.engine, deps.settings.calling, entry_id, counter=1, username="t_staff",
-        now=NOW.replace(hour=12),
-    )  # fmt: skip
+    desk_one_calls(deps, entry_id)  # a colleague calls exactly this patient meanwhile
     nurse.wait_for_selector("#calling-line[data-stale='1']", timeout=5000)
     assert nurse.locator(f'#calling-waiting li[data-entry="{entry_id}"] details[open]').count() == 1
     # The nurse finishes the visit from the panel as it was: refused, and said so.
@@ -631,10 +626,7 @@ def test_an_open_panel_is_not_swept_away_and_a_stale_press_changes_nothing(
     row = nurse.locator("#calling-waiting li").first
     other = int(row.get_attribute("data-entry"))
     row.locator("summary").click()
-    line.call_this(
-        deps.clinic.engine, deps.settings.calling, other, counter=1, username="t_staff",
-        now=NOW.replace(hour=12),
-    )  # fmt: skip
+    desk_one_calls(deps, other)
     nurse.wait_for_selector("#calling-line[data-stale='1']", timeout=5000)
     row.locator("summary").click()  # closed: what waited comes in
     nurse.wait_for_selector("#calling-line:not([data-stale])", timeout=5000)
