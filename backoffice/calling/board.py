@@ -1,7 +1,9 @@
 """What the waiting-room board shows, as one JSON-able snapshot for every screen.
 
-Queue numbers and the point and counter only; a masked name when the clinic turns names
-on (``[calling] names_on_display``). Both languages go out; the page picks one.
+Queue numbers and the point and counter only; when the clinic turns names on
+(``[calling] names_on_display``) a name masked harder than on staff pages: a TV is read
+by the whole waiting room, so no title and no whole first name ("ส••• ใ•••", not
+"นาย สมชาย ใ•••"). Both languages go out; the page picks one.
 """
 
 from __future__ import annotations
@@ -14,9 +16,23 @@ from sqlalchemy import Engine, select
 from backoffice.calling.line import BOARD_WAITING, CALLED, WAITING, entries
 from backoffice.calling.places import where_en, where_th
 from backoffice.calling.tables import call_event
+from common.cid import mask_name
 from common.config import CallingSettings
 
 RECENT_CALLS = 5
+MASK = "•••"
+
+
+def board_name(masked: str) -> str:
+    """The staff pages' masked name ("นาย สมชาย ใ•••") as the board shows it: the first
+    letters of the first name and of the surname only ("ส••• ใ•••")."""
+    words = masked.split()
+    if not words:
+        return ""
+    surname = words[-1] if len(words) > 1 and words[-1].endswith(MASK) else ""
+    names = words[:-1] if surname else words
+    first = names[-1] if names else ""
+    return " ".join(w for w in (mask_name("", first.replace(MASK, "")), surname) if w)
 
 
 def snapshot(engine: Engine, calling: CallingSettings, day: dt.date) -> dict[str, Any]:
@@ -45,7 +61,7 @@ def snapshot(engine: Engine, calling: CallingSettings, day: dt.date) -> dict[str
                         "counter_th": where_th(calling, spec, counter),
                         "counter_en": where_en(spec, counter),
                         "priority": e.priority in lanes,
-                        **({"name": e.masked_name} if names else {}),
+                        **({"name": board_name(e.masked_name)} if names else {}),
                     }
                     for counter, e in sorted(latest.items())
                 ],
@@ -53,7 +69,7 @@ def snapshot(engine: Engine, calling: CallingSettings, day: dt.date) -> dict[str
                     {
                         "no": e.number,
                         "priority": e.priority in lanes,
-                        **({"name": e.masked_name} if names else {}),
+                        **({"name": board_name(e.masked_name)} if names else {}),
                     }
                     for e in waiting[:BOARD_WAITING]
                 ],

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine, create_engine
 
 from backoffice.calling import line
-from backoffice.calling.board import snapshot
+from backoffice.calling.board import board_name, snapshot
 from backoffice.calling.screens import add_screen, revoke_screen, screen_for
 from backoffice.calling.tables import call_entry, ensure_calling_tables
 from common.config import CallingSettings
@@ -145,7 +145,20 @@ def test_the_board_shows_numbers_and_names_only_when_the_clinic_wants(engine: En
     assert "name" not in screening["called"][0] and "ท***" not in str(board)
     assert board["calls"][-1]["th"] == "ขอเชิญหมายเลข 1 ที่โต๊ะซักประวัติ"
     named = snapshot(engine, CallingSettings(names_on_display=True), DAY)
-    assert named["points"][0]["called"][0]["name"] == "ท*** 1"
+    assert named["points"][0]["called"][0]["name"] == "1•••"  # from "ท*** 1"
+
+
+@pytest.mark.parametrize(
+    ("staff_sees", "board_shows"),
+    [
+        ("นาย สมชาย ใ•••", "ส••• ใ•••"),
+        ("ด.ญ. เพ็ญศรี แ•••", "เ••• แ•••"),  # the leading vowel is the first letter written
+        ("สมชาย", "ส•••"),
+        ("", ""),
+    ],
+)
+def test_the_board_masks_names_harder_than_staff_pages(staff_sees: str, board_shows: str) -> None:
+    assert board_name(staff_sees) == board_shows
 
 
 def test_screen_tokens_open_until_revoked(engine: Engine) -> None:
