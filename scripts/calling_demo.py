@@ -4,7 +4,9 @@ waiting-room board's screenshot and the announcement audio, into demo-out/.
 Run by scripts/demo.sh after the kiosk demo, on the same demo database (it reads the
 visit the kiosk opened from demo-out/summary.json). The board is served by the real
 backoffice app under uvicorn and photographed by Debian's Chromium through Playwright;
-without Chromium only the audio is written. Usage: calling_demo.py DEMO_OUT
+without Chromium only the audio is written. It runs only on the embedded demo database
+(never a clinic's JHCIS: it calls a patient and adds a screen), and revokes the screen it
+added when done. Usage: calling_demo.py DEMO_OUT
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 from backoffice.app import build_deps
 from backoffice.calling import line
 from backoffice.calling.arrivals import take_in_arrivals
-from backoffice.calling.screens import add_screen
+from backoffice.calling.screens import add_screen, revoke_screen
 from backoffice.calling.voice import assemble, clip_dirs, clip_order, render_clips, rendered_dir
 from backoffice.testing import running_server
 from backoffice.web.deps import WebDeps
@@ -41,6 +43,13 @@ def main(out: Path) -> int:
         settings = load_settings().model_copy(
             update={"secrets_file": Path(scratch) / "secrets.toml"}
         )
+        if not settings.is_demo_db:
+            print(
+                "calling demo: refused: [database] url is set; the demo calls a patient and"
+                " adds a screen, so it runs only on the embedded demo database",
+                file=sys.stderr,
+            )
+            return 2
         now = dt.datetime.combine(day, dt.datetime.now().time())
         deps = build_deps(settings, clock=lambda: now)
         try:
@@ -79,7 +88,15 @@ def _call_and_show(
     if not Path(CHROMIUM).exists():
         print("calling demo: no Chromium, no board screenshot", file=sys.stderr)
         return 0
-    _, token = add_screen(engine, "demo", now)
+    screen, token = add_screen(engine, "demo", now)
+    try:
+        _photograph(deps, out, token)
+    finally:
+        revoke_screen(engine, screen.id, now)
+    return 0
+
+
+def _photograph(deps: WebDeps, out: Path, token: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with running_server(deps) as url, sync_playwright() as playwright:
@@ -95,7 +112,6 @@ def _call_and_show(
             print(f"calling demo: {shot}")
             page.close()
         browser.close()
-    return 0
 
 
 if __name__ == "__main__":
