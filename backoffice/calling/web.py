@@ -33,9 +33,16 @@ from backoffice.calling.places import where_en, where_th
 from backoffice.calling.screens import Screen, screen_for
 from backoffice.calling.streams import RETRY_AFTER_S, Slot, StreamSlots
 from backoffice.calling.voice import assemble, clip_dirs, clip_order
-from backoffice.exports.web import add_template_folder, texts
 from backoffice.web.errors import BadInput, NotFound
-from backoffice.web.framework import Page, env, error_page, guard, threaded
+from backoffice.web.framework import (
+    Page,
+    add_template_folder,
+    env,
+    error_page,
+    guard,
+    texts,
+    threaded,
+)
 from common.config import CallingSettings
 from common.errors import BilingualError
 

@@ -29,10 +29,17 @@ from backoffice.claims.moph_rules import KINDS
 from backoffice.claims.tables import ensure_claim_tables, kiosk_close_right, kiosk_moph_claim
 from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.source import ClaimSource
-from backoffice.exports.web import add_template_folder, texts
 from backoffice.reports.authen import defuse
 from backoffice.web.errors import BadInput, NotFound
-from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
+from backoffice.web.framework import (
+    Page,
+    add_template_folder,
+    error_page,
+    guard,
+    parse_date,
+    texts,
+    threaded,
+)
 from common.errors import BilingualError
 from integrations.jhcis.staff import staff_cid
 

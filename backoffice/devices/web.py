@@ -31,9 +31,8 @@ from backoffice.devices.words import (
     problems,
     state_words,
 )
-from backoffice.exports.web import add_template_folder, texts
 from backoffice.web import framework
-from backoffice.web.framework import Page, env, guard, threaded
+from backoffice.web.framework import Page, add_template_folder, env, guard, texts, threaded
 from common.errors import BilingualError
 from hardware.printer import render_test_slip
 

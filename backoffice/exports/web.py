@@ -18,7 +18,6 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from jinja2 import ChoiceLoader, FileSystemLoader
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import FileResponse, RedirectResponse, Response
 
@@ -30,10 +29,17 @@ from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
 from backoffice.exports.ssop import export_ssop
 from backoffice.exports.ssop_sessions import session_for_batch
-from backoffice.web import framework
 from backoffice.web.auth import role_rank
 from backoffice.web.errors import BadInput, Forbidden, NotFound
-from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
+from backoffice.web.framework import (
+    Page,
+    add_template_folder,
+    error_page,
+    guard,
+    parse_date,
+    texts,
+    threaded,
+)
 from common.errors import BilingualError
 from integrations.nhso.eclaim_upload import batch_encoding, client_from_settings
 
@@ -132,24 +138,7 @@ UPLOAD_STATUS: dict[str, tuple[str, str]] = {
 UPLOAD_ROLE = "staff"
 
 
-def add_template_folder(folder: Path) -> None:
-    """Let the web app's Jinja2 environment find this room's templates (once)."""
-    loader = framework.env.loader
-    if isinstance(loader, ChoiceLoader) and any(
-        isinstance(x, FileSystemLoader) and str(folder) in x.searchpath for x in loader.loaders
-    ):
-        return
-    assert loader is not None
-    framework.env.loader = ChoiceLoader([loader, FileSystemLoader(str(folder))])
-
-
 add_template_folder(TEMPLATES)
-
-
-def texts(table: dict[str, tuple[str, str]], lang: str) -> Callable[[str], str]:
-    """The page's words in the session's language (Thai or English)."""
-    index = 0 if lang == "th" else 1
-    return lambda key: table[key][index]
 
 
 def out_dir(page: Page) -> Path:

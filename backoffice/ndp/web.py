@@ -20,13 +20,13 @@ from backoffice.claims.ndp_tables import ensure_ndp_tables
 from backoffice.exports.jobs import BOARD, Job
 from backoffice.exports.rules import rules_for
 from backoffice.exports.source import ClaimSource
-from backoffice.exports.web import add_template_folder, out_dir, texts
+from backoffice.exports.web import out_dir
 from backoffice.ndp.export import export_ndp
 from backoffice.ndp.ledger import recent_claims
 from backoffice.ndp.sender import NdpSender
 from backoffice.ndp.status import poll
 from backoffice.web.errors import BadInput
-from backoffice.web.framework import Page, guard, parse_date, threaded
+from backoffice.web.framework import Page, add_template_folder, guard, parse_date, texts, threaded
 from integrations.nhso.ndp import client_from_settings
 from integrations.nhso.ndp_status import KIND_TEXT, kind_of, label_th
 

@@ -16,11 +16,18 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.exports.web import add_template_folder, texts
 from backoffice.phr.commands import sender_from_settings
 from backoffice.phr.sender import PhrSender
 from backoffice.web.errors import BadInput
-from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
+from backoffice.web.framework import (
+    Page,
+    add_template_folder,
+    error_page,
+    guard,
+    parse_date,
+    texts,
+    threaded,
+)
 from common.errors import BilingualError
 from common.thaidate import format_date_th, format_datetime_th
 from integrations.jhcis import visit_ledger as vl

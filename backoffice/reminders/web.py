@@ -25,7 +25,6 @@ from typing import Any
 
 from starlette.responses import RedirectResponse, Response
 
-from backoffice.exports.web import add_template_folder, texts
 from backoffice.reminders import given_elsewhere
 from backoffice.reminders.contacts import contacts_of
 from backoffice.reminders.ic_push import IcPusher
@@ -34,7 +33,15 @@ from backoffice.reminders.ledger import ReminderLedger
 from backoffice.reminders.pdf import COPIES, appointments_pdf
 from backoffice.reminders.timeline import cid_of, find_person
 from backoffice.web.errors import BadInput
-from backoffice.web.framework import Page, error_page, guard, parse_date, threaded
+from backoffice.web.framework import (
+    Page,
+    add_template_folder,
+    error_page,
+    guard,
+    parse_date,
+    texts,
+    threaded,
+)
 from common.cid import is_valid_cid, mask_cid
 from common.errors import BilingualError
 from common.thaidate import format_date_th

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData, UploadFile
@@ -61,6 +61,24 @@ env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+
+
+def add_template_folder(folder: Path) -> None:
+    """Let the web app's Jinja2 environment find a room's templates (once)."""
+    loader = env.loader
+    if isinstance(loader, ChoiceLoader) and any(
+        isinstance(x, FileSystemLoader) and str(folder) in x.searchpath for x in loader.loaders
+    ):
+        return
+    assert loader is not None
+    env.loader = ChoiceLoader([loader, FileSystemLoader(str(folder))])
+
+
+def texts(table: dict[str, tuple[str, str]], lang: str) -> Callable[[str], str]:
+    """A room's own words in the session's language (Thai or English)."""
+    index = 0 if lang == "th" else 1
+    return lambda key: table[key][index]
+
 
 Handler = Callable[["Page"], Awaitable[Response]]
 

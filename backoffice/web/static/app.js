@@ -1,6 +1,28 @@
 // Small progressive enhancement: the pages work without it.
 "use strict";
 
+// A page fragment, fetched as the signed-in user: its HTML, or null when it could not be
+// had (offline for a moment: the caller keeps what it shows). A lapsed session goes to
+// the sign-in page, which brings the user back here, query string and all.
+async function fetchFragment(url) {
+  try {
+    const reply = await fetch(url, {
+      headers: { "X-Requested-With": "fetch" },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+    if (reply.status === 200) return await reply.text();
+    if (reply.status === 401) {
+      const here = window.location.pathname + window.location.search;
+      window.location.href = "/login?next=" + encodeURIComponent(here);
+    }
+  } catch (err) {
+    // Offline for a moment.
+  }
+  return null;
+}
+window.fetchFragment = fetchFragment;
+
 // Today's queue: fetch the table fragment every few seconds and swap it in.
 function startQueueRefresh() {
   const box = document.getElementById("queue-rows");
@@ -8,20 +30,10 @@ function startQueueRefresh() {
   const url = box.dataset.refresh;
   const every = parseInt(box.dataset.interval || "15000", 10);
   setInterval(async () => {
-    try {
-      const reply = await fetch(url, {
-        headers: { "X-Requested-With": "fetch" },
-        credentials: "same-origin",
-        cache: "no-store",
-      });
-      if (reply.status === 200) {
-        box.innerHTML = await reply.text();
-        box.dataset.refreshedAt = String(Date.now());
-      } else if (reply.status === 401) {
-        window.location.href = "/login?next=" + encodeURIComponent(window.location.pathname);
-      }
-    } catch (err) {
-      // Offline for a moment: keep showing the last table.
+    const html = await fetchFragment(url);
+    if (html !== null) {
+      box.innerHTML = html;
+      box.dataset.refreshedAt = String(Date.now());
     }
   }, every);
 }

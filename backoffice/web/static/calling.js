@@ -1,8 +1,7 @@
 // The caller page: the line refreshes itself whenever the server says something changed,
 // but never under the nurse's hands: while a "จัดการ" panel is open or a choice inside
 // the line has the focus, the refresh waits until they are done.
-// (The fetch-and-swap below mirrors app.js's queue refresh; app.js is shared and not
-// loaded here, so the two stay separate for now.)
+// (The fetch itself is app.js's fetchFragment: base.html loads app.js first.)
 "use strict";
 
 (function () {
@@ -30,27 +29,17 @@
     }
     busy = true;
     try {
-      const reply = await fetch(box.dataset.refresh, {
-        headers: { "X-Requested-With": "fetch" },
-        credentials: "same-origin",
-        cache: "no-store",
-      });
-      if (reply.status === 200) {
-        const html = await reply.text();
-        if (inUse()) {
-          deferred = true; // the nurse opened a panel while we fetched
-          box.dataset.stale = "1";
-        } else {
-          box.innerHTML = html;
-          delete box.dataset.stale;
-          box.dataset.refreshedAt = String(Date.now());
-        }
-      } else if (reply.status === 401) {
-        const here = window.location.pathname + window.location.search;
-        window.location.href = "/login?next=" + encodeURIComponent(here);
+      const html = await window.fetchFragment(box.dataset.refresh);
+      if (html === null) {
+        // Offline for a moment: keep the last line; the next change refreshes it.
+      } else if (inUse()) {
+        deferred = true; // the nurse opened a panel while we fetched
+        box.dataset.stale = "1";
+      } else {
+        box.innerHTML = html;
+        delete box.dataset.stale;
+        box.dataset.refreshedAt = String(Date.now());
       }
-    } catch (err) {
-      // Offline for a moment: keep the last line; the next change refreshes it.
     } finally {
       busy = false;
       if (again) {

@@ -38,9 +38,10 @@ TARGET_PX = 44
 #: (the queue page fetches it every few seconds and shows it; measured there).
 NOT_PAGES = {"/", "/lang/{lang}", "/queue/rows"}
 
-#: Issue 21's caller page and display board, built at the same time with their own
-#: stylesheets (a television and a caller's desk, not this layout): not measured here yet.
-OTHERS = ("/calling", "/display")
+#: The waiting-room board is a television, not a staff page (its goldens and size checks
+#: are in test_calling_board.py); the caller's line fragment and event stream are parts of
+#: /calling, which is measured here.
+OTHERS = ("/display", "/calling/line", "/calling/events")
 
 #: Query strings that give a page rows to show (the seeded clinic's busy days).
 QUERIES = {
@@ -55,6 +56,8 @@ TARGETS_JS = """
   const seen = (el) => {
     const s = getComputedStyle(el);
     if (s.visibility === 'hidden' || s.display === 'none' || Number(s.opacity) === 0) return false;
+    // A closed <details> keeps its content laid out but unpainted (content-visibility).
+    if (el.checkVisibility && !el.checkVisibility({contentVisibilityAuto: true})) return false;
     return el.getClientRects().length > 0;
   };
   const inLabel = (el) => el.closest('label') !== null;
@@ -195,6 +198,11 @@ def measured(browser: Any, site: Site) -> dict[str, Any]:
                     page.click("label.menu-button")
                     page.wait_for_selector("nav.main .group a", state="visible")
                     measure(page, f"menu-{size}-{lang}")
+                elif name == "calling":
+                    # a waiting patient's folded actions, opened: lane, send-on, done
+                    page.click("#calling-waiting details.calling-more summary >> nth=0")
+                    page.wait_for_selector("details.calling-more[open] select", state="visible")
+                    measure(page, f"calling-panel-{size}-{lang}")
         # pages a form answers: the person found for an assisted check-in, and a
         # vaccine history looked up by citizen ID
         cid = _cid_of(site, visit)
@@ -223,7 +231,7 @@ def test_every_page_is_measured_in_both_languages_at_both_widths(measured: dict[
                  "exports", "exports-jobs-job_id", "claims-moph", "claims-close-right",
                  "claims-jobs-job_id", "claims-ndp", "reminders", "reminders-log", "phr",
                  "health", "settings", "staff", "audit", "menu", "checkin-person",
-                 "vaccine-history"):  # fmt: skip
+                 "vaccine-history", "calling", "calling-panel"):  # fmt: skip
         assert must in names
     for name in names:
         for size in WIDTHS:

@@ -26,9 +26,11 @@ from .conftest import NOW, csrf_of
 
 ClientFor = Callable[[str | None], TestClient]
 
-#: Redirects, files and the queue's refreshed fragment; issue 21's caller page and board.
+#: Redirects, files and the queue's refreshed fragment; the waiting-room board (a TV, not a
+#: staff page: tests/integration/web/test_calling_board.py) and the caller's line fragment
+#: and event stream.
 SKIP = {"/", "/lang/{lang}", "/queue/rows"}
-OTHERS = ("/calling", "/display")
+OTHERS = ("/display", "/calling/line", "/calling/events")
 FILES = re.compile(r"\.(png|jpg|pdf|csv|xlsx|wav)$|/files/")
 
 CE_DATE = re.compile(
