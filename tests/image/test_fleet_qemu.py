@@ -236,6 +236,7 @@ def test_fleet_refuses_rolls_back_stops_the_rollout_and_updates(
         assert results and not results[0].ok, said
         assert [r.feed for r in results] == ["pilot"], said  # the group wave never started
         report = results[0].failed[KIOSK_ID]
+        print(f"\nfleet: what the pilot reported to the server:\n{report.strip()}")
         assert "rolled back: slot B (0.1.5)" in report, report
         assert "Start request repeated too quickly" in report or "exited" in report, report
         assert second.rauc.installed == [] and admin.device(SIMULATED_ID)["sw_version"] == "0.1.0"
