@@ -120,6 +120,14 @@ class Effects:
         if isinstance(command, f.ReplayJournal):
             self.replay_journal()
             return []
+        if isinstance(command, f.PrintTestSlip):
+            try:
+                s.printer.print_test_slip()
+            except PrinterFailure as exc:
+                health.component("printer", "failed", exc.kind)
+                return [f.TestSlipPrinted(exc.kind)]
+            health.component("printer", "ok")
+            return [f.TestSlipPrinted()]
         if isinstance(command, f.ExitApp):
             if self.on_exit is not None:
                 self.on_exit()

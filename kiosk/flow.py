@@ -58,7 +58,7 @@ Language = Literal["th", "en"]
 CounterReason = Literal[
     "no_rights", "refused", "printer", "database", "timeout", "error", "registration"
 ]
-StaffActionName = Literal["exit", "replay", "back"]
+StaffActionName = Literal["exit", "replay", "test_print", "back"]
 # Why a check-in ended without a visit: the card came out, Cancel was touched, no touch.
 CancelReason = Literal["card_removed", "cancelled", "timeout"]
 
@@ -193,6 +193,8 @@ class FlowState:
     # A waiting step is about to time out: the screen counts down, a touch clears it.
     warning: bool = False
     cancel_reason: CancelReason | None = None
+    # The staff menu's last test print: "" none yet, "ok", or the printer failure's kind.
+    test_print: str = ""
 
 
 @dataclass(frozen=True)
@@ -416,6 +418,13 @@ class StaffAction(Event):
     action: StaffActionName
 
 
+@dataclass(frozen=True)
+class TestSlipPrinted(Event):
+    """The staff's test slip: `failure` is the printer failure's kind, or None."""
+
+    failure: str | None = None
+
+
 # --- commands ---------------------------------------------------------------------------
 
 
@@ -493,6 +502,11 @@ class RecordCheckin(Command):
 
 @dataclass(frozen=True)
 class ReplayJournal(Command):
+    pass
+
+
+@dataclass(frozen=True)
+class PrintTestSlip(Command):
     pass
 
 
@@ -892,7 +906,7 @@ class Flow:
     def _staff(self, state: FlowState, event: Event) -> Transition:
         if isinstance(event, StaffPinEntered) and state.step == Step.STAFF_PIN:
             if event.ok:
-                return Transition(self._to(state, Step.STAFF_MENU, pin_attempts=0))
+                return Transition(self._to(state, Step.STAFF_MENU, pin_attempts=0, test_print=""))
             attempts = state.pin_attempts + 1
             if attempts >= self.config.max_pin_attempts:
                 return self._leave(state)
@@ -901,8 +915,20 @@ class Flow:
             if event.action == "back":
                 return self._leave(state)
             if state.step == Step.STAFF_MENU:
-                command: Command = ExitApp() if event.action == "exit" else ReplayJournal()
-                return Transition(self._to(state, state.step), (command,))
+                commands: dict[str, Command] = {
+                    "exit": ExitApp(),
+                    "replay": ReplayJournal(),
+                    "test_print": PrintTestSlip(),
+                }
+                return Transition(self._to(state, state.step), (commands[event.action],))
+        if isinstance(event, TestSlipPrinted) and state.step == Step.STAFF_MENU:
+            known = ("paper_out", "cover_open", "offline")
+            result = (
+                "ok"
+                if event.failure is None
+                else (event.failure if event.failure in known else "error")
+            )
+            return Transition(self._to(state, state.step, test_print=result))
         return Transition(state)
 
     # --- requests built from the session ---

@@ -177,6 +177,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "staff_replay": ("ส่งข้อมูลที่ค้างไว้เข้า JHCIS", "Send saved check-ins to JHCIS"),
     "staff_exit": ("ปิดโปรแกรมตู้", "Close the kiosk program"),
     "staff_back": ("กลับสู่หน้าบริการ", "Back to service"),
+    # The same words as the backoffice's health page (backoffice/devices).
+    "staff_test_print": ("ทดสอบพิมพ์", "Test print"),
+    "staff_test_print_ok": (
+        "ส่งหน้าทดสอบไปที่เครื่องพิมพ์แล้ว ตรวจดูว่าอ่านได้ชัดเจน",
+        "The test slip was sent to the printer: check that it reads clearly",
+    ),
+    "staff_test_print_paper_out": ("พิมพ์ไม่ได้: กระดาษหมด", "Not printed: out of paper"),
+    "staff_test_print_cover_open": ("พิมพ์ไม่ได้: ฝาเครื่องพิมพ์เปิดอยู่", "Not printed: the cover is open"),
+    "staff_test_print_offline": (
+        "พิมพ์ไม่ได้: ติดต่อเครื่องพิมพ์ไม่ได้ ตรวจสายและการเปิดเครื่อง",
+        "Not printed: the printer cannot be reached; check its cable and power",
+    ),
+    "staff_test_print_error": (
+        "พิมพ์ไม่ได้: เครื่องพิมพ์ขัดข้อง",
+        "Not printed: the printer reported an error",
+    ),
     "staff_status": (
         "รอส่งเข้า JHCIS: {pending} รายการ",
         "Waiting to reach JHCIS: {pending}",

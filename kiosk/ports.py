@@ -329,6 +329,10 @@ class PrinterPort(Protocol):
         """Print the ticket. Raises PrinterFailure."""
         ...
 
+    def print_test_slip(self) -> None:
+        """Print the staff's test slip (no patient on it). Raises PrinterFailure."""
+        ...
+
 
 @dataclass
 class KioskServices:

@@ -260,11 +260,17 @@ class FakeAuthen:
 class FakePrinter:
     fail: str | None = None  # a PrinterFailure kind
     printed: list[TicketRequest] = field(default_factory=list)
+    test_slips: int = 0
 
     def print_ticket(self, ticket: TicketRequest) -> None:
         if self.fail is not None:
             raise PrinterFailure("fake printer", kind=self.fail)
         self.printed.append(ticket)
+
+    def print_test_slip(self) -> None:
+        if self.fail is not None:
+            raise PrinterFailure("fake printer", kind=self.fail)
+        self.test_slips += 1
 
 
 @dataclass

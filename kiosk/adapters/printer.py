@@ -11,6 +11,7 @@ backoffice know.
 
 from __future__ import annotations
 
+import datetime as dt
 import threading
 
 from hardware.printer import (
@@ -24,6 +25,7 @@ from hardware.printer import (
     PrintResult,
     TicketData,
     TicketPrinter,
+    render_test_slip,
 )
 from integrations.nhso.main_rights import right_words
 from kiosk.ports import PrinterFailure, TicketRequest
@@ -135,6 +137,18 @@ class TicketPrinterPort:
         except PrinterError as exc:
             raise PrinterFailure(exc.code, kind=failure_kind(exc)) from None
         self.last_ticket = data
+
+    def print_test_slip(self) -> None:
+        """The same slip as the backoffice's test print: it shows the paper, the Thai
+        font and the cutter work, with nothing about a patient on it."""
+        slip = render_test_slip(
+            self.clinic_name, dt.datetime.now(), self.printer.width_dots, self.printer.font_path
+        )
+        try:
+            with self._lock:
+                self.last = self.printer.print_image(slip, label="test")
+        except PrinterError as exc:
+            raise PrinterFailure(exc.code, kind=failure_kind(exc)) from None
 
     def readiness(self) -> str:
         """Asks the printer how it is (DLE EOT on ESC/POS printers); prints nothing.

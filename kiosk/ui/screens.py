@@ -535,18 +535,24 @@ class StaffMenuScreen(StepScreen):
 
     def __init__(self, ui: UiContext, **kwargs: Any) -> None:
         super().__init__(ui, **kwargs)
-        self.title = Text(role="title", bold=True, size_hint_y=0.16)
-        # Room for three lines: the queue, the HTTPS fingerprint, version/IP/slot/update.
-        self.status = Text(role="hint", color=MUTED, size_hint_y=0.24)
+        self.title = Text(role="title", bold=True, size_hint_y=0.12)
+        # Room for four lines: the queue, the HTTPS fingerprint, version/IP/slot/update,
+        # and the last test print's result.
+        self.status = Text(role="hint", color=MUTED, size_hint_y=0.28)
         post = ui.post
-        self.replay = BigButton(on_press_do=lambda: post(f.StaffAction("replay")), size_hint_y=0.2)
+        self.replay = BigButton(on_press_do=lambda: post(f.StaffAction("replay")), size_hint_y=0.15)
+        self.test_print = BigButton(
+            on_press_do=lambda: post(f.StaffAction("test_print")), size_hint_y=0.15
+        )
         self.exit = BigButton(
-            on_press_do=lambda: post(f.StaffAction("exit")), colour=WARNING, size_hint_y=0.2
+            on_press_do=lambda: post(f.StaffAction("exit")), colour=WARNING, size_hint_y=0.15
         )
         self.back = BigButton(
-            on_press_do=lambda: post(f.StaffAction("back")), colour=SECONDARY, size_hint_y=0.2
+            on_press_do=lambda: post(f.StaffAction("back")), colour=SECONDARY, size_hint_y=0.15
         )
-        for widget in (self.title, self.status, self.replay, self.exit, self.back):
+        for widget in (
+            self.title, self.status, self.replay, self.test_print, self.exit, self.back
+        ):  # fmt: skip
             self.body.add_widget(widget)
 
     def update(self, state: f.FlowState, previous: f.FlowState | None) -> None:
@@ -564,7 +570,10 @@ class StaffMenuScreen(StepScreen):
                     self.t("staff_last_update", version=facts.result_version, result=result)
                 )
         self.status.text += "\n" + " · ".join(lines)
+        if state.test_print:
+            self.status.text += "\n" + self.t(f"staff_test_print_{state.test_print}")
         self.replay.text = self.t("staff_replay")
+        self.test_print.text = self.t("staff_test_print")
         self.exit.text = self.t("staff_exit")
         self.back.text = self.t("staff_back")
 

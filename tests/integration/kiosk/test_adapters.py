@@ -294,6 +294,17 @@ def test_printer_faults_become_failure_kinds(
     assert not any(job.printed for job in loopback.jobs)
 
 
+def test_the_staff_test_slip_prints_and_reports_printer_faults(loopback: LoopbackPrinter) -> None:
+    port = TicketPrinterPort(printer_from_uri(loopback.uri), clinic_name="รพ.สต.ทดสอบ")
+    port.print_test_slip()
+    (job,) = loopback.wait_for_jobs(1)
+    assert job.printed and job.image is not None and job.image.height > 200
+    loopback.state = LoopbackState.PAPER_OUT
+    with pytest.raises(PrinterFailure) as caught:
+        port.print_test_slip()
+    assert caught.value.kind == "paper_out"
+
+
 def test_the_next_vaccine_appointment_comes_with_the_patient_and_prints(
     loopback: LoopbackPrinter, jhcis_sqlite_url: str
 ) -> None:

@@ -167,6 +167,20 @@ def test_exit_from_staff_menu_calls_back(controller: Controller) -> None:
     assert exited.wait(2)
 
 
+def test_test_print_from_staff_menu_prints_and_shows_the_fault(
+    controller: Controller, world: FakeWorld
+) -> None:
+    controller.post(f.StaffGesture())
+    controller.submit_pin("2468")
+    controller.wait_for(at(f.Step.STAFF_MENU))
+    controller.post(f.StaffAction("test_print"))
+    controller.wait_for(lambda s: s.test_print == "ok")
+    assert world.printer.test_slips == 1 and not world.printer.printed
+    world.printer.fail = "paper_out"
+    controller.post(f.StaffAction("test_print"))
+    controller.wait_for(lambda s: s.test_print == "paper_out")
+
+
 def test_journal_is_replayed_when_the_database_returns(world: FakeWorld, tmp_path: Path) -> None:
     c = build(world, tmp_path, replay_interval_s=0.1)
     c.start()

@@ -138,6 +138,8 @@ class Printer:
 
     def print_ticket(self, ticket: object) -> None: ...
 
+    def print_test_slip(self) -> None: ...
+
 
 class Rights:
     """A rights port that can be pinged (ProviderRights.ping does, with a HEAD)."""

@@ -738,6 +738,29 @@ def test_staff_pin_and_menu() -> None:
     assert machine.handle(result.state, f.StaffAction("back"), NOW).state.step == f.Step.IDLE
 
 
+def test_test_print_from_the_staff_menu_shows_its_result() -> None:
+    machine = f.Flow()
+    state = machine.handle(machine.initial(), f.StaffGesture(), NOW).state
+    state = machine.handle(state, f.StaffPinEntered(ok=True), NOW).state
+    assert state.test_print == ""
+    result = machine.handle(state, f.StaffAction("test_print"), NOW)
+    assert result.commands == (f.PrintTestSlip(),)
+    state = machine.handle(result.state, f.TestSlipPrinted(), NOW).state
+    assert (state.step, state.test_print) == (f.Step.STAFF_MENU, "ok")
+    state = machine.handle(state, f.TestSlipPrinted("paper_out"), NOW).state
+    assert state.test_print == "paper_out"
+    state = machine.handle(state, f.TestSlipPrinted("something new"), NOW).state
+    assert state.test_print == "error"  # a kind the screen has no words for
+    # the next visit to the menu starts without the old result
+    state = machine.handle(state, f.StaffAction("back"), NOW).state
+    state = machine.handle(state, f.StaffGesture(), NOW).state
+    state = machine.handle(state, f.StaffPinEntered(ok=True), NOW).state
+    assert state.test_print == ""
+    # an answer arriving after staff left changes nothing
+    idle = machine.handle(state, f.StaffAction("back"), NOW).state
+    assert machine.handle(idle, f.TestSlipPrinted(), NOW).state == idle
+
+
 def test_wrong_pins_lock_out_and_gesture_ignored_mid_checkin() -> None:
     machine = f.Flow()
     state = machine.handle(machine.initial(), f.StaffGesture(), NOW).state
