@@ -96,10 +96,13 @@ else
 fi
 rm -rf "$ROOT/tmp/wheels" "$ROOT/tmp/build-ca.crt"
 # The voice prompts, rendered by the kiosk's own catalogue with Debian's espeak-ng, which
-# then leaves: the kiosk only plays files (kiosk/README.md, "Voice"). A clinic's own
-# recordings go in /etc/jhcis-kiosk/voice (the data partition) and win over these.
+# then leaves: the kiosk only plays files (kiosk/README.md, "Voice"). Beside them the
+# waiting-room board's announcement clips (call-*.wav, backoffice/calling/README.md) for
+# the default service points. A clinic's own recordings go in /etc/jhcis-kiosk/voice
+# (the data partition) and win over these.
 with_build_packages espeak-ng -- chroot "$ROOT" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-  "$VENV/bin/kiosk" voice render /usr/share/jhcis-kiosk/voice
+  sh -c "$VENV/bin/kiosk voice render /usr/share/jhcis-kiosk/voice &&
+         $VENV/bin/backoffice calling voice render /usr/share/jhcis-kiosk/voice"
 find "$ROOT$VENV" -name __pycache__ -prune -exec rm -rf {} +
 in_root "$VENV/bin/python" -m compileall -q "$VENV/lib" >/dev/null || true
 

@@ -142,6 +142,10 @@ def test_voice_prompts_are_rendered_and_espeak_ng_is_gone(rootfs: Path) -> None:
     for name in file_names():
         info = wav.wav_info(voice / name)
         assert info.duration_s > (0.05 if name.startswith("tone_") else 0.5), name
+    # the waiting-room board's announcement clips (issue 21): numbers, phrases, points
+    for name in ("call-chime.wav", "call-invite.th.wav", "call-num-d1.th.wav"):
+        assert wav.wav_info(voice / name).duration_s > 0.1, name
+    assert len(list(voice.glob("call-point-*.th.wav"))) >= 5
     installed = installed_packages(rootfs)
     assert "alsa-utils" in installed  # aplay
     assert not {p for p in installed if "espeak" in p}  # rendering is done at build time
