@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from backoffice.calling.tables import CALLING_TABLES, ensure_calling_tables
 from backoffice.claims.ndp_tables import NDP_TABLES, ensure_ndp_tables
 from backoffice.claims.sync import ensure_sync_tables, sync_metadata
 from backoffice.claims.tables import CLAIM_TABLES, ensure_claim_tables
@@ -68,6 +69,7 @@ CREATORS: list[tuple[Callable[[Engine], Any], tuple[Table, ...]]] = [
     (ensure_ndp_tables, NDP_TABLES),
     (phr_ledger, (kiosk_phr_send,)),
     (ensure_ic_tables, IC_TABLES),
+    (ensure_calling_tables, CALLING_TABLES),
 ]
 COVERED = {t.name: t for _creator, tables in CREATORS for t in tables}
 
