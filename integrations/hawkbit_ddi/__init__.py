@@ -7,16 +7,24 @@ agent that installs (``kiosk/updates``) stands on it.
 """
 
 from integrations.hawkbit_ddi.client import DdiClient
-from integrations.hawkbit_ddi.errors import DdiAuthError, DdiError, DdiHashMismatch
+from integrations.hawkbit_ddi.errors import (
+    DdiActionClosed,
+    DdiAuthError,
+    DdiError,
+    DdiHashMismatch,
+    DdiNoSpace,
+)
 from integrations.hawkbit_ddi.models import Artifact, Chunk, Deployment, Execution, Finished, Poll
 
 __all__ = [
     "Artifact",
     "Chunk",
+    "DdiActionClosed",
     "DdiAuthError",
     "DdiClient",
     "DdiError",
     "DdiHashMismatch",
+    "DdiNoSpace",
     "Deployment",
     "Execution",
     "Finished",

@@ -11,13 +11,20 @@ import datetime as dt
 import hashlib
 import logging
 import os
+import shutil
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from integrations.hawkbit_ddi.errors import DdiAuthError, DdiError, DdiHashMismatch
+from integrations.hawkbit_ddi.errors import (
+    DdiActionClosed,
+    DdiAuthError,
+    DdiError,
+    DdiHashMismatch,
+    DdiNoSpace,
+)
 from integrations.hawkbit_ddi.models import Artifact, Deployment, Execution, Finished, Poll
 
 log = logging.getLogger(__name__)
@@ -29,6 +36,12 @@ CHUNK_BYTES = 1 << 20
 # hawkBit keeps at most 100 detail lines per feedback, each up to 512 characters.
 MAX_DETAILS = 50
 MAX_DETAIL_CHARS = 500
+# Left free on the download's file system after the bundle: /data also holds the
+# check-in journal, which must never be the one to run out of space.
+SPACE_RESERVE_BYTES = 256 << 20
+# hawkBit's answers to feedback on an action it has closed already (404 not found,
+# 410 gone; 409 for a conflicting state).
+CLOSED_ACTION_STATUS = (404, 409, 410)
 
 
 class DdiClient:
@@ -97,7 +110,15 @@ class DdiClient:
                 "details": [line[:MAX_DETAIL_CHARS] for line in list(details)[-MAX_DETAILS:]],
             },
         }
-        self._json("POST", f"{self.base_url}/deploymentBase/{action_id}/feedback", json=body)
+        url = f"{self.base_url}/deploymentBase/{action_id}/feedback"
+        try:
+            self._json("POST", url, json=body)
+        except DdiActionClosed:
+            if execution is not Execution.CLOSED:
+                raise
+            # A final report sent again after a power cut (the first one arrived): the
+            # server has closed the action, which is what the report asked for.
+            log.info("action %s was closed already; final report not needed", action_id)
 
     def download(
         self,
@@ -114,10 +135,12 @@ class DdiClient:
         digest = hashlib.new(algorithm) if algorithm else None
         partial = destination.with_name(destination.name + ".part")
         destination.parent.mkdir(parents=True, exist_ok=True)
+        self._check_space(destination.parent, artifact.size)
         received = 0
         try:
             request = self._http.build_request("GET", artifact.download_url)
-            if request.url.netloc != httpx.URL(self.base_url).netloc:
+            server = httpx.URL(self.base_url)
+            if (request.url.scheme, request.url.netloc) != (server.scheme, server.netloc):
                 # A link to another host (an object store): the device token is for the
                 # update server only.
                 del request.headers["Authorization"]
@@ -136,6 +159,11 @@ class DdiClient:
         except httpx.HTTPError as exc:
             partial.unlink(missing_ok=True)
             raise DdiError(f"download failed: {type(exc).__name__}") from None
+        except BaseException:
+            # A full disk (OSError), an HTTP error status, an interrupt: never leave a
+            # half bundle taking the space the check-in journal needs.
+            partial.unlink(missing_ok=True)
+            raise
         if artifact.size and received != artifact.size:
             partial.unlink(missing_ok=True)
             raise DdiHashMismatch(f"size {received} instead of {artifact.size}")
@@ -150,6 +178,15 @@ class DdiClient:
         return destination
 
     # --- plumbing ----------------------------------------------------------------------
+    @staticmethod
+    def _check_space(directory: Path, size: int) -> None:
+        free = shutil.disk_usage(directory).free
+        if free < size + SPACE_RESERVE_BYTES:
+            raise DdiNoSpace(
+                f"not enough space: {free >> 20} MiB free, the bundle needs "
+                f"{size >> 20} MiB and {SPACE_RESERVE_BYTES >> 20} MiB stay free"
+            )
+
     def _json(self, method: str, url: str, json: Any = None) -> dict[str, Any]:
         try:
             response = self._http.request(method, url, json=json)
@@ -168,5 +205,7 @@ class DdiClient:
     def _check_status(response: httpx.Response) -> None:
         if response.status_code in (401, 403):
             raise DdiAuthError(f"HTTP {response.status_code}")
+        if response.status_code in CLOSED_ACTION_STATUS:
+            raise DdiActionClosed(f"HTTP {response.status_code}")
         if response.status_code >= 400:
             raise DdiError(f"HTTP {response.status_code}")

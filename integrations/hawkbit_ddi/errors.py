@@ -33,3 +33,25 @@ class DdiHashMismatch(DdiError):
         "The downloaded update is incomplete or damaged. It is not installed, "
         "and the server is told."
     )
+
+
+class DdiNoSpace(DdiError):
+    code = "update_no_space"
+    message_th = (
+        "พื้นที่ในเครื่องไม่พอสำหรับดาวน์โหลดไฟล์อัปเดต เครื่องจะไม่ดาวน์โหลดเพื่อไม่ให้ข้อมูลการลงทะเบียนสูญหาย "
+        "และจะรายงานให้เซิร์ฟเวอร์ทราบ"
+    )
+    message_en = (
+        "Not enough free space to download the update. The kiosk does not download it, so "
+        "that no check-in is lost, and the server is told."
+    )
+
+
+class DdiActionClosed(DdiError):
+    """The server no longer knows the action as open (hawkBit answers 404/410 for it)."""
+
+    code = "update_action_closed"
+    message_th = "เซิร์ฟเวอร์อัปเดตปิดงานอัปเดตนี้ไปแล้ว เครื่องจะไม่รายงานซ้ำ"
+    message_en = (
+        "The update server has already closed this update; the kiosk does not report it again."
+    )

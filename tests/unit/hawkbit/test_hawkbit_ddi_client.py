@@ -12,10 +12,12 @@ import pytest
 
 from integrations.hawkbit_ddi import (
     Artifact,
+    DdiActionClosed,
     DdiAuthError,
     DdiClient,
     DdiError,
     DdiHashMismatch,
+    DdiNoSpace,
     Deployment,
     Execution,
     Finished,
@@ -126,16 +128,64 @@ def test_feedback_body_is_hawkbits() -> None:
     assert len(status["details"][0]) == 500 and seen[0]["id"] == "3"
 
 
-def test_the_token_never_goes_to_another_host(tmp_path: Path) -> None:
-    sent: list[str | None] = []
+def token_recorder(sent: list[str | None]) -> httpx.MockTransport:
+    """A server that answers the bundle and notes the Authorization header it got."""
 
     def store(request: httpx.Request) -> httpx.Response:
         sent.append(request.headers.get("Authorization"))
         return httpx.Response(200, content=BODY)
 
-    c = DdiClient("http://s", "k1", "secret-token", transport=httpx.MockTransport(store))
+    return httpx.MockTransport(store)
+
+
+def test_the_token_never_goes_to_another_host(tmp_path: Path) -> None:
+    sent: list[str | None] = []
+    c = DdiClient("http://s", "k1", "secret-token", transport=token_recorder(sent))
     same = Artifact("b", len(BODY), {}, "http://s/DEFAULT/controller/v1/k1/download")
     other = Artifact("b", len(BODY), {}, "https://objects.example/bucket/b?sig=1")
     c.download(same, tmp_path / "a")
     c.download(other, tmp_path / "b")
     assert sent == ["TargetToken secret-token", None]
+
+
+def test_the_token_never_goes_over_plain_http_to_the_same_host(tmp_path: Path) -> None:
+    sent: list[str | None] = []
+    c = DdiClient("https://s", "k1", "secret-token", transport=token_recorder(sent))
+    c.download(Artifact("b", len(BODY), {}, "https://s/download"), tmp_path / "a")
+    c.download(Artifact("b", len(BODY), {}, "http://s/download"), tmp_path / "b")
+    assert sent == ["TargetToken secret-token", None]
+
+
+def test_a_bundle_bigger_than_the_free_space_is_not_downloaded(tmp_path: Path) -> None:
+    asked: list[str] = []
+
+    def count(request: httpx.Request) -> httpx.Response:
+        asked.append(str(request.url))
+        return httpx.Response(200, content=BODY)
+
+    c = DdiClient("http://s", "k1", "t", transport=httpx.MockTransport(count))
+    huge = Artifact("b", 1 << 60, {}, "http://s/download")  # more than any disk here
+    with pytest.raises(DdiNoSpace) as raised:
+        c.download(huge, tmp_path / "b.raucb")
+    assert asked == [] and list(tmp_path.iterdir()) == []
+    assert raised.value.th and "MiB" in raised.value.detail
+
+
+def test_a_full_disk_during_the_download_leaves_no_part_file(tmp_path: Path) -> None:
+    def disk_full(received: int, size: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    artifact = Artifact("b", len(BODY), {}, "http://s/download")
+    with pytest.raises(OSError):
+        client().download(artifact, tmp_path / "b.raucb", on_progress=disk_full)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("status", [404, 410])
+def test_a_final_report_on_an_action_the_server_closed_is_done(status: int) -> None:
+    c = DdiClient(
+        "http://s", "k1", "t", transport=httpx.MockTransport(lambda r: httpx.Response(status))
+    )
+    c.feedback("3", Execution.CLOSED, Finished.SUCCESS, ["sent again after a power cut"])
+    with pytest.raises(DdiActionClosed):
+        c.feedback("3", Execution.PROCEEDING, details=["downloading"])
