@@ -447,6 +447,12 @@ class UpdatesSettings(Section):
         "", max_length=64, description="this kiosk's name on the server; empty = <hcode>-kiosk"
     )
     ca_bundle: str = Field("", description="CA of the server's certificate; empty = system CAs")
+    allow_http: bool = Field(
+        False, description="accept a plain http:// server_url (a test server on loopback only)"
+    )
+    allow_downgrade: bool = Field(
+        False, description="install a version older than the running one when offered"
+    )
     idle_before_reboot_s: float = Field(
         120.0, ge=10, le=3600, description="the kiosk must be idle this long before a reboot"
     )

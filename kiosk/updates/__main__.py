@@ -30,6 +30,9 @@ from kiosk.updates.trial import failure_lines
 log = logging.getLogger("jhcis-kiosk-updates")
 RETRY_S = 60.0
 BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+# A directory made by jhcis-kiosk-mark-good.service (ExecStartPost) once `rauc status mark-good`
+# succeeded in this boot: /run is empty again at the next boot.
+MARKED_GOOD = Path("/run/jhcis-kiosk-marked-good")
 
 
 def boot_id() -> str:
@@ -47,6 +50,16 @@ def build_agent(settings: Settings) -> UpdateAgent | None:
     token = load_secrets(settings.secrets_file).update_token
     if token is None:
         raise ConfigError("[updates] server_url is set but the secret update_token is not")
+    if updates.server_url.startswith("http://") and not updates.allow_http:
+        raise ConfigError(
+            "[updates] server_url ต้องขึ้นต้นด้วย https:// / must start with https:// "
+            "(plain http only with allow_http = true, for a test server on this machine)"
+        )
+    if updates.ca_bundle and not Path(updates.ca_bundle).is_file():
+        raise ConfigError(
+            f"[updates] ca_bundle: ไม่พบไฟล์ใบรับรอง {updates.ca_bundle} / "
+            f"the CA file {updates.ca_bundle} does not exist"
+        )
     controller = updates.controller_id or f"{settings.clinic.hcode}-kiosk"
     client = DdiClient(
         updates.server_url,
@@ -60,11 +73,17 @@ def build_agent(settings: Settings) -> UpdateAgent | None:
         client,
         Rauc(),
         IdleWindow(health_path(settings), updates.idle_before_reboot_s),
-        Machine(boot_id=boot_id, reboot=reboot, trial_failure=failure_lines),
+        Machine(
+            boot_id=boot_id,
+            reboot=reboot,
+            trial_failure=failure_lines,
+            marked_good=MARKED_GOOD.exists,
+        ),
         state_dir=state_dir,
         status_file=settings.data_dir / STATUS_FILE,
         fallback_version=software_version(),
         extra_attributes={"hcode": settings.clinic.hcode},
+        allow_downgrade=updates.allow_downgrade,
     )
 
 
@@ -85,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("command", choices=("run", "once"))
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # httpx logs every request's URL at INFO: a download link may carry a signature.
+    for noisy in ("httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         agent = build_agent(load_settings(args.config))
     except ConfigError as exc:

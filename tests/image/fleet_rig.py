@@ -141,15 +141,20 @@ def make_bundle(rootfs: Path, version: str, keys: tuple[Path, Path], out: Path) 
 # --- a kiosk that is not a VM ------------------------------------------------------------------
 @dataclass
 class FakeRauc:
-    """Two slots; `install` records the bundle's size and refuses when told to."""
+    """Two slots; `install` records the bundle's size and refuses when told to. A slot
+    booted into is "bad" (on trial) until the kiosk's mark-good (SimulatedKiosk)."""
 
     booted: str = "A"
     versions: dict[str, str | None] = field(default_factory=lambda: {"A": None, "B": None})
     refuse: str | None = None
     installed: list[int] = field(default_factory=list)
+    good: set[str] = field(default_factory=lambda: {"A"})
 
     def status(self) -> RaucStatus:
-        slots = {name: Slot(name, "good", version) for name, version in self.versions.items()}
+        slots = {
+            name: Slot(name, "good" if name in self.good else "bad", version)
+            for name, version in self.versions.items()
+        }
         return RaucStatus(COMPATIBLE, self.booted, slots)
 
     def install(self, bundle: Path) -> InstallResult:
@@ -161,12 +166,16 @@ class FakeRauc:
 
 @dataclass
 class SimulatedKiosk:
-    """Our agent in a thread; its "reboot" boots the stand-in into the installed slot."""
+    """Our agent in a thread; its "reboot" boots the stand-in into the installed slot, on
+    trial until `mark_good` (by itself after the next cycle unless `auto_mark_good` is off:
+    the image's mark-good unit, a minute after the kiosk's READY)."""
 
     device: str
     rauc: FakeRauc
     agent: UpdateAgent | None = None
     boots: int = 1
+    marked: bool = True  # the mark-good unit's marker of this boot
+    auto_mark_good: bool = True
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     errors: list[str] = field(default_factory=list)
@@ -180,7 +189,13 @@ class SimulatedKiosk:
         assert pending is not None, "rebooted with nothing installed"
         self.rauc.versions[pending.to_slot] = pending.version
         self.rauc.booted = pending.to_slot
+        self.rauc.good.discard(pending.to_slot)
+        self.marked = False
         self.boots += 1
+
+    def mark_good(self) -> None:
+        self.rauc.good.add(self.rauc.booted)
+        self.marked = True
 
     def run_in_background(self) -> SimulatedKiosk:
         assert self.agent is not None
@@ -193,6 +208,8 @@ class SimulatedKiosk:
                 except Exception as exc:
                     self.errors.append(repr(exc))
                     wait = 1.0
+                if self.auto_mark_good and not self.marked:
+                    self.mark_good()
                 self.stop.wait(min(max(wait, 0.2), 2.0))
 
         self.thread = threading.Thread(target=loop, name=self.device, daemon=True)
@@ -217,7 +234,12 @@ def simulated_kiosk(
         DdiClient(running.url, device, token),
         kiosk.rauc,
         _AlwaysIdle(),
-        Machine(boot_id=kiosk.boot_id, reboot=kiosk.reboot, trial_failure=lambda slot: []),
+        Machine(
+            boot_id=kiosk.boot_id,
+            reboot=kiosk.reboot,
+            trial_failure=lambda slot: [],
+            marked_good=lambda: kiosk.marked,
+        ),
         state_dir=workdir / "updates",
         status_file=workdir / "update-status.json",
         fallback_version=version,

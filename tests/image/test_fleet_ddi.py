@@ -106,10 +106,17 @@ def test_agent_updates_and_reports_only_once_the_new_slot_is_good(
     goosebit: RunningFleet, bundles: dict[str, Path], tmp_path: Path
 ) -> None:
     kiosk = simulated_kiosk(goosebit, "99901-5", "solo", tmp_path)
+    kiosk.auto_mark_good = False  # this test says when the new slot is confirmed
     software = goosebit.admin.upload(bundles["0.3.0"])
     goosebit.admin.create_rollout("0.3.0 solo", "solo", software)
     kiosk.run_in_background()
     try:
+        wait_for("the reboot into slot B", lambda: kiosk.rauc.booted == "B")
+        time.sleep(3)  # several cycles on trial (the agent checks every 2 s here)
+        on_trial = goosebit.admin.device("99901-5")
+        assert on_trial["last_state"] == "Running", on_trial  # nothing final yet
+        assert read_status(tmp_path / "update-status.json").get("last") is None
+        kiosk.mark_good()
         device = wait_for(
             "success on the server",
             lambda: (d := goosebit.admin.device("99901-5"))["last_state"] == "Finished" and d,

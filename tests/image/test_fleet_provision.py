@@ -43,6 +43,8 @@ def test_updates_section_becomes_config_and_a_secret(layout: tuple[Path, Path]) 
         ('[updates]\nserver_url = "https://u.example"\n', "[updates] token"),
         ('[updates]\ntoken = "t"\n', "[updates] server_url"),
         ('[updates]\nserver_url = "ftp://u.example"\ntoken = "t"\n', "must start with https://"),
+        # Plain http carries the device token in clear: only with the explicit opt-in.
+        ('[updates]\nserver_url = "http://u.example"\ntoken = "t"\n', "must start with https://"),
     ],
 )
 def test_an_incomplete_updates_section_is_refused(
@@ -54,3 +56,14 @@ def test_an_incomplete_updates_section_is_refused(
     error = (boot / provision.ERROR_FILE).read_text(encoding="utf-8")
     assert says in error
     assert not (data / "etc/jhcis-kiosk/config.toml").exists()
+
+
+def test_plain_http_with_the_explicit_opt_in_is_kept_for_the_agent(
+    layout: tuple[Path, Path],
+) -> None:
+    boot, data = layout
+    section = '[updates]\nserver_url = "http://10.0.2.2:8"\nallow_http = true\ntoken = "t"\n'
+    write_provision(boot, GOOD + "\n" + section)
+    assert run(boot, data) == 0
+    settings = load_settings(data / "etc/jhcis-kiosk/config.toml")
+    assert settings.updates.server_url == "http://10.0.2.2:8" and settings.updates.allow_http

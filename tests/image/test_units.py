@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from kiosk.updates.__main__ import MARKED_GOOD
 from tests.image.conftest import IMAGE_BUILD, OVERLAY, UNIT_DIR, load_script
 
 manifest = load_script(IMAGE_BUILD / "scripts" / "imagebuild.py", "imagebuild")
@@ -133,6 +134,8 @@ def test_mark_good_waits_for_the_kiosk_being_ready() -> None:
     assert mark["Unit"]["Requires"] == "jhcis-kiosk.service"
     # mark-good, not mark-active: an update installed meanwhile stays first (unit's comment)
     assert mark["Service"]["ExecStart"] == "/usr/bin/rauc status mark-good booted"
+    # The update agent reports success only once this boot's confirmation is there.
+    assert mark["Service"]["ExecStartPost"] == f"/bin/mkdir -p {MARKED_GOOD}"
 
 
 @pytest.mark.parametrize(

@@ -91,7 +91,15 @@ ALLOWED_KEYS: dict[str, set[str]] = {
     "sms": {"api_key"},
     "access": {"ssh_authorized_keys"},
     # The district's update server (image-build/README.md, "District IT").
-    "updates": {"server_url", "tenant", "controller_id", "token", "ca_bundle"},
+    "updates": {
+        "server_url",
+        "tenant",
+        "controller_id",
+        "token",
+        "ca_bundle",
+        "allow_http",
+        "allow_downgrade",
+    },
 }
 REQUIRED: tuple[tuple[str, str], ...] = (
     ("clinic", "hcode"),
@@ -221,7 +229,10 @@ def plan_from(raw: Mapping[str, Any]) -> Plan:
     if updates:
         _require(raw, "updates", "server_url")
         _require(raw, "updates", "token")
-        if not str(updates["server_url"]).startswith(("https://", "http://")):
+        # Plain http only when asked for in so many words (a test server on loopback):
+        # the device token and the bundles must not cross a clinic's network in clear.
+        schemes = ("https://", "http://") if updates.get("allow_http") is True else ("https://",)
+        if not str(updates["server_url"]).startswith(schemes):
             raise _bad("updates", "server_url", "ต้องขึ้นต้นด้วย https://", "must start with https://")
         config["updates"] = {
             **{k: v for k, v in updates.items() if ("updates", k) not in SECRET_KEYS},
