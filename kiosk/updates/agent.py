@@ -23,6 +23,7 @@ import datetime as dt
 import logging
 import re
 import subprocess
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,6 +111,7 @@ class UpdateAgent:
         extra_attributes: dict[str, str] | None = None,
         allow_downgrade: bool = False,
         clock: Callable[[], dt.datetime] = dt.datetime.now,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.ddi = ddi
         self.rauc = rauc
@@ -119,6 +121,8 @@ class UpdateAgent:
         self.attempts = AttemptStore(state_dir)
         self.allow_downgrade = allow_downgrade
         self._clock = clock
+        self._monotonic = monotonic
+        self._trial_started: dict[str, float] = {}  # "boot action" -> first seen on trial
         self.download_dir = state_dir
         self.status_file = status_file
         self.fallback_version = fallback_version
@@ -217,12 +221,11 @@ class UpdateAgent:
             self.records.clear()
             log.info("update %s succeeded (slot %s)", pending.version, status.booted)
             return None
-        now = self._clock()
-        since = _parse_time(pending.trial_since)
-        if since is None:
-            self.records.save(_replace(pending, trial_since=now.isoformat(timespec="seconds")))
-            since = now
-        if (now - since).total_seconds() < MARK_GOOD_LIMIT_S:
+        # Counted on this boot's monotonic clock: the Pi has no RTC, and its wall clock
+        # jumps when NTP sets it. The marker is this boot's too.
+        key = f"{self.machine.boot_id()} {pending.action_id}"
+        started = self._trial_started.setdefault(key, self._monotonic())
+        if self._monotonic() - started < MARK_GOOD_LIMIT_S:
             log.info(
                 "slot %s runs %s on trial; waiting for mark-good", status.booted, pending.version
             )
@@ -231,7 +234,6 @@ class UpdateAgent:
             f"slot {status.booted} ({pending.version}) ran {MARK_GOOD_LIMIT_S / 60:.0f} min "
             "without being marked good (the kiosk never stayed ready); the next restart "
             f"returns to slot {pending.from_slot}",
-            *self.machine.trial_failure(status.booted),
         ]
         self._report(pending.action_id, "failure", pending.version, reason)
         self.records.clear()
@@ -339,7 +341,7 @@ class UpdateAgent:
             self.records.clear()
             self._fail(action, version, "refused", ["RAUC refused the bundle:", result.message])
             return
-        self.records.save(_replace(pending, stage="installed"))
+        self.records.save(dataclasses.replace(pending, stage="installed"))
         self.ddi.feedback(
             action,
             Execution.PROCEEDING,
@@ -360,10 +362,6 @@ class UpdateAgent:
 _NO_SLOT = Slot("", "", None)
 
 
-def _replace(pending: PendingUpdate, **changes: str) -> PendingUpdate:
-    return dataclasses.replace(pending, **changes)
-
-
 def _action_id(url: str) -> str:
     """hawkBit's deploymentBase link ends in the action's id (``.../deploymentBase/7?c=..``)."""
     return url.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
@@ -376,13 +374,6 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, ValueError):
         return f"{error_label(exc)}: {exc}"
     return error_label(exc)
-
-
-def _parse_time(text: str) -> dt.datetime | None:
-    try:
-        return dt.datetime.fromisoformat(text) if text else None
-    except ValueError:
-        return None
 
 
 def _version_key(version: str) -> tuple[int, ...] | None:

@@ -30,7 +30,6 @@ class PendingUpdate:
     install_boot_id: str  # the boot that installed it (the rollback is a later boot on from_slot)
     installed_at: str
     stage: str = "installed"  # "installing" while RAUC writes the slot
-    trial_since: str = ""  # when the agent first saw the new slot running unconfirmed
 
 
 class RecordStore:
