@@ -20,6 +20,7 @@ from typing import Any
 from common.config import KioskSettings, Settings
 from common.secrets import load_secrets
 from common.tls import read_fingerprint
+from common.update_status import STATUS_FILE
 from kiosk import flow as f
 from kiosk.about import local_address, software_version
 from kiosk.controller import Controller
@@ -29,7 +30,7 @@ from kiosk.health import HealthRecorder, health_path
 from kiosk.journal import Journal
 from kiosk.ports import KioskServices
 from kiosk.sdnotify import notify, watchdog_interval_s
-from kiosk.updates.status import STATUS_FILE, update_facts
+from kiosk.updates.status import update_facts
 from kiosk.voice.wiring import start_voice
 
 log = logging.getLogger(__name__)

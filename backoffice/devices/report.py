@@ -14,11 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from common.config import Settings
+from common.update_status import STATUS_FILE  # the update agent's: version, slot, outcome
 
 HEALTH_FILE = "kiosk-health.json"
-# Written by the kiosk's update agent (kiosk/updates/status.py): running version and
-# slot, and the last update's outcome.
-UPDATE_STATUS_FILE = "update-status.json"
 COMPONENTS = ("reader", "printer", "nhso", "database")
 
 
@@ -155,7 +153,7 @@ class UpdateReport:
 def load_update_report(settings: Settings) -> UpdateReport | None:
     """The update agent's file; None on a kiosk that never ran it (no update server)."""
     try:
-        data = json.loads((settings.data_dir / UPDATE_STATUS_FILE).read_text(encoding="utf-8"))
+        data = json.loads((settings.data_dir / STATUS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     data = _dict(data)

@@ -18,13 +18,13 @@ from pathlib import Path
 from common.config import ConfigError, Settings, load_settings
 from common.errors import BilingualError, error_label
 from common.secrets import load_secrets
+from common.update_status import STATUS_FILE
 from integrations.hawkbit_ddi import DdiClient
 from kiosk.about import software_version
 from kiosk.health import health_path
 from kiosk.updates.agent import Machine, UpdateAgent
 from kiosk.updates.idle import IdleWindow
 from kiosk.updates.rauc import Rauc
-from kiosk.updates.status import STATUS_FILE
 from kiosk.updates.trial import failure_lines
 
 log = logging.getLogger("jhcis-kiosk-updates")

@@ -1,8 +1,9 @@
 """What the screens show about updates: the running version and slot, the last outcome.
 
-A small JSON file beside the kiosk's health file, written by the agent (root) and
-readable by the kiosk's staff screen and the backoffice's device page, which both only
-read it (``backoffice/devices/report.py`` reads the same fields)::
+A small JSON file beside the kiosk's health file (named in ``common.update_status``),
+written by the agent (root) and readable by the kiosk's staff screen and the
+backoffice's device page, which both only read it (``backoffice/devices/report.py``
+reads the same fields)::
 
     {"running_version": "1.4.0", "slot": "B",
      "last": {"result": "failure", "version": "1.5.0", "reason": "...", "at": "..."}}
@@ -21,7 +22,6 @@ from typing import Any
 
 from common.atomic_files import write_atomic
 
-STATUS_FILE = "update-status.json"
 RESULTS = ("success", "failure", "refused")
 
 
